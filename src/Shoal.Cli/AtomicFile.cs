@@ -1,0 +1,25 @@
+namespace Shoal.Cli;
+
+/// <summary>Writes a file by writing a temporary sibling and renaming it over the target.</summary>
+public static class AtomicFile
+{
+    public static void Write(string path, ReadOnlySpan<byte> data)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(data);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+                File.Delete(temp);
+        }
+    }
+}

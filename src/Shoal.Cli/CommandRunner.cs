@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Shoal.Bencode;
+using Shoal.Metainfo;
+
+namespace Shoal.Cli;
+
+/// <summary>Exit codes and error reporting shared by every verb: 0 success, 1 failure, 2 usage.</summary>
+public static class CommandRunner
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+                Console.Error.WriteLine($"shoal: {error.Message}");
+            Console.Error.WriteLine($"Try '{string.Join(' ', CommandPath(result))} --help'.");
+            return Usage;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        try
+        {
+            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("shoal: cancelled");
+            return Failure;
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"shoal: {e.Message}");
+            return Usage;
+        }
+        catch (Exception e) when (e is TorrentFormatException or BencodeException or IOException or UnauthorizedAccessException
+            or InvalidOperationException or ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"shoal: {e.Message}");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            // A bug of ours: still one line for the user, the type to report it by.
+            Console.Error.WriteLine($"shoal: internal error ({e.GetType().Name}): {e.Message}");
+            return Failure;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult result)
+    {
+        var names = new List<string>();
+        for (var symbol = result.CommandResult; symbol is not null; symbol = symbol.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, symbol.Command is RootCommand ? "shoal" : symbol.Command.Name);
+        return names;
+    }
+}
+
+/// <summary>A bad argument found after parsing (exit code 2).</summary>
+public sealed class UsageException(string message) : Exception(message);

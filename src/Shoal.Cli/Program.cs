@@ -1,0 +1,12 @@
+using System.CommandLine;
+using Shoal.Cli;
+using Shoal.Cli.Commands;
+
+var root = new RootCommand("Shoal: a BitTorrent client, tracker and toolkit.")
+{
+    CreateCommand.Build(),
+    InfoCommand.Build(),
+    VerifyCommand.Build(),
+    MagnetCommand.Build(),
+};
+return await CommandRunner.RunAsync(root, args);

@@ -1,0 +1,76 @@
+namespace Shoal.Metainfo;
+
+/// <summary>
+/// How files map onto pieces. v1 and hybrid torrents concatenate their files (hybrids with
+/// padding files that align each file to a piece); a v2-only torrent starts every non-empty
+/// file on a piece boundary with an implicit gap, so a file's last piece ends with the file.
+/// </summary>
+public sealed class PieceSpace
+{
+    private readonly IReadOnlyList<TorrentFile> _files;
+
+    public PieceSpace(IReadOnlyList<TorrentFile> files, int pieceLength, bool implicitGaps)
+    {
+        _files = files;
+        PieceLength = pieceLength;
+        ImplicitGaps = implicitGaps;
+        TotalSize = files.Count == 0 ? 0 : files[^1].EndOffset;
+        PieceCount = (int)((TotalSize + pieceLength - 1) / pieceLength);
+    }
+
+    public int PieceLength { get; }
+    public bool ImplicitGaps { get; }
+    public long TotalSize { get; }
+    public int PieceCount { get; }
+
+    public int PieceSize(int index)
+    {
+        long start = (long)index * PieceLength;
+        long end = ImplicitGaps ? _files[FileIndexAt(start)].EndOffset : TotalSize;
+        return (int)Math.Min(PieceLength, end - start);
+    }
+
+    /// <summary>Index of the file holding piece-space byte <paramref name="offset"/> (skipping empty files).</summary>
+    public int FileIndexAt(long offset)
+    {
+        int lo = 0, hi = _files.Count - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (_files[mid].Offset <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        // Empty files may share an offset with the file after them; step to the one with data.
+        while (lo > 0 && _files[lo].Offset > offset)
+            lo--;
+        while (lo < _files.Count - 1 && _files[lo].EndOffset <= offset)
+            lo++;
+        return lo;
+    }
+
+    /// <summary>
+    /// For v2 hashing: the file that piece <paramref name="index"/> belongs to and how many of
+    /// the piece's bytes are that file's data (the rest, in a hybrid, is padding).
+    /// </summary>
+    public (int FileIndex, int DataLength) V2Data(int index)
+    {
+        long start = (long)index * PieceLength;
+        int fileIndex = FileIndexAt(start);
+        var file = _files[fileIndex];
+        return (fileIndex, (int)Math.Min(PieceSize(index), file.EndOffset - start));
+    }
+
+    /// <summary>Indices of the files (padding excluded) that piece <paramref name="index"/> touches.</summary>
+    public IEnumerable<int> FilesOfPiece(int index)
+    {
+        long start = (long)index * PieceLength;
+        long end = start + PieceSize(index);
+        for (int i = FileIndexAt(start); i < _files.Count && _files[i].Offset < end; i++)
+        {
+            if (!_files[i].IsPadding && _files[i].Length > 0)
+                yield return i;
+        }
+    }
+}

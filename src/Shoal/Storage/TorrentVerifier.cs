@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using Shoal.Metainfo;
+
+namespace Shoal.Storage;
+
+public enum PieceState
+{
+    Good,
+    /// <summary>Some of the piece's data is not on disk (file absent or too short).</summary>
+    Missing,
+    /// <summary>The data is there but fails its hash.</summary>
+    Bad,
+}
+
+public sealed record VerifyResult(Torrent Torrent, PieceState[] Pieces)
+{
+    public bool IsComplete => Pieces.All(p => p == PieceState.Good);
+    public IEnumerable<int> Indices(PieceState state) => Enumerable.Range(0, Pieces.Length).Where(i => Pieces[i] == state);
+    public IReadOnlyList<TorrentFile> FilesOf(int piece) => [.. Torrent.Space.FilesOfPiece(piece).Select(i => Torrent.Files[i])];
+}
+
+/// <summary>Checks data on disk against a torrent's hashes, in parallel on all cores.</summary>
+public static class TorrentVerifier
+{
+    /// <summary>Where a file of <paramref name="torrent"/> lives under save folder <paramref name="saveDirectory"/>.</summary>
+    public static string PathOf(string saveDirectory, TorrentFile file) =>
+        Path.Combine([saveDirectory, .. file.PathComponents]);
+
+    public static async Task<VerifyResult> VerifyAsync(Torrent torrent, string saveDirectory, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var states = new PieceState[torrent.PieceCount];
+        await ParallelPieces.RunAsync(
+            torrent.Files,
+            torrent.Space,
+            file => PathOf(saveDirectory, file),
+            (piece, data, complete) => states[piece] = !complete ? PieceState.Missing
+                : CheckPiece(torrent, piece, data.Span) ? PieceState.Good : PieceState.Bad,
+            progress,
+            cancellationToken).ConfigureAwait(false);
+        return new VerifyResult(torrent, states);
+    }
+
+    /// <summary>True when the piece's bytes match every hash the torrent has for it (v1 and, for v2/hybrid, v2).</summary>
+    public static bool CheckPiece(Torrent torrent, int piece, ReadOnlySpan<byte> data)
+    {
+        if (torrent.HasV1)
+        {
+            Span<byte> sha1 = stackalloc byte[20];
+            SHA1.HashData(data, sha1);
+            if (!sha1.SequenceEqual(torrent.PieceHashV1(piece)))
+                return false;
+        }
+        if (torrent.HasV2)
+        {
+            var (_, dataLength) = torrent.Space.V2Data(piece);
+            var leaves = new byte[MerkleTree.BlockCount(dataLength) * MerkleTree.HashSize];
+            MerkleTree.HashBlocks(data[..dataLength], leaves);
+            var expected = torrent.PieceHashV2(piece, out bool isFileRoot);
+            var actual = isFileRoot ? MerkleTree.FileRootFromLeaves(leaves) : MerkleTree.PieceHashFromLeaves(leaves, torrent.PieceLength);
+            if (!actual.AsSpan().SequenceEqual(expected))
+                return false;
+        }
+        return true;
+    }
+}
