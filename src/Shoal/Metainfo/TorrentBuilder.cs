@@ -11,7 +11,7 @@ namespace Shoal.Metainfo;
 /// components as raw UTF-8 bytes (the order of a v2 file tree), so the same input always gives
 /// the same info-hash. Hashing runs on all cores.
 /// </summary>
-public sealed class TorrentBuilder
+public sealed record TorrentBuilder
 {
     public const int MinAutoPieceLength = 16 * 1024;
     public const int MaxAutoPieceLength = 16 * 1024 * 1024;
