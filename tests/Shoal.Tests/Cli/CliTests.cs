@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Shoal.Metainfo;
+using Shoal.Tests.Common;
+
+namespace Shoal.Tests.Cli;
+
+public class CliTests
+{
+    private static void AssertOneCleanErrorLine(ProcessResult result)
+    {
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length is >= 1 and <= 2, result.ToString());
+        Assert.StartsWith("shoal: ", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("create", "--help")]
+    [InlineData("info", "--help")]
+    [InlineData("verify", "--help")]
+    [InlineData("magnet", "--help")]
+    public async Task HelpWorksEverywhere(params string[] args)
+    {
+        var result = await ProcessRunner.Shoal(args);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Usage:", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("create", "x", "--v1", "--v2")]
+    [InlineData("create", "x", "--piece-size", "3000")]
+    [InlineData("create", "x", "--piece-size", "lots")]
+    [InlineData("info")]
+    [InlineData("verify", "a.torrent")]
+    [InlineData("frobnicate")]
+    [InlineData("info", "x", "--no-such-option")]
+    public async Task UsageErrorsExitWithTwo(params string[] args)
+    {
+        var result = await ProcessRunner.Shoal(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("shoal: ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadFilesFailWithOneClearLine()
+    {
+        var dir = TestData.TempDir();
+        var missing = await ProcessRunner.Shoal("info", Path.Combine(dir, "nope.torrent"));
+        Assert.Equal(1, missing.ExitCode);
+        AssertOneCleanErrorLine(missing);
+        Assert.Contains("no such file", missing.Stderr, StringComparison.Ordinal);
+
+        var garbage = Path.Combine(dir, "garbage.torrent");
+        File.WriteAllBytes(garbage, TestData.Random(500, 9));
+        var bad = await ProcessRunner.Shoal("info", garbage);
+        Assert.Equal(1, bad.ExitCode);
+        AssertOneCleanErrorLine(bad);
+        Assert.Contains("bencode", bad.Stderr, StringComparison.Ordinal);
+
+        var evil = Path.Combine(dir, "evil.torrent");
+        File.WriteAllBytes(evil, Metainfo.TorrentFactory.Encode(Metainfo.TorrentFactory.V1Multi((["..", "x"], 10))));
+        foreach (var verb in new[] { "info", "magnet" })
+        {
+            var result = await ProcessRunner.Shoal(verb, evil);
+            Assert.Equal(1, result.ExitCode);
+            AssertOneCleanErrorLine(result);
+            Assert.Contains("files[0].path: path component '..' would escape the download folder", result.Stderr, StringComparison.Ordinal);
+        }
+        var verify = await ProcessRunner.Shoal("verify", evil, dir);
+        Assert.Equal(1, verify.ExitCode);
+        AssertOneCleanErrorLine(verify);
+
+        var badMagnet = await ProcessRunner.Shoal("info", "magnet:?xt=urn:btih:1234");
+        Assert.Equal(1, badMagnet.ExitCode);
+        AssertOneCleanErrorLine(badMagnet);
+    }
+
+    [Fact]
+    public async Task CreateInfoMagnetVerifyWorkTogether()
+    {
+        var dir = TestData.TempDir();
+        var content = Path.Combine(dir, "content");
+        TestData.WriteFile(Path.Combine(content, "a.bin"), TestData.Random(100_000, 1));
+        TestData.WriteFile(Path.Combine(content, "sub", "b.txt"), TestData.Random(777, 2));
+        TestData.WriteFile(Path.Combine(content, "empty"), []);
+        var output = Path.Combine(dir, "c.torrent");
+
+        var create = await ProcessRunner.Shoal("create", content, "-o", output, "--hybrid", "-t", "http://a/announce,http://b/announce",
+            "-t", "udp://c:6969", "--web-seed", "http://w/", "--piece-size", "32KiB", "--private", "--comment", "hello", "--source", "SRC");
+        Assert.True(create.ExitCode == 0, create.ToString());
+
+        var info = await ProcessRunner.Shoal("info", output, "--json");
+        Assert.Equal(0, info.ExitCode);
+        using var json = JsonDocument.Parse(info.Stdout);
+        var root = json.RootElement;
+        var torrent = TorrentParser.Load(output);
+        Assert.Equal("content", root.GetProperty("name").GetString());
+        Assert.Equal(torrent.InfoHashes.V1!.Value.ToHex(), root.GetProperty("infoHashV1").GetString());
+        Assert.Equal(64, root.GetProperty("infoHashV2").GetString()!.Length);
+        Assert.Equal(32768, root.GetProperty("pieceLength").GetInt32());
+        Assert.Equal(torrent.PieceCount, root.GetProperty("pieceCount").GetInt32());
+        Assert.True(root.GetProperty("private").GetBoolean());
+        Assert.Equal("[[\"http://a/announce\",\"http://b/announce\"],[\"udp://c:6969\"]]", root.GetProperty("trackers").GetRawText().Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal));
+        Assert.Equal("http://w/", root.GetProperty("webSeeds")[0].GetString());
+        var files = root.GetProperty("files").EnumerateArray().Select(f => (f.GetProperty("path").GetString(), f.GetProperty("length").GetInt64(), f.GetProperty("padding").GetBoolean())).ToList();
+        Assert.Equal([("content/a.bin", 100_000L, false), ("content/.pad/31072", 31072L, true), ("content/empty", 0L, false), ("content/sub/b.txt", 777L, false)], files);
+        Assert.Equal(files.Sum(f => f.Item2), root.GetProperty("totalSize").GetInt64());
+
+        var magnet = await ProcessRunner.Shoal("magnet", output);
+        Assert.Equal(0, magnet.ExitCode);
+        Assert.Equal(torrent.InfoHashes, MagnetLink.Parse(magnet.Stdout.Trim()).InfoHashes);
+
+        var good = await ProcessRunner.Shoal("verify", output, dir);
+        Assert.True(good.ExitCode == 0, good.ToString());
+
+        using (var stream = File.OpenWrite(Path.Combine(content, "a.bin")))
+        {
+            stream.Position = 70_000;
+            stream.WriteByte((byte)(TestData.Random(100_000, 1)[70_000] ^ 1));
+        }
+        var bad = await ProcessRunner.Shoal("verify", output, dir, "--json");
+        Assert.Equal(1, bad.ExitCode);
+        using var report = JsonDocument.Parse(bad.Stdout);
+        Assert.Equal([2], report.RootElement.GetProperty("badPieces").EnumerateArray().Select(e => e.GetInt32()));
+        var aFile = report.RootElement.GetProperty("files").EnumerateArray().First(f => f.GetProperty("path").GetString() == "content/a.bin");
+        Assert.Equal("bad", aFile.GetProperty("status").GetString());
+
+        var human = await ProcessRunner.Shoal("verify", output, dir);
+        Assert.Equal(1, human.ExitCode);
+        Assert.Contains("piece 2 bad: content/a.bin", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InfoReadsMagnetLinks()
+    {
+        var result = await ProcessRunner.Shoal("info", "--json", "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=x&tr=http%3A%2F%2Ft%2Fa");
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal("c12fe1c06bba254a9dc9f519b335aa7c1367a88a", json.RootElement.GetProperty("infoHashV1").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("infoHashV2").ValueKind);
+        Assert.Equal("http://t/a", json.RootElement.GetProperty("trackers")[0][0].GetString());
+    }
+}
