@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Security.Cryptography;
 using System.Text;
 using Shoal.Bencode;
 using Shoal.Storage;
@@ -107,17 +106,17 @@ public sealed record TorrentBuilder
 
         var pieceHashes = v1 ? new byte[space.PieceCount * 20] : [];
         var leaves = files.Select(f => v2 && !f.IsPadding ? new byte[MerkleTree.BlockCount(f.Length) * MerkleTree.HashSize] : []).ToArray();
-        await ParallelPieces.RunAsync(files, space, f => sources[f], (piece, data, complete) =>
+        await PieceHashing.RunAsync(files, space, f => sources[f], v1, v2, (piece, complete, sha1, pieceLeaves) =>
         {
             if (!complete)
                 throw new IOException($"a file under '{path}' changed while it was being hashed");
             if (v1)
-                SHA1.HashData(data.Span, pieceHashes.AsSpan(piece * 20, 20));
+                sha1.CopyTo(pieceHashes.AsSpan(piece * 20));
             if (v2)
             {
-                var (fileIndex, dataLength) = space.V2Data(piece);
+                int fileIndex = space.V2Data(piece).FileIndex;
                 long blockIndex = ((long)piece * pieceLength - files[fileIndex].Offset) / MerkleTree.BlockSize;
-                MerkleTree.HashBlocks(data.Span[..dataLength], leaves[fileIndex].AsSpan((int)(blockIndex * MerkleTree.HashSize)));
+                pieceLeaves.CopyTo(leaves[fileIndex].AsSpan((int)(blockIndex * MerkleTree.HashSize)));
             }
         }, progress, cancellationToken, Workers).ConfigureAwait(false);
 

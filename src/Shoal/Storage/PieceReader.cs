@@ -28,9 +28,9 @@ public sealed class PieceReader : IDisposable
     /// <summary>Fills <paramref name="buffer"/> from piece-space <paramref name="offset"/>; false when any data is missing.</summary>
     public bool Read(long offset, Span<byte> buffer)
     {
-        buffer.Clear();
         bool complete = true;
         long end = offset + buffer.Length;
+        long filled = offset; // everything before this is written
         for (int i = _space.FileIndexAt(offset); i < _files.Count && _files[i].Offset < end; i++)
         {
             var file = _files[i];
@@ -40,10 +40,17 @@ public sealed class PieceReader : IDisposable
             long to = Math.Min(end, file.EndOffset);
             if (to <= from)
                 continue;
+            // Padding files and v2 alignment gaps read as zeros; only they are cleared, not the data.
+            buffer[(int)(filled - offset)..(int)(from - offset)].Clear();
             var target = buffer.Slice((int)(from - offset), (int)(to - from));
             if (!ReadFile(i, from - file.Offset, target))
+            {
+                target.Clear();
                 complete = false;
+            }
+            filled = to;
         }
+        buffer[(int)(filled - offset)..].Clear();
         return complete;
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Shoal.Metainfo;
 
 namespace Shoal.Storage;
@@ -29,32 +28,26 @@ public static class TorrentVerifier
     public static async Task<VerifyResult> VerifyAsync(Torrent torrent, string saveDirectory, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var states = new PieceState[torrent.PieceCount];
-        await ParallelPieces.RunAsync(
+        await PieceHashing.RunAsync(
             torrent.Files,
             torrent.Space,
             file => PathOf(saveDirectory, file),
-            (piece, data, complete) => states[piece] = !complete ? PieceState.Missing
-                : CheckPiece(torrent, piece, data.Span) ? PieceState.Good : PieceState.Bad,
+            torrent.HasV1,
+            torrent.HasV2,
+            (piece, complete, sha1, leaves) => states[piece] = !complete ? PieceState.Missing
+                : Matches(torrent, piece, sha1, leaves) ? PieceState.Good : PieceState.Bad,
             progress,
             cancellationToken).ConfigureAwait(false);
         return new VerifyResult(torrent, states);
     }
 
-    /// <summary>True when the piece's bytes match every hash the torrent has for it (v1 and, for v2/hybrid, v2).</summary>
-    public static bool CheckPiece(Torrent torrent, int piece, ReadOnlySpan<byte> data)
+    /// <summary>True when a piece's hashes match every hash the torrent has for it (v1 and, for v2/hybrid, v2).</summary>
+    public static bool Matches(Torrent torrent, int piece, ReadOnlySpan<byte> sha1, ReadOnlySpan<byte> leaves)
     {
-        if (torrent.HasV1)
-        {
-            Span<byte> sha1 = stackalloc byte[20];
-            SHA1.HashData(data, sha1);
-            if (!sha1.SequenceEqual(torrent.PieceHashV1(piece)))
-                return false;
-        }
+        if (torrent.HasV1 && !sha1.SequenceEqual(torrent.PieceHashV1(piece)))
+            return false;
         if (torrent.HasV2)
         {
-            var (_, dataLength) = torrent.Space.V2Data(piece);
-            var leaves = new byte[MerkleTree.BlockCount(dataLength) * MerkleTree.HashSize];
-            MerkleTree.HashBlocks(data[..dataLength], leaves);
             var expected = torrent.PieceHashV2(piece, out bool isFileRoot);
             var actual = isFileRoot ? MerkleTree.FileRootFromLeaves(leaves) : MerkleTree.PieceHashFromLeaves(leaves, torrent.PieceLength);
             if (!actual.AsSpan().SequenceEqual(expected))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages of the reference clients) and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(python3-libtorrent mktorrent transmission-cli)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+dotnet test Shoal.slnx -c Release --logger "console;verbosity=normal" "$@"
