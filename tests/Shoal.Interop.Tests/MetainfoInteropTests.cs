@@ -184,4 +184,28 @@ public class MetainfoInteropTests
         var human = await ProcessRunner.Shoal("verify", torrent, dir);
         Assert.Contains($"piece {expectedPiece} bad: content/z.dat", human.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task V2TorrentOfAOneFileFolderMatchesLibtorrent()
+    {
+        // BEP 52 cannot describe a folder holding one file: both programs describe the file alone.
+        var dir = NewDir();
+        var folder = Path.Combine(dir, "folder");
+        Directory.CreateDirectory(folder);
+        var data = new byte[50_000];
+        new Random(3).NextBytes(data);
+        File.WriteAllBytes(Path.Combine(folder, "only.bin"), data);
+        var ours = Path.Combine(dir, "shoal.torrent");
+        var theirs = Path.Combine(dir, "lt.torrent");
+        var created = await ProcessRunner.Shoal("create", folder, "-o", ours, "--v2", "--piece-size", "16KiB", "-t", "http://127.0.0.1:6969/announce");
+        Assert.Equal(0, created.ExitCode);
+        Assert.Contains("describes 'only.bin' alone", created.Stderr, StringComparison.Ordinal);
+        await Reference.LibtorrentCreate(folder, theirs, "v2", 16384);
+        var shoalInfo = await Reference.ShoalInfo(ours);
+        Assert.Equal("only.bin", Str(shoalInfo, "name"));
+        AssertSameTorrent(await Reference.LibtorrentInfo(ours), shoalInfo, ours);
+        AssertSameTorrent(await Reference.LibtorrentInfo(theirs), await Reference.ShoalInfo(theirs), theirs);
+        Assert.Equal(Str(shoalInfo, "infoHashV2"), Str(await Reference.LibtorrentInfo(theirs), "infoHashV2"));
+        await Reference.CheckedShoal("verify", ours, folder);
+    }
 }

@@ -62,7 +62,10 @@ public static class CreateCommand
             if (!File.Exists(input) && !Directory.Exists(input))
                 throw new FileNotFoundException($"no such file or folder: {input}");
 
-            long total = TorrentBuilder.Enumerate(input).Sum(f => f.Length);
+            var files = TorrentBuilder.Enumerate(input);
+            long total = files.Sum(f => f.Length);
+            if (Directory.Exists(input) && TorrentBuilder.DescribesOnlyTheFile(version, files))
+                Console.Error.WriteLine($"shoal: note: a v2-only torrent cannot keep a folder that holds one file; it describes '{files[0].Components[0]}' alone (use --v1 or --hybrid to keep the folder)");
             var clock = Stopwatch.StartNew();
             var torrent = await HashProgress.RunAsync($"hashing {Path.GetFileName(Path.TrimEndingDirectorySeparator(input))}", total,
                 progress => builder.BuildAsync(input, progress, cancellationToken));

@@ -6,7 +6,7 @@ namespace Shoal.Metainfo;
 /// A parsed, validated torrent (v1, v2 or hybrid). Construct with <see cref="TorrentParser"/>
 /// or <see cref="TorrentBuilder"/>; write with <see cref="ToBytes"/>.
 /// </summary>
-public sealed class Torrent
+public sealed record Torrent
 {
     public required string Name { get; init; }
     public required TorrentVersion Version { get; init; }

@@ -85,6 +85,13 @@ public sealed record TorrentBuilder
         return a.Length.CompareTo(b.Length);
     }
 
+    /// <summary>
+    /// BEP 52 reads a v2 file tree with one file at its root as that single file, so a v2-only
+    /// torrent of a folder holding just one file describes the file alone (libtorrent does the same).
+    /// </summary>
+    public static bool DescribesOnlyTheFile(TorrentVersion version, IReadOnlyList<(string[] Components, string FullPath, long Length)> input) =>
+        version == TorrentVersion.V2 && input.Count == 1 && input[0].Components.Length == 1;
+
     public async Task<Torrent> BuildAsync(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var input = Enumerate(path);
@@ -95,12 +102,14 @@ public sealed record TorrentBuilder
             throw new InvalidOperationException($"'{path}' holds only empty files");
         bool singleFile = File.Exists(path);
         string name = singleFile ? input[0].Components[0] : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+        // The info 'name' stays the folder's (it is advisory in v2, and libtorrent writes it so).
+        bool treeHasOnlyTheFile = !singleFile && DescribesOnlyTheFile(Version, input);
 
         int pieceLength = PieceLength ?? AutoPieceLength(dataSize);
         if (pieceLength < MinAutoPieceLength || !BitOperations.IsPow2(pieceLength) || pieceLength > TorrentParser.MaxPieceLength)
             throw new ArgumentException($"piece size {pieceLength} must be a power of two between 16 KiB and {TorrentParser.MaxPieceLength / (1024 * 1024)} MiB");
 
-        var (files, sources) = Layout(input, singleFile ? [] : [name], pieceLength);
+        var (files, sources) = Layout(input, singleFile || treeHasOnlyTheFile ? [] : [name], pieceLength);
         var space = new PieceSpace(files, pieceLength, Version == TorrentVersion.V2);
         bool v1 = Version != TorrentVersion.V2, v2 = Version != TorrentVersion.V1;
 
@@ -145,17 +154,22 @@ public sealed record TorrentBuilder
             {
                 if (files[i].IsPadding)
                     continue;
-                AddToTree(tree, files[i], singleFile, leaves[i], pieceLength, layers);
+                AddToTree(tree, files[i], singleFile || treeHasOnlyTheFile, leaves[i], pieceLength, layers);
             }
             info.Set("file tree", tree);
             top.Set("piece layers", layers);
         }
-        AddOuterFields(top);
         top.Set("info", info);
 
-        // Parsing our own output applies every rule a reader would.
-        var bytes = BencodeWriter.Encode(top);
-        return TorrentParser.Parse(bytes);
+        // Parsing our own output applies every rule a reader would; TorrentWriter writes the rest.
+        return TorrentParser.Parse(BencodeWriter.Encode(top)) with
+        {
+            Trackers = [.. Trackers.Where(t => t.Count > 0)],
+            WebSeeds = WebSeeds,
+            Comment = Comment,
+            CreatedBy = CreatedBy,
+            CreationDate = CreationDate is { } date ? DateTimeOffset.FromUnixTimeSeconds(date.ToUnixTimeSeconds()) : null,
+        };
     }
 
     /// <summary>
@@ -188,26 +202,6 @@ public sealed record TorrentBuilder
             }
         }
         return (files, sources);
-    }
-
-    private void AddOuterFields(BDictionary top)
-    {
-        if (Trackers.Count > 0 && Trackers[0].Count > 0)
-        {
-            top.Set("announce", Trackers[0][0]);
-            if (Trackers.Count > 1 || Trackers[0].Count > 1)
-                top.Set("announce-list", new BList(Trackers.Select(t => (BValue)new BList(t.Select(u => (BValue)new BString(u))))));
-        }
-        if (Comment is not null)
-            top.Set("comment", Comment);
-        if (CreatedBy is not null)
-            top.Set("created by", CreatedBy);
-        if (CreationDate is { } date)
-            top.Set("creation date", date.ToUnixTimeSeconds());
-        if (WebSeeds.Count == 1)
-            top.Set("url-list", WebSeeds[0]);
-        else if (WebSeeds.Count > 1)
-            top.Set("url-list", new BList(WebSeeds.Select(s => (BValue)new BString(s))));
     }
 
     private static BValue V1FileEntry(TorrentFile file)

@@ -76,6 +76,8 @@ public static class TorrentParser
             // In a hybrid the v1 part says whether the data is one file or a folder.
             var (v1Files, v1Single) = version == TorrentVersion.Hybrid ? ReadV1Files(info, name) : ([], false);
             (files, singleFile) = ReadV2FileTree(info, name, pieceLength, forceFolder: version == TorrentVersion.Hybrid && !v1Single);
+            if (singleFile && version == TorrentVersion.V2)
+                name = files[0].PathComponents[0]; // a one-file tree names the file itself (as libtorrent reads it)
             layers = ReadPieceLayers(top, files, pieceLength);
             if (version == TorrentVersion.Hybrid)
             {
