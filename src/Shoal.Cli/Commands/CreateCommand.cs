@@ -68,7 +68,7 @@ public static class CreateCommand
                 Console.Error.WriteLine($"shoal: note: a v2-only torrent cannot keep a folder that holds one file; it describes '{files[0].Components[0]}' alone (use --v1 or --hybrid to keep the folder)");
             var clock = Stopwatch.StartNew();
             var torrent = await HashProgress.RunAsync($"hashing {Path.GetFileName(Path.TrimEndingDirectorySeparator(input))}", total,
-                progress => builder.BuildAsync(input, progress, cancellationToken));
+                progress => builder.BuildAsync(input, files, progress, cancellationToken));
             clock.Stop();
 
             string target = parse.GetValue(output) ?? torrent.Name + ".torrent";

@@ -131,10 +131,12 @@ public sealed class MagnetLink
         foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var bounds = part.Split('-');
+            int last = 0;
             if (bounds.Length > 2 || !int.TryParse(bounds[0], System.Globalization.NumberStyles.None, null, out int first)
-                || (bounds.Length == 2 && !int.TryParse(bounds[1], System.Globalization.NumberStyles.None, null, out _)))
+                || (bounds.Length == 2 && !int.TryParse(bounds[1], System.Globalization.NumberStyles.None, null, out last)))
                 throw new TorrentFormatException("magnet so", $"'{Truncate(part)}' is not an index or a range");
-            int last = bounds.Length == 2 ? int.Parse(bounds[1], System.Globalization.CultureInfo.InvariantCulture) : first;
+            if (bounds.Length == 1)
+                last = first;
             if (last < first || last > MaxIndex)
                 throw new TorrentFormatException("magnet so", $"bad range '{Truncate(part)}'");
             if (result.Count + (last - first + 1) > MaxIndex)

@@ -43,8 +43,6 @@ public sealed class PieceSpace
                 hi = mid - 1;
         }
         // Empty files may share an offset with the file after them; step to the one with data.
-        while (lo > 0 && _files[lo].Offset > offset)
-            lo--;
         while (lo < _files.Count - 1 && _files[lo].EndOffset <= offset)
             lo++;
         return lo;

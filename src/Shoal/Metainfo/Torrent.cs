@@ -44,7 +44,7 @@ public sealed record Torrent
     public required BDictionary Info { get; init; }
 
     /// <summary>Total bytes in piece space, padding files included (v2 alignment gaps excluded).</summary>
-    public long TotalSize => Files.Count == 0 ? 0 : Files[^1].EndOffset;
+    public long TotalSize => Space.TotalSize;
 
     /// <summary>Bytes of real data: the sum of non-padding files.</summary>
     public long DataSize => Files.Where(f => !f.IsPadding).Sum(f => f.Length);

@@ -92,9 +92,13 @@ public sealed record TorrentBuilder
     public static bool DescribesOnlyTheFile(TorrentVersion version, IReadOnlyList<(string[] Components, string FullPath, long Length)> input) =>
         version == TorrentVersion.V2 && input.Count == 1 && input[0].Components.Length == 1;
 
-    public async Task<Torrent> BuildAsync(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<Torrent> BuildAsync(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(path, Enumerate(path), progress, cancellationToken);
+
+    /// <summary>Builds from files already listed by <see cref="Enumerate"/> for <paramref name="path"/>.</summary>
+    public async Task<Torrent> BuildAsync(string path, List<(string[] Components, string FullPath, long Length)> input,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        var input = Enumerate(path);
         if (input.Count == 0)
             throw new InvalidOperationException($"'{path}' holds no files");
         long dataSize = input.Sum(f => f.Length);
