@@ -1,0 +1,33 @@
+using Shoal.Metainfo;
+
+namespace Shoal.Tests.Engine;
+
+public class SwarmTests
+{
+    [Theory]
+    [InlineData(TorrentVersion.V1)]
+    [InlineData(TorrentVersion.V2)]
+    [InlineData(TorrentVersion.Hybrid)]
+    public async Task Seed_to_leecher_multi_file_with_pieces_across_files_and_empty_files(TorrentVersion version)
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("album", [
+            ("a.bin", 100_000), ("empty.txt", 0), ("sub/b.bin", 33_000), ("sub/c.bin", 1), ("sub/deeper/d.bin", 300_000)], version);
+        var seeder = await h.ClientAsync();
+        var seed = seeder.Add(torrent, seedDir);
+        await seed.StartAsync();
+        await EngineHarness.WaitCompleteAsync(seed);
+
+        var leecher = await h.ClientAsync();
+        string dir = h.NewDir();
+        var leech = leecher.Add(torrent, dir, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech);
+
+        EngineHarness.AssertSameFiles(torrent, seedDir, dir);
+        var status = leech.GetStatus();
+        Assert.Equal(TorrentState.Seeding, status.State);
+        Assert.Equal(1.0, status.Progress);
+        Assert.True(status.Downloaded >= torrent.DataSize - torrent.Files.Where(f => f.IsPadding).Sum(f => f.Length));
+    }
+}
