@@ -8,5 +8,8 @@ var root = new RootCommand("Shoal: a BitTorrent client, tracker and toolkit.")
     InfoCommand.Build(),
     VerifyCommand.Build(),
     MagnetCommand.Build(),
+    GetCommand.Build(),
+    SeedCommand.Build(),
+    DemoCommand.Build(),
 };
 return await CommandRunner.RunAsync(root, args);

@@ -62,6 +62,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private int _connections;
     private int _halfOpen;
     private bool _started;
+    private int _disposed;
 
     public ShoalClient(ShoalClientOptions? options = null)
     {
@@ -264,6 +265,8 @@ public sealed class ShoalClient : IAsyncDisposable
     /// <summary>Stops every torrent (saving resume data) and closes the listening sockets.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         lock (_gate)
         {

@@ -20,9 +20,6 @@ public sealed partial class TorrentSession
         {
             if (peer.IsClosed)
                 return;
-            bool first = !peer.SentFirstMessage && message.Id != MessageId.Extended;
-            if (first)
-                peer.SentFirstMessage = true;
             switch (message.Id)
             {
                 case MessageId.Choke:
@@ -40,6 +37,8 @@ public sealed partial class TorrentSession
                     break;
                 case MessageId.NotInterested:
                     peer.PeerInterested = false;
+                    if (!peer.AmChoking)
+                        UnchokeIfSlotFree(); // its slot is free for someone who wants it
                     break;
                 case MessageId.Have:
                     CheckPiece(message.Index, "have");
@@ -53,30 +52,24 @@ public sealed partial class TorrentSession
                     }
                     break;
                 case MessageId.Bitfield:
-                    if (!first)
-                        throw new PeerProtocolException("bitfield after other messages");
+                    Bitfield field;
                     try
                     {
-                        peer.Has = Bitfield.Parse(message.Payload, Torrent.PieceCount);
+                        field = Bitfield.Parse(message.Payload, Torrent.PieceCount);
                     }
                     catch (FormatException e)
                     {
                         throw new PeerProtocolException(e.Message);
                     }
-                    _picker.AddAvailability(peer.Has);
-                    UpdateInterest(peer);
+                    MergeHas(peer, field);
                     break;
                 case MessageId.HaveAll or MessageId.HaveNone:
                     if (!peer.SupportsFast)
                         throw new PeerProtocolException($"{message.Id} without the fast extension");
-                    if (!first)
-                        throw new PeerProtocolException($"{message.Id} after other messages");
+                    var all = new Bitfield(Torrent.PieceCount);
                     if (message.Id == MessageId.HaveAll)
-                    {
-                        peer.Has.SetAll();
-                        _picker.AddAvailability(peer.Has);
-                    }
-                    UpdateInterest(peer);
+                        all.SetAll();
+                    MergeHas(peer, all);
                     break;
                 case MessageId.Request:
                     OnRequest(peer, new BlockRequest(message.Index, message.Begin, message.Length));
@@ -122,6 +115,31 @@ public sealed partial class TorrentSession
         }
         if (completed is not null)
             StartPieceJob(completed);
+    }
+
+    /// <summary>
+    /// Takes a bitfield, have-all or have-none. BEP 3 puts it first, but clients differ (aria2
+    /// may send have-none and then a bitfield), so a later one adds to what the peer has.
+    /// </summary>
+    private void MergeHas(PeerConnection peer, Bitfield field)
+    {
+        if (peer.Has.None)
+        {
+            peer.Has = field;
+            _picker.AddAvailability(field);
+        }
+        else
+        {
+            foreach (int piece in field.SetIndices())
+            {
+                if (!peer.Has[piece])
+                {
+                    peer.Has[piece] = true;
+                    _picker.AddAvailability(piece);
+                }
+            }
+        }
+        UpdateInterest(peer);
     }
 
     private void CheckPiece(int index, string what)

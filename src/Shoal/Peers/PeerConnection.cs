@@ -67,7 +67,6 @@ public sealed class PeerConnection : IAsyncDisposable
     public bool PeerChoking { get; set; } = true;
     public bool PeerInterested { get; set; }
     public Bitfield Has { get; set; }
-    public bool SentFirstMessage { get; set; }
     public ExtensionHandshake? Extensions { get; set; }
     public List<(BlockRequest Request, long At)> Outstanding { get; } = [];
     public HashSet<int> AllowedFastForUs { get; } = [];

@@ -89,7 +89,13 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
+                _connectedAt = long.MinValue;
                 throw new TrackerException($"UDP tracker {Uri.Host}:{Uri.Port} refused the connection");
+            }
+            catch (TrackerException)
+            {
+                _connectedAt = long.MinValue; // a restarted tracker no longer knows our connection id
+                throw;
             }
         }
         throw new TrackerException($"UDP tracker {Uri.Host}:{Uri.Port} did not answer");

@@ -4,7 +4,11 @@
   lt.py info TORRENT                      -> JSON of what libtorrent reads
   lt.py create PATH OUT v1|v2|hybrid [PIECE_SIZE]
   lt.py check TORRENT SAVE_DIR            -> JSON list of the pieces libtorrent finds correct
+  lt.py swarm seed|leech TORRENT SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
+      Runs a libtorrent session on 127.0.0.1: prints "port N" first, then one JSON status line a
+      second; a leecher with --exit-when-done exits 0 once it is seeding.
 """
+import argparse
 import json
 import os
 import sys
@@ -83,8 +87,68 @@ def check(torrent, save_dir):
     return {"have": have, "pieceCount": params.ti.num_pieces()}
 
 
+def swarm(argv):
+    parser = argparse.ArgumentParser(prog="lt.py swarm")
+    parser.add_argument("mode", choices=["seed", "leech"])
+    parser.add_argument("torrent")
+    parser.add_argument("save_dir")
+    parser.add_argument("--peer", action="append", default=[])
+    parser.add_argument("--exit-when-done", action="store_true")
+    parser.add_argument("--max-up", type=int, default=0)
+    parser.add_argument("--high-performance", action="store_true")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args(argv)
+    settings = lt.high_performance_seed() if args.high_performance else {}
+    settings.update({
+        "listen_interfaces": "127.0.0.1:0",
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
+        "allow_multiple_connections_per_ip": True,
+        "announce_to_all_trackers": True,
+        "upload_rate_limit": args.max_up,
+        "alert_mask": lt.alert.category_t.error_notification,
+    })
+    session = lt.session(settings)
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(args.torrent)
+    params.save_path = args.save_dir
+    if args.mode == "seed":
+        params.flags |= lt.torrent_flags.seed_mode
+    params.flags &= ~lt.torrent_flags.auto_managed
+    handle = session.add_torrent(params)
+    handle.resume()
+    print("port %d" % session.listen_port(), flush=True)
+    for peer in args.peer:
+        host, port = peer.rsplit(":", 1)
+        handle.connect_peer((host, int(port)), 0)
+    deadline = time.time() + args.timeout
+    last = 0
+    while time.time() < deadline:
+        st = handle.status()
+        if time.time() - last >= 1:
+            last = time.time()
+            print(json.dumps({"state": str(st.state), "progress": st.progress, "peers": st.num_peers,
+                              "down": st.total_payload_download, "up": st.total_payload_upload,
+                              "seeding": st.is_seeding, "errc": st.errc.message() if st.errc.value() else None}), flush=True)
+        if args.exit_when_done and st.is_seeding:
+            print(json.dumps({"done": True, "down": st.total_payload_download}), flush=True)
+            return
+        for peer in args.peer if st.num_peers == 0 and int(time.time()) % 5 == 0 else []:
+            host, port = peer.rsplit(":", 1)
+            handle.connect_peer((host, int(port)), 0)
+        time.sleep(0.1)
+    raise SystemExit("timed out")
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd == "swarm":
+        swarm(sys.argv[2:])
+        return
     if cmd == "info":
         print(json.dumps(info(sys.argv[2])))
     elif cmd == "create":

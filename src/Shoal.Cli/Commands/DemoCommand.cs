@@ -1,0 +1,195 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using Shoal.Metainfo;
+using Spectre.Console;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>
+/// A whole swarm in one process on 127.0.0.1: one rate-capped seed and a crowd of capped
+/// leechers. It prints how long the swarm took against one server at the same cap and against
+/// the peer-to-peer lower bound: the claim BitTorrent is built on, on the user's own machine.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Build()
+    {
+        var peers = new Option<int>("--peers") { Description = "Number of leechers.", DefaultValueFactory = _ => 20 };
+        var size = new Option<string>("--size") { Description = "Size of the sample file.", DefaultValueFactory = _ => "16MiB" };
+        var seedUp = new Option<string>("--seed-up") { Description = "The seed's upload cap.", DefaultValueFactory = _ => "4MiB" };
+        var peerUp = new Option<string>("--peer-up") { Description = "Each leecher's upload cap.", DefaultValueFactory = _ => "1MiB" };
+        var peerDown = new Option<string>("--peer-down") { Description = "Each leecher's download cap.", DefaultValueFactory = _ => "4MiB" };
+        var keep = new Option<bool>("--keep") { Description = "Keep the demo's files (printed at the end)." };
+        var command = new Command("demo", "Run a local swarm (a capped seed and a crowd of leechers on 127.0.0.1) and compare it with one server.")
+        {
+            peers, size, seedUp, peerUp, peerDown, keep,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            int n = parse.GetValue(peers);
+            if (n is < 1 or > 200)
+                throw new UsageException("--peers must be 1-200");
+            long fileSize = CliParsing.Rate(parse.GetValue(size), "--size");
+            long us = CliParsing.Rate(parse.GetValue(seedUp), "--seed-up");
+            long ui = CliParsing.Rate(parse.GetValue(peerUp), "--peer-up");
+            long di = CliParsing.Rate(parse.GetValue(peerDown), "--peer-down");
+            if (fileSize < 1 || fileSize > 4L << 30 || us <= 0 || ui <= 0 || di <= 0)
+                throw new UsageException("--size must be 1 B to 4 GiB and every rate above zero");
+            string root = Path.Combine(Path.GetTempPath(), "shoal-demo-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                return await RunAsync(root, n, fileSize, us, ui, di, cancellationToken);
+            }
+            finally
+            {
+                if (parse.GetValue(keep))
+                    Console.WriteLine($"files kept in {root}");
+                else
+                    TryDelete(root);
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string root, int n, long fileSize, long us, long ui, long di, CancellationToken cancellationToken)
+    {
+        string seedDir = Path.Combine(root, "seed");
+        Directory.CreateDirectory(seedDir);
+        string sample = Path.Combine(seedDir, "sample.bin");
+        Console.WriteLine($"Shoal demo: 1 seed + {n} leechers on 127.0.0.1 share a {ByteSize.Format(fileSize)} file");
+        Console.WriteLine($"  seed upload {ByteSize.Format(us)}/s; each leecher upload {ByteSize.Format(ui)}/s, download {ByteSize.Format(di)}/s");
+        WriteSample(sample, fileSize);
+        var torrent = await new TorrentBuilder { PieceLength = fileSize <= 64L << 20 ? 64 * 1024 : null }.BuildAsync(sample, cancellationToken: cancellationToken);
+        string resume = Path.Combine(root, "resume");
+        ShoalClientOptions Options(long up, long down) => new()
+        {
+            ListenAddresses = [IPAddress.Loopback],
+            MaxUploadRate = up,
+            MaxDownloadRate = down,
+            ResumeDirectory = resume,
+        };
+
+        var clients = new List<ShoalClient>();
+        try
+        {
+            var seeder = new ShoalClient(Options(us, 0));
+            clients.Add(seeder);
+            await seeder.StartAsync();
+            for (int i = 0; i < n; i++)
+            {
+                var client = new ShoalClient(Options(ui, di));
+                clients.Add(client);
+                await client.StartAsync();
+            }
+            var endPoints = clients.Select(c => new IPEndPoint(IPAddress.Loopback, c.ListenPort)).ToList();
+            var seed = seeder.Add(torrent, seedDir, new TorrentOptions { DisableTrackers = true });
+            await seed.StartAsync();
+            await seed.Completed.WaitAsync(cancellationToken);
+
+            var leechers = new List<TorrentSession>();
+            for (int i = 0; i < n; i++)
+            {
+                string dir = Path.Combine(root, $"peer{i + 1:00}");
+                // Every leecher knows the seed and the others, as a tracker would tell it.
+                leechers.Add(clients[i + 1].Add(torrent, dir, new TorrentOptions
+                {
+                    DisableTrackers = true,
+                    Peers = [.. endPoints.Where((_, j) => j != i + 1)],
+                }));
+            }
+            var clock = Stopwatch.StartNew();
+            foreach (var leecher in leechers)
+                await leecher.StartAsync();
+            var all = Task.WhenAll(leechers.Select(l => l.Completed));
+            await ShowAsync(leechers, seed, all, cancellationToken);
+            if (!all.IsCompleted)
+                return CommandRunner.Failure;
+            clock.Stop();
+
+            var expected = SHA256.HashData(File.ReadAllBytes(sample));
+            int good = leechers.Count(l => SHA256.HashData(File.ReadAllBytes(Path.Combine(l.SaveDirectory, "sample.bin"))).AsSpan().SequenceEqual(expected));
+            double f = fileSize;
+            double server = n * f / us;
+            double bound = Math.Max(f / us, Math.Max(f / di, n * f / (us + n * (double)ui)));
+            double swarm = clock.Elapsed.TotalSeconds;
+            Console.WriteLine();
+            Console.WriteLine($"all {n} leechers finished in {swarm:0.0} s; {good} of {n} copies are byte-identical to the original");
+            Console.WriteLine($"  one server at {ByteSize.Format(us)}/s would take   N x F / u_s = {server:0.0} s  ({server / swarm:0.0}x longer)");
+            Console.WriteLine($"  peer-to-peer lower bound max(F/u_s, F/d_min, N x F / (u_s + sum u_i)) = {bound:0.0} s  (the swarm took {swarm / bound:0.00}x that)");
+            Console.WriteLine($"  the seed uploaded {ByteSize.Format(seed.GetStatus().Uploaded)}; the leechers uploaded {ByteSize.Format(leechers.Sum(l => l.GetStatus().Uploaded))} to each other");
+            return good == n ? CommandRunner.Success : CommandRunner.Failure;
+        }
+        finally
+        {
+            foreach (var client in clients)
+                await client.DisposeAsync();
+        }
+    }
+
+    private static async Task ShowAsync(List<TorrentSession> leechers, TorrentSession seed, Task all, CancellationToken cancellationToken)
+    {
+        var until = Task.WhenAny(all, Task.Delay(Timeout.Infinite, cancellationToken));
+        if (!Console.IsOutputRedirected)
+        {
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+                .StartAsync(async ctx =>
+                {
+                    var bars = leechers.Select((_, i) => ctx.AddTask($"peer{i + 1:00}", maxValue: 1.0)).ToList();
+                    var seedBar = ctx.AddTask("seed", maxValue: 1.0);
+                    while (true)
+                    {
+                        for (int i = 0; i < leechers.Count; i++)
+                        {
+                            var s = leechers[i].GetStatus();
+                            bars[i].Value = s.Progress;
+                            bars[i].Description = $"peer{i + 1:00} down {ByteSize.Format(s.DownRate),9}/s up {ByteSize.Format(s.UpRate),9}/s";
+                        }
+                        var st = seed.GetStatus();
+                        seedBar.Value = 1;
+                        seedBar.Description = $"seed   up {ByteSize.Format(st.UpRate),9}/s peers {st.Peers}";
+                        if (until.IsCompleted)
+                            break;
+                        await Task.WhenAny(until, Task.Delay(250));
+                    }
+                });
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            while (!until.IsCompleted)
+            {
+                await Task.WhenAny(until, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+                var statuses = leechers.Select(l => l.GetStatus()).ToList();
+                Console.WriteLine($"{clock.Elapsed.TotalSeconds,5:0.0}s  {statuses.Count(s => s.IsFinished)}/{leechers.Count} done, average {100 * statuses.Average(s => s.Progress):0}%, " +
+                    $"seed up {ByteSize.Format(seed.GetStatus().UpRate)}/s, leechers up {ByteSize.Format(statuses.Sum(s => s.UpRate))}/s");
+            }
+        }
+    }
+
+    private static void WriteSample(string path, long size)
+    {
+        var random = new Random(20261121);
+        var buffer = new byte[1 << 20];
+        using var file = File.Create(path);
+        for (long done = 0; done < size; done += buffer.Length)
+        {
+            random.NextBytes(buffer);
+            file.Write(buffer, 0, (int)Math.Min(buffer.Length, size - done));
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using Shoal.Metainfo;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>What `get` and `seed` ask for.</summary>
+public sealed record TransferSettings
+{
+    public required IReadOnlyList<string> Torrents { get; init; }
+    public required string OutputDirectory { get; init; }
+    public long MaxDown { get; init; }
+    public long MaxUp { get; init; }
+    public IReadOnlyList<string> Only { get; init; } = [];
+    public bool Sequential { get; init; }
+    public bool Seed { get; init; }
+    public double? SeedRatio { get; init; }
+    public TimeSpan? SeedTime { get; init; }
+    public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];
+    public int? Port { get; init; }
+    public IPAddress[] Bind { get; init; } = [IPAddress.IPv6Any];
+    public bool Json { get; init; }
+    public TimeSpan? AnnounceInterval { get; init; }
+}
+
+/// <summary>Runs torrents in one client until they are done (and seeded, if asked) or Ctrl-C.</summary>
+public static class TransferRun
+{
+    public const int DefaultPort = 6881;
+
+    public static async Task<int> RunAsync(TransferSettings settings, CancellationToken cancellationToken)
+    {
+        var torrents = settings.Torrents.Select(Load).ToList();
+        var duplicates = torrents.GroupBy(t => t.InfoHashes.Primary).FirstOrDefault(g => g.Count() > 1);
+        if (duplicates is not null)
+            throw new UsageException($"torrent {duplicates.First().Name} is given twice");
+        Directory.CreateDirectory(settings.OutputDirectory);
+        var globs = settings.Only.Select(CliParsing.Glob).ToList();
+
+        await using var client = await StartClientAsync(settings);
+        var sessions = new List<TorrentSession>();
+        foreach (var torrent in torrents)
+        {
+            var priorities = globs.Count == 0 ? null : SelectFiles(torrent, globs);
+            sessions.Add(client.Add(torrent, settings.OutputDirectory, new TorrentOptions
+            {
+                Sequential = settings.Sequential,
+                FilePriorities = priorities,
+                Peers = settings.Peers,
+                MaxAnnounceInterval = settings.AnnounceInterval,
+            }));
+        }
+        foreach (var session in sessions)
+            session.Log += (s, message) => { if (Environment.GetEnvironmentVariable("SHOAL_DEBUG") == "1") Console.Error.WriteLine($"[{s.Torrent.Name}] {message}"); };
+        if (!settings.Json)
+            Console.Error.WriteLine($"listening on port {client.ListenPort}; saving into {Path.GetFullPath(settings.OutputDirectory)}");
+        foreach (var session in sessions)
+            await session.StartAsync();
+
+        bool seed = settings.Seed || settings.SeedRatio is not null || settings.SeedTime is not null;
+        var finished = Task.WhenAll(sessions.Select(s => FinishedAsync(s, seed, settings, cancellationToken)));
+        var interrupted = Task.Delay(Timeout.Infinite, cancellationToken);
+        var until = Task.WhenAny(finished, interrupted);
+        await new TransferDisplay(settings.Json).RunAsync(sessions, until);
+        bool wasInterrupted = cancellationToken.IsCancellationRequested;
+
+        await client.DisposeAsync(); // stops every torrent and saves resume data
+        int failures = 0;
+        foreach (var session in sessions)
+        {
+            var status = session.GetStatus();
+            if (status.Error is not null)
+            {
+                Console.Error.WriteLine($"shoal: {status.Name}: {status.Error}");
+                failures++;
+            }
+            else if (!session.Completed.IsCompleted)
+            {
+                failures++;
+            }
+        }
+        if (wasInterrupted)
+            Console.Error.WriteLine("shoal: stopped; resume data saved (run the same command again to resume)");
+        else if (!settings.Json)
+            Console.Error.WriteLine(failures == 0 ? "done" : $"{failures} torrent(s) did not complete");
+        return failures == 0 ? CommandRunner.Success : CommandRunner.Failure;
+    }
+
+    private static Torrent Load(string path)
+    {
+        if (path.StartsWith("magnet:", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("magnet links need the metadata extension (BEP 9), which this version does not have yet; give a .torrent file");
+        return TorrentParser.Load(path);
+    }
+
+    private static async Task<ShoalClient> StartClientAsync(TransferSettings settings)
+    {
+        // Without --port: 6881-6889 as BitTorrent clients do, else any free port.
+        int[] ports = settings.Port is int port ? [port] : [.. Enumerable.Range(DefaultPort, 9), 0];
+        foreach (int candidate in ports)
+        {
+            var client = new ShoalClient(new ShoalClientOptions
+            {
+                ListenAddresses = settings.Bind,
+                Port = candidate,
+                MaxDownloadRate = settings.MaxDown,
+                MaxUploadRate = settings.MaxUp,
+            });
+            try
+            {
+                await client.StartAsync();
+                return client;
+            }
+            catch (System.Net.Sockets.SocketException) when (candidate != ports[^1])
+            {
+                await client.DisposeAsync();
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                await client.DisposeAsync();
+                throw new IOException($"cannot listen on port {candidate}: {e.Message}");
+            }
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
+    private static int[] SelectFiles(Torrent torrent, List<System.Text.RegularExpressions.Regex> globs)
+    {
+        var priorities = new int[torrent.Files.Count];
+        for (int i = 0; i < torrent.Files.Count; i++)
+        {
+            var file = torrent.Files[i];
+            if (file.IsPadding)
+                continue;
+            string full = string.Join('/', file.PathComponents);
+            string inner = torrent.IsSingleFile ? full : string.Join('/', file.PathComponents.Skip(1));
+            if (globs.Any(g => g.IsMatch(inner) || g.IsMatch(full)))
+                priorities[i] = 1;
+        }
+        if (priorities.All(p => p == 0))
+            throw new UsageException($"--only matches no file of {torrent.Name}");
+        return priorities;
+    }
+
+    /// <summary>Completes when a torrent is done: verified (and seeded as asked), or stopped by an error.</summary>
+    private static async Task FinishedAsync(TorrentSession session, bool seed, TransferSettings settings, CancellationToken cancellationToken)
+    {
+        var failed = new TaskCompletionSource();
+        session.StateChanged += (_, state) =>
+        {
+            if (state == TorrentState.Error)
+                failed.TrySetResult();
+        };
+        if (session.State == TorrentState.Error)
+            return;
+        await Task.WhenAny(session.Completed, failed.Task).ConfigureAwait(false);
+        if (!seed || failed.Task.IsCompleted)
+            return;
+        if (settings.SeedRatio is null && settings.SeedTime is null)
+        {
+            await Task.WhenAny(failed.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+        var seedingSince = DateTime.UtcNow;
+        while (!cancellationToken.IsCancellationRequested && !failed.Task.IsCompleted)
+        {
+            var status = session.GetStatus();
+            double ratio = status.Uploaded / (double)Math.Max(1, status.WantedBytes);
+            if (settings.SeedRatio is double r && ratio >= r)
+                return;
+            if (settings.SeedTime is TimeSpan t && DateTime.UtcNow - seedingSince >= t)
+                return;
+            await Task.WhenAny(failed.Task, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
+        }
+    }
+}

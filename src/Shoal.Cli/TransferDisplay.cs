@@ -1,0 +1,123 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Encodings.Web;
+using Spectre.Console;
+
+namespace Shoal.Cli;
+
+/// <summary>
+/// Shows torrents' progress: live bars on a terminal, a plain line per torrent every few seconds
+/// otherwise, or one JSON object per line per torrent with --json.
+/// </summary>
+public sealed class TransferDisplay
+{
+    public enum Mode { Live, Plain, Json }
+
+    private readonly Mode _mode;
+
+    public TransferDisplay(bool json) =>
+        _mode = json ? Mode.Json : Console.IsErrorRedirected ? Mode.Plain : Mode.Live;
+
+    /// <summary>Shows the torrents until <paramref name="until"/> completes, then prints a last update.</summary>
+    public async Task RunAsync(IReadOnlyList<TorrentSession> torrents, Task until)
+    {
+        switch (_mode)
+        {
+            case Mode.Live:
+                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+                await console.Progress()
+                    .AutoClear(false)
+                    .HideCompleted(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var bars = torrents.Select(t => ctx.AddTask(Markup.Escape(t.Torrent.Name), maxValue: 1.0)).ToList();
+                        while (true)
+                        {
+                            for (int i = 0; i < torrents.Count; i++)
+                            {
+                                var status = torrents[i].GetStatus();
+                                bars[i].Value = status.Progress;
+                                bars[i].Description = Markup.Escape(Describe(status));
+                            }
+                            if (until.IsCompleted)
+                                break;
+                            await Task.WhenAny(until, Task.Delay(250));
+                        }
+                    });
+                break;
+            case Mode.Plain:
+                while (true)
+                {
+                    foreach (var torrent in torrents)
+                        Console.Error.WriteLine(Describe(torrent.GetStatus()));
+                    if (until.IsCompleted)
+                        break;
+                    await Task.WhenAny(until, Task.Delay(TimeSpan.FromSeconds(5)));
+                }
+                break;
+            case Mode.Json:
+                using (var stdout = Console.OpenStandardOutput())
+                {
+                    while (true)
+                    {
+                        foreach (var torrent in torrents)
+                            WriteJson(stdout, torrent.GetStatus());
+                        if (until.IsCompleted)
+                            break;
+                        await Task.WhenAny(until, Task.Delay(TimeSpan.FromSeconds(1)));
+                    }
+                }
+                break;
+        }
+    }
+
+    public static string Describe(TorrentStatus s)
+    {
+        var text = new StringBuilder();
+        text.Append(s.Name).Append(": ").Append(s.State.ToString().ToLowerInvariant())
+            .Append($" {100 * s.Progress:0.0}% {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.WantedBytes)}")
+            .Append($" down {ByteSize.Format(s.DownRate)}/s up {ByteSize.Format(s.UpRate)}/s peers {s.Peers}");
+        if (s.State == TorrentState.Downloading)
+            text.Append(" eta ").Append(s.Eta is { } eta ? FormatEta(eta) : "-");
+        if (s.Error is not null)
+            text.Append(" error: ").Append(s.Error);
+        return text.ToString();
+    }
+
+    private static string FormatEta(TimeSpan eta) =>
+        eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h{eta.Minutes:00}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m{eta.Seconds:00}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void WriteJson(Stream output, TorrentStatus s)
+    {
+        using (var w = new Utf8JsonWriter(output, JsonOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", s.Name);
+            w.WriteString("infoHash", s.InfoHash);
+            w.WriteString("state", s.State.ToString().ToLowerInvariant());
+            w.WriteNumber("progress", Math.Round(s.Progress, 6));
+            w.WriteNumber("verifiedBytes", s.VerifiedBytes);
+            w.WriteNumber("wantedBytes", s.WantedBytes);
+            w.WriteNumber("totalBytes", s.TotalBytes);
+            w.WriteNumber("downloaded", s.Downloaded);
+            w.WriteNumber("uploaded", s.Uploaded);
+            w.WriteNumber("downRate", s.DownRate);
+            w.WriteNumber("upRate", s.UpRate);
+            w.WriteNumber("peers", s.Peers);
+            if (s.Eta is { } eta)
+                w.WriteNumber("eta", Math.Round(eta.TotalSeconds, 1));
+            else
+                w.WriteNull("eta");
+            if (s.Error is not null)
+                w.WriteString("error", s.Error);
+            if (s.TrackerError is not null)
+                w.WriteString("trackerError", s.TrackerError);
+            w.WriteEndObject();
+        }
+        output.WriteByte((byte)'\n');
+        output.Flush();
+    }
+}
