@@ -174,8 +174,11 @@ public sealed partial class TorrentSession
         CheckPiece(request.Piece, "request");
         if (request.Length <= 0 || request.Length > PeerWire.MaxBlockLength)
             throw new PeerProtocolException($"request of {request.Length} bytes");
-        if (request.Begin < 0 || (long)request.Begin + request.Length > Torrent.PieceSize(request.Piece))
-            throw new PeerProtocolException($"request beyond the end of piece {request.Piece}");
+        // A v2 torrent's last piece of each file is short, but libtorrent counts the alignment
+        // gap after it as padding and asks for whole blocks: serve the gap as zeros.
+        int limit = Torrent.Version == Metainfo.TorrentVersion.V2 ? Torrent.PieceLength : Torrent.PieceSize(request.Piece);
+        if (request.Begin < 0 || (long)request.Begin + request.Length > limit)
+            throw new PeerProtocolException($"request for {request.Length} bytes at {request.Begin} beyond the end of piece {request.Piece} ({limit} bytes)");
         if (!_picker.Have[request.Piece])
             throw new PeerProtocolException($"request for piece {request.Piece}, which we do not have");
         if (peer.AmChoking && !peer.AllowedFastForThem.Contains(request.Piece))

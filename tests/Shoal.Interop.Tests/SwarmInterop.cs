@@ -1,0 +1,217 @@
+using System.Text.Json;
+using Shoal.Tests.Common;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>
+/// Helpers for transfers between Shoal and real clients on 127.0.0.1: sample data, torrents,
+/// opentracker with its whitelist, and the clients started with the settings
+/// reference-clients.md describes. Every process is killed by its own id when the test ends.
+/// </summary>
+internal sealed class SwarmInterop : IDisposable
+{
+    private readonly List<BackgroundProcess> _processes = [];
+    private static string LtScript => Path.Combine(AppContext.BaseDirectory, "Scripts", "lt.py");
+    private static string ShoalDll => Path.Combine(AppContext.BaseDirectory, "shoal.dll");
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("shoal-interop-").FullName;
+
+    public string Dir(string name)
+    {
+        string dir = Path.Combine(Root, name);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// Writes sample data into a fresh seed folder: one file, or with <paramref name="multi"/> a
+    /// folder of several (odd sizes, an empty file) so pieces span files; then `shoal create`.
+    /// </summary>
+    public async Task<(string Torrent, string SeedDir)> SampleAsync(string name, int size = 3_000_000, string version = "v1",
+        string? tracker = null, bool multi = false, int seed = 7)
+    {
+        string seedDir = Dir("seed-" + name);
+        string target = Path.Combine(seedDir, name);
+        var random = new Random(seed);
+        if (multi)
+        {
+            (string Path, int Size)[] files = [("a.bin", size / 3 + 1234), ("empty.txt", 0), ("sub/b.bin", size / 5 + 77), ("sub/deep/c.bin", size / 2 - 999)];
+            foreach (var (path, length) in files)
+            {
+                string full = Path.Combine(target, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                var data = new byte[length];
+                random.NextBytes(data);
+                await File.WriteAllBytesAsync(full, data);
+            }
+        }
+        else
+        {
+            var data = new byte[size];
+            random.NextBytes(data);
+            await File.WriteAllBytesAsync(target, data);
+        }
+        string torrent = Path.Combine(Root, name + ".torrent");
+        var args = new List<string> { "create", target, "-o", torrent, "--piece-size", "32KiB" };
+        if (version != "v1")
+            args.Add("--" + version);
+        if (tracker is not null)
+            args.AddRange(["-t", tracker]);
+        await Reference.CheckedShoal([.. args]);
+        return (torrent, seedDir);
+    }
+
+    /// <summary>Starts opentracker on a free port, answering for <paramref name="torrents"/>; returns its port.</summary>
+    public async Task<int> OpenTrackerAsync(int port, params string[] torrents)
+    {
+        string dir = Dir("opentracker");
+        var hashes = new List<string>();
+        foreach (var torrent in torrents)
+        {
+            var info = await Reference.ShoalInfo(torrent);
+            if (info.GetProperty("infoHashV1").GetString() is { } v1)
+                hashes.Add(v1);
+            if (info.GetProperty("infoHashV2").GetString() is { } v2)
+                hashes.Add(v2[..40]);
+        }
+        await File.WriteAllLinesAsync(Path.Combine(dir, "whitelist"), hashes);
+        await File.WriteAllTextAsync(Path.Combine(dir, "opentracker.conf"), "access.whitelist /whitelist\n");
+        await ProcessRunner.Run("chmod", ["-R", "a+rX", Root]);
+        var tracker = Track(BackgroundProcess.Start(ProcessRunner.Require("opentracker"),
+            ["-i", "127.0.0.1", "-p", port.ToString(), "-P", port.ToString(), "-d", dir, "-u", "nobody", "-f", Path.Combine(dir, "opentracker.conf")]));
+        // Ready when it accepts a TCP connection.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline && !tracker.HasExited)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    public static string HttpTracker(int port) => $"http://127.0.0.1:{port}/announce";
+    public static string UdpTracker(int port) => $"udp://127.0.0.1:{port}/announce";
+
+    public BackgroundProcess Track(BackgroundProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    // ---- Shoal ----
+
+    public BackgroundProcess ShoalSeed(string torrent, string dir, int port, params string[] extra) =>
+        Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
+            ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", port.ToString(), "--announce-interval", "2s", .. extra]));
+
+    public BackgroundProcess ShoalGet(string torrent, string dir, params string[] extra) =>
+        Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
+            ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--announce-interval", "2s", "--json", .. extra]));
+
+    /// <summary>Runs `shoal get` to the end and checks it exited 0.</summary>
+    public async Task ShoalGetAsync(string torrent, string dir, params string[] extra)
+    {
+        var get = ShoalGet(torrent, dir, extra);
+        int code = await get.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        Assert.True(code == 0, $"shoal get exited {code}:\n{get.Output}");
+    }
+
+    // ---- libtorrent ----
+
+    /// <summary>Starts a libtorrent session (seed or leech) and returns it with its listening port.</summary>
+    public async Task<(BackgroundProcess Process, int Port)> LibtorrentAsync(string mode, string torrent, string dir, params string[] extra)
+    {
+        if (!File.Exists("/usr/bin/python3"))
+            throw new InvalidOperationException("/usr/bin/python3 is missing; install python3-libtorrent");
+        var process = Track(BackgroundProcess.Start("/usr/bin/python3", [LtScript, "swarm", mode, torrent, dir, .. extra]));
+        string line = await process.WaitForLineAsync(l => l.StartsWith("port ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "libtorrent's port");
+        return (process, int.Parse(line[5..]));
+    }
+
+    public static async Task WaitLibtorrentDoneAsync(BackgroundProcess leecher)
+    {
+        await leecher.WaitForLineAsync(l => l.Contains("\"done\": true"), TimeSpan.FromSeconds(120), "libtorrent to finish");
+    }
+
+    // ---- Transmission ----
+
+    public BackgroundProcess Transmission(string torrent, string dir, int port) =>
+        Track(BackgroundProcess.Start(ProcessRunner.Require("transmission-cli"),
+            ["-g", Dir("transmission-" + Guid.NewGuid().ToString("N")[..6]), "-w", dir, "-p", port.ToString(), "-et", "-M", "-D", "-U", torrent]));
+
+    // ---- aria2 ----
+
+    private static readonly string[] AriaCommon =
+    [
+        "--interface=127.0.0.1", "--disable-ipv6=true", "--enable-dht=false", "--bt-enable-lpd=false",
+        "--enable-peer-exchange=false", "--console-log-level=warn", "--summary-interval=0", "--file-allocation=none",
+        "--bt-tracker-interval=2",
+    ];
+
+    public BackgroundProcess AriaSeed(string torrent, string dir, int port) =>
+        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"),
+            [.. AriaCommon, $"--listen-port={port}", "--bt-seed-unverified=true", "--check-integrity=false", "--seed-ratio=0.0", "-d", dir, torrent]));
+
+    public BackgroundProcess AriaLeech(string torrent, string dir, int port) =>
+        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"),
+            [.. AriaCommon, $"--listen-port={port}", "--seed-time=0", "-d", dir, torrent]));
+
+    // ---- checks ----
+
+    /// <summary>Waits until every file of the seed's data is byte-identical in <paramref name="dir"/>.</summary>
+    public static async Task WaitSameAsync(string seedDir, string dir, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Same(seedDir, dir))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"data in {dir} is not the seed's after {timeout.TotalSeconds}s\n{diagnostics?.Invoke()}");
+            await Task.Delay(200);
+        }
+    }
+
+    public static void AssertSame(string seedDir, string dir) =>
+        Assert.True(Same(seedDir, dir), $"{dir} differs from {seedDir}");
+
+    private static bool Same(string seedDir, string dir)
+    {
+        foreach (var file in Directory.EnumerateFiles(seedDir, "*", SearchOption.AllDirectories))
+        {
+            string other = Path.Combine(dir, Path.GetRelativePath(seedDir, file));
+            if (!File.Exists(other) || new FileInfo(other).Length != new FileInfo(file).Length)
+                return false;
+            if (!File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(other)))
+                return false;
+        }
+        return true;
+    }
+
+    public static JsonElement LastJson(BackgroundProcess process)
+    {
+        var line = process.Output.Split('\n').Last(l => l.StartsWith('{'));
+        using var doc = JsonDocument.Parse(line);
+        return doc.RootElement.Clone();
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+            process.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

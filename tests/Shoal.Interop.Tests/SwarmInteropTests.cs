@@ -1,0 +1,152 @@
+using Shoal.Tests.Common;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>
+/// Real transfers between Shoal and libtorrent, Transmission and aria2, both directions, with
+/// a direct peer and through opentracker (HTTP and UDP). Every result is compared byte for byte.
+/// </summary>
+public class SwarmInteropTests
+{
+    private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(90);
+
+    [Theory]
+    [InlineData("v1", false)]
+    [InlineData("v1", true)]
+    [InlineData("v2", true)]
+    [InlineData("hybrid", true)]
+    public async Task Shoal_leeches_from_a_libtorrent_seed_given_directly(string version, bool multi)
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", version: version, multi: multi);
+        var (_, port) = await swarm.LibtorrentAsync("seed", torrent, seedDir);
+        string dir = swarm.Dir("shoal");
+        await swarm.ShoalGetAsync(torrent, dir, "--peer", $"127.0.0.1:{port}");
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Theory]
+    [InlineData("v1", false)]
+    [InlineData("v2", true)]
+    [InlineData("hybrid", true)]
+    public async Task Libtorrent_leeches_from_a_shoal_seed_given_directly(string version, bool multi)
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", version: version, multi: multi);
+        int seedPort = BackgroundProcess.FreePort();
+        var seed = swarm.ShoalSeed(torrent, seedDir, seedPort);
+        await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
+        string dir = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir, "--peer", $"127.0.0.1:{seedPort}", "--exit-when-done");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Theory]
+    [InlineData("http")]
+    [InlineData("udp")]
+    public async Task Shoal_and_libtorrent_trade_both_ways_through_opentracker(string scheme)
+    {
+        using var swarm = new SwarmInterop();
+        int trackerPort = BackgroundProcess.FreePort();
+        string url = scheme == "http" ? SwarmInterop.HttpTracker(trackerPort) : SwarmInterop.UdpTracker(trackerPort);
+        var (fromLt, ltSeedDir) = await swarm.SampleAsync("from-lt", tracker: url, multi: true, seed: 1);
+        var (fromShoal, shoalSeedDir) = await swarm.SampleAsync("from-shoal", tracker: url, seed: 2);
+        await swarm.OpenTrackerAsync(trackerPort, fromLt, fromShoal);
+
+        // libtorrent seeds, Shoal leeches: peers come only from the tracker.
+        await swarm.LibtorrentAsync("seed", fromLt, ltSeedDir);
+        string shoalDir = swarm.Dir("shoal");
+        await swarm.ShoalGetAsync(fromLt, shoalDir);
+        SwarmInterop.AssertSame(ltSeedDir, shoalDir);
+
+        // Shoal seeds, libtorrent leeches.
+        var seed = swarm.ShoalSeed(fromShoal, shoalSeedDir, BackgroundProcess.FreePort());
+        await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
+        string ltDir = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", fromShoal, ltDir, "--exit-when-done");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(shoalSeedDir, ltDir);
+    }
+
+    [Fact]
+    public async Task Shoal_leeches_from_a_transmission_seed()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
+        int port = BackgroundProcess.FreePort();
+        swarm.Transmission(torrent, seedDir, port);
+        string dir = swarm.Dir("shoal");
+        await swarm.ShoalGetAsync(torrent, dir, "--peer", $"127.0.0.1:{port}");
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Fact]
+    public async Task Transmission_leeches_from_a_shoal_seed_through_opentracker()
+    {
+        // Transmission never dials loopback peers: the Shoal seed learns it from the tracker and dials it.
+        using var swarm = new SwarmInterop();
+        int trackerPort = BackgroundProcess.FreePort();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", tracker: SwarmInterop.HttpTracker(trackerPort));
+        await swarm.OpenTrackerAsync(trackerPort, torrent);
+        var seed = swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort());
+        string dir = swarm.Dir("transmission");
+        var leecher = swarm.Transmission(torrent, dir, BackgroundProcess.FreePort());
+        await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => seed.Output + "\n" + leecher.Output[^Math.Min(2000, leecher.Output.Length)..]);
+    }
+
+    [Fact]
+    public async Task Shoal_leeches_from_an_aria2_seed()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
+        int port = BackgroundProcess.FreePort();
+        swarm.AriaSeed(torrent, seedDir, port);
+        string dir = swarm.Dir("shoal");
+        await swarm.ShoalGetAsync(torrent, dir, "--peer", $"127.0.0.1:{port}");
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Fact]
+    public async Task Aria2_leeches_from_a_shoal_seed_through_opentracker()
+    {
+        // aria2 speaks UDP trackers only with its DHT on, so this goes over HTTP.
+        using var swarm = new SwarmInterop();
+        int trackerPort = BackgroundProcess.FreePort();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", tracker: SwarmInterop.HttpTracker(trackerPort), multi: true);
+        await swarm.OpenTrackerAsync(trackerPort, torrent);
+        var seed = swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort());
+        string dir = swarm.Dir("aria2");
+        var leecher = swarm.AriaLeech(torrent, dir, BackgroundProcess.FreePort());
+        int code = await leecher.WaitForExitAsync(TransferTimeout);
+        Assert.True(code == 0, $"aria2 exited {code}:\n{leecher.Output}\n{seed.Output}");
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Fact]
+    public async Task Mixed_swarm_of_shoal_and_libtorrent_leechers_completes_from_one_seed()
+    {
+        using var swarm = new SwarmInterop();
+        int trackerPort = BackgroundProcess.FreePort();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 4_000_000, tracker: SwarmInterop.HttpTracker(trackerPort), multi: true);
+        await swarm.OpenTrackerAsync(trackerPort, torrent);
+        // A slow seed, so the leechers must trade with each other to finish.
+        swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort(), "--max-up", "1MiB");
+        var shoalDirs = new[] { swarm.Dir("shoal1"), swarm.Dir("shoal2") };
+        var ltDirs = new[] { swarm.Dir("lt1"), swarm.Dir("lt2") };
+        var shoals = shoalDirs.Select(d => swarm.ShoalGet(torrent, d, "--seed-time", "20s")).ToList();
+        var lts = new List<BackgroundProcess>();
+        foreach (var dir in ltDirs)
+            lts.Add((await swarm.LibtorrentAsync("leech", torrent, dir)).Process);
+        foreach (var dir in shoalDirs.Concat(ltDirs))
+            await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => string.Join("\n---\n", shoals.Select(s => s.Output)));
+        // The swarm moved more than the seed could have sent alone in that time: leechers uploaded.
+        long shoalUploaded = 0;
+        foreach (var shoal in shoals)
+        {
+            await shoal.WaitForLineAsync(l => l.Contains("\"state\":\"seeding\""), TimeSpan.FromSeconds(30), "shoal to report seeding");
+            shoalUploaded += SwarmInterop.LastJson(shoal).GetProperty("uploaded").GetInt64();
+        }
+        Assert.True(shoalUploaded > 0, "the Shoal leechers uploaded nothing to the others");
+    }
+}
