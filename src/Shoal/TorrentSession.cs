@@ -87,6 +87,8 @@ public sealed partial class TorrentSession : IPeerHandler
     public TorrentOptions Options { get; private set; }
     public TorrentState State { get; private set; } = TorrentState.Stopped;
     public string? Error { get; private set; }
+    /// <summary>How the last start found out which pieces were already there.</summary>
+    public StartCheck LastCheck { get; private set; }
     public RateLimiter DownloadLimit { get; }
     public RateLimiter UploadLimit { get; }
     public InfoHash InfoHash => Torrent.InfoHashes.Primary;
@@ -316,6 +318,7 @@ public sealed partial class TorrentSession : IPeerHandler
         if (resume is not null && resume.MatchesDisk(Torrent, SaveDirectory))
         {
             have = resume.Pieces;
+            LastCheck = StartCheck.ResumeData;
         }
         else if (Torrent.Files.Any(f => !f.IsPadding && File.Exists(TorrentVerifier.PathOf(SaveDirectory, f))))
         {
@@ -323,10 +326,12 @@ public sealed partial class TorrentSession : IPeerHandler
             have = new Bitfield(Torrent.PieceCount);
             foreach (int piece in result.Indices(PieceState.Good))
                 have[piece] = true;
+            LastCheck = StartCheck.Hashed;
         }
         else
         {
             have = new Bitfield(Torrent.PieceCount);
+            LastCheck = StartCheck.NoData;
         }
         lock (_gate)
             _picker = NewPicker(have);
@@ -531,6 +536,7 @@ public sealed partial class TorrentSession : IPeerHandler
             _peers.Remove(peer);
             _picker.RemoveAvailability(peer.Has);
             ReleaseRequests(peer);
+            _picker.Forget(peer);
             if (peer.ListenEndPoint is { } listen && _known.TryGetValue(listen, out var known))
             {
                 known.Connected = false;

@@ -15,6 +15,18 @@ public enum TorrentState
     Error,
 }
 
+/// <summary>How a start learned which pieces were already on disk.</summary>
+public enum StartCheck
+{
+    NotStarted,
+    /// <summary>No file of the torrent existed: nothing to check.</summary>
+    NoData,
+    /// <summary>Resume data matched the files' sizes and times: trusted without hashing.</summary>
+    ResumeData,
+    /// <summary>Every piece on disk was hashed (no resume data, or the files changed, or a crash).</summary>
+    Hashed,
+}
+
 /// <summary>A snapshot of one torrent.</summary>
 public sealed record TorrentStatus(
     string Name,

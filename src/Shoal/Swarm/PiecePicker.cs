@@ -113,9 +113,31 @@ public sealed class PiecePicker<TPeer> where TPeer : class
     public void Pick(TPeer peer, Bitfield peerHas, int count, List<BlockRequest> output, IReadOnlySet<int>? allowed = null,
         IReadOnlyCollection<int>? suggested = null, bool parole = false)
     {
+        int before = output.Count;
+        PickCore(peer, peerHas, count, output, allowed, suggested, parole);
+        // A peer on parole with no piece of its own left shares pieces again rather than stall;
+        // if it is the culprit, comparing blocks when the piece passes still names it.
+        if (parole && output.Count == before)
+            PickCore(peer, peerHas, count, output, allowed, suggested, parole: false);
+    }
+
+    private void PickCore(TPeer peer, Bitfield peerHas, int count, List<BlockRequest> output, IReadOnlySet<int>? allowed,
+        IReadOnlyCollection<int>? suggested, bool parole)
+    {
         int start = output.Count;
-        bool Usable(PartialPiece<TPeer> partial) => peerHas[partial.Index] && (allowed is null || allowed.Contains(partial.Index))
-            && (partial.Exclusive is null ? !parole : ReferenceEquals(partial.Exclusive, peer));
+        bool Usable(PartialPiece<TPeer> partial)
+        {
+            if (!peerHas[partial.Index] || (allowed is not null && !allowed.Contains(partial.Index)))
+                return false;
+            if (partial.Exclusive is not null)
+                return ReferenceEquals(partial.Exclusive, peer);
+            if (!parole)
+                return true;
+            if (partial.Received > 0 || partial.Requested > 0)
+                return false;
+            partial.Exclusive = peer; // an untouched piece: the peer on parole takes it alone
+            return true;
+        }
 
         // 1. Finish what is started.
         foreach (var partial in _partials)
@@ -288,6 +310,16 @@ public sealed class PiecePicker<TPeer> where TPeer : class
             partial.States[block] = PartialPiece<TPeer>.BlockState.Free;
             partial.Requested--;
             partial.Requesters[block] = null;
+        }
+    }
+
+    /// <summary>A peer left: pieces it had to itself are open to everyone again.</summary>
+    public void Forget(TPeer peer)
+    {
+        foreach (var partial in _partials)
+        {
+            if (ReferenceEquals(partial.Exclusive, peer))
+                partial.Exclusive = null;
         }
     }
 

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using Shoal.Peers;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Engine;
+
+/// <summary>
+/// A hand-driven peer for fault tests: it speaks just enough of the wire protocol to misbehave
+/// in one precise way. It uses raw sockets, not the engine's connection code.
+/// </summary>
+internal sealed class ScriptedPeer : IDisposable
+{
+    private readonly Socket _socket;
+    private byte[] _buffer = new byte[1 << 20];
+    private int _have;
+
+    private ScriptedPeer(Socket socket) => _socket = socket;
+
+    public static readonly byte[] Id = "-XX0001-scripted0000"u8.ToArray();
+
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        var peer = new ScriptedPeer(socket);
+        await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, Id).ToBytes());
+        await PeerHandshaker.ReceiveAsync(socket, CancellationToken.None);
+        return peer;
+    }
+
+    /// <summary>Accepts one connection on <paramref name="listener"/> and answers its handshake.</summary>
+    public static async Task<ScriptedPeer> AcceptAsync(TcpListener listener, byte[] infoHash, byte[]? id = null)
+    {
+        var socket = await listener.AcceptSocketAsync();
+        await PeerHandshaker.ReceiveAsync(socket, CancellationToken.None);
+        var peer = new ScriptedPeer(socket);
+        await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
+        return peer;
+    }
+
+    public async Task SendAsync(byte[] bytes)
+    {
+        int sent = 0;
+        while (sent < bytes.Length)
+            sent += await _socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+    }
+
+    public Task SendAsync(Func<byte[], int> write)
+    {
+        var buffer = new byte[64 * 1024];
+        int length = write(buffer);
+        return SendAsync(buffer[..length]);
+    }
+
+    /// <summary>Reads the next message (id, index, begin, length); null when the connection closed.</summary>
+    public async Task<(MessageId Id, int Index, int Begin, int Length)?> ReadAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var status = PeerWire.TryRead(_buffer.AsSpan(0, _have), 1 << 20, out var message, out int consumed, out _);
+            if (status == ParseStatus.Done)
+            {
+                var result = message.IsKeepAlive ? ((MessageId)255, 0, 0, 0) : (message.Id, message.Index, message.Begin, message.Length);
+                _buffer.AsSpan(consumed, _have - consumed).CopyTo(_buffer);
+                _have -= consumed;
+                return result;
+            }
+            int n;
+            try
+            {
+                n = await _socket.ReceiveAsync(_buffer.AsMemory(_have), SocketFlags.None, deadline.Token);
+            }
+            catch (SocketException)
+            {
+                return null;
+            }
+            if (n == 0)
+                return null;
+            _have += n;
+        }
+    }
+
+    /// <summary>True once the other side closes the connection (messages before that are skipped).</summary>
+    public async Task<bool> ClosedByPeerAsync(TimeSpan timeout)
+    {
+        try
+        {
+            while (await ReadAsync(timeout) is not null)
+            {
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}

@@ -1,0 +1,167 @@
+using Shoal.Metainfo;
+
+namespace Shoal.Tests.Engine;
+
+public class SwarmBehaviourTests
+{
+    [Fact]
+    public async Task Leechers_trade_pieces_with_each_other_when_the_seed_is_slow()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 1_500_000)]);
+        var seeder = await h.ClientAsync(o => o with { MaxUploadRate = 512 * 1024 });
+        var seed = seeder.Add(torrent, seedDir);
+        await seed.StartAsync();
+        var clients = new List<ShoalClient>();
+        for (int i = 0; i < 3; i++)
+            clients.Add(await h.ClientAsync());
+        var leechers = new List<TorrentSession>();
+        foreach (var client in clients)
+        {
+            var peers = clients.Where(c => c != client).Select(EngineHarness.EndPoint).Append(EngineHarness.EndPoint(seeder)).ToList();
+            leechers.Add(client.Add(torrent, h.NewDir(), new TorrentOptions { Peers = peers }));
+        }
+        foreach (var leecher in leechers)
+            await leecher.StartAsync();
+        foreach (var leecher in leechers)
+            await EngineHarness.WaitCompleteAsync(leecher, 90);
+        foreach (var leecher in leechers)
+            EngineHarness.AssertSameFiles(torrent, seedDir, leecher.SaveDirectory);
+        long traded = leechers.Sum(l => l.GetStatus().Uploaded);
+        Assert.True(traded > 0, "leechers uploaded nothing to each other");
+        // Every byte a leecher got came from the seed or another leecher; the seed sent less than three copies.
+        Assert.True(seed.GetStatus().Uploaded < 3 * torrent.TotalSize, $"seed uploaded {seed.GetStatus().Uploaded}");
+    }
+
+    [Fact]
+    public async Task Pause_then_resume_finishes_without_fetching_verified_pieces_again()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 2_000_000)]);
+        var seeder = await h.ClientAsync(o => o with { MaxUploadRate = 1024 * 1024 });
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.GetStatus().Progress >= 0.25, 60, "a quarter of the data");
+        await leech.PauseAsync();
+        Assert.Equal(TorrentState.Paused, leech.State);
+        var paused = leech.GetStatus();
+        Assert.Equal(0, paused.Peers);
+        Assert.True(paused.Progress < 1);
+
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech);
+        Assert.Equal(StartCheck.ResumeData, leech.LastCheck);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+        // Fetched at most the whole torrent once plus what was in flight at the pause (no verified piece twice).
+        long fetched = leech.GetStatus().Downloaded;
+        Assert.True(fetched <= torrent.TotalSize + 32 * 16384, $"downloaded {fetched} of {torrent.TotalSize}");
+    }
+
+    [Fact]
+    public async Task File_selection_fetches_only_the_chosen_files_and_their_boundary_pieces()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("set", [("a.bin", 100_000), ("b.bin", 200_000), ("c.bin", 150_000), ("d.bin", 300_000)]);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync();
+        string dir = h.NewDir();
+        int[] priorities = [.. torrent.Files.Select(f => f.Path.EndsWith("b.bin", StringComparison.Ordinal) ? 1 : 0)];
+        var leech = leecher.Add(torrent, dir, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)], FilePriorities = priorities });
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech);
+        EngineHarness.AssertSameFiles(torrent, seedDir, dir, f => f.Path.EndsWith("b.bin", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(dir, "set", "d.bin")), "d.bin shares no piece with b.bin but was written");
+        var status = leech.GetStatus();
+        Assert.True(status.Downloaded < torrent.TotalSize / 2, $"downloaded {status.Downloaded} for a 200 kB selection");
+        Assert.Equal(1.0, status.Progress);
+    }
+
+    [Fact]
+    public async Task Restart_with_unchanged_files_trusts_resume_data_and_a_changed_file_is_hashed_again()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
+        string resume = Path.Combine(h.Root, "resume-shared");
+        var first = await h.ClientAsync(o => o with { ResumeDirectory = resume });
+        var session = first.Add(torrent, seedDir);
+        await session.StartAsync();
+        await EngineHarness.WaitCompleteAsync(session);
+        Assert.Equal(StartCheck.Hashed, session.LastCheck);
+        await first.DisposeAsync();
+        Assert.True(File.Exists(Path.Combine(resume, torrent.InfoHashes.Primary.ToHex() + ".resume")));
+
+        var second = await h.ClientAsync(o => o with { ResumeDirectory = resume });
+        var again = second.Add(torrent, seedDir);
+        await again.StartAsync();
+        await EngineHarness.WaitCompleteAsync(again);
+        Assert.Equal(StartCheck.ResumeData, again.LastCheck);
+        await second.DisposeAsync();
+
+        // Corrupt one byte behind Shoal's back: the times no longer match, so the data is hashed and the piece is not trusted.
+        string file = Path.Combine(seedDir, "data.bin");
+        var bytes = File.ReadAllBytes(file);
+        bytes[100_000] ^= 0xFF;
+        File.WriteAllBytes(file, bytes);
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(1));
+        var third = await h.ClientAsync(o => o with { ResumeDirectory = resume });
+        var checkedAgain = third.Add(torrent, seedDir);
+        await checkedAgain.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => checkedAgain.State == TorrentState.Downloading, 30, "the check to finish");
+        Assert.Equal(StartCheck.Hashed, checkedAgain.LastCheck);
+        Assert.False(checkedAgain.VerifiedPieces[100_000 / torrent.PieceLength]);
+        Assert.Equal(torrent.PieceCount - 1, checkedAgain.VerifiedPieces.SetCount);
+    }
+
+    [Fact]
+    public async Task Download_cap_is_never_exceeded()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 1_000_000)]);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        const long cap = 256 * 1024;
+        var leecher = await h.ClientAsync(o => o with { MaxDownloadRate = cap });
+        var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech);
+        clock.Stop();
+        // An upper bound only (a slow machine may be slower, never faster): the cap plus one burst.
+        double allowed = cap * clock.Elapsed.TotalSeconds * 1.1 + 64 * 1024;
+        Assert.True(leech.GetStatus().Downloaded <= allowed, $"{leech.GetStatus().Downloaded} bytes in {clock.Elapsed.TotalSeconds:0.0}s exceeds the {cap} B/s cap");
+    }
+
+    [Fact]
+    public async Task A_full_disk_stops_that_torrent_with_a_clear_error_and_others_go_on()
+    {
+        await using var h = new EngineHarness();
+        var (big, bigSeed) = await h.CreateAsync("big.bin", [("big.bin", 2_000_000)], seed: 3);
+        var (small, smallSeed) = await h.CreateAsync("small.bin", [("small.bin", 200_000)], seed: 4);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(big, bigSeed).StartAsync();
+        await seeder.Add(small, smallSeed).StartAsync();
+        string full = h.NewDir("tmpfs");
+        var mount = await Common.ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", full]);
+        Assert.True(mount.ExitCode == 0, $"cannot mount a small tmpfs (the test needs root): {mount}");
+        try
+        {
+            var leecher = await h.ClientAsync();
+            var doomed = leecher.Add(big, full, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+            var fine = leecher.Add(small, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+            await doomed.StartAsync();
+            await fine.StartAsync();
+            await EngineHarness.WaitUntilAsync(() => doomed.State == TorrentState.Error, 60, "the disk-full error");
+            Assert.Contains("No space left on device", doomed.GetStatus().Error);
+            await EngineHarness.WaitCompleteAsync(fine);
+            EngineHarness.AssertSameFiles(small, smallSeed, fine.SaveDirectory);
+            await leecher.DisposeAsync();
+        }
+        finally
+        {
+            await Common.ProcessRunner.Run("umount", [full]);
+        }
+    }
+}
