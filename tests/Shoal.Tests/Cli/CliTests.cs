@@ -21,6 +21,9 @@ public class CliTests
     [InlineData("info", "--help")]
     [InlineData("verify", "--help")]
     [InlineData("magnet", "--help")]
+    [InlineData("get", "--help")]
+    [InlineData("seed", "--help")]
+    [InlineData("demo", "--help")]
     public async Task HelpWorksEverywhere(params string[] args)
     {
         var result = await ProcessRunner.Shoal(args);
@@ -37,6 +40,14 @@ public class CliTests
     [InlineData("verify", "a.torrent")]
     [InlineData("frobnicate")]
     [InlineData("info", "x", "--no-such-option")]
+    [InlineData("get")]
+    [InlineData("get", "x.torrent", "--max-down", "fast")]
+    [InlineData("get", "x.torrent", "--peer", "nowhere")]
+    [InlineData("get", "x.torrent", "--port", "70000")]
+    [InlineData("get", "x.torrent", "--seed-time", "forever")]
+    [InlineData("get", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567")]
+    [InlineData("seed", "x.torrent")]
+    [InlineData("demo", "--peers", "0")]
     public async Task UsageErrorsExitWithTwo(params string[] args)
     {
         var result = await ProcessRunner.Shoal(args);

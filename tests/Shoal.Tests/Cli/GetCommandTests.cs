@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Shoal.Metainfo;
+using Shoal.Tests.Common;
+using Shoal.Tests.Engine;
+
+namespace Shoal.Tests.Cli;
+
+/// <summary>`shoal get` and `shoal seed` as a user runs them: JSON status lines, --only, kill -9 and resume.</summary>
+public class GetCommandTests
+{
+    private static async Task<(string Torrent, string SeedDir, EngineHarness H)> SampleAsync((string, int)[] files, string name = "data")
+    {
+        var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync(name, files);
+        string path = Path.Combine(h.Root, name + ".torrent");
+        await File.WriteAllBytesAsync(path, torrent.ToBytes());
+        return (path, seedDir, h);
+    }
+
+    private static BackgroundProcess Seed(EngineHarness h, string torrent, string dir, int port, params string[] extra) =>
+        BackgroundProcess.Shoal(h.NewDir("state"), ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", port.ToString(), .. extra]);
+
+    private static List<JsonElement> JsonLines(BackgroundProcess process) =>
+        [.. process.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+    [Fact]
+    public async Task Get_prints_json_status_lines_and_exits_zero_when_verified()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("data", 700_000)]);
+        await using var cleanup = h;
+        int port = BackgroundProcess.FreePort();
+        using var seed = Seed(h, torrent, seedDir, port);
+        string dir = h.NewDir();
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--peer", $"127.0.0.1:{port}", "--json");
+        Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var last = JsonLines(get)[^1];
+        foreach (var field in new[] { "name", "infoHash", "state", "progress", "verifiedBytes", "downloaded", "uploaded", "downRate", "upRate", "peers" })
+            Assert.True(last.TryGetProperty(field, out _), $"missing {field}: {last}");
+        Assert.Equal("seeding", last.GetProperty("state").GetString());
+        Assert.Equal(1.0, last.GetProperty("progress").GetDouble());
+        Assert.Equal(700_000, last.GetProperty("verifiedBytes").GetInt64());
+        Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data"))));
+    }
+
+    [Fact]
+    public async Task Get_only_fetches_matching_files()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("docs/readme.txt", 50_000), ("video/big.bin", 400_000), ("video/small.bin", 40_000)], "set");
+        await using var cleanup = h;
+        int port = BackgroundProcess.FreePort();
+        using var seed = Seed(h, torrent, seedDir, port);
+        string dir = h.NewDir();
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0",
+            "--peer", $"127.0.0.1:{port}", "--only", "*.txt", "--json");
+        Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "set/docs/readme.txt")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "set/docs/readme.txt"))));
+        Assert.False(File.Exists(Path.Combine(dir, "set/video/small.bin")), "a file the glob does not match was written");
+        Assert.True(JsonLines(get)[^1].GetProperty("downloaded").GetInt64() < 200_000);
+    }
+
+    [Fact]
+    public async Task Get_killed_mid_download_resumes_without_fetching_verified_pieces_again()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("data", 3_000_000)]);
+        await using var cleanup = h;
+        int port = BackgroundProcess.FreePort();
+        using var seed = Seed(h, torrent, seedDir, port);
+        string dir = h.NewDir();
+        string state = h.NewDir("state");
+        string[] args = ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--peer", $"127.0.0.1:{port}", "--json", "--max-down", "1MiB"];
+
+        long verifiedAtKill;
+        using (var first = BackgroundProcess.Shoal(state, args))
+        {
+            await first.WaitForLineAsync(l => l.StartsWith('{') && JsonDocument.Parse(l).RootElement.GetProperty("progress").GetDouble() >= 0.4,
+                TimeSpan.FromSeconds(60), "40% of the data");
+            first.KillHard(); // kill -9: no chance to save anything
+            verifiedAtKill = JsonLines(first)[^1].GetProperty("verifiedBytes").GetInt64();
+        }
+        Assert.True(verifiedAtKill > 0);
+
+        using var second = BackgroundProcess.Shoal(state, args);
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var last = JsonLines(second)[^1];
+        Assert.Equal(3_000_000, last.GetProperty("verifiedBytes").GetInt64());
+        // Pieces verified before the kill were found on disk, not fetched again.
+        Assert.True(last.GetProperty("downloaded").GetInt64() <= 3_000_000 - verifiedAtKill,
+            $"downloaded {last.GetProperty("downloaded")} after the restart; {verifiedAtKill} were verified before the kill");
+        Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data"))));
+    }
+
+    [Fact]
+    public async Task Seed_of_missing_data_fails_cleanly()
+    {
+        var (torrent, _, h) = await SampleAsync([("data", 100_000)]);
+        await using var cleanup = h;
+        var result = await ProcessRunner.Shoal("seed", torrent, Path.Combine(h.Root, "nope"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("shoal: no such folder", result.Stderr, StringComparison.Ordinal);
+    }
+}
