@@ -325,7 +325,10 @@ public sealed class PeerConnection : IAsyncDisposable
                         }
                     }
                     if (control.WrittenCount == 0 && blocks.Count == 0)
+                    {
+                        spare = control; // the two buffers must stay two
                         break;
+                    }
                     int length = control.WrittenCount + blocks.Sum(b => b.Length + 13);
                     if (batch.Length < length)
                     {

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Moves one single-file torrent over loopback between every pair of seed and leecher, side by
+# side in one run: libtorrent->libtorrent (the reference), libtorrent->shoal, shoal->libtorrent,
+# shoal->shoal, and aria2 as a leecher from both seeds (through opentracker: aria2 takes peers
+# only from trackers). For each leecher it prints MB/s (wall time from start to exit, startup
+# included), CPU seconds per GiB (user+sys of the leecher process), peak memory, and the ratios
+# to libtorrent->libtorrent. Page cache warm; 1 MiB pieces; medians of RUNS interleaved runs.
+#   bench/transfer-bench.sh [SIZE_MiB=1024] [RUNS=3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+runs=${2:-3}
+work=${SHOAL_BENCH_DIR:-/tmp/shoal-bench}
+mkdir -p "$work"
+for p in python3-libtorrent aria2 opentracker; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { echo "missing $p (apt-get install $p)"; exit 1; }
+done
+
+dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/shoal" -v quiet -nologo >/dev/null
+shoal="$work/shoal/shoal"
+lt="$PWD/tests/Shoal.Interop.Tests/Scripts/lt.py"
+
+seeddir="$work/seed"
+mkdir -p "$seeddir"
+data="$seeddir/data.bin"
+[ -f "$data" ] && [ "$(stat -c %s "$data")" -eq $((size_mib * 1024 * 1024)) ] || head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$data"
+cat "$data" > /dev/null
+
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+tport=$(port)
+# One torrent per seed (same data, another 'source' so another info-hash), so aria2, which
+# finds peers only through the tracker, meets exactly one seed.
+declare -A torrent
+for s in libtorrent shoal; do
+  torrent[$s]="$work/bench-$s.torrent"
+  "$shoal" create "$data" -o "${torrent[$s]}" --piece-size 1MiB --no-date --source "$s" -t "http://127.0.0.1:$tport/announce" >/dev/null
+done
+
+# opentracker, for aria2 (its whitelist holds our torrent's hash)
+otdir="$work/opentracker"; mkdir -p "$otdir"
+for s in libtorrent shoal; do
+  "$shoal" info "${torrent[$s]}" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["infoHashV1"])'
+done > "$otdir/whitelist"
+echo "access.whitelist /whitelist" > "$otdir/opentracker.conf"
+chmod -R a+rX "$otdir"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+opentracker -i 127.0.0.1 -p "$tport" -P "$tport" -d "$otdir" -u nobody -f "$otdir/opentracker.conf" >/dev/null 2>&1 &
+pids+=($!)
+
+# Seeds, started once and kept for every run.
+lt_log="$work/lt-seed.log"
+/usr/bin/python3 "$lt" swarm seed "${torrent[libtorrent]}" "$seeddir" --timeout 3600 > "$lt_log" 2>&1 &
+pids+=($!)
+sport=$(port)
+SHOAL_STATE_DIR="$work/state-seed" "$shoal" seed "${torrent[shoal]}" "$seeddir" --bind 127.0.0.1 --port "$sport" --json --announce-interval 2s > "$work/shoal-seed.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do
+  grep -q '^port ' "$lt_log" 2>/dev/null && grep -q '"state":"seeding"' "$work/shoal-seed.log" && break
+  sleep 0.1
+done
+ltport=$(sed -n 's/^port //p' "$lt_log" | head -1)
+[ -n "$ltport" ] || { echo "libtorrent seed did not start"; cat "$lt_log"; exit 1; }
+
+declare -A seedport=([libtorrent]=$ltport [shoal]=$sport)
+command_for() { # SEED LEECHER DIR: the leecher's command line
+  local p=${seedport[$1]} t=${torrent[$1]}
+  case $2 in
+    libtorrent) echo "/usr/bin/python3 $lt swarm leech $t $3 --peer 127.0.0.1:$p --exit-when-done --timeout 600" ;;
+    shoal) echo "env SHOAL_STATE_DIR=$3.state $shoal get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json" ;;
+    aria2) echo "aria2c --interface=127.0.0.1 --disable-ipv6=true --enable-dht=false --bt-enable-lpd=false --enable-peer-exchange=false" \
+             "--console-log-level=error --summary-interval=0 --file-allocation=none --seed-time=0 --bt-tracker-interval=1" \
+             "--listen-port=$(port) -d $3 $t" ;;
+  esac
+}
+
+pairs=(libtorrent:libtorrent libtorrent:shoal shoal:libtorrent shoal:shoal libtorrent:aria2 shoal:aria2)
+declare -A wall cpu mem
+for ((r = 0; r < runs; r++)); do
+  for pair in "${pairs[@]}"; do
+    s=${pair%%:*}; l=${pair##*:}
+    dir="$work/leech"; rm -rf "$dir" "$dir.state"; mkdir -p "$dir"
+    cmd=$(command_for "$s" "$l" "$dir")
+    start=$(date +%s%N)
+    /usr/bin/time -f "%U %S %M" -o "$work/time.txt" bash -c "exec $cmd" >/dev/null 2>&1 || echo "$pair: leecher exited non-zero"
+    end=$(date +%s%N)
+    cmp -s "$data" "$dir/data.bin" || { echo "$pair: data differs"; exit 1; }
+    read -r user sys kb < "$work/time.txt"
+    wall[$pair]+="$(( (end - start) / 1000000 )) "
+    cpu[$pair]+="$(echo "$user + $sys" | bc) "
+    mem[$pair]+="$kb "
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+gib=$(echo "scale=6; $size_mib / 1024" | bc)
+ref=libtorrent:libtorrent
+ref_ms=$(echo "${wall[$ref]}" | median); ref_cpu=$(echo "${cpu[$ref]}" | median)
+echo "${size_mib} MiB over loopback, 1 MiB pieces, median of $runs runs, $(nproc) cores; ratios are to libtorrent->libtorrent"
+printf '%-24s %9s %9s %12s %11s %9s %9s\n' "seed -> leecher" "MB/s" "x speed" "CPU s/GiB" "x CPU" "peak MiB" ""
+for pair in "${pairs[@]}"; do
+  ms=$(echo "${wall[$pair]}" | median); c=$(echo "${cpu[$pair]}" | median); m=$(echo "${mem[$pair]}" | median)
+  mbs=$(echo "scale=1; $size_mib * 1.048576 * 1000 / $ms" | bc)
+  printf '%-24s %9s %9s %12s %11s %9s\n' "${pair/:/ -> }" "$mbs" "$(echo "scale=2; $ref_ms / $ms" | bc)" \
+    "$(echo "scale=2; $c / $gib" | bc)" "$(echo "scale=2; $c / $ref_cpu" | bc)" "$((m / 1024))"
+done
