@@ -14,6 +14,7 @@ public sealed class TransferDisplay
     public enum Mode { Live, Plain, Json }
 
     private readonly Mode _mode;
+    private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
     public TransferDisplay(bool json) =>
         _mode = json ? Mode.Json : Console.IsErrorRedirected ? Mode.Plain : Mode.Live;
@@ -95,6 +96,7 @@ public sealed class TransferDisplay
         using (var w = new Utf8JsonWriter(output, JsonOptions))
         {
             w.WriteStartObject();
+            w.WriteNumber("elapsed", Math.Round(Clock.Elapsed.TotalSeconds, 3));
             w.WriteString("name", s.Name);
             w.WriteString("infoHash", s.InfoHash);
             w.WriteString("state", s.State.ToString().ToLowerInvariant());

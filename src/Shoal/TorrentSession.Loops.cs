@@ -40,7 +40,8 @@ public sealed partial class TorrentSession
                     continue;
                 }
                 // A peer that leaves a request unanswered too long is snubbed: its requests go to others.
-                if (peer.Outstanding.Count > 0 && _client.Time.GetElapsedTime(peer.Outstanding[0].At, now) > RequestTimeout)
+                if (peer.Outstanding.Count > 0
+                    && _client.Time.GetElapsedTime(Math.Max(peer.LastBlockAt, peer.Outstanding.Values.Min()), now) > RequestTimeout)
                 {
                     peer.Snubbed = true;
                     ReleaseRequests(peer);

@@ -84,7 +84,7 @@ public sealed partial class TorrentSession
                     if (!peer.SupportsFast)
                         throw new PeerProtocolException("reject without the fast extension");
                     var rejected = new BlockRequest(message.Index, message.Begin, message.Length);
-                    if (peer.Outstanding.RemoveAll(o => o.Request == rejected) > 0)
+                    if (peer.Outstanding.Remove(rejected))
                         _picker.Release(peer, rejected);
                     break; // the next tick asks again, maybe someone else
                 case MessageId.Suggest:
@@ -197,7 +197,7 @@ public sealed partial class TorrentSession
         if (data.Length > PeerWire.MaxBlockLength || begin < 0 || (long)begin + data.Length > Torrent.PieceSize(piece))
             throw new PeerProtocolException($"block of {data.Length} bytes at {begin} does not fit piece {piece}");
         var request = new BlockRequest(piece, begin, data.Length);
-        peer.Outstanding.RemoveAll(o => o.Request == request);
+        peer.Outstanding.Remove(request);
         if (_picker.Have[piece])
             return null; // late endgame duplicate
         _othersBuffer.Clear();
@@ -205,16 +205,14 @@ public sealed partial class TorrentSession
         if (result is BlockResult.Accepted or BlockResult.PieceComplete)
         {
             peer.Snubbed = false;
+            peer.LastBlockAt = _client.Time.GetTimestamp();
             peer.Down.Add(data.Length);
             _down.Add(data.Length);
             Interlocked.Add(ref _downloaded, data.Length);
-            if (completed is not null)
-                RecordSenders(completed, peer, begin);
-            else
-                RecordSenders(_picker.Partials.First(p => p.Index == piece), peer, begin);
+            RecordSenders(completed ?? _picker.Partial(piece)!, peer, begin);
             foreach (var other in _othersBuffer)
             {
-                if (other.Outstanding.RemoveAll(o => o.Request == request) > 0)
+                if (other.Outstanding.Remove(request))
                     other.SendBlock(MessageId.Cancel, request);
             }
         }
@@ -247,7 +245,7 @@ public sealed partial class TorrentSession
         long now = _client.Time.GetTimestamp();
         foreach (var request in _pickBuffer)
         {
-            peer.Outstanding.Add((request, now));
+            peer.Outstanding[request] = now;
             peer.SendBlock(MessageId.Request, request);
         }
     }

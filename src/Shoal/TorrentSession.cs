@@ -553,7 +553,7 @@ public sealed partial class TorrentSession : IPeerHandler
 
     private void ReleaseRequests(PeerConnection peer)
     {
-        foreach (var (request, _) in peer.Outstanding)
+        foreach (var request in peer.Outstanding.Keys)
             _picker.Release(peer, request);
         peer.Outstanding.Clear();
     }

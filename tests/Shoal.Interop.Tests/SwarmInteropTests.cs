@@ -150,3 +150,38 @@ public class SwarmInteropTests
         Assert.True(shoalUploaded > 0, "the Shoal leechers uploaded nothing to the others");
     }
 }
+
+public class TrackerClientInteropTests
+{
+    [Theory]
+    [InlineData("http")]
+    [InlineData("udp")]
+    public async Task Announce_and_scrape_against_opentracker(string scheme)
+    {
+        using var swarm = new SwarmInterop();
+        int port = BackgroundProcess.FreePort();
+        string url = scheme == "http" ? SwarmInterop.HttpTracker(port) : SwarmInterop.UdpTracker(port);
+        var (torrentPath, _) = await swarm.SampleAsync("data", size: 100_000, tracker: url);
+        await swarm.OpenTrackerAsync(port, torrentPath);
+        var torrent = Shoal.Metainfo.TorrentParser.Load(torrentPath);
+        byte[] hash = torrent.InfoHashes.V1!.Value.Span.ToArray();
+        using var http = new HttpClient();
+        var client = Shoal.Trackers.TrackerTiers.Create(url, http, TimeProvider.System, TimeSpan.FromSeconds(2))!;
+
+        // A seed and a leecher announce; each hears of the other, and scrape counts them.
+        var seed = new Shoal.Trackers.AnnounceRequest(hash, "-SH0100-seedseedseed"u8.ToArray(), 7001, 0, 0, 0, Shoal.Trackers.TrackerEvent.Started, 50, 1);
+        var leech = seed with { PeerId = "-SH0100-leechleechle"u8.ToArray(), Port = 7002, Left = 100_000, Key = 2 };
+        await client.AnnounceAsync(seed, CancellationToken.None);
+        var reply = await client.AnnounceAsync(leech, CancellationToken.None);
+        Assert.Contains(reply.Peers, p => p.Port == 7001);
+        Assert.True(reply.Interval > TimeSpan.Zero);
+        var scrape = await client.ScrapeAsync(hash, CancellationToken.None);
+        Assert.NotNull(scrape);
+        Assert.Equal(1, scrape!.Seeders);
+        Assert.Equal(1, scrape.Leechers);
+
+        // A hash the tracker does not serve is an error, not a crash or a hang.
+        var unknown = seed with { InfoHash = new byte[20] };
+        await Assert.ThrowsAsync<Shoal.Trackers.TrackerException>(() => client.AnnounceAsync(unknown, CancellationToken.None));
+    }
+}

@@ -16,7 +16,7 @@ namespace Shoal.Peers;
 /// </summary>
 public sealed class PeerConnection : IAsyncDisposable
 {
-    private const int ReceiveBufferSize = 64 * 1024;
+    private const int ReceiveBufferSize = 128 * 1024;
     private const int MaxQueuedUploads = 2048;
     private const int BlocksPerSend = 8;
 
@@ -30,6 +30,8 @@ public sealed class PeerConnection : IAsyncDisposable
     private ArrayBufferWriter<byte> _control = new(256);
     private readonly LinkedList<BlockRequest> _uploads = new();
     private int _closed;
+    private volatile int _batchThread = -1;
+    private bool _signalPending;
 
     public PeerConnection(Socket socket, Handshake remote, bool outgoing, IPEndPoint endPoint, TimeProvider time,
         RateLimiter[] downLimits, RateLimiter[] upLimits, Bitfield initialHas)
@@ -68,7 +70,10 @@ public sealed class PeerConnection : IAsyncDisposable
     public bool PeerInterested { get; set; }
     public Bitfield Has { get; set; }
     public ExtensionHandshake? Extensions { get; set; }
-    public List<(BlockRequest Request, long At)> Outstanding { get; } = [];
+    /// <summary>Our requests to the peer not yet answered, with when each was sent.</summary>
+    public Dictionary<BlockRequest, long> Outstanding { get; } = [];
+    /// <summary>When the peer last sent us a block we wanted.</summary>
+    public long LastBlockAt { get; set; }
     public HashSet<int> AllowedFastForUs { get; } = [];
     public HashSet<int> AllowedFastForThem { get; } = [];
     public List<int> Suggested { get; } = [];
@@ -183,8 +188,16 @@ public sealed class PeerConnection : IAsyncDisposable
 
     private void Signal()
     {
-        if (!IsClosed)
-            _sendSignal.Release();
+        if (IsClosed)
+            return;
+        // While this connection's receive loop handles a run of messages, what they queue for
+        // this peer goes out in one send when the run ends, not one syscall per request.
+        if (_batchThread == Environment.CurrentManagedThreadId)
+        {
+            _signalPending = true;
+            return;
+        }
+        _sendSignal.Release();
     }
 
     // ---- loops ----
@@ -245,30 +258,32 @@ public sealed class PeerConnection : IAsyncDisposable
         {
             while (true)
             {
-                while (true)
+                _batchThread = Environment.CurrentManagedThreadId;
+                try
                 {
-                    var status = PeerWire.TryRead(buffer.AsSpan(start, end - start), maxMessageLength, out var message, out int needed, out string? error);
-                    if (status == ParseStatus.Error)
-                        throw new PeerProtocolException(error!);
-                    if (status == ParseStatus.NeedMore)
+                    start = HandleMessages(handler, buffer, start, end, maxMessageLength, out int needed);
+                    if (needed > buffer.Length)
                     {
-                        if (needed > buffer.Length)
-                        {
-                            // Grow only to the size the (already bounded) length prefix says.
-                            var bigger = ArrayPool<byte>.Shared.Rent(needed);
-                            buffer.AsSpan(start, end - start).CopyTo(bigger);
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = bigger;
-                            end -= start;
-                            start = 0;
-                        }
-                        break;
+                        // Grow only to the size the (already bounded) length prefix says.
+                        var bigger = ArrayPool<byte>.Shared.Rent(needed);
+                        buffer.AsSpan(start, end - start).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                        end -= start;
+                        start = 0;
                     }
-                    handler.OnMessage(this, message);
-                    start += needed;
-                    if (IsClosed)
-                        return;
                 }
+                finally
+                {
+                    _batchThread = -1;
+                    if (_signalPending)
+                    {
+                        _signalPending = false;
+                        Signal();
+                    }
+                }
+                if (IsClosed)
+                    return;
                 if (start > 0)
                 {
                     buffer.AsSpan(start, end - start).CopyTo(buffer);
@@ -297,6 +312,24 @@ public sealed class PeerConnection : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Handles every whole message in buffer[start..end]; returns the new start and what the next message needs.</summary>
+    private int HandleMessages(IPeerHandler handler, byte[] buffer, int start, int end, int maxMessageLength, out int needed)
+    {
+        while (true)
+        {
+            var status = PeerWire.TryRead(buffer.AsSpan(start, end - start), maxMessageLength, out var message, out needed, out string? error);
+            if (status == ParseStatus.Error)
+                throw new PeerProtocolException(error!);
+            if (status == ParseStatus.NeedMore)
+                return start;
+            handler.OnMessage(this, message);
+            start += needed;
+            needed = 0;
+            if (IsClosed)
+                return start;
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class PiecePicker<TPeer> where TPeer : class
     public bool Sequential { get; set; }
     public IReadOnlyList<PartialPiece<TPeer>> Partials => _partials;
 
+    /// <summary>The started piece <paramref name="index"/>, or null.</summary>
+    public PartialPiece<TPeer>? Partial(int index) => _partialByIndex.GetValueOrDefault(index);
+
     /// <summary>Sets a piece's priority: 0 skips it; higher is fetched first.</summary>
     public void SetPriority(int piece, byte priority) => _priority[piece] = priority;
     public byte Priority(int piece) => _priority[piece];
