@@ -164,4 +164,65 @@ public class SwarmBehaviourTests
             await Common.ProcessRunner.Run("umount", [full]);
         }
     }
+
+    [Fact]
+    public async Task A_read_only_folder_stops_the_torrent_with_a_clear_error()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 200_000)]);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        string readOnly = h.NewDir("ro");
+        var mount = await Common.ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly]);
+        Assert.True(mount.ExitCode == 0, $"cannot mount a read-only tmpfs (the test needs root): {mount}");
+        try
+        {
+            var leecher = await h.ClientAsync();
+            var leech = leecher.Add(torrent, readOnly, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+            await leech.StartAsync();
+            await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.Error, 60, "the read-only error");
+            Assert.Contains("Read-only file system", leech.GetStatus().Error);
+            await leecher.DisposeAsync();
+        }
+        finally
+        {
+            await Common.ProcessRunner.Run("umount", [readOnly]);
+        }
+    }
+
+    [Fact]
+    public async Task Peers_connect_over_ipv6()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
+        var seeder = await h.ClientAsync(o => o with { ListenAddresses = [System.Net.IPAddress.IPv6Loopback] });
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync(o => o with { ListenAddresses = [System.Net.IPAddress.IPv6Loopback] });
+        var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, seeder.ListenPort)] });
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+    }
+
+    [Fact]
+    public async Task Several_torrents_share_one_client_and_port()
+    {
+        await using var h = new EngineHarness();
+        var (a, aDir) = await h.CreateAsync("a.bin", [("a.bin", 200_000)], seed: 10);
+        var (b, bDir) = await h.CreateAsync("b", [("x.bin", 150_000), ("y.bin", 90_000)], version: TorrentVersion.Hybrid, seed: 11);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(a, aDir).StartAsync();
+        await seeder.Add(b, bDir).StartAsync();
+        var leecher = await h.ClientAsync();
+        string dir = h.NewDir();
+        var leechA = leecher.Add(a, dir, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        var leechB = leecher.Add(b, dir, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        Assert.Throws<InvalidOperationException>(() => leecher.Add(a, dir));
+        await leechA.StartAsync();
+        await leechB.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leechA);
+        await EngineHarness.WaitCompleteAsync(leechB);
+        EngineHarness.AssertSameFiles(a, aDir, dir);
+        EngineHarness.AssertSameFiles(b, bDir, dir);
+    }
 }
