@@ -103,11 +103,13 @@ public sealed partial class TorrentSession
                         OnExtensionHandshake(peer, message.Payload);
                     break;
                 case MessageId.HashRequest:
-                    // BEP 52: we hold the piece layers of a .torrent, but do not serve them yet; say so.
-                    if (message.Payload.Length == 48)
-                        peer.SendPayload(MessageId.HashReject, message.Payload);
-                    else
+                    // BEP 52: piece-layer hashes with their proof, from the .torrent's piece layers.
+                    if (message.Payload.Length != HashRequests.RequestLength)
                         throw new PeerProtocolException($"hash request of {message.Payload.Length} bytes");
+                    if (HashRequests.Answer(Torrent, message.Payload) is { } hashes)
+                        peer.SendPayload(MessageId.Hashes, hashes);
+                    else
+                        peer.SendPayload(MessageId.HashReject, message.Payload);
                     break;
                 default:
                     break; // port (DHT), hashes, hash reject and unknown ids are ignored

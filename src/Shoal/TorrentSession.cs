@@ -38,6 +38,7 @@ public sealed partial class TorrentSession : IPeerHandler
     private readonly HashSet<IPEndPoint> _bannedEndPoints = [];
     private readonly Dictionary<int, FailedPiece> _failedPieces = [];
     private readonly List<Task> _jobs = [];
+    private readonly Dictionary<PeerConnection, Task> _peerTasks = [];
     private readonly RateMeter _down;
     private readonly RateMeter _up;
     private readonly byte[] _wireHash;
@@ -290,13 +291,16 @@ public sealed partial class TorrentSession : IPeerHandler
     {
         List<PeerConnection> peers;
         Task[] jobs;
+        Task[] peerTasks;
         lock (_gate)
         {
             peers = [.. _peers];
             jobs = [.. _jobs];
+            peerTasks = [.. _peerTasks.Values];
         }
         foreach (var peer in peers)
             peer.Close("torrent stopped");
+        await Task.WhenAll(peerTasks).ConfigureAwait(false); // every peer is gone from the lists
         await Task.WhenAll(jobs).ConfigureAwait(false);
         lock (_gate)
         {
@@ -488,9 +492,10 @@ public sealed partial class TorrentSession : IPeerHandler
             }
             _peers.Add(peer);
             SendGreeting(peer);
+            // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
+            _peerTasks[peer] = RunPeerAsync(peer, token);
         }
         Log?.Invoke(this, $"connected {(outgoing ? "to" : "from")} {peer}");
-        _ = RunPeerAsync(peer, token);
         return true;
     }
 
@@ -534,6 +539,7 @@ public sealed partial class TorrentSession : IPeerHandler
         lock (_gate)
         {
             _peers.Remove(peer);
+            _peerTasks.Remove(peer);
             _picker.RemoveAvailability(peer.Has);
             ReleaseRequests(peer);
             _picker.Forget(peer);
