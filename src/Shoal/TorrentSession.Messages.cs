@@ -106,10 +106,12 @@ public sealed partial class TorrentSession
                     // BEP 52: piece-layer hashes with their proof, from the .torrent's piece layers.
                     if (message.Payload.Length != HashRequests.RequestLength)
                         throw new PeerProtocolException($"hash request of {message.Payload.Length} bytes");
-                    if (HashRequests.Answer(Torrent, message.Payload) is { } hashes)
+                    var hashes = HashRequests.Answer(Torrent, message.Payload);
+                    if (hashes is not null)
                         peer.SendPayload(MessageId.Hashes, hashes);
                     else
                         peer.SendPayload(MessageId.HashReject, message.Payload);
+                    Log?.Invoke(this, $"{(hashes is null ? "declined" : "answered")} a hash request from {peer}");
                     break;
                 default:
                     break; // port (DHT), hashes, hash reject and unknown ids are ignored

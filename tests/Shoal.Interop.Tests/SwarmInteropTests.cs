@@ -185,3 +185,29 @@ public class TrackerClientInteropTests
         await Assert.ThrowsAsync<Shoal.Trackers.TrackerException>(() => client.AnnounceAsync(unknown, CancellationToken.None));
     }
 }
+
+public class HashRequestInteropTests
+{
+    [Fact]
+    public async Task Libtorrent_without_piece_layers_gets_them_from_a_shoal_seed()
+    {
+        // A v2 .torrent stripped of its piece layers: libtorrent must ask the seed for the
+        // hashes (BEP 52 hash request) before it can verify any piece of a multi-piece file.
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", version: "v2", multi: true);
+        string stripped = Path.Combine(swarm.Root, "stripped.torrent");
+        var strip = await ProcessRunner.Run("/usr/bin/python3", ["-c",
+            "import sys, libtorrent as lt; d = lt.bdecode(open(sys.argv[1],'rb').read()); del d[b'piece layers']; open(sys.argv[2],'wb').write(lt.bencode(d))",
+            torrent, stripped]);
+        Assert.True(strip.ExitCode == 0, strip.ToString());
+        int port = BackgroundProcess.FreePort();
+        var seed = swarm.ShoalSeed(torrent, seedDir, port);
+        await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
+        string dir = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", stripped, dir, "--peer", $"127.0.0.1:{port}", "--exit-when-done");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(seedDir, dir);
+        Assert.Contains("answered a hash request", seed.Output);
+        Assert.DoesNotContain("declined a hash request", seed.Output);
+    }
+}
