@@ -20,7 +20,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 measure() { # SEED_ARGS... -- GET_ARGS...
   local seed_args=() get_args=() side=seed
   for a in "$@"; do if [ "$a" = "--" ]; then side=get; elif [ $side = seed ]; then seed_args+=("$a"); else get_args+=("$a"); fi; done
-  SHOAL_STATE_DIR="$work/s-state" shoal seed "$work/t.torrent" "$work/seed" --bind 127.0.0.1 --port "$port" --json "${seed_args[@]}" > "$work/seed.log" 2>&1 &
+  SHOAL_STATE_DIR="$work/s-state" dotnet src/Shoal.Cli/bin/Release/net10.0/shoal.dll seed "$work/t.torrent" "$work/seed" --bind 127.0.0.1 --port "$port" --json "${seed_args[@]}" > "$work/seed.log" 2>&1 &
   local seed_pid=$!
   rm -rf "$work/leech" "$work/l-state"; mkdir -p "$work/leech"
   SHOAL_STATE_DIR="$work/l-state" timeout 27 dotnet src/Shoal.Cli/bin/Release/net10.0/shoal.dll get "$work/t.torrent" -o "$work/leech" \

@@ -467,9 +467,16 @@ public sealed partial class TorrentSession : IPeerHandler
             }
             else if (_bannedPeerIds.Contains(id) || _bannedEndPoints.Contains(endPoint))
                 refuse = "banned";
-            else if (_peers.Any(p => p.RemotePeerId.AsSpan().SequenceEqual(remote.PeerId)))
-                refuse = "already connected to this peer";
-            else if (_peers.Count >= Options.MaxConnections || !_client.TryAddConnection())
+            else if (_peers.FirstOrDefault(p => !p.IsClosed && p.RemotePeerId.AsSpan().SequenceEqual(remote.PeerId)) is { } existing)
+            {
+                // Two connections to one peer (both dialled at once): both sides keep the one
+                // dialled by the smaller peer id, so they agree on which survives.
+                if (KeepNew(existing, outgoing, remote.PeerId))
+                    existing.Close("replaced by the other connection to this peer");
+                else
+                    refuse = "already connected to this peer";
+            }
+            if (refuse is null && (_peers.Count(p => !p.IsClosed) >= Options.MaxConnections || !_client.TryAddConnection()))
                 refuse = "connection limit";
             if (refuse is not null)
             {
@@ -497,6 +504,17 @@ public sealed partial class TorrentSession : IPeerHandler
         }
         Log?.Invoke(this, $"connected {(outgoing ? "to" : "from")} {peer}");
         return true;
+    }
+
+    /// <summary>Whether a new connection to a peer we already have replaces the existing one.</summary>
+    private bool KeepNew(PeerConnection existing, bool newOutgoing, byte[] remoteId)
+    {
+        byte[] ours = _client.PeerIdBytes;
+        byte[] InitiatorOf(bool outgoing) => outgoing ? ours : remoteId;
+        var existingInitiator = InitiatorOf(existing.Outgoing);
+        var newInitiator = InitiatorOf(newOutgoing);
+        int order = newInitiator.AsSpan().SequenceCompareTo(existingInitiator);
+        return order < 0; // same initiator: keep the existing one
     }
 
     private void SendGreeting(PeerConnection peer)
@@ -543,7 +561,8 @@ public sealed partial class TorrentSession : IPeerHandler
             _picker.RemoveAvailability(peer.Has);
             ReleaseRequests(peer);
             _picker.Forget(peer);
-            if (peer.ListenEndPoint is { } listen && _known.TryGetValue(listen, out var known))
+            if (peer.ListenEndPoint is { } listen && _known.TryGetValue(listen, out var known)
+                && !_peers.Any(p => listen.Equals(p.ListenEndPoint)))
             {
                 known.Connected = false;
                 known.LastAttempt = _client.Time.GetTimestamp();
