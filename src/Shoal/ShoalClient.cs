@@ -156,6 +156,10 @@ public sealed class ShoalClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Adds a torrent from a .torrent file (parsed and validated; throws <see cref="TorrentFormatException"/>).</summary>
+    public TorrentSession Add(string torrentPath, string saveDirectory, TorrentOptions? options = null) =>
+        Add(TorrentParser.Load(torrentPath), saveDirectory, options);
+
     /// <summary>Stops a torrent (saving resume data) and forgets it.</summary>
     public async Task RemoveAsync(TorrentSession torrent)
     {

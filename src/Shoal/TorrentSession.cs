@@ -230,6 +230,8 @@ public sealed partial class TorrentSession : IPeerHandler
             _storage = new TorrentStorage(Torrent, SaveDirectory, Options.Allocation);
             var wantedFiles = Options.FilePriorities;
             _storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
+            if (!_picker.WantedComplete)
+                _storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
             lock (_gate)
             {
                 joined = true;
@@ -247,6 +249,11 @@ public sealed partial class TorrentSession : IPeerHandler
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Fail(e.Message);
+        }
+        catch (Exception e)
+        {
+            // A bug of ours must still stop this torrent visibly, not leave it 'checking'.
+            Fail($"internal error ({e.GetType().Name}): {e.Message}");
         }
         finally
         {

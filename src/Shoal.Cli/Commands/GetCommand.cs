@@ -20,9 +20,10 @@ public static class GetCommand
         var bind = new Option<string[]>("--bind") { Description = "Listen on this address only (repeatable; default all IPv4 and IPv6)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON status object per line per torrent, every second." };
         var announce = new Option<string?>("--announce-interval") { Description = "Re-announce at least this often (e.g. 30s), whatever the tracker says." };
+        var preallocate = new Option<bool>("--preallocate") { Description = "Reserve each file's full size up front (a full disk shows at once) instead of sparse files." };
         var command = new Command("get", "Download torrents; exit 0 once every selected piece is verified.")
         {
-            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, peers, port, bind, json, announce,
+            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, peers, port, bind, json, announce, preallocate,
         };
         command.Validators.Add(result =>
         {
@@ -47,6 +48,7 @@ public static class GetCommand
             Bind = CliParsing.BindAddresses(parse.GetValue(bind)),
             Json = parse.GetValue(json),
             AnnounceInterval = parse.GetValue(announce) is { } a ? CliParsing.Duration(a, "--announce-interval") : null,
+            Preallocate = parse.GetValue(preallocate),
         }, cancellationToken));
         return command;
     }

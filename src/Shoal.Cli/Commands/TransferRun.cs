@@ -20,6 +20,7 @@ public sealed record TransferSettings
     public IPAddress[] Bind { get; init; } = [IPAddress.IPv6Any];
     public bool Json { get; init; }
     public TimeSpan? AnnounceInterval { get; init; }
+    public bool Preallocate { get; init; }
 }
 
 /// <summary>Runs torrents in one client until they are done (and seeded, if asked) or Ctrl-C.</summary>
@@ -47,6 +48,7 @@ public static class TransferRun
                 FilePriorities = priorities,
                 Peers = settings.Peers,
                 MaxAnnounceInterval = settings.AnnounceInterval,
+                Allocation = settings.Preallocate ? Shoal.Storage.AllocationMode.Preallocate : Shoal.Storage.AllocationMode.Sparse,
             }));
         }
         foreach (var session in sessions)

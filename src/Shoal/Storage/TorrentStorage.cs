@@ -127,6 +127,19 @@ public sealed class TorrentStorage : IDisposable
         }
     }
 
+    /// <summary>With <see cref="AllocationMode.Preallocate"/>, reserves every wanted file's space now.</summary>
+    public void Allocate(Func<int, bool> wanted)
+    {
+        if (_allocation != AllocationMode.Preallocate)
+            return;
+        for (int i = 0; i < _torrent.Files.Count; i++)
+        {
+            var file = _torrent.Files[i];
+            if (!file.IsPadding && file.Length > 0 && wanted(i))
+                Release(Lease(i, write: true));
+        }
+    }
+
     private Entry Lease(int fileIndex, bool write)
     {
         lock (_gate)
@@ -184,8 +197,9 @@ public sealed class TorrentStorage : IDisposable
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         bool existed = File.Exists(path);
-        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite,
-            FileOptions.None, !existed && _allocation == AllocationMode.Preallocate ? file.Length : 0);
+        bool reserve = !existed && _allocation == AllocationMode.Preallocate;
+        var handle = File.OpenHandle(path, reserve ? FileMode.CreateNew : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite,
+            FileOptions.None, reserve ? file.Length : 0);
         try
         {
             if (RandomAccess.GetLength(handle) < file.Length)
