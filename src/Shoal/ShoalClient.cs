@@ -185,21 +185,18 @@ public sealed class ShoalClient : IAsyncDisposable
         }
     }
 
-    internal bool TryAddConnection()
-    {
-        if (Interlocked.Increment(ref _connections) <= Options.MaxConnections)
-            return true;
-        Interlocked.Decrement(ref _connections);
-        return false;
-    }
+    internal bool TryAddConnection() => TryTake(ref _connections, Options.MaxConnections);
 
     internal void RemoveConnection() => Interlocked.Decrement(ref _connections);
 
-    internal bool TryBeginHalfOpen()
+    internal bool TryBeginHalfOpen() => TryTake(ref _halfOpen, Options.MaxHalfOpen);
+
+    /// <summary>Takes one of <paramref name="limit"/> slots counted by <paramref name="counter"/>, if one is free.</summary>
+    private static bool TryTake(ref int counter, int limit)
     {
-        if (Interlocked.Increment(ref _halfOpen) <= Options.MaxHalfOpen)
+        if (Interlocked.Increment(ref counter) <= limit)
             return true;
-        Interlocked.Decrement(ref _halfOpen);
+        Interlocked.Decrement(ref counter);
         return false;
     }
 

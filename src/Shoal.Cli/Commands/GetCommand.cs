@@ -10,29 +10,24 @@ public static class GetCommand
         var output = new Option<string>("--output", "-o") { Description = "Save folder.", DefaultValueFactory = _ => "." };
         var maxDown = new Option<string?>("--max-down") { Description = "Download cap for all torrents, bytes per second (500KiB, 4MiB, 10MB)." };
         var maxUp = new Option<string?>("--max-up") { Description = "Upload cap for all torrents, bytes per second." };
-        var only = new Option<string[]>("--only") { Description = "Fetch only files matching this glob (repeatable; * ? **; a pattern without / matches names at any depth).", AllowMultipleArgumentsPerToken = false };
+        var only = new Option<string[]>("--only") { Description = "Fetch only files matching this glob (repeatable; * ? **; a pattern without / matches names at any depth)." };
         var sequential = new Option<bool>("--sequential") { Description = "Fetch pieces in order, for streaming." };
         var seed = new Option<bool>("--seed") { Description = "Keep seeding after the download, until Ctrl-C." };
         var seedRatio = new Option<double?>("--seed-ratio") { Description = "Seed until uploaded/size reaches R, then exit." };
         var seedTime = new Option<string?>("--seed-time") { Description = "Seed for this long (90s, 15m, 2h), then exit." };
-        var peers = new Option<string[]>("--peer") { Description = "Connect to this peer, HOST:PORT (repeatable)." };
-        var port = new Option<int?>("--port") { Description = "Listening port (default 6881-6889, else any free one)." };
-        var bind = new Option<string[]>("--bind") { Description = "Listen on this address only (repeatable; default all IPv4 and IPv6)." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON status object per line per torrent, every second." };
-        var announce = new Option<string?>("--announce-interval") { Description = "Re-announce at least this often (e.g. 30s), whatever the tracker says." };
         var preallocate = new Option<bool>("--preallocate") { Description = "Reserve each file's full size up front (a full disk shows at once) instead of sparse files." };
+        var shared = new PeerOptions();
         var command = new Command("get", "Download torrents; exit 0 once every selected piece is verified.")
         {
-            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, peers, port, bind, json, announce, preallocate,
+            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, preallocate,
         };
+        shared.AddTo(command);
         command.Validators.Add(result =>
         {
-            if (result.GetValue(port) is < 0 or > 65535)
-                result.AddError("--port must be 0-65535");
             if (result.GetValue(seedRatio) is < 0)
                 result.AddError("--seed-ratio must not be negative");
         });
-        command.SetAction((parse, cancellationToken) => TransferRun.RunAsync(new TransferSettings
+        command.SetAction((parse, cancellationToken) => TransferRun.RunAsync(shared.Apply(parse, new TransferSettings
         {
             Torrents = parse.GetValue(torrents)!,
             OutputDirectory = parse.GetValue(output)!,
@@ -43,13 +38,8 @@ public static class GetCommand
             Seed = parse.GetValue(seed),
             SeedRatio = parse.GetValue(seedRatio),
             SeedTime = parse.GetValue(seedTime) is { } t ? CliParsing.Duration(t, "--seed-time") : null,
-            Peers = [.. (parse.GetValue(peers) ?? []).Select(CliParsing.EndPoint)],
-            Port = parse.GetValue(port),
-            Bind = CliParsing.BindAddresses(parse.GetValue(bind)),
-            Json = parse.GetValue(json),
-            AnnounceInterval = parse.GetValue(announce) is { } a ? CliParsing.Duration(a, "--announce-interval") : null,
             Preallocate = parse.GetValue(preallocate),
-        }, cancellationToken));
+        }), cancellationToken));
         return command;
     }
 }

@@ -104,20 +104,11 @@ public class GetCommandTests
     {
         var (torrent, _, h) = await SampleAsync([("data", 600_000)]);
         await using var cleanup = h;
-        string small = h.NewDir("tmpfs");
-        var mount = await ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", small]);
-        Assert.True(mount.ExitCode == 0, $"cannot mount a small tmpfs (the test needs root): {mount}");
-        try
-        {
-            // No peer at all: the space is reserved before any data arrives.
-            using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", small, "--bind", "127.0.0.1", "--port", "0", "--preallocate");
-            Assert.Equal(1, await get.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Contains("shoal: data: Failed to create", get.Output);
-            Assert.Contains("disk was full", get.Output);
-        }
-        finally
-        {
-            await ProcessRunner.Run("umount", [small]);
-        }
+        await using var mounted = await h.MountTmpfsAsync("size=256k");
+        // No peer at all: the space is reserved before any data arrives.
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", mounted.Path, "--bind", "127.0.0.1", "--port", "0", "--preallocate");
+        Assert.Equal(1, await get.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("shoal: data: Failed to create", get.Output);
+        Assert.Contains("disk was full", get.Output);
     }
 }

@@ -52,6 +52,20 @@ internal sealed class EngineHarness : IAsyncDisposable
         return dir;
     }
 
+    /// <summary>Mounts a tmpfs (root only) on a fresh folder; dispose to unmount.</summary>
+    public async Task<Mounted> MountTmpfsAsync(string options, string prefix = "tmpfs")
+    {
+        string dir = NewDir(prefix);
+        var mount = await Common.ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
+        Assert.True(mount.ExitCode == 0, $"cannot mount a tmpfs (the test needs root): {mount}");
+        return new Mounted(dir);
+    }
+
+    public sealed record Mounted(string Path) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await Common.ProcessRunner.Run("umount", [Path]);
+    }
+
     public static IPEndPoint EndPoint(ShoalClient client) => new(IPAddress.Loopback, client.ListenPort);
 
     /// <summary>Waits for a torrent to finish, failing with its status if it does not within the deadline.</summary>

@@ -143,26 +143,17 @@ public class SwarmBehaviourTests
         var seeder = await h.ClientAsync();
         await seeder.Add(big, bigSeed).StartAsync();
         await seeder.Add(small, smallSeed).StartAsync();
-        string full = h.NewDir("tmpfs");
-        var mount = await Common.ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", full]);
-        Assert.True(mount.ExitCode == 0, $"cannot mount a small tmpfs (the test needs root): {mount}");
-        try
-        {
-            var leecher = await h.ClientAsync();
-            var doomed = leecher.Add(big, full, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
-            var fine = leecher.Add(small, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
-            await doomed.StartAsync();
-            await fine.StartAsync();
-            await EngineHarness.WaitUntilAsync(() => doomed.State == TorrentState.Error, 60, "the disk-full error");
-            Assert.Contains("No space left on device", doomed.GetStatus().Error);
-            await EngineHarness.WaitCompleteAsync(fine);
-            EngineHarness.AssertSameFiles(small, smallSeed, fine.SaveDirectory);
-            await leecher.DisposeAsync();
-        }
-        finally
-        {
-            await Common.ProcessRunner.Run("umount", [full]);
-        }
+        await using var mounted = await h.MountTmpfsAsync("size=512k");
+        var leecher = await h.ClientAsync();
+        var doomed = leecher.Add(big, mounted.Path, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        var fine = leecher.Add(small, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await doomed.StartAsync();
+        await fine.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => doomed.State == TorrentState.Error, 60, "the disk-full error");
+        Assert.Contains("No space left on device", doomed.GetStatus().Error);
+        await EngineHarness.WaitCompleteAsync(fine);
+        EngineHarness.AssertSameFiles(small, smallSeed, fine.SaveDirectory);
+        await leecher.DisposeAsync();
     }
 
     [Fact]
@@ -172,22 +163,13 @@ public class SwarmBehaviourTests
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 200_000)]);
         var seeder = await h.ClientAsync();
         await seeder.Add(torrent, seedDir).StartAsync();
-        string readOnly = h.NewDir("ro");
-        var mount = await Common.ProcessRunner.Run("mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly]);
-        Assert.True(mount.ExitCode == 0, $"cannot mount a read-only tmpfs (the test needs root): {mount}");
-        try
-        {
-            var leecher = await h.ClientAsync();
-            var leech = leecher.Add(torrent, readOnly, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
-            await leech.StartAsync();
-            await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.Error, 60, "the read-only error");
-            Assert.Contains("Read-only file system", leech.GetStatus().Error);
-            await leecher.DisposeAsync();
-        }
-        finally
-        {
-            await Common.ProcessRunner.Run("umount", [readOnly]);
-        }
+        await using var mounted = await h.MountTmpfsAsync("ro,size=1m", "ro");
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(torrent, mounted.Path, new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.Error, 60, "the read-only error");
+        Assert.Contains("Read-only file system", leech.GetStatus().Error);
+        await leecher.DisposeAsync();
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+using System.CommandLine;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>The options `get` and `seed` share: how to reach peers and how to report.</summary>
+public sealed class PeerOptions
+{
+    private readonly Option<string[]> _peers = new("--peer") { Description = "Connect to this peer, HOST:PORT (repeatable)." };
+    private readonly Option<int?> _port = new("--port") { Description = "Listening port (default 6881-6889, else any free one)." };
+    private readonly Option<string[]> _bind = new("--bind") { Description = "Listen on this address only (repeatable; default all IPv4 and IPv6)." };
+    private readonly Option<bool> _json = new("--json") { Description = "Print one JSON status object per line per torrent, every second." };
+    private readonly Option<string?> _announce = new("--announce-interval") { Description = "Re-announce at least this often (e.g. 30s), whatever the tracker says." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _peers, _port, _bind, _json, _announce })
+            command.Options.Add(option);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(_port) is < 0 or > 65535)
+                result.AddError("--port must be 0-65535");
+        });
+    }
+
+    /// <summary><paramref name="settings"/> with these options' values.</summary>
+    public TransferSettings Apply(ParseResult parse, TransferSettings settings) => settings with
+    {
+        Peers = [.. (parse.GetValue(_peers) ?? []).Select(CliParsing.EndPoint)],
+        Port = parse.GetValue(_port),
+        Bind = CliParsing.BindAddresses(parse.GetValue(_bind)),
+        Json = parse.GetValue(_json),
+        AnnounceInterval = parse.GetValue(_announce) is { } a ? CliParsing.Duration(a, "--announce-interval") : null,
+    };
+}
