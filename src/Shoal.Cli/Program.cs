@@ -11,5 +11,6 @@ var root = new RootCommand("Shoal: a BitTorrent client, tracker and toolkit.")
     GetCommand.Build(),
     SeedCommand.Build(),
     DemoCommand.Build(),
+    TrackerCommand.Build(),
 };
 return await CommandRunner.RunAsync(root, args);

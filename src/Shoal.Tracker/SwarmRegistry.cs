@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Shoal.Tracker;
+
+/// <summary>What an announce gets back: counts and a sample of other peers.</summary>
+public sealed record AnnounceResult(int Seeders, int Leechers, int Completed, List<PeerRecord> Peers);
+
+public sealed record ScrapeCounts(int Seeders, int Completed, int Leechers);
+
+/// <summary>One peer of a swarm: a fixed, small record (address, port, peer id, seed flag, last announce).</summary>
+public sealed class PeerRecord(IPAddress address, int port, byte[] peerId)
+{
+    public IPAddress Address { get; } = address;
+    public int Port { get; } = port;
+    public byte[] PeerId { get; set; } = peerId;
+    public bool IsSeed { get; set; }
+    public long LastSeen { get; set; }
+    internal int Slot { get; set; }
+}
+
+/// <summary>
+/// Every swarm the tracker knows, in memory, split into shards that each have their own lock so
+/// announces for different torrents do not wait on each other. Peers expire when they miss an
+/// announce interval (with grace); a sample of peers costs O(numwant), not O(swarm); a seed
+/// is sent no seeds.
+/// </summary>
+public sealed class SwarmRegistry
+{
+    private const int ShardCount = 64;
+    private readonly Shard[] _shards = [.. Enumerable.Range(0, ShardCount).Select(_ => new Shard())];
+    private readonly TimeProvider _time;
+
+    public SwarmRegistry(TimeProvider? time = null, TimeSpan? peerTimeout = null)
+    {
+        _time = time ?? TimeProvider.System;
+        PeerTimeout = peerTimeout ?? TimeSpan.FromMinutes(45);
+    }
+
+    /// <summary>A peer not heard from for this long is dropped (an interval plus grace).</summary>
+    public TimeSpan PeerTimeout { get; }
+
+    private sealed class Shard
+    {
+        public readonly Lock Gate = new();
+        public readonly Dictionary<InfoHashKey, Swarm> Swarms = [];
+    }
+
+    private sealed class Swarm
+    {
+        public readonly Dictionary<(IPAddress, int), PeerRecord> Peers = [];
+        public readonly List<PeerRecord> Slots = []; // for O(1) random picks and removal
+        public int Seeders;
+        public int Completed;
+
+        public void Add(PeerRecord peer)
+        {
+            peer.Slot = Slots.Count;
+            Slots.Add(peer);
+            Peers[(peer.Address, peer.Port)] = peer;
+            if (peer.IsSeed)
+                Seeders++;
+        }
+
+        public void Remove(PeerRecord peer)
+        {
+            Peers.Remove((peer.Address, peer.Port));
+            var last = Slots[^1];
+            Slots[peer.Slot] = last;
+            last.Slot = peer.Slot;
+            Slots.RemoveAt(Slots.Count - 1);
+            if (peer.IsSeed)
+                Seeders--;
+        }
+    }
+
+    private Shard ShardOf(InfoHashKey key) => _shards[(int)(key.C % ShardCount)];
+
+    public AnnounceResult Announce(TrackerAnnounce announce)
+    {
+        var shard = ShardOf(announce.InfoHash);
+        long now = _time.GetTimestamp();
+        lock (shard.Gate)
+        {
+            if (!shard.Swarms.TryGetValue(announce.InfoHash, out var swarm))
+            {
+                if (announce.Event == AnnounceEvent.Stopped)
+                    return new AnnounceResult(0, 0, 0, []);
+                shard.Swarms[announce.InfoHash] = swarm = new Swarm();
+            }
+            swarm.Peers.TryGetValue((announce.Address, announce.Port), out var peer);
+            if (announce.Event == AnnounceEvent.Stopped)
+            {
+                if (peer is not null)
+                    swarm.Remove(peer);
+                if (swarm.Slots.Count == 0)
+                    shard.Swarms.Remove(announce.InfoHash);
+                return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, swarm.Completed, []);
+            }
+            if (peer is null)
+            {
+                peer = new PeerRecord(announce.Address, announce.Port, announce.PeerId) { IsSeed = announce.IsSeed };
+                swarm.Add(peer);
+            }
+            else if (peer.IsSeed != announce.IsSeed)
+            {
+                swarm.Seeders += announce.IsSeed ? 1 : -1;
+                peer.IsSeed = announce.IsSeed;
+            }
+            peer.PeerId = announce.PeerId;
+            peer.LastSeen = now;
+            if (announce.Event == AnnounceEvent.Completed)
+                swarm.Completed++;
+            var sample = Sample(swarm, peer, announce.NumWant);
+            return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, swarm.Completed, sample);
+        }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> peers other than <paramref name="self"/>, starting at a
+    /// random slot; seeds are skipped for a seed. Visits at most a bounded number of slots.
+    /// </summary>
+    private static List<PeerRecord> Sample(Swarm swarm, PeerRecord self, int count)
+    {
+        var result = new List<PeerRecord>(Math.Min(count, swarm.Slots.Count));
+        int n = swarm.Slots.Count;
+        if (n <= 1 || count == 0)
+            return result;
+        int start = Random.Shared.Next(n);
+        int budget = Math.Min(n, count * 4 + 16); // seeds skipped for a seed cost a bounded scan
+        for (int i = 0; i < budget && result.Count < count; i++)
+        {
+            var peer = swarm.Slots[(start + i) % n];
+            if (peer == self || (self.IsSeed && peer.IsSeed))
+                continue;
+            result.Add(peer);
+        }
+        return result;
+    }
+
+    public ScrapeCounts? Scrape(InfoHashKey key)
+    {
+        var shard = ShardOf(key);
+        lock (shard.Gate)
+        {
+            return shard.Swarms.TryGetValue(key, out var swarm)
+                ? new ScrapeCounts(swarm.Seeders, swarm.Completed, swarm.Slots.Count - swarm.Seeders)
+                : null;
+        }
+    }
+
+    /// <summary>Every swarm's counts (a full scrape), capped.</summary>
+    public List<(InfoHashKey Key, ScrapeCounts Counts)> ScrapeAll(int max)
+    {
+        var all = new List<(InfoHashKey, ScrapeCounts)>();
+        foreach (var shard in _shards)
+        {
+            lock (shard.Gate)
+            {
+                foreach (var (key, swarm) in shard.Swarms)
+                {
+                    if (all.Count >= max)
+                        return all;
+                    all.Add((key, new ScrapeCounts(swarm.Seeders, swarm.Completed, swarm.Slots.Count - swarm.Seeders)));
+                }
+            }
+        }
+        return all;
+    }
+
+    /// <summary>Drops peers that missed their announce; returns how many.</summary>
+    public int Expire()
+    {
+        long now = _time.GetTimestamp();
+        int removed = 0;
+        foreach (var shard in _shards)
+        {
+            lock (shard.Gate)
+            {
+                foreach (var (key, swarm) in shard.Swarms.ToList())
+                {
+                    foreach (var peer in swarm.Slots.ToList())
+                    {
+                        if (_time.GetElapsedTime(peer.LastSeen, now) > PeerTimeout)
+                        {
+                            swarm.Remove(peer);
+                            removed++;
+                        }
+                    }
+                    if (swarm.Slots.Count == 0)
+                        shard.Swarms.Remove(key);
+                }
+            }
+        }
+        return removed;
+    }
+
+    public (int Torrents, int Peers, int Seeders) Totals()
+    {
+        int torrents = 0, peers = 0, seeders = 0;
+        foreach (var shard in _shards)
+        {
+            lock (shard.Gate)
+            {
+                torrents += shard.Swarms.Count;
+                foreach (var swarm in shard.Swarms.Values)
+                {
+                    peers += swarm.Slots.Count;
+                    seeders += swarm.Seeders;
+                }
+            }
+        }
+        return (torrents, peers, seeders);
+    }
+
+    public static bool IsV6(PeerRecord peer) => peer.Address.AddressFamily == AddressFamily.InterNetworkV6;
+}

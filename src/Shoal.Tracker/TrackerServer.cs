@@ -1,0 +1,286 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Shoal.Tracker;
+
+public sealed record TrackerOptions
+{
+    /// <summary>Addresses to serve on; HTTP and UDP share each address and the port.</summary>
+    public IReadOnlyList<IPAddress> Bind { get; init; } = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+    public int Port { get; init; } = 6969;
+    /// <summary>A file of 40-hex info-hashes, one a line; null serves every torrent. Reloaded when it changes.</summary>
+    public string? AllowListPath { get; init; }
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>Take the announce's 'ip' parameter instead of the connection's address (behind a trusted proxy).</summary>
+    public bool TrustIpParameter { get; init; }
+    /// <summary>Answer /scrape without info_hash with every torrent (capped).</summary>
+    public bool FullScrape { get; init; } = true;
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}
+
+/// <summary>
+/// The tracker: HTTP /announce, /scrape, /stats and /metrics on Kestrel, and BEP 15 UDP on the
+/// same port, for every bind address. State is the in-memory <see cref="SwarmRegistry"/>.
+/// </summary>
+public sealed class TrackerServer : IAsyncDisposable
+{
+    private const int MaxFullScrape = 10_000;
+    private readonly TrackerOptions _options;
+    private readonly List<Socket> _udp = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private WebApplication? _web;
+    private volatile HashSet<InfoHashKey>? _allowList;
+    private DateTime _allowListTime;
+    private ILogger? _log;
+
+    public TrackerServer(TrackerOptions options)
+    {
+        _options = options;
+        Registry = new SwarmRegistry(peerTimeout: options.Interval + options.Interval / 2);
+        Ids = new ConnectionIds();
+        Udp = new UdpTrackerProtocol(Registry, Ids, IsAllowed, options.Interval, Stats);
+    }
+
+    public SwarmRegistry Registry { get; }
+    public TrackerStats Stats { get; } = new();
+    private ConnectionIds Ids { get; }
+    private UdpTrackerProtocol Udp { get; }
+
+    public bool IsAllowed(InfoHashKey key) => _allowList is not { } list || list.Contains(key);
+
+    public async Task StartAsync()
+    {
+        LoadAllowList();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole();
+        builder.Logging.SetMinimumLevel(_options.LogLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestLineSize = HttpAnnounceParser.MaxQueryLength + 512;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            kestrel.Limits.MaxRequestBodySize = 0;
+            foreach (var address in _options.Bind)
+                kestrel.Listen(address, _options.Port);
+        });
+        var app = builder.Build();
+        app.Run(HandleHttpAsync);
+        _log = app.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("Shoal.Tracker") : null;
+
+        foreach (var address in _options.Bind)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                socket.DualMode = false;
+            socket.ReceiveBufferSize = 4 << 20;
+            socket.Bind(new IPEndPoint(address, _options.Port));
+            _udp.Add(socket);
+        }
+        await app.StartAsync(_stopping.Token).ConfigureAwait(false);
+        _web = app;
+        foreach (var socket in _udp)
+            _loops.Add(Task.Run(() => UdpLoopAsync(socket, _stopping.Token)));
+        _loops.Add(Task.Run(() => HousekeepingAsync(_stopping.Token)));
+        _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}",
+            string.Join(", ", _options.Bind), _options.Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}");
+    }
+
+    private async Task HandleHttpAsync(HttpContext context)
+    {
+        string path = context.Request.Path.Value ?? "";
+        string query = context.Request.QueryString.Value ?? "";
+        var remote = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        byte[] body;
+        string contentType = "text/plain";
+        switch (path)
+        {
+            case "/announce":
+                body = Announce(query, remote);
+                break;
+            case "/scrape":
+                body = Scrape(query);
+                break;
+            case "/stats":
+                body = System.Text.Encoding.UTF8.GetBytes(Stats.Json(Registry));
+                contentType = "application/json";
+                break;
+            case "/metrics":
+                body = System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Registry));
+                contentType = "text/plain; version=0.0.4";
+                break;
+            default:
+                context.Response.StatusCode = 404;
+                body = TrackerResponses.Failure("unknown path; use /announce or /scrape");
+                break;
+        }
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private byte[] Announce(string query, IPAddress remote)
+    {
+        try
+        {
+            var announce = HttpAnnounceParser.ParseAnnounce(query, remote, _options.TrustIpParameter);
+            if (!IsAllowed(announce.InfoHash))
+                throw new TrackerRequestException("torrent not served by this tracker");
+            var result = Registry.Announce(announce);
+            Stats.HttpAnnounce();
+            return TrackerResponses.Announce(result, announce, _options.Interval, _options.MinInterval);
+        }
+        catch (TrackerRequestException e)
+        {
+            Stats.HttpError();
+            return TrackerResponses.Failure(e.Message);
+        }
+    }
+
+    private byte[] Scrape(string query)
+    {
+        try
+        {
+            var hashes = HttpAnnounceParser.ParseScrape(query);
+            Stats.HttpScrape();
+            if (hashes.Count == 0)
+            {
+                if (!_options.FullScrape)
+                    throw new TrackerRequestException("full scrape is disabled; name an info_hash");
+                return TrackerResponses.Scrape(Registry.ScrapeAll(MaxFullScrape).Where(e => IsAllowed(e.Key)));
+            }
+            return TrackerResponses.Scrape(hashes.Where(IsAllowed).Select(h => (h, Registry.Scrape(h) ?? new ScrapeCounts(0, 0, 0))));
+        }
+        catch (TrackerRequestException e)
+        {
+            Stats.HttpError();
+            return TrackerResponses.Failure(e.Message);
+        }
+    }
+
+    private async Task UdpLoopAsync(Socket socket, CancellationToken token)
+    {
+        var buffer = new byte[2048];
+        var reply = new byte[1500];
+        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (!token.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // an ICMP error from an earlier reply; keep serving
+            }
+            var client = (IPEndPoint)received.RemoteEndPoint;
+            int length;
+            try
+            {
+                length = Udp.Handle(buffer.AsSpan(0, received.ReceivedBytes), client, reply);
+            }
+            catch (Exception e)
+            {
+                _log?.LogError(e, "UDP request from {Client} failed", client);
+                continue;
+            }
+            if (length == 0)
+                continue;
+            try
+            {
+                await socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, client, token).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task HousekeepingAsync(CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        long ticks = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            {
+                ticks++;
+                LoadAllowList();
+                if (ticks % 3 == 0)
+                    Stats.Sample();
+                if (ticks % 30 == 0)
+                {
+                    int expired = Registry.Expire();
+                    if (expired > 0)
+                        _log?.LogInformation("expired {Count} peers that missed their announce", expired);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>(Re)loads the allow-list when its file changed; a bad line is skipped and logged.</summary>
+    private void LoadAllowList()
+    {
+        if (_options.AllowListPath is not { } path)
+            return;
+        DateTime time;
+        try
+        {
+            time = File.GetLastWriteTimeUtc(path);
+            if (time == _allowListTime && _allowList is not null)
+                return;
+            var set = new HashSet<InfoHashKey>();
+            int bad = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
+                    continue;
+                if (InfoHashKey.TryParseHex(line, out var key))
+                    set.Add(key);
+                else
+                    bad++;
+            }
+            _allowList = set;
+            _allowListTime = time;
+            _log?.LogInformation("allow-list {Path}: {Count} torrents, {Bad} bad lines skipped", path, set.Count, bad);
+        }
+        catch (IOException e)
+        {
+            _allowList ??= [];
+            _log?.LogWarning("cannot read allow-list {Path}: {Message}", path, e.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var socket in _udp)
+            socket.Dispose();
+        if (_web is not null)
+        {
+            await _web.StopAsync().ConfigureAwait(false);
+            await _web.DisposeAsync().ConfigureAwait(false);
+        }
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}
