@@ -6,7 +6,8 @@ namespace Shoal.Tracker;
 
 /// <summary>
 /// BEP 15 connection ids that keep no per-client state and cannot be forged: an HMAC of the
-/// client's address and port under a secret that rotates every two minutes. An id is accepted
+/// client's address under a secret that rotates every two minutes (the port is left out: a
+/// client may announce from a new socket, and spoofing is about the address). An id is accepted
 /// under the current or the previous secret, so it lives two to four minutes.
 /// </summary>
 public sealed class ConnectionIds
@@ -50,12 +51,11 @@ public sealed class ConnectionIds
 
     private static long Compute(byte[] secret, IPEndPoint client)
     {
-        Span<byte> input = stackalloc byte[18];
+        Span<byte> input = stackalloc byte[16];
         var address = client.Address.IsIPv4MappedToIPv6 ? client.Address.MapToIPv4() : client.Address;
         address.TryWriteBytes(input, out int written);
-        BinaryPrimitives.WriteUInt16BigEndian(input[written..], (ushort)client.Port);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(secret, input[..(written + 2)], mac);
+        HMACSHA256.HashData(secret, input[..written], mac);
         return BinaryPrimitives.ReadInt64BigEndian(mac);
     }
 }

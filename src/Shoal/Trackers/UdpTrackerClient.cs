@@ -19,6 +19,9 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
 
     public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
     {
+        // A connection id belongs to the address it was issued to; a new socket (a new port)
+        // would look like another client to some trackers, so every request connects afresh.
+        _connectedAt = long.MinValue;
         using var socket = await OpenAsync(cancellationToken).ConfigureAwait(false);
         bool ipv6 = ((IPEndPoint)socket.RemoteEndPoint!).AddressFamily == AddressFamily.InterNetworkV6
             && !((IPEndPoint)socket.RemoteEndPoint!).Address.IsIPv4MappedToIPv6;
@@ -29,6 +32,7 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
 
     public async Task<ScrapeResult?> ScrapeAsync(byte[] infoHash, CancellationToken cancellationToken)
     {
+        _connectedAt = long.MinValue;
         using var socket = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ExchangeAsync(socket, UdpTrackerPacket.ActionScrape,
             (id, tx) => UdpTrackerPacket.Scrape(id, tx, infoHash),
