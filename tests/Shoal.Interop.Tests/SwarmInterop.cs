@@ -96,6 +96,28 @@ internal sealed class SwarmInterop : IDisposable
         }
     }
 
+    /// <summary>Starts `shoal tracker` on 127.0.0.1 with a short interval, so clients re-announce and meet quickly.</summary>
+    public async Task ShoalTrackerAsync(int port)
+    {
+        var tracker = Track(BackgroundProcess.Shoal(Dir("tracker-state"), "tracker", "--bind", "127.0.0.1", "--port", port.ToString(), "--interval", "2s"));
+        await tracker.WaitForLineAsync(l => l.Contains("tracker serving"), TimeSpan.FromSeconds(30), "the shoal tracker to start");
+    }
+
+    /// <summary>Polls the shoal tracker's /stats until it has <paramref name="peers"/> peers.</summary>
+    public static async Task WaitTrackerPeersAsync(int port, int peers)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var stats = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/stats"));
+            if (stats.RootElement.GetProperty("peers").GetInt32() >= peers)
+                return;
+            Assert.True(DateTime.UtcNow < deadline, $"the tracker did not see {peers} peers in time");
+            await Task.Delay(200);
+        }
+    }
+
     public static string HttpTracker(int port) => $"http://127.0.0.1:{port}/announce";
     public static string UdpTracker(int port) => $"udp://127.0.0.1:{port}/announce";
 

@@ -211,3 +211,65 @@ public class HashRequestInteropTests
         Assert.DoesNotContain("declined a hash request", seed.Output);
     }
 }
+
+/// <summary>Real clients announce to `shoal tracker` and complete transfers between themselves.</summary>
+public class ShoalTrackerInteropTests
+{
+    private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(90);
+
+    // libtorrent re-announces no sooner than every 5 minutes (min_announce_interval), so each
+    // test waits for the seed to be registered before the leecher's first announce.
+    private static async Task<(SwarmInterop Swarm, string Torrent, string SeedDir, int Port)> SetUpAsync(string scheme)
+    {
+        var swarm = new SwarmInterop();
+        int port = BackgroundProcess.FreePort();
+        await swarm.ShoalTrackerAsync(port);
+        string url = scheme == "http" ? SwarmInterop.HttpTracker(port) : SwarmInterop.UdpTracker(port);
+        var (torrent, seedDir) = await swarm.SampleAsync("data", tracker: url, multi: true);
+        return (swarm, torrent, seedDir, port);
+    }
+
+    [Theory]
+    [InlineData("http")]
+    [InlineData("udp")]
+    public async Task Libtorrent_seed_and_leecher_meet_through_the_shoal_tracker(string scheme)
+    {
+        var (swarm, torrent, seedDir, port) = await SetUpAsync(scheme);
+        using var _ = swarm;
+        await swarm.LibtorrentAsync("seed", torrent, seedDir);
+        await SwarmInterop.WaitTrackerPeersAsync(port, 1);
+        string dir = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir, "--exit-when-done");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Theory]
+    [InlineData("http")]
+    [InlineData("udp")]
+    public async Task Transmission_seed_and_libtorrent_leecher_meet_through_the_shoal_tracker(string scheme)
+    {
+        var (swarm, torrent, seedDir, port) = await SetUpAsync(scheme);
+        using var _ = swarm;
+        swarm.Transmission(torrent, seedDir, BackgroundProcess.FreePort());
+        await SwarmInterop.WaitTrackerPeersAsync(port, 1);
+        string dir = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir);
+        await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => leecher.Output[^Math.Min(1500, leecher.Output.Length)..]);
+    }
+
+    [Fact]
+    public async Task Aria2_leecher_and_libtorrent_seed_meet_through_the_shoal_tracker_over_http()
+    {
+        // aria2 speaks UDP trackers only with its DHT on.
+        var (swarm, torrent, seedDir, port) = await SetUpAsync("http");
+        using var _ = swarm;
+        await swarm.LibtorrentAsync("seed", torrent, seedDir);
+        await SwarmInterop.WaitTrackerPeersAsync(port, 1);
+        string dir = swarm.Dir("aria2");
+        var leecher = swarm.AriaLeech(torrent, dir, BackgroundProcess.FreePort());
+        int code = await leecher.WaitForExitAsync(TransferTimeout);
+        Assert.True(code == 0, $"aria2 exited {code}:\n{leecher.Output}");
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+}
