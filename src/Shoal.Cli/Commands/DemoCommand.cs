@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Shoal.Metainfo;
+using Shoal.Tracker;
 using Spectre.Console;
 
 namespace Shoal.Cli.Commands;
@@ -61,7 +62,23 @@ public static class DemoCommand
         Console.WriteLine($"Shoal demo: 1 seed + {n} leechers on 127.0.0.1 share a {ByteSize.Format(fileSize)} file");
         Console.WriteLine($"  seed upload {ByteSize.Format(us)}/s; each leecher upload {ByteSize.Format(ui)}/s, download {ByteSize.Format(di)}/s");
         WriteSample(sample, fileSize);
-        var torrent = await new TorrentBuilder { PieceLength = fileSize <= 64L << 20 ? 64 * 1024 : null }.BuildAsync(sample, cancellationToken: cancellationToken);
+        // The swarm meets through Shoal's own tracker, in this process, as a real one would.
+        int trackerPort = FreePort();
+        await using var tracker = new TrackerServer(new TrackerOptions
+        {
+            Bind = [IPAddress.Loopback],
+            Port = trackerPort,
+            Interval = TimeSpan.FromSeconds(5),
+            MinInterval = TimeSpan.FromSeconds(1),
+            LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+        });
+        await tracker.StartAsync();
+        Console.WriteLine($"  tracker: http://127.0.0.1:{trackerPort}/announce (shoal's own, in this process)");
+        var torrent = await new TorrentBuilder
+        {
+            PieceLength = fileSize <= 64L << 20 ? 64 * 1024 : null,
+            Trackers = [[$"http://127.0.0.1:{trackerPort}/announce"]],
+        }.BuildAsync(sample, cancellationToken: cancellationToken);
         string resume = Path.Combine(root, "resume");
         ShoalClientOptions Options(long up, long down) => new()
         {
@@ -83,8 +100,7 @@ public static class DemoCommand
                 clients.Add(client);
                 await client.StartAsync();
             }
-            var endPoints = clients.Select(c => new IPEndPoint(IPAddress.Loopback, c.ListenPort)).ToList();
-            var seed = seeder.Add(torrent, seedDir, new TorrentOptions { DisableTrackers = true });
+            var seed = seeder.Add(torrent, seedDir);
             await seed.StartAsync();
             await seed.Completed.WaitAsync(cancellationToken);
 
@@ -92,12 +108,7 @@ public static class DemoCommand
             for (int i = 0; i < n; i++)
             {
                 string dir = Path.Combine(root, $"peer{i + 1:00}");
-                // Every leecher knows the seed and the others, as a tracker would tell it.
-                leechers.Add(clients[i + 1].Add(torrent, dir, new TorrentOptions
-                {
-                    DisableTrackers = true,
-                    Peers = [.. endPoints.Where((_, j) => j != i + 1)],
-                }));
+                leechers.Add(clients[i + 1].Add(torrent, dir)); // peers come from the tracker only
             }
             var clock = Stopwatch.StartNew();
             foreach (var leecher in leechers)
@@ -168,6 +179,13 @@ public static class DemoCommand
                     $"seed up {ByteSize.Format(seed.GetStatus().UpRate)}/s, leechers up {ByteSize.Format(statuses.Sum(s => s.UpRate))}/s");
             }
         }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static void WriteSample(string path, long size)

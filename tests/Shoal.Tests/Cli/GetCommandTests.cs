@@ -111,4 +111,15 @@ public class GetCommandTests
         Assert.Contains("shoal: data: Failed to create", get.Output);
         Assert.Contains("disk was full", get.Output);
     }
+
+    [Fact]
+    public async Task Demo_runs_a_small_swarm_through_its_tracker_and_compares_with_one_server()
+    {
+        var result = await ProcessRunner.Shoal("demo", "--peers", "3", "--size", "1MiB", "--seed-up", "1MiB", "--peer-up", "1MiB", "--peer-down", "8MiB");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("tracker: http://127.0.0.1:", result.Stdout);
+        Assert.Contains("3 of 3 copies are byte-identical", result.Stdout);
+        Assert.Contains("N x F / u_s = 3.0 s", result.Stdout);
+        Assert.Contains("lower bound", result.Stdout);
+    }
 }
