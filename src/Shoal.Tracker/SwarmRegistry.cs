@@ -16,7 +16,9 @@ public sealed class PeerRecord(IPAddress address, int port, byte[] peerId)
     public byte[] PeerId { get; set; } = peerId;
     public bool IsSeed { get; set; }
     public long LastSeen { get; set; }
+    public long Site { get; init; }
     internal int Slot { get; set; }
+    internal int SiteSlot { get; set; }
 }
 
 /// <summary>
@@ -31,11 +33,15 @@ public sealed class SwarmRegistry
     private readonly Shard[] _shards = [.. Enumerable.Range(0, ShardCount).Select(_ => new Shard())];
     private readonly TimeProvider _time;
 
-    public SwarmRegistry(TimeProvider? time = null, TimeSpan? peerTimeout = null)
+    public SwarmRegistry(TimeProvider? time = null, TimeSpan? peerTimeout = null, SiteMap? sites = null)
     {
         _time = time ?? TimeProvider.System;
         PeerTimeout = peerTimeout ?? TimeSpan.FromMinutes(45);
+        Sites = sites ?? SiteMap.Default;
     }
+
+    /// <summary>How addresses group into sites; an announce gets its own site's peers first.</summary>
+    public SiteMap Sites { get; set; }
 
     /// <summary>A peer not heard from for this long is dropped (an interval plus grace).</summary>
     public TimeSpan PeerTimeout { get; }
@@ -50,6 +56,7 @@ public sealed class SwarmRegistry
     {
         public readonly Dictionary<(IPAddress, int), PeerRecord> Peers = [];
         public readonly List<PeerRecord> Slots = []; // for O(1) random picks and removal
+        public readonly Dictionary<long, List<PeerRecord>> BySite = [];
         public int Seeders;
         public int Completed;
 
@@ -57,6 +64,10 @@ public sealed class SwarmRegistry
         {
             peer.Slot = Slots.Count;
             Slots.Add(peer);
+            if (!BySite.TryGetValue(peer.Site, out var site))
+                BySite[peer.Site] = site = [];
+            peer.SiteSlot = site.Count;
+            site.Add(peer);
             Peers[(peer.Address, peer.Port)] = peer;
             if (peer.IsSeed)
                 Seeders++;
@@ -69,6 +80,13 @@ public sealed class SwarmRegistry
             Slots[peer.Slot] = last;
             last.Slot = peer.Slot;
             Slots.RemoveAt(Slots.Count - 1);
+            var site = BySite[peer.Site];
+            var lastOfSite = site[^1];
+            site[peer.SiteSlot] = lastOfSite;
+            lastOfSite.SiteSlot = peer.SiteSlot;
+            site.RemoveAt(site.Count - 1);
+            if (site.Count == 0)
+                BySite.Remove(peer.Site);
             if (peer.IsSeed)
                 Seeders--;
         }
@@ -99,7 +117,7 @@ public sealed class SwarmRegistry
             }
             if (peer is null)
             {
-                peer = new PeerRecord(announce.Address, announce.Port, announce.PeerId) { IsSeed = announce.IsSeed };
+                peer = new PeerRecord(announce.Address, announce.Port, announce.PeerId) { IsSeed = announce.IsSeed, Site = Sites.SiteOf(announce.Address) };
                 swarm.Add(peer);
             }
             else if (peer.IsSeed != announce.IsSeed)
@@ -117,25 +135,34 @@ public sealed class SwarmRegistry
     }
 
     /// <summary>
-    /// Up to <paramref name="count"/> peers other than <paramref name="self"/>, starting at a
-    /// random slot; seeds are skipped for a seed. Visits at most a bounded number of slots.
+    /// Up to <paramref name="count"/> peers other than <paramref name="self"/>: first from its own
+    /// site, then from the whole swarm, each pass starting at a random slot; seeds are skipped
+    /// for a seed. Visits a bounded number of slots, so the cost is O(count), not O(swarm).
     /// </summary>
     private static List<PeerRecord> Sample(Swarm swarm, PeerRecord self, int count)
     {
         var result = new List<PeerRecord>(Math.Min(count, swarm.Slots.Count));
-        int n = swarm.Slots.Count;
-        if (n <= 1 || count == 0)
+        if (swarm.Slots.Count <= 1 || count == 0)
             return result;
+        var site = swarm.BySite[self.Site];
+        Take(site, self, count, result, null);
+        if (result.Count < count && site.Count < swarm.Slots.Count)
+            Take(swarm.Slots, self, count, result, self.Site);
+        return result;
+    }
+
+    private static void Take(List<PeerRecord> slots, PeerRecord self, int count, List<PeerRecord> result, long? skipSite)
+    {
+        int n = slots.Count;
         int start = Random.Shared.Next(n);
-        int budget = Math.Min(n, count * 4 + 16); // seeds skipped for a seed cost a bounded scan
+        int budget = Math.Min(n, (count - result.Count) * 4 + 16);
         for (int i = 0; i < budget && result.Count < count; i++)
         {
-            var peer = swarm.Slots[(start + i) % n];
-            if (peer == self || (self.IsSeed && peer.IsSeed))
+            var peer = slots[(start + i) % n];
+            if (peer == self || (self.IsSeed && peer.IsSeed) || peer.Site == skipSite)
                 continue;
             result.Add(peer);
         }
-        return result;
     }
 
     public ScrapeCounts? Scrape(InfoHashKey key)

@@ -14,6 +14,8 @@ public sealed record TrackerOptions
     public int Port { get; init; } = 6969;
     /// <summary>A file of 40-hex info-hashes, one a line; null serves every torrent. Reloaded when it changes.</summary>
     public string? AllowListPath { get; init; }
+    /// <summary>A site file ("CIDR NAME" lines); without one, each /24 or /64 is a site.</summary>
+    public string? SitesPath { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(30);
     public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>Take the announce's 'ip' parameter instead of the connection's address (behind a trusted proxy).</summary>
@@ -42,7 +44,8 @@ public sealed class TrackerServer : IAsyncDisposable
     public TrackerServer(TrackerOptions options)
     {
         _options = options;
-        Registry = new SwarmRegistry(peerTimeout: options.Interval + options.Interval / 2);
+        Registry = new SwarmRegistry(peerTimeout: options.Interval + options.Interval / 2,
+            sites: options.SitesPath is { } sites ? SiteMap.Load(sites) : SiteMap.Default);
         Ids = new ConnectionIds();
         Udp = new UdpTrackerProtocol(Registry, Ids, IsAllowed, options.Interval, Stats);
     }
@@ -89,8 +92,9 @@ public sealed class TrackerServer : IAsyncDisposable
         foreach (var socket in _udp)
             _loops.Add(Task.Run(() => UdpLoopAsync(socket, _stopping.Token)));
         _loops.Add(Task.Run(() => HousekeepingAsync(_stopping.Token)));
-        _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}",
-            string.Join(", ", _options.Bind), _options.Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}");
+        _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}; {Sites}",
+            string.Join(", ", _options.Bind), _options.Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}",
+            Registry.Sites.Count == 0 ? "sites by /24 and /64" : $"{Registry.Sites.Count} site rules");
     }
 
     private async Task HandleHttpAsync(HttpContext context)
