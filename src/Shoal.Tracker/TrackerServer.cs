@@ -36,6 +36,7 @@ public sealed class TrackerServer : IAsyncDisposable
     private readonly List<Socket> _udp = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly List<Thread> _threads = [];
     private WebApplication? _web;
     private volatile HashSet<InfoHashKey>? _allowList;
     private DateTime _allowListTime;
@@ -90,7 +91,11 @@ public sealed class TrackerServer : IAsyncDisposable
         await app.StartAsync(_stopping.Token).ConfigureAwait(false);
         _web = app;
         foreach (var socket in _udp)
-            _loops.Add(Task.Run(() => UdpLoopAsync(socket, _stopping.Token)));
+        {
+            var thread = new Thread(() => UdpLoop(socket, _stopping.Token)) { IsBackground = true, Name = "udp-tracker" };
+            thread.Start();
+            _threads.Add(thread);
+        }
         _loops.Add(Task.Run(() => HousekeepingAsync(_stopping.Token)));
         _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}; {Sites}",
             string.Join(", ", _options.Bind), _options.Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}",
@@ -169,31 +174,35 @@ public sealed class TrackerServer : IAsyncDisposable
         }
     }
 
-    private async Task UdpLoopAsync(Socket socket, CancellationToken token)
+    /// <summary>
+    /// One thread per UDP socket with blocking receive and send: on Linux this is much cheaper per
+    /// datagram than async calls, and a tracker's UDP work is tiny per packet. Ends when the socket closes.
+    /// </summary>
+    private void UdpLoop(Socket socket, CancellationToken token)
     {
         var buffer = new byte[2048];
         var reply = new byte[1500];
-        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        EndPoint from = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
         while (!token.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            int received;
             try
             {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, token).ConfigureAwait(false);
+                received = socket.ReceiveFrom(buffer, ref from);
             }
-            catch (OperationCanceledException)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
             {
-                return;
+                continue; // an ICMP error from an earlier reply, or an oversized datagram
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                continue; // an ICMP error from an earlier reply; keep serving
+                return; // closed
             }
-            var client = (IPEndPoint)received.RemoteEndPoint;
+            var client = (IPEndPoint)from;
             int length;
             try
             {
-                length = Udp.Handle(buffer.AsSpan(0, received.ReceivedBytes), client, reply);
+                length = Udp.Handle(buffer.AsSpan(0, received), client, reply);
             }
             catch (Exception e)
             {
@@ -204,12 +213,12 @@ public sealed class TrackerServer : IAsyncDisposable
                 continue;
             try
             {
-                await socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, client, token).ConfigureAwait(false);
+                socket.SendTo(reply, 0, length, SocketFlags.None, client);
             }
             catch (SocketException)
             {
             }
-            catch (OperationCanceledException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
@@ -285,6 +294,8 @@ public sealed class TrackerServer : IAsyncDisposable
             await _web.DisposeAsync().ConfigureAwait(false);
         }
         await Task.WhenAll(_loops).ConfigureAwait(false);
+        foreach (var thread in _threads)
+            thread.Join(TimeSpan.FromSeconds(5));
         _stopping.Dispose();
     }
 }
