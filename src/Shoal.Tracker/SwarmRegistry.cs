@@ -50,7 +50,12 @@ public sealed class SwarmRegistry
     {
         public readonly Lock Gate = new();
         public readonly Dictionary<InfoHashKey, Swarm> Swarms = [];
+        /// <summary>Completed downloads per torrent; outlives the swarm (and, with a state file, the process).</summary>
+        public readonly Dictionary<InfoHashKey, int> Completed = [];
     }
+
+    /// <summary>Torrents whose completed count is kept, at most (bounds an open tracker's memory).</summary>
+    public const int MaxCompletedKept = 1_000_000;
 
     private sealed class Swarm
     {
@@ -58,7 +63,6 @@ public sealed class SwarmRegistry
         public readonly List<PeerRecord> Slots = []; // for O(1) random picks and removal
         public readonly Dictionary<long, List<PeerRecord>> BySite = [];
         public int Seeders;
-        public int Completed;
 
         public void Add(PeerRecord peer)
         {
@@ -113,7 +117,7 @@ public sealed class SwarmRegistry
                     swarm.Remove(peer);
                 if (swarm.Slots.Count == 0)
                     shard.Swarms.Remove(announce.InfoHash);
-                return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, swarm.Completed, []);
+                return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), []);
             }
             if (peer is null)
             {
@@ -127,10 +131,10 @@ public sealed class SwarmRegistry
             }
             peer.PeerId = announce.PeerId;
             peer.LastSeen = now;
-            if (announce.Event == AnnounceEvent.Completed)
-                swarm.Completed++;
+            if (announce.Event == AnnounceEvent.Completed && (shard.Completed.ContainsKey(announce.InfoHash) || shard.Completed.Count < MaxCompletedKept / ShardCount))
+                shard.Completed[announce.InfoHash] = shard.Completed.GetValueOrDefault(announce.InfoHash) + 1;
             var sample = Sample(swarm, peer, announce.NumWant);
-            return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, swarm.Completed, sample);
+            return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), sample);
         }
     }
 
@@ -170,9 +174,10 @@ public sealed class SwarmRegistry
         var shard = ShardOf(key);
         lock (shard.Gate)
         {
+            int completed = shard.Completed.GetValueOrDefault(key);
             return shard.Swarms.TryGetValue(key, out var swarm)
-                ? new ScrapeCounts(swarm.Seeders, swarm.Completed, swarm.Slots.Count - swarm.Seeders)
-                : null;
+                ? new ScrapeCounts(swarm.Seeders, completed, swarm.Slots.Count - swarm.Seeders)
+                : completed > 0 ? new ScrapeCounts(0, completed, 0) : null;
         }
     }
 
@@ -188,7 +193,7 @@ public sealed class SwarmRegistry
                 {
                     if (all.Count >= max)
                         return all;
-                    all.Add((key, new ScrapeCounts(swarm.Seeders, swarm.Completed, swarm.Slots.Count - swarm.Seeders)));
+                    all.Add((key, new ScrapeCounts(swarm.Seeders, shard.Completed.GetValueOrDefault(key), swarm.Slots.Count - swarm.Seeders)));
                 }
             }
         }
@@ -220,6 +225,32 @@ public sealed class SwarmRegistry
             }
         }
         return removed;
+    }
+
+    /// <summary>Every torrent's completed count, for the state file.</summary>
+    public List<(InfoHashKey Key, int Completed)> CompletedCounts()
+    {
+        var all = new List<(InfoHashKey, int)>();
+        foreach (var shard in _shards)
+        {
+            lock (shard.Gate)
+                all.AddRange(shard.Completed.Select(p => (p.Key, p.Value)));
+        }
+        return all;
+    }
+
+    /// <summary>Restores completed counts read from a state file.</summary>
+    public void RestoreCompleted(IEnumerable<(InfoHashKey Key, int Completed)> counts)
+    {
+        foreach (var (key, completed) in counts)
+        {
+            var shard = ShardOf(key);
+            lock (shard.Gate)
+            {
+                if (shard.Completed.Count < MaxCompletedKept / ShardCount)
+                    shard.Completed[key] = completed;
+            }
+        }
     }
 
     public (int Torrents, int Peers, int Seeders) Totals()

@@ -16,6 +16,8 @@ public sealed record TrackerOptions
     public string? AllowListPath { get; init; }
     /// <summary>A site file ("CIDR NAME" lines); without one, each /24 or /64 is a site.</summary>
     public string? SitesPath { get; init; }
+    /// <summary>Where completed counts are kept across restarts (saved every minute and on stop).</summary>
+    public string? StatePath { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(30);
     public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>Take the announce's 'ip' parameter instead of the connection's address (behind a trusted proxy).</summary>
@@ -61,6 +63,7 @@ public sealed class TrackerServer : IAsyncDisposable
     public async Task StartAsync()
     {
         LoadAllowList();
+        int restored = _options.StatePath is { } state ? TrackerState.Load(state, Registry) : 0;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole();
@@ -100,6 +103,8 @@ public sealed class TrackerServer : IAsyncDisposable
         _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}; {Sites}",
             string.Join(", ", _options.Bind), _options.Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}",
             Registry.Sites.Count == 0 ? "sites by /24 and /64" : $"{Registry.Sites.Count} site rules");
+        if (_options.StatePath is not null)
+            _log?.LogInformation("state {Path}: completed counts of {Count} torrents restored", _options.StatePath, restored);
     }
 
     private async Task HandleHttpAsync(HttpContext context)
@@ -239,6 +244,7 @@ public sealed class TrackerServer : IAsyncDisposable
                     Stats.Sample();
                 if (ticks % 30 == 0)
                 {
+                    SaveState();
                     int expired = Registry.Expire();
                     if (expired > 0)
                         _log?.LogInformation("expired {Count} peers that missed their announce", expired);
@@ -247,6 +253,20 @@ public sealed class TrackerServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void SaveState()
+    {
+        if (_options.StatePath is not { } path)
+            return;
+        try
+        {
+            TrackerState.Save(path, Registry);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log?.LogWarning("cannot save state {Path}: {Message}", path, e.Message);
         }
     }
 
@@ -286,6 +306,8 @@ public sealed class TrackerServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_web is not null)
+            SaveState();
         foreach (var socket in _udp)
             socket.Dispose();
         if (_web is not null)

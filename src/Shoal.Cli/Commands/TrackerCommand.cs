@@ -15,10 +15,11 @@ public static class TrackerCommand
         var interval = new Option<string>("--interval") { Description = "Announce interval told to clients (e.g. 30m).", DefaultValueFactory = _ => "30m" };
         var trustIp = new Option<bool>("--trust-ip") { Description = "Use the announce's ip= parameter (only behind a proxy you trust)." };
         var noFullScrape = new Option<bool>("--no-full-scrape") { Description = "Refuse /scrape without an info_hash." };
+        var state = new Option<string?>("--state") { Description = "Keep completed counts in FILE across restarts (saved every minute and on stop)." };
         var sites = new Option<string?>("--sites") { Description = "Site map: lines 'CIDR NAME'; peers of the announcer's site come first (default: same /24 or /64)." };
         var command = new Command("tracker", "Run a BitTorrent tracker (HTTP and UDP) until Ctrl-C or SIGTERM.")
         {
-            bind, port, allowList, interval, trustIp, noFullScrape, sites,
+            bind, port, allowList, interval, trustIp, noFullScrape, sites, state,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ public static class TrackerCommand
                 Bind = addresses,
                 Port = p,
                 AllowListPath = list,
+                StatePath = parse.GetValue(state),
                 SitesPath = parse.GetValue(sites) is { } siteFile ? (File.Exists(siteFile) ? siteFile : throw new FileNotFoundException($"no such site file: {siteFile}")) : null,
                 Interval = every,
                 MinInterval = every < TimeSpan.FromMinutes(1) ? every : TimeSpan.FromMinutes(1),

@@ -1,0 +1,61 @@
+using Shoal.Tests.Common;
+
+namespace Shoal.Tests.Cli;
+
+public class TrackerCommandTests
+{
+    private const string Hash = "%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f%10%11%12%13%14";
+
+    private static async Task<BackgroundProcess> StartAsync(string stateDir, int port, params string[] extra)
+    {
+        var tracker = BackgroundProcess.Shoal(stateDir, ["tracker", "--bind", "127.0.0.1", "--port", port.ToString(), .. extra]);
+        await tracker.WaitForLineAsync(l => l.Contains("tracker serving"), TimeSpan.FromSeconds(30), "the tracker to start");
+        return tracker;
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_cleanly_and_the_state_file_keeps_completed_counts()
+    {
+        string dir = TestData.TempDir();
+        string state = Path.Combine(dir, "tracker.state");
+        int port = BackgroundProcess.FreePort();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using (var first = await StartAsync(dir, port, "--state", state))
+        {
+            var reply = await http.GetStringAsync($"/announce?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=0&event=completed");
+            Assert.Contains("8:interval", reply);
+            await ProcessRunner.Run("kill", ["-TERM", first.Id.ToString()]);
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        using var second = await StartAsync(dir, port, "--state", state);
+        var scrape = await http.GetStringAsync($"/scrape?info_hash={Hash}");
+        Assert.Contains("10:downloadedi1e", scrape);
+        var stats = await http.GetStringAsync("/stats");
+        Assert.Contains("\"udp\"", stats);
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("shoal_tracker_announces_total{protocol=\"http\"}", metrics);
+    }
+
+    [Fact]
+    public async Task The_allow_list_is_enforced_and_reloaded_when_it_changes()
+    {
+        string dir = TestData.TempDir();
+        string list = Path.Combine(dir, "allow.txt");
+        File.WriteAllText(list, "# nothing yet\n");
+        int port = BackgroundProcess.FreePort();
+        using var tracker = await StartAsync(dir, port, "--allow-list", list);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        string announce = $"/announce?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=0";
+        Assert.Contains("torrent not served by this tracker", await http.GetStringAsync(announce));
+        File.WriteAllText(list, "0102030405060708090a0b0c0d0e0f1011121314\n");
+        File.SetLastWriteTimeUtc(list, DateTime.UtcNow.AddSeconds(5));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string reply;
+        while ((reply = await http.GetStringAsync(announce)).Contains("failure reason"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the allow-list was not reloaded");
+            await Task.Delay(200);
+        }
+        Assert.Contains("8:interval", reply);
+    }
+}
