@@ -4,7 +4,8 @@ using System.Net.Sockets;
 namespace Shoal.Tracker;
 
 /// <summary>What an announce gets back: counts and a sample of other peers.</summary>
-public sealed record AnnounceResult(int Seeders, int Leechers, int Completed, List<PeerRecord> Peers);
+/// <summary>What an announce gets back: counts, a sample of other peers, and the traffic the peer reported since its last announce.</summary>
+public sealed record AnnounceResult(int Seeders, int Leechers, int Completed, List<PeerRecord> Peers, long UploadedDelta = 0, long DownloadedDelta = 0);
 
 public sealed record ScrapeCounts(int Seeders, int Completed, int Leechers);
 
@@ -17,6 +18,8 @@ public sealed class PeerRecord(IPAddress address, int port, byte[] peerId)
     public bool IsSeed { get; set; }
     public long LastSeen { get; set; }
     public long Site { get; init; }
+    public long LastUploaded { get; set; }
+    public long LastDownloaded { get; set; }
     internal int Slot { get; set; }
     internal int SiteSlot { get; set; }
 }
@@ -113,28 +116,42 @@ public sealed class SwarmRegistry
             swarm.Peers.TryGetValue((announce.Address, announce.Port), out var peer);
             if (announce.Event == AnnounceEvent.Stopped)
             {
+                long up = 0, down = 0;
                 if (peer is not null)
+                {
+                    up = Math.Max(0, announce.Uploaded - peer.LastUploaded);
+                    down = Math.Max(0, announce.Downloaded - peer.LastDownloaded);
                     swarm.Remove(peer);
+                }
                 if (swarm.Slots.Count == 0)
                     shard.Swarms.Remove(announce.InfoHash);
-                return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), []);
+                return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), [], up, down);
             }
+            long upDelta = 0, downDelta = 0;
             if (peer is null)
             {
                 peer = new PeerRecord(announce.Address, announce.Port, announce.PeerId) { IsSeed = announce.IsSeed, Site = Sites.SiteOf(announce.Address) };
                 swarm.Add(peer);
             }
-            else if (peer.IsSeed != announce.IsSeed)
+            else
             {
-                swarm.Seeders += announce.IsSeed ? 1 : -1;
-                peer.IsSeed = announce.IsSeed;
+                // Totals only grow within a session; a restarted client starts again from zero.
+                upDelta = Math.Max(0, announce.Uploaded - peer.LastUploaded);
+                downDelta = Math.Max(0, announce.Downloaded - peer.LastDownloaded);
+                if (peer.IsSeed != announce.IsSeed)
+                {
+                    swarm.Seeders += announce.IsSeed ? 1 : -1;
+                    peer.IsSeed = announce.IsSeed;
+                }
             }
+            peer.LastUploaded = announce.Uploaded;
+            peer.LastDownloaded = announce.Downloaded;
             peer.PeerId = announce.PeerId;
             peer.LastSeen = now;
             if (announce.Event == AnnounceEvent.Completed && (shard.Completed.ContainsKey(announce.InfoHash) || shard.Completed.Count < MaxCompletedKept / ShardCount))
                 shard.Completed[announce.InfoHash] = shard.Completed.GetValueOrDefault(announce.InfoHash) + 1;
             var sample = Sample(swarm, peer, announce.NumWant);
-            return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), sample);
+            return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), sample, upDelta, downDelta);
         }
     }
 

@@ -25,6 +25,8 @@ public sealed record TrackerOptions
     /// <summary>Answer /scrape without info_hash with every torrent (capped).</summary>
     public bool FullScrape { get; init; } = true;
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Private mode: announces need a user's passkey in the path (/announce/KEY); users live in this SQLite file.</summary>
+    public string? PrivateDbPath { get; init; }
 }
 
 /// <summary>
@@ -50,11 +52,14 @@ public sealed class TrackerServer : IAsyncDisposable
         Registry = new SwarmRegistry(peerTimeout: options.Interval + options.Interval / 2,
             sites: options.SitesPath is { } sites ? SiteMap.Load(sites) : SiteMap.Default);
         Ids = new ConnectionIds();
-        Udp = new UdpTrackerProtocol(Registry, Ids, IsAllowed, options.Interval, Stats);
+        Users = options.PrivateDbPath is { } db ? new UserStore(db) : null;
+        Udp = new UdpTrackerProtocol(Registry, Ids, IsAllowed, options.Interval, Stats, Users);
     }
 
     public SwarmRegistry Registry { get; }
     public TrackerStats Stats { get; } = new();
+    /// <summary>The private tracker's users, or null for an open tracker.</summary>
+    public UserStore? Users { get; }
     private ConnectionIds Ids { get; }
     private UdpTrackerProtocol Udp { get; }
 
@@ -114,10 +119,26 @@ public sealed class TrackerServer : IAsyncDisposable
         var remote = context.Connection.RemoteIpAddress ?? IPAddress.None;
         byte[] body;
         string contentType = "text/plain";
+        long? user = null;
+        string? refused = null;
+        if (Users is not null && (path.StartsWith("/announce", StringComparison.Ordinal) || path.StartsWith("/scrape", StringComparison.Ordinal)))
+        {
+            // Private: /announce/KEY and /scrape/KEY only.
+            int slash = path.IndexOf('/', 1);
+            string key = slash < 0 ? "" : path[(slash + 1)..];
+            path = slash < 0 ? path : path[..slash];
+            user = key.Length == 0 ? null : Users.UserOf(key);
+            if (user is null)
+                refused = key.Length == 0 ? $"private tracker: use {path}/<your passkey>" : "unknown passkey";
+        }
         switch (path)
         {
+            case "/announce" or "/scrape" when refused is not null:
+                Stats.HttpError();
+                body = TrackerResponses.Failure(refused);
+                break;
             case "/announce":
-                body = Announce(query, remote);
+                body = Announce(query, remote, user);
                 break;
             case "/scrape":
                 body = Scrape(query);
@@ -140,7 +161,7 @@ public sealed class TrackerServer : IAsyncDisposable
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private byte[] Announce(string query, IPAddress remote)
+    private byte[] Announce(string query, IPAddress remote, long? user)
     {
         try
         {
@@ -148,6 +169,8 @@ public sealed class TrackerServer : IAsyncDisposable
             if (!IsAllowed(announce.InfoHash))
                 throw new TrackerRequestException("torrent not served by this tracker");
             var result = Registry.Announce(announce);
+            if (user is long id)
+                Users!.AddTraffic(id, result.UploadedDelta, result.DownloadedDelta);
             Stats.HttpAnnounce();
             return TrackerResponses.Announce(result, announce, _options.Interval, _options.MinInterval);
         }
@@ -242,6 +265,11 @@ public sealed class TrackerServer : IAsyncDisposable
                 LoadAllowList();
                 if (ticks % 3 == 0)
                     Stats.Sample();
+                if (Users is not null && ticks % 2 == 0)
+                {
+                    Users.Flush();
+                    Users.Refresh();
+                }
                 if (ticks % 30 == 0)
                 {
                     SaveState();
@@ -318,6 +346,7 @@ public sealed class TrackerServer : IAsyncDisposable
         await Task.WhenAll(_loops).ConfigureAwait(false);
         foreach (var thread in _threads)
             thread.Join(TimeSpan.FromSeconds(5));
+        Users?.Dispose();
         _stopping.Dispose();
     }
 }

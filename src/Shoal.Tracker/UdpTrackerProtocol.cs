@@ -10,7 +10,8 @@ namespace Shoal.Tracker;
 /// stay silent). Malformed packets get an error reply when a transaction id can be read.
 /// BEP 41 options after the announce are ignored.
 /// </summary>
-public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats)
+public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats,
+    UserStore? users = null)
 {
     private const long ProtocolId = 0x41727101980;
     private const int MaxScrape = 74; // what fits in a 1500-byte reply
@@ -61,6 +62,15 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         if (packet.Length < 98)
             throw new TrackerRequestException($"announce of {packet.Length} bytes (at least 98)");
         var key = InfoHashKey.From(packet.Slice(16, 20));
+        long? user = null;
+        if (users is not null)
+        {
+            // A private tracker over UDP: the passkey travels in the BEP 41 URL data ("/announce/KEY").
+            string? path = UrlData(packet[98..]);
+            string passkey = path is not null && path.StartsWith("/announce/", StringComparison.Ordinal) ? path["/announce/".Length..].Split('?')[0] : "";
+            user = users.UserOf(passkey) ?? throw new TrackerRequestException(passkey.Length == 0
+                ? "private tracker: announce to /announce/<your passkey>" : "unknown passkey");
+        }
         if (!allowed(key))
             throw new TrackerRequestException("torrent not served by this tracker");
         int eventCode = BinaryPrimitives.ReadInt32BigEndian(packet[80..]);
@@ -81,6 +91,8 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         var announce = new TrackerAnnounce(key, packet.Slice(36, 20).ToArray(), address, port,
             Math.Max(0, uploaded), Math.Max(0, downloaded), Math.Max(0, left), (AnnounceEvent)eventCode, Math.Min(numWant, room), true, true);
         var result = registry.Announce(announce);
+        if (user is long id)
+            users!.AddTraffic(id, result.UploadedDelta, result.DownloadedDelta);
         stats.UdpAnnounce();
         BinaryPrimitives.WriteInt32BigEndian(reply, 1);
         BinaryPrimitives.WriteInt32BigEndian(reply[4..], transaction);
@@ -100,8 +112,34 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         return at;
     }
 
+    /// <summary>The BEP 41 URL data after an announce (options: 0 end, 1 no-op, 2 URL data), or null; malformed options are ignored.</summary>
+    public static string? UrlData(ReadOnlySpan<byte> options)
+    {
+        var data = new List<byte>();
+        int at = 0;
+        while (at < options.Length)
+        {
+            byte type = options[at++];
+            if (type == 0)
+                break;
+            if (type == 1)
+                continue;
+            if (at >= options.Length)
+                break;
+            int length = options[at++];
+            if (at + length > options.Length)
+                break;
+            if (type == 2 && data.Count + length <= 1024)
+                data.AddRange(options.Slice(at, length));
+            at += length;
+        }
+        return data.Count == 0 ? null : Encoding.ASCII.GetString([.. data]);
+    }
+
     private int Scrape(ReadOnlySpan<byte> packet, int transaction, Span<byte> reply)
     {
+        if (users is not null)
+            throw new TrackerRequestException("private tracker: scrape over HTTP with your passkey");
         int count = (packet.Length - 16) / 20;
         if (count == 0 || (packet.Length - 16) % 20 != 0)
             throw new TrackerRequestException("scrape must carry whole 20-byte info-hashes");

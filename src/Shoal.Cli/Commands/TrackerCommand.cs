@@ -16,11 +16,14 @@ public static class TrackerCommand
         var trustIp = new Option<bool>("--trust-ip") { Description = "Use the announce's ip= parameter (only behind a proxy you trust)." };
         var noFullScrape = new Option<bool>("--no-full-scrape") { Description = "Refuse /scrape without an info_hash." };
         var state = new Option<string?>("--state") { Description = "Keep completed counts in FILE across restarts (saved every minute and on stop)." };
+        var isPrivate = new Option<bool>("--private") { Description = "Private tracker: announces need a user's passkey (/announce/KEY); needs --db." };
+        var db = new Option<string?>("--db") { Description = "SQLite file of users and their upload/download totals (private mode)." };
         var sites = new Option<string?>("--sites") { Description = "Site map: lines 'CIDR NAME'; peers of the announcer's site come first (default: same /24 or /64)." };
         var command = new Command("tracker", "Run a BitTorrent tracker (HTTP and UDP) until Ctrl-C or SIGTERM.")
         {
-            bind, port, allowList, interval, trustIp, noFullScrape, sites, state,
+            bind, port, allowList, interval, trustIp, noFullScrape, sites, state, isPrivate, db,
         };
+        command.Subcommands.Add(UserCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
             int p = parse.GetValue(port);
@@ -29,6 +32,8 @@ public static class TrackerCommand
             var addresses = parse.GetValue(bind) is { Length: > 0 } given
                 ? [.. given.Select(b => IPAddress.TryParse(b, out var a) ? a : throw new UsageException($"--bind: '{b}' is not an IP address"))]
                 : new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };
+            if (parse.GetValue(isPrivate) && parse.GetValue(db) is null)
+                throw new UsageException("--private needs --db FILE (create users with 'shoal tracker user add NAME --db FILE')");
             string? list = parse.GetValue(allowList);
             if (list is not null && !File.Exists(list))
                 throw new FileNotFoundException($"no such allow-list: {list}");
@@ -47,6 +52,7 @@ public static class TrackerCommand
                 Port = p,
                 AllowListPath = list,
                 StatePath = parse.GetValue(state),
+                PrivateDbPath = parse.GetValue(isPrivate) ? parse.GetValue(db) : null,
                 SitesPath = parse.GetValue(sites) is { } siteFile ? (File.Exists(siteFile) ? siteFile : throw new FileNotFoundException($"no such site file: {siteFile}")) : null,
                 Interval = every,
                 MinInterval = every < TimeSpan.FromMinutes(1) ? every : TimeSpan.FromMinutes(1),
@@ -75,5 +81,48 @@ public static class TrackerCommand
             return CommandRunner.Success;
         });
         return command;
+    }
+
+    private static Command UserCommand()
+    {
+        var user = new Command("user", "Manage a private tracker's users (passkeys and totals in SQLite).");
+        var name = new Argument<string>("NAME") { Description = "User name: 1-64 letters, digits, '.', '_' or '-'." };
+        Option<string> Db() => new("--db") { Description = "The tracker's SQLite file.", Required = true };
+
+        var dbAdd = Db();
+        var add = new Command("add", "Create a user and print its passkey.") { name, dbAdd };
+        add.SetAction(parse =>
+        {
+            using var store = new UserStore(parse.GetValue(dbAdd)!);
+            string key = store.Add(parse.GetValue(name)!);
+            Console.WriteLine(key);
+            Console.Error.WriteLine($"announce URL path: /announce/{key}");
+            return CommandRunner.Success;
+        });
+
+        var dbList = Db();
+        var list = new Command("list", "List users with their passkeys and totals.") { dbList };
+        list.SetAction(parse =>
+        {
+            using var store = new UserStore(parse.GetValue(dbList)!);
+            foreach (var u in store.List())
+                Console.WriteLine($"{u.Name}\t{u.Passkey}\tup {ByteSize.Format(u.Uploaded)}\tdown {ByteSize.Format(u.Downloaded)}");
+            return CommandRunner.Success;
+        });
+
+        var removeName = new Argument<string>("NAME") { Description = "The user to remove." };
+        var dbRemove = Db();
+        var remove = new Command("remove", "Remove a user (its passkey stops working within seconds).") { removeName, dbRemove };
+        remove.SetAction(parse =>
+        {
+            using var store = new UserStore(parse.GetValue(dbRemove)!);
+            if (!store.Remove(parse.GetValue(removeName)!))
+                throw new ArgumentException($"no user '{parse.GetValue(removeName)}'");
+            return CommandRunner.Success;
+        });
+        user.Subcommands.Add(add);
+        user.Subcommands.Add(list);
+        user.Subcommands.Add(remove);
+        return user;
     }
 }

@@ -58,4 +58,44 @@ public class TrackerCommandTests
         }
         Assert.Contains("8:interval", reply);
     }
+
+    [Fact]
+    public async Task Private_mode_needs_a_known_passkey_and_keeps_per_user_totals()
+    {
+        string dir = TestData.TempDir();
+        string db = Path.Combine(dir, "users.db");
+        var added = await ProcessRunner.Shoal("tracker", "user", "add", "alice", "--db", db);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        string key = added.Stdout.Trim();
+        Assert.Matches("^[0-9a-f]{32}$", key);
+        var again = await ProcessRunner.Shoal("tracker", "user", "add", "alice", "--db", db);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already exists", again.Stderr);
+
+        int port = BackgroundProcess.FreePort();
+        using (var tracker = await StartAsync(dir, port, "--private", "--db", db))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            string query = $"?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=10&downloaded=";
+            Assert.Contains("private tracker: use /announce/<your passkey>", await http.GetStringAsync("/announce" + query + "0"));
+            Assert.Contains("unknown passkey", await http.GetStringAsync($"/announce/{new string('0', 32)}" + query + "0"));
+            Assert.Contains("8:interval", await http.GetStringAsync($"/announce/{key}" + query + "0&event=started"));
+            Assert.Contains("8:interval", await http.GetStringAsync($"/announce/{key}" + query + "5000"));
+            await ProcessRunner.Run("kill", ["-TERM", tracker.Id.ToString()]);
+            Assert.Equal(0, await tracker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        var list = await ProcessRunner.Shoal("tracker", "user", "list", "--db", db);
+        Assert.Contains($"alice\t{key}\tup 0 B\tdown 4.88 KiB", list.Stdout);
+        Assert.Equal(0, (await ProcessRunner.Shoal("tracker", "user", "remove", "alice", "--db", db)).ExitCode);
+        Assert.DoesNotContain("alice", (await ProcessRunner.Shoal("tracker", "user", "list", "--db", db)).Stdout);
+    }
+
+    [Fact]
+    public void A_private_udp_announce_carries_its_passkey_in_bep41_url_data()
+    {
+        byte[] options = [1, 2, 10, .. "/announce/"u8, 2, 4, .. "abcd"u8, 0, 2, 3, .. "xyz"u8];
+        Assert.Equal("/announce/abcd", Shoal.Tracker.UdpTrackerProtocol.UrlData(options));
+        Assert.Null(Shoal.Tracker.UdpTrackerProtocol.UrlData([2, 50, 1]));
+        Assert.Null(Shoal.Tracker.UdpTrackerProtocol.UrlData([]));
+    }
 }
