@@ -22,13 +22,7 @@ public static class TrackerState
         var root = new BDictionary();
         root.Set("torrents", torrents);
         root.Set("version", new BInteger(1));
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(BencodeWriter.Encode(root));
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        Shoal.Storage.AtomicFile.Write(path, BencodeWriter.Encode(root));
     }
 
     /// <summary>Loads the counts; returns how many torrents, or throws <see cref="FormatException"/> for a damaged file.</summary>

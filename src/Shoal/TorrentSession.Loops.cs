@@ -75,8 +75,6 @@ public sealed partial class TorrentSession
             var backoff = TimeSpan.FromSeconds(Math.Min(300, known.Failures == 0 ? 0 : 5 << Math.Min(known.Failures - 1, 6)));
             if (known.LastAttempt != long.MinValue && _client.Time.GetElapsedTime(known.LastAttempt, now) < backoff)
                 continue;
-            if (known.Failures > 0 && known.LastAttempt != long.MinValue && _client.Time.GetElapsedTime(known.LastAttempt, now) < TimeSpan.FromSeconds(5))
-                continue;
             if (_client.IsOwnEndPoint(endPoint))
             {
                 known.Self = true;
@@ -199,7 +197,6 @@ public sealed partial class TorrentSession
                     failures = 0;
                     trackerEvent = TrackerEvent.None;
                     _trackerError = response.Warning;
-                    _seedsFromTracker = response.Seeders ?? 0;
                     foreach (var peer in response.Peers)
                         AddPeer(peer);
                     wait = response.Interval < TimeSpan.FromSeconds(1) ? TimeSpan.FromMinutes(30) : response.Interval;

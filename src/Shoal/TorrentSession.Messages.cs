@@ -213,7 +213,6 @@ public sealed partial class TorrentSession
             peer.Down.Add(data.Length);
             _down.Add(data.Length);
             Interlocked.Add(ref _downloaded, data.Length);
-            RecordSenders(completed ?? _picker.Partial(piece)!, peer, begin);
             foreach (var other in _othersBuffer)
             {
                 if (other.Outstanding.Remove(request))
@@ -222,15 +221,6 @@ public sealed partial class TorrentSession
         }
         FillRequests(peer);
         return completed;
-    }
-
-    private readonly Dictionary<PartialPiece<PeerConnection>, PeerConnection?[]> _senders = [];
-
-    private void RecordSenders(PartialPiece<PeerConnection> partial, PeerConnection peer, int begin)
-    {
-        if (!_senders.TryGetValue(partial, out var senders))
-            _senders[partial] = senders = new PeerConnection?[partial.BlockCount];
-        senders[begin / BlockRequest.BlockSize] = peer;
     }
 
     // ---------------------------------------------------------------- requests and interest
@@ -326,7 +316,6 @@ public sealed partial class TorrentSession
         {
             lock (_gate)
             {
-                _senders.Remove(partial);
                 _picker.Finish(partial, false);
             }
             if (State is TorrentState.Downloading or TorrentState.Seeding)
@@ -335,8 +324,7 @@ public sealed partial class TorrentSession
         }
         lock (_gate)
         {
-            _senders.Remove(partial, out var senders);
-            senders ??= new PeerConnection?[partial.BlockCount];
+            var senders = partial.Senders;
             if (verified)
             {
                 IdentifyBadSenders(partial, senders);

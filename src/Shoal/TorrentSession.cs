@@ -53,7 +53,6 @@ public sealed partial class TorrentSession : IPeerHandler
     private long _uploaded;
     private long _tick;
     private int _connecting;
-    private int _seedsFromTracker;
     private string? _trackerError;
 
     private sealed class KnownPeer
@@ -389,7 +388,7 @@ public sealed partial class TorrentSession : IPeerHandler
                 wanted == 0 ? 1 : (double)verified / wanted,
                 verified, wanted, Torrent.TotalSize,
                 Interlocked.Read(ref _downloaded), Interlocked.Read(ref _uploaded),
-                downRate, _up.Rate, _peers.Count, Math.Max(seeds, 0), eta, Error, _trackerError);
+                downRate, _up.Rate, _peers.Count, seeds, eta, Error, _trackerError);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 

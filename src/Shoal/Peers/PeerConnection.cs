@@ -46,7 +46,7 @@ public sealed class PeerConnection : IAsyncDisposable
         Has = initialHas;
         Down = new RateMeter(time);
         Up = new RateMeter(time);
-        LastReceive = LastSend = ConnectedAt = time.GetTimestamp();
+        LastReceive = LastSend = time.GetTimestamp();
     }
 
     public Handshake RemoteHandshake { get; }
@@ -55,7 +55,6 @@ public sealed class PeerConnection : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
     public bool SupportsFast => RemoteHandshake.SupportsFast;
     public bool SupportsExtensions => RemoteHandshake.SupportsExtensions;
-    public long ConnectedAt { get; }
     public RateMeter Down { get; }
     public RateMeter Up { get; }
     public long LastReceive { get; private set; }
@@ -174,15 +173,6 @@ public sealed class PeerConnection : IAsyncDisposable
             var list = _uploads.ToList();
             _uploads.Clear();
             return list;
-        }
-    }
-
-    public int QueuedUploads
-    {
-        get
-        {
-            lock (_sendGate)
-                return _uploads.Count;
         }
     }
 

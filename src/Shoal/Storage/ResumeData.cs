@@ -37,14 +37,7 @@ public sealed record ResumeData(string InfoHash, string SaveDirectory, Bitfield 
         dict.Set("pieces", new BString(Pieces.Bytes.ToArray()));
         dict.Set("piece-count", new BInteger(Pieces.Count));
         dict.Set("files", new BList(Files.Select(f => (BValue)new BList([new BInteger(f.Size), new BInteger(f.MTime)]))));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(BencodeWriter.Encode(dict));
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, BencodeWriter.Encode(dict));
     }
 
     /// <summary>Loads resume data for <paramref name="torrent"/>; null when absent, unreadable or for another torrent or folder.</summary>

@@ -20,6 +20,7 @@ public sealed class PartialPiece<TPeer> where TPeer : class
         BlockCount = (size + BlockRequest.BlockSize - 1) / BlockRequest.BlockSize;
         States = new BlockState[BlockCount];
         Requesters = new List<TPeer>?[BlockCount];
+        Senders = new TPeer?[BlockCount];
     }
 
     public int Index { get; }
@@ -31,8 +32,8 @@ public sealed class PartialPiece<TPeer> where TPeer : class
     /// <summary>Set when a peer on parole (it sent part of a piece that failed) fetches this piece alone.</summary>
     public TPeer? Exclusive { get; set; }
     public int Requested { get; set; }
-    /// <summary>Every peer that sent a block of this piece, to blame if the hash fails.</summary>
-    public HashSet<TPeer> Contributors { get; } = [];
+    /// <summary>Which peer sent each block, to blame if the hash fails.</summary>
+    public TPeer?[] Senders { get; }
     /// <summary>True once every block is in and the piece is being hashed and written.</summary>
     public bool Complete => Received == BlockCount;
 

@@ -280,7 +280,7 @@ public sealed class PiecePicker<TPeer> where TPeer : class
             partial.Requested--;
         partial.States[block] = PartialPiece<TPeer>.BlockState.Received;
         partial.Received++;
-        partial.Contributors.Add(peer);
+        partial.Senders[block] = peer;
         data.CopyTo(partial.Buffer.AsSpan(begin));
         if (requesters is not null)
         {

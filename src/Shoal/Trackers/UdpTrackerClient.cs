@@ -12,16 +12,11 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly TimeSpan _baseTimeout = baseTimeout ?? TimeSpan.FromSeconds(15);
-    private long _connectionId;
-    private long _connectedAt = long.MinValue;
 
     public Uri Uri { get; } = uri;
 
     public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
     {
-        // A connection id belongs to the address it was issued to; a new socket (a new port)
-        // would look like another client to some trackers, so every request connects afresh.
-        _connectedAt = long.MinValue;
         using var socket = await OpenAsync(cancellationToken).ConfigureAwait(false);
         bool ipv6 = ((IPEndPoint)socket.RemoteEndPoint!).AddressFamily == AddressFamily.InterNetworkV6
             && !((IPEndPoint)socket.RemoteEndPoint!).Address.IsIPv4MappedToIPv6;
@@ -32,7 +27,6 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
 
     public async Task<ScrapeResult?> ScrapeAsync(byte[] infoHash, CancellationToken cancellationToken)
     {
-        _connectedAt = long.MinValue;
         using var socket = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ExchangeAsync(socket, UdpTrackerPacket.ActionScrape,
             (id, tx) => UdpTrackerPacket.Scrape(id, tx, infoHash),
@@ -60,7 +54,10 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
 
     private async Task<T> ExchangeAsync<T>(Socket socket, int action, Func<long, int, byte[]> build, Func<ReadOnlySpan<byte>, T> parse, CancellationToken cancellationToken)
     {
+        // A connection id belongs to the address it was issued to; each request opens a new
+        // socket (a new port), so it connects afresh, and again after a timeout (BEP 15).
         var buffer = new byte[2048 + 18 * 200];
+        long? connectionId = null;
         for (int attempt = 0; attempt <= maxRetries; attempt++)
         {
             var timeout = _baseTimeout * (1 << attempt);
@@ -68,7 +65,7 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
-                if (_time.GetElapsedTime(_connectedAt).TotalSeconds > 60 || _connectedAt == long.MinValue)
+                if (connectionId is null)
                 {
                     int connectTx = RandomNumberGenerator.GetInt32(int.MaxValue);
                     await socket.SendAsync(UdpTrackerPacket.Connect(connectTx), linked.Token).ConfigureAwait(false);
@@ -76,11 +73,10 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
                     do
                         n = await socket.ReceiveAsync(buffer, linked.Token).ConfigureAwait(false);
                     while (!UdpTrackerPacket.CheckReply(buffer.AsSpan(0, n), UdpTrackerPacket.ActionConnect, connectTx));
-                    _connectionId = UdpTrackerPacket.ParseConnect(buffer.AsSpan(0, n));
-                    _connectedAt = _time.GetTimestamp();
+                    connectionId = UdpTrackerPacket.ParseConnect(buffer.AsSpan(0, n));
                 }
                 int tx = RandomNumberGenerator.GetInt32(int.MaxValue);
-                await socket.SendAsync(build(_connectionId, tx), linked.Token).ConfigureAwait(false);
+                await socket.SendAsync(build(connectionId.Value, tx), linked.Token).ConfigureAwait(false);
                 int got;
                 do
                     got = await socket.ReceiveAsync(buffer, linked.Token).ConfigureAwait(false);
@@ -89,17 +85,11 @@ public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpa
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                _connectedAt = long.MinValue; // BEP 15: after a timeout, connect again
+                connectionId = null;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
-                _connectedAt = long.MinValue;
                 throw new TrackerException($"UDP tracker {Uri.Host}:{Uri.Port} refused the connection");
-            }
-            catch (TrackerException)
-            {
-                _connectedAt = long.MinValue; // a restarted tracker no longer knows our connection id
-                throw;
             }
         }
         throw new TrackerException($"UDP tracker {Uri.Host}:{Uri.Port} did not answer");

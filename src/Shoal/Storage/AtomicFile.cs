@@ -1,4 +1,4 @@
-namespace Shoal.Cli;
+namespace Shoal.Storage;
 
 /// <summary>Writes a file by writing a temporary sibling and renaming it over the target.</summary>
 public static class AtomicFile
@@ -6,6 +6,7 @@ public static class AtomicFile
     public static void Write(string path, ReadOnlySpan<byte> data)
     {
         string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = full + ".tmp-" + Environment.ProcessId;
         try
         {
