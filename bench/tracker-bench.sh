@@ -46,6 +46,7 @@ for proto in udp http; do
   printf '%-8s %14s %14s %10s\n' "$proto" "$s" "$o" "$(echo "scale=2; $s / $o" | bc)"
 done
 
+[ "${SHOAL_BENCH_MEMORY:-1}" = 1 ] || exit 0
 # Memory with a million peers: 16 source addresses x 62,500 ports, spread over the torrents.
 p=$(port); start shoal "$p"
 taskset -c 1 $load udp "$p" 120 1000000 "$torrents" 256 16 > "$work/million.txt"

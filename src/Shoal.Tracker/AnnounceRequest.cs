@@ -10,12 +10,11 @@ public enum AnnounceEvent
     Stopped,
 }
 
-/// <summary>A validated announce, from HTTP or UDP.</summary>
-public sealed record TrackerAnnounce(
+/// <summary>A validated announce, from HTTP or UDP: a value, so the UDP path allocates nothing.</summary>
+public readonly record struct TrackerAnnounce(
     InfoHashKey InfoHash,
-    byte[] PeerId,
-    IPAddress Address,
-    int Port,
+    PeerId20 PeerId,
+    PeerEndpoint Peer,
     long Uploaded,
     long Downloaded,
     long Left,
@@ -25,6 +24,10 @@ public sealed record TrackerAnnounce(
     bool NoPeerId)
 {
     public bool IsSeed => Left == 0;
+
+    /// <summary>An announce with default counters, for tests and tools.</summary>
+    public static TrackerAnnounce Of(InfoHashKey infoHash, IPAddress address, int port, long left, AnnounceEvent announceEvent = AnnounceEvent.None, int numWant = 50) =>
+        new(infoHash, default, PeerEndpoint.From(address, port), 0, 0, left, announceEvent, numWant, true, false);
 }
 
 /// <summary>A request the tracker refuses; the message goes back as a 'failure reason' or UDP error.</summary>

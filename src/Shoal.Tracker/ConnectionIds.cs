@@ -1,61 +1,94 @@
 using System.Buffers.Binary;
-using System.Net;
+using System.Numerics;
 using System.Security.Cryptography;
 
 namespace Shoal.Tracker;
 
 /// <summary>
-/// BEP 15 connection ids that keep no per-client state and cannot be forged: an HMAC of the
-/// client's address under a secret that rotates every two minutes (the port is left out: a
-/// client may announce from a new socket, and spoofing is about the address). An id is accepted
-/// under the current or the previous secret, so it lives two to four minutes.
+/// BEP 15 connection ids that keep no per-client state and cannot be forged: a keyed
+/// SipHash-2-4 (a pseudo-random function, cheap enough for every datagram) of the client's
+/// address under a secret that rotates every two minutes. The port is left out: a client may
+/// announce from a new socket, and spoofing is about the address. An id is accepted under the
+/// current or the previous secret, so it lives two to four minutes.
 /// </summary>
 public sealed class ConnectionIds
 {
     private static readonly TimeSpan Rotation = TimeSpan.FromMinutes(2);
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private byte[] _current = RandomNumberGenerator.GetBytes(32);
-    private byte[] _previous = RandomNumberGenerator.GetBytes(32);
-    private long _rotatedAt;
+    private volatile Keys _keys;
+
+    private sealed record Keys(UInt128 Current, UInt128 Previous, long RotatedAt);
 
     public ConnectionIds(TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
-        _rotatedAt = _time.GetTimestamp();
+        _keys = new Keys(NewKey(), NewKey(), _time.GetTimestamp());
     }
 
-    public long Issue(IPEndPoint client)
+    public long Issue(PeerEndpoint client) => Compute(Current().Current, client.Address);
+
+    public bool IsValid(long id, PeerEndpoint client)
     {
-        Rotate();
-        return Compute(_current, client);
+        var keys = Current();
+        return id == Compute(keys.Current, client.Address) || id == Compute(keys.Previous, client.Address);
     }
 
-    public bool IsValid(long id, IPEndPoint client)
+    private Keys Current()
     {
-        Rotate();
-        return id == Compute(_current, client) || id == Compute(_previous, client);
-    }
-
-    private void Rotate()
-    {
+        var keys = _keys;
+        if (_time.GetElapsedTime(keys.RotatedAt) < Rotation)
+            return keys;
         lock (_gate)
         {
-            if (_time.GetElapsedTime(_rotatedAt) < Rotation)
-                return;
-            _previous = _current;
-            _current = RandomNumberGenerator.GetBytes(32);
-            _rotatedAt = _time.GetTimestamp();
+            if (_time.GetElapsedTime(_keys.RotatedAt) >= Rotation)
+                _keys = new Keys(NewKey(), _keys.Current, _time.GetTimestamp());
+            return _keys;
         }
     }
 
-    private static long Compute(byte[] secret, IPEndPoint client)
+    private static UInt128 NewKey() => BinaryPrimitives.ReadUInt128LittleEndian(RandomNumberGenerator.GetBytes(16));
+
+    private static long Compute(UInt128 key, UInt128 address)
     {
         Span<byte> input = stackalloc byte[16];
-        var address = client.Address.IsIPv4MappedToIPv6 ? client.Address.MapToIPv4() : client.Address;
-        address.TryWriteBytes(input, out int written);
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(secret, input[..written], mac);
-        return BinaryPrimitives.ReadInt64BigEndian(mac);
+        BinaryPrimitives.WriteUInt128LittleEndian(input, address);
+        return (long)SipHash24(key, input);
+    }
+
+    /// <summary>SipHash-2-4 (Aumasson and Bernstein) of <paramref name="data"/> under a 128-bit key (k0 = low half, little-endian).</summary>
+    public static ulong SipHash24(UInt128 key, ReadOnlySpan<byte> data)
+    {
+        ulong k0 = (ulong)key, k1 = (ulong)(key >> 64);
+        ulong v0 = k0 ^ 0x736f6d6570736575UL, v1 = k1 ^ 0x646f72616e646f6dUL;
+        ulong v2 = k0 ^ 0x6c7967656e657261UL, v3 = k1 ^ 0x7465646279746573UL;
+        int whole = data.Length & ~7;
+        for (int i = 0; i < whole; i += 8)
+        {
+            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data[i..]);
+            v3 ^= m;
+            Round(ref v0, ref v1, ref v2, ref v3);
+            Round(ref v0, ref v1, ref v2, ref v3);
+            v0 ^= m;
+        }
+        ulong last = (ulong)data.Length << 56;
+        for (int i = whole; i < data.Length; i++)
+            last |= (ulong)data[i] << (8 * (i - whole));
+        v3 ^= last;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        v0 ^= last;
+        v2 ^= 0xff;
+        for (int i = 0; i < 4; i++)
+            Round(ref v0, ref v1, ref v2, ref v3);
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+    {
+        v0 += v1; v1 = BitOperations.RotateLeft(v1, 13); v1 ^= v0; v0 = BitOperations.RotateLeft(v0, 32);
+        v2 += v3; v3 = BitOperations.RotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = BitOperations.RotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = BitOperations.RotateLeft(v1, 17); v1 ^= v2; v2 = BitOperations.RotateLeft(v2, 32);
     }
 }

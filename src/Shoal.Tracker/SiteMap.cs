@@ -13,9 +13,9 @@ namespace Shoal.Tracker;
 /// </summary>
 public sealed class SiteMap
 {
-    private readonly List<(IPAddress Network, int Prefix, long Site, string Name)> _rules;
+    private readonly List<(UInt128 Network, UInt128 Mask, long Site, string Name)> _rules;
 
-    private SiteMap(List<(IPAddress, int, long, string)> rules) => _rules = rules;
+    private SiteMap(List<(UInt128, UInt128, long, string)> rules) => _rules = rules;
 
     public static SiteMap Default { get; } = new([]);
 
@@ -24,7 +24,7 @@ public sealed class SiteMap
     /// <summary>Parses a site file; a bad line is an error that names it.</summary>
     public static SiteMap Parse(IEnumerable<string> lines)
     {
-        var rules = new List<(IPAddress, int, long, string)>();
+        var rules = new List<(UInt128 Network, UInt128 Mask, long Site, string Name)>();
         var names = new Dictionary<string, long>(StringComparer.Ordinal);
         int number = 0;
         foreach (var raw in lines)
@@ -39,45 +39,33 @@ public sealed class SiteMap
             string name = parts[1].Trim();
             if (!names.TryGetValue(name, out long site))
                 names[name] = site = names.Count + 1;
-            rules.Add((network, prefix, site, name));
+            // IPv4 rules match the mapped form (::ffff:a.b.c.d), so their prefix grows by 96.
+            if (network.AddressFamily == AddressFamily.InterNetwork)
+                prefix += 96;
+            var mask = prefix == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefix);
+            rules.Add((PeerEndpoint.From(network, 0).Address & mask, mask, site, name));
         }
-        rules.Sort((a, b) => b.Item2.CompareTo(a.Item2)); // longest prefix first
+        rules.Sort((a, b) => UInt128.PopCount(b.Mask).CompareTo(UInt128.PopCount(a.Mask))); // longest prefix first
         return new SiteMap(rules);
     }
 
     public static SiteMap Load(string path) => Parse(File.ReadLines(path));
 
     /// <summary>A number naming the site of <paramref name="address"/>: named sites are small positive numbers.</summary>
-    public long SiteOf(IPAddress address)
+    public long SiteOf(IPAddress address) => SiteOf(PeerEndpoint.From(address, 0).Address);
+
+    /// <summary>The site of an address in <see cref="PeerEndpoint"/> form (IPv4 mapped into IPv6); allocates nothing.</summary>
+    public long SiteOf(UInt128 address)
     {
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
-        foreach (var (network, prefix, site, _) in _rules)
+        foreach (var (network, mask, site, _) in _rules)
         {
-            if (Contains(network, prefix, address))
+            if ((address & mask) == network)
                 return site;
         }
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out int length);
         // Default sites: the /24 or /64, tagged so they never equal a named site.
-        return length == 4
-            ? (1L << 62) | ((long)BinaryPrimitives.ReadUInt32BigEndian(bytes) >> 8)
-            : (2L << 62) ^ (BinaryPrimitives.ReadInt64BigEndian(bytes) & long.MaxValue);
-    }
-
-    private static bool Contains(IPAddress network, int prefix, IPAddress address)
-    {
-        if (network.AddressFamily != address.AddressFamily)
-            return false;
-        var a = network.GetAddressBytes();
-        var b = address.GetAddressBytes();
-        int full = prefix / 8, rest = prefix % 8;
-        if (!a.AsSpan(0, full).SequenceEqual(b.AsSpan(0, full)))
-            return false;
-        if (rest == 0)
-            return true;
-        int mask = 0xFF << (8 - rest) & 0xFF;
-        return (a[full] & mask) == (b[full] & mask);
+        return new PeerEndpoint(address, 0).IsV4
+            ? (1L << 62) | (long)((uint)address >> 8)
+            : (2L << 62) ^ ((long)(ulong)(address >> 64) & long.MaxValue);
     }
 
     private static bool TryParseCidr(string text, out IPAddress network, out int prefix)

@@ -1,34 +1,24 @@
-using System.Net;
-using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Shoal.Tracker;
 
-/// <summary>What an announce gets back: counts and a sample of other peers.</summary>
+/// <summary>What an announce gets back, without its peers: counts and the traffic the peer reported since its last announce.</summary>
+public readonly record struct AnnounceCounts(int Seeders, int Leechers, int Completed, int PeerCount, long UploadedDelta = 0, long DownloadedDelta = 0);
+
 /// <summary>What an announce gets back: counts, a sample of other peers, and the traffic the peer reported since its last announce.</summary>
-public sealed record AnnounceResult(int Seeders, int Leechers, int Completed, List<PeerRecord> Peers, long UploadedDelta = 0, long DownloadedDelta = 0);
+public sealed record AnnounceResult(int Seeders, int Leechers, int Completed, IReadOnlyList<SampledPeer> Peers, long UploadedDelta = 0, long DownloadedDelta = 0);
 
 public sealed record ScrapeCounts(int Seeders, int Completed, int Leechers);
 
-/// <summary>One peer of a swarm: a fixed, small record (address, port, peer id, seed flag, last announce).</summary>
-public sealed class PeerRecord(IPAddress address, int port, byte[] peerId)
-{
-    public IPAddress Address { get; } = address;
-    public int Port { get; } = port;
-    public byte[] PeerId { get; set; } = peerId;
-    public bool IsSeed { get; set; }
-    public long LastSeen { get; set; }
-    public long Site { get; init; }
-    public long LastUploaded { get; set; }
-    public long LastDownloaded { get; set; }
-    internal int Slot { get; set; }
-    internal int SiteSlot { get; set; }
-}
+/// <summary>A peer as handed to an announcer: a copy, taken under the swarm's lock.</summary>
+public readonly record struct SampledPeer(PeerEndpoint Endpoint, PeerId20 PeerId, bool IsSeed, long Site);
 
 /// <summary>
 /// Every swarm the tracker knows, in memory, split into shards that each have their own lock so
-/// announces for different torrents do not wait on each other. Peers expire when they miss an
-/// announce interval (with grace); a sample of peers costs O(numwant), not O(swarm); a seed
-/// is sent no seeds.
+/// announces for different torrents do not wait on each other. A swarm keeps its peers as
+/// values in one array (no object per peer, nothing for the collector to trace) with an index
+/// by endpoint and one by site. Peers expire when they miss an announce interval (with grace);
+/// a sample of peers costs O(numwant), not O(swarm); a seed is sent no seeds.
 /// </summary>
 public sealed class SwarmRegistry
 {
@@ -60,131 +50,189 @@ public sealed class SwarmRegistry
     /// <summary>Torrents whose completed count is kept, at most (bounds an open tracker's memory).</summary>
     public const int MaxCompletedKept = 1_000_000;
 
+    private struct Peer
+    {
+        public PeerEndpoint Endpoint;
+        public PeerId20 PeerId;
+        public long Site;
+        public long LastSeen;
+        public long LastUploaded;
+        public long LastDownloaded;
+        public int SiteSlot; // where this peer's index sits in its site's list
+        public bool IsSeed;
+    }
+
     private sealed class Swarm
     {
-        public readonly Dictionary<(IPAddress, int), PeerRecord> Peers = [];
-        public readonly List<PeerRecord> Slots = []; // for O(1) random picks and removal
-        public readonly Dictionary<long, List<PeerRecord>> BySite = [];
+        public Peer[] Peers = new Peer[4];
+        public int Count;
         public int Seeders;
+        public readonly Dictionary<PeerEndpoint, int> Index = [];
+        public readonly Dictionary<long, List<int>> BySite = [];
 
-        public void Add(PeerRecord peer)
+        public int Add(in Peer peer)
         {
-            peer.Slot = Slots.Count;
-            Slots.Add(peer);
-            if (!BySite.TryGetValue(peer.Site, out var site))
-                BySite[peer.Site] = site = [];
-            peer.SiteSlot = site.Count;
-            site.Add(peer);
-            Peers[(peer.Address, peer.Port)] = peer;
+            if (Count == Peers.Length)
+                Array.Resize(ref Peers, Count * 2);
+            int at = Count++;
+            Peers[at] = peer;
+            ref var added = ref Peers[at];
+            ref var site = ref CollectionsMarshal.GetValueRefOrAddDefault(BySite, peer.Site, out _);
+            site ??= [];
+            added.SiteSlot = site.Count;
+            site.Add(at);
+            Index[peer.Endpoint] = at;
             if (peer.IsSeed)
                 Seeders++;
+            return at;
         }
 
-        public void Remove(PeerRecord peer)
+        /// <summary>Removes the peer at <paramref name="at"/>; the last peer moves into its place.</summary>
+        public void RemoveAt(int at)
         {
-            Peers.Remove((peer.Address, peer.Port));
-            var last = Slots[^1];
-            Slots[peer.Slot] = last;
-            last.Slot = peer.Slot;
-            Slots.RemoveAt(Slots.Count - 1);
+            ref var peer = ref Peers[at];
+            Index.Remove(peer.Endpoint);
             var site = BySite[peer.Site];
-            var lastOfSite = site[^1];
+            int lastOfSite = site[^1];
             site[peer.SiteSlot] = lastOfSite;
-            lastOfSite.SiteSlot = peer.SiteSlot;
+            Peers[lastOfSite].SiteSlot = peer.SiteSlot;
             site.RemoveAt(site.Count - 1);
             if (site.Count == 0)
                 BySite.Remove(peer.Site);
             if (peer.IsSeed)
                 Seeders--;
+            int last = --Count;
+            if (at != last)
+            {
+                Peers[at] = Peers[last];
+                Index[Peers[at].Endpoint] = at;
+                BySite[Peers[at].Site][Peers[at].SiteSlot] = at;
+            }
+            Peers[last] = default;
+            if (Peers.Length > 64 && Count < Peers.Length / 4)
+                Array.Resize(ref Peers, Peers.Length / 2);
         }
     }
 
     private Shard ShardOf(InfoHashKey key) => _shards[(int)(key.C % ShardCount)];
 
-    public AnnounceResult Announce(TrackerAnnounce announce)
+    /// <summary>An announce, answered with a freshly allocated list of peers (HTTP, tests).</summary>
+    public AnnounceResult Announce(in TrackerAnnounce announce)
+    {
+        var sample = new SampledPeer[Math.Clamp(announce.NumWant, 0, HttpAnnounceParser.MaxNumWant)];
+        var counts = Announce(announce, sample);
+        return new AnnounceResult(counts.Seeders, counts.Leechers, counts.Completed, sample[..counts.PeerCount], counts.UploadedDelta, counts.DownloadedDelta);
+    }
+
+    /// <summary>
+    /// Registers, refreshes or (on 'stopped') removes the announcing peer and copies up to
+    /// min(numwant, sample.Length) other peers into <paramref name="sample"/>. Allocates only
+    /// when a swarm or its arrays grow.
+    /// </summary>
+    public AnnounceCounts Announce(in TrackerAnnounce announce, Span<SampledPeer> sample)
     {
         var shard = ShardOf(announce.InfoHash);
         long now = _time.GetTimestamp();
         lock (shard.Gate)
         {
-            if (!shard.Swarms.TryGetValue(announce.InfoHash, out var swarm))
+            ref var swarm = ref CollectionsMarshal.GetValueRefOrAddDefault(shard.Swarms, announce.InfoHash, out bool exists);
+            if (!exists)
             {
                 if (announce.Event == AnnounceEvent.Stopped)
-                    return new AnnounceResult(0, 0, 0, []);
-                shard.Swarms[announce.InfoHash] = swarm = new Swarm();
+                {
+                    shard.Swarms.Remove(announce.InfoHash);
+                    return new AnnounceCounts(0, 0, shard.Completed.GetValueOrDefault(announce.InfoHash), 0);
+                }
+                swarm = new Swarm();
             }
-            swarm.Peers.TryGetValue((announce.Address, announce.Port), out var peer);
+            var found = swarm!;
+            bool known = found.Index.TryGetValue(announce.Peer, out int at);
             if (announce.Event == AnnounceEvent.Stopped)
             {
                 long up = 0, down = 0;
-                if (peer is not null)
+                if (known)
                 {
-                    up = Math.Max(0, announce.Uploaded - peer.LastUploaded);
-                    down = Math.Max(0, announce.Downloaded - peer.LastDownloaded);
-                    swarm.Remove(peer);
+                    up = Math.Max(0, announce.Uploaded - found.Peers[at].LastUploaded);
+                    down = Math.Max(0, announce.Downloaded - found.Peers[at].LastDownloaded);
+                    found.RemoveAt(at);
                 }
-                if (swarm.Slots.Count == 0)
+                if (found.Count == 0)
                     shard.Swarms.Remove(announce.InfoHash);
-                return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), [], up, down);
+                return new AnnounceCounts(found.Seeders, found.Count - found.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), 0, up, down);
             }
             long upDelta = 0, downDelta = 0;
-            if (peer is null)
+            if (!known)
             {
-                peer = new PeerRecord(announce.Address, announce.Port, announce.PeerId) { IsSeed = announce.IsSeed, Site = Sites.SiteOf(announce.Address) };
-                swarm.Add(peer);
+                at = found.Add(new Peer { Endpoint = announce.Peer, IsSeed = announce.IsSeed, Site = Sites.SiteOf(announce.Peer.Address) });
             }
             else
             {
+                ref var old = ref found.Peers[at];
                 // Totals only grow within a session; a restarted client starts again from zero.
-                upDelta = Math.Max(0, announce.Uploaded - peer.LastUploaded);
-                downDelta = Math.Max(0, announce.Downloaded - peer.LastDownloaded);
-                if (peer.IsSeed != announce.IsSeed)
+                upDelta = Math.Max(0, announce.Uploaded - old.LastUploaded);
+                downDelta = Math.Max(0, announce.Downloaded - old.LastDownloaded);
+                if (old.IsSeed != announce.IsSeed)
                 {
-                    swarm.Seeders += announce.IsSeed ? 1 : -1;
-                    peer.IsSeed = announce.IsSeed;
+                    found.Seeders += announce.IsSeed ? 1 : -1;
+                    old.IsSeed = announce.IsSeed;
                 }
             }
+            ref var peer = ref found.Peers[at];
             peer.LastUploaded = announce.Uploaded;
             peer.LastDownloaded = announce.Downloaded;
             peer.PeerId = announce.PeerId;
             peer.LastSeen = now;
             if (announce.Event == AnnounceEvent.Completed && (shard.Completed.ContainsKey(announce.InfoHash) || shard.Completed.Count < MaxCompletedKept / ShardCount))
                 shard.Completed[announce.InfoHash] = shard.Completed.GetValueOrDefault(announce.InfoHash) + 1;
-            var sample = Sample(swarm, peer, announce.NumWant);
-            return new AnnounceResult(swarm.Seeders, swarm.Slots.Count - swarm.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), sample, upDelta, downDelta);
+            int taken = Sample(found, at, sample[..Math.Clamp(announce.NumWant, 0, sample.Length)]);
+            return new AnnounceCounts(found.Seeders, found.Count - found.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), taken, upDelta, downDelta);
         }
     }
+
+    /// <summary>A swarm up to this size is scanned whole, so no eligible peer is missed.</summary>
+    private const int WholeScan = 256;
 
     /// <summary>
-    /// Up to <paramref name="count"/> peers other than <paramref name="self"/>: first from its own
-    /// site, then from the whole swarm, each pass starting at a random slot; seeds are skipped
-    /// for a seed. Visits a bounded number of slots, so the cost is O(count), not O(swarm).
+    /// Fills <paramref name="sample"/> with peers other than the one at <paramref name="self"/>:
+    /// first from its own site, then from the rest of the swarm, each pass starting at a random
+    /// slot; seeds are skipped for a seed. Visits a bounded number of slots, so the cost is
+    /// O(sample), not O(swarm). Returns how many it took.
     /// </summary>
-    private static List<PeerRecord> Sample(Swarm swarm, PeerRecord self, int count)
+    private static int Sample(Swarm swarm, int self, Span<SampledPeer> sample)
     {
-        var result = new List<PeerRecord>(Math.Min(count, swarm.Slots.Count));
-        if (swarm.Slots.Count <= 1 || count == 0)
-            return result;
-        var site = swarm.BySite[self.Site];
-        Take(site, self, count, result, null);
-        if (result.Count < count && site.Count < swarm.Slots.Count)
-            Take(swarm.Slots, self, count, result, self.Site);
-        return result;
+        if (swarm.Count <= 1 || sample.Length == 0)
+            return 0;
+        var peers = swarm.Peers;
+        bool seed = peers[self].IsSeed;
+        long mySite = peers[self].Site;
+        var site = CollectionsMarshal.AsSpan(swarm.BySite[mySite]);
+        bool severalSites = site.Length < swarm.Count;
+        int taken = 0;
+        if (severalSites)
+        {
+            // Own site first, through its list of indices.
+            int n = site.Length, at = Random.Shared.Next(n);
+            for (int budget = Budget(n, sample.Length); budget > 0 && taken < sample.Length; budget--, at = at + 1 == n ? 0 : at + 1)
+            {
+                int index = site[at];
+                if (index != self && !(seed && peers[index].IsSeed))
+                    sample[taken++] = Copy(peers[index]);
+            }
+        }
+        // Then the swarm's array itself: the other sites, or everyone when there is one site.
+        int count = swarm.Count, slot = Random.Shared.Next(count);
+        for (int budget = Budget(count, sample.Length - taken); budget > 0 && taken < sample.Length; budget--, slot = slot + 1 == count ? 0 : slot + 1)
+        {
+            ref var peer = ref peers[slot];
+            if (slot != self && !(seed && peer.IsSeed) && !(severalSites && peer.Site == mySite))
+                sample[taken++] = Copy(peer);
+        }
+        return taken;
     }
 
-    private static void Take(List<PeerRecord> slots, PeerRecord self, int count, List<PeerRecord> result, long? skipSite)
-    {
-        int n = slots.Count;
-        int start = Random.Shared.Next(n);
-        int budget = Math.Min(n, (count - result.Count) * 4 + 16);
-        for (int i = 0; i < budget && result.Count < count; i++)
-        {
-            var peer = slots[(start + i) % n];
-            if (peer == self || (self.IsSeed && peer.IsSeed) || peer.Site == skipSite)
-                continue;
-            result.Add(peer);
-        }
-    }
+    private static int Budget(int slots, int wanted) => Math.Min(slots, Math.Max(wanted * 4 + 16, WholeScan));
+
+    private static SampledPeer Copy(in Peer peer) => new(peer.Endpoint, peer.PeerId, peer.IsSeed, peer.Site);
 
     public ScrapeCounts? Scrape(InfoHashKey key)
     {
@@ -193,7 +241,7 @@ public sealed class SwarmRegistry
         {
             int completed = shard.Completed.GetValueOrDefault(key);
             return shard.Swarms.TryGetValue(key, out var swarm)
-                ? new ScrapeCounts(swarm.Seeders, completed, swarm.Slots.Count - swarm.Seeders)
+                ? new ScrapeCounts(swarm.Seeders, completed, swarm.Count - swarm.Seeders)
                 : completed > 0 ? new ScrapeCounts(0, completed, 0) : null;
         }
     }
@@ -210,7 +258,7 @@ public sealed class SwarmRegistry
                 {
                     if (all.Count >= max)
                         return all;
-                    all.Add((key, new ScrapeCounts(swarm.Seeders, shard.Completed.GetValueOrDefault(key), swarm.Slots.Count - swarm.Seeders)));
+                    all.Add((key, new ScrapeCounts(swarm.Seeders, shard.Completed.GetValueOrDefault(key), swarm.Count - swarm.Seeders)));
                 }
             }
         }
@@ -228,15 +276,15 @@ public sealed class SwarmRegistry
             {
                 foreach (var (key, swarm) in shard.Swarms.ToList())
                 {
-                    foreach (var peer in swarm.Slots.ToList())
+                    for (int i = swarm.Count - 1; i >= 0; i--)
                     {
-                        if (_time.GetElapsedTime(peer.LastSeen, now) > PeerTimeout)
+                        if (_time.GetElapsedTime(swarm.Peers[i].LastSeen, now) > PeerTimeout)
                         {
-                            swarm.Remove(peer);
+                            swarm.RemoveAt(i);
                             removed++;
                         }
                     }
-                    if (swarm.Slots.Count == 0)
+                    if (swarm.Count == 0)
                         shard.Swarms.Remove(key);
                 }
             }
@@ -280,13 +328,11 @@ public sealed class SwarmRegistry
                 torrents += shard.Swarms.Count;
                 foreach (var swarm in shard.Swarms.Values)
                 {
-                    peers += swarm.Slots.Count;
+                    peers += swarm.Count;
                     seeders += swarm.Seeders;
                 }
             }
         }
         return (torrents, peers, seeders);
     }
-
-    public static bool IsV6(PeerRecord peer) => peer.Address.AddressFamily == AddressFamily.InterNetworkV6;
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -74,6 +76,7 @@ public sealed class TrackerServer : IAsyncDisposable
         builder.Logging.AddJsonConsole();
         builder.Logging.SetMinimumLevel(_options.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -100,7 +103,13 @@ public sealed class TrackerServer : IAsyncDisposable
         _web = app;
         foreach (var socket in _udp)
         {
-            var thread = new Thread(() => UdpLoop(socket, _stopping.Token)) { IsBackground = true, Name = "udp-tracker" };
+            var thread = new Thread(() =>
+            {
+                if (LinuxUdpBatch.IsSupported)
+                    UdpBatchLoop(socket, _stopping.Token);
+                else
+                    UdpLoop(socket, _stopping.Token);
+            }) { IsBackground = true, Name = "udp-tracker" };
             thread.Start();
             _threads.Add(thread);
         }
@@ -114,11 +123,26 @@ public sealed class TrackerServer : IAsyncDisposable
 
     private async Task HandleHttpAsync(HttpContext context)
     {
+        var buffer = ArrayPool<byte>.Shared.Rent(TrackerResponses.MaxCompactAnnounce);
+        try
+        {
+            var body = Respond(context, buffer, out string contentType);
+            context.Response.ContentType = contentType;
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The reply to one HTTP request: in <paramref name="buffer"/> for a compact announce, else a new array.</summary>
+    private ReadOnlyMemory<byte> Respond(HttpContext context, byte[] buffer, out string contentType)
+    {
         string path = context.Request.Path.Value ?? "";
-        string query = context.Request.QueryString.Value ?? "";
-        var remote = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        byte[] body;
-        string contentType = "text/plain";
+        var query = context.Request.QueryString.Value.AsSpan();
+        contentType = "text/plain";
         long? user = null;
         string? refused = null;
         if (Users is not null && (path.StartsWith("/announce", StringComparison.Ordinal) || path.StartsWith("/scrape", StringComparison.Ordinal)))
@@ -135,43 +159,40 @@ public sealed class TrackerServer : IAsyncDisposable
         {
             case "/announce" or "/scrape" when refused is not null:
                 Stats.HttpError();
-                body = TrackerResponses.Failure(refused);
-                break;
+                return TrackerResponses.Failure(refused);
             case "/announce":
-                body = Announce(query, remote, user);
-                break;
+                return Announce(query, context.Connection.RemoteIpAddress ?? IPAddress.None, user, buffer);
             case "/scrape":
-                body = Scrape(query);
-                break;
+                return Scrape(query);
             case "/stats":
-                body = System.Text.Encoding.UTF8.GetBytes(Stats.Json(Registry));
                 contentType = "application/json";
-                break;
+                return System.Text.Encoding.UTF8.GetBytes(Stats.Json(Registry));
             case "/metrics":
-                body = System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Registry));
                 contentType = "text/plain; version=0.0.4";
-                break;
+                return System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Registry));
             default:
                 context.Response.StatusCode = 404;
-                body = TrackerResponses.Failure("unknown path; use /announce or /scrape");
-                break;
+                return TrackerResponses.Failure("unknown path; use /announce or /scrape");
         }
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private byte[] Announce(string query, IPAddress remote, long? user)
+    [SkipLocalsInit] // the sample is written before it is read
+    private ReadOnlyMemory<byte> Announce(ReadOnlySpan<char> query, IPAddress remote, long? user, byte[] buffer)
     {
         try
         {
             var announce = HttpAnnounceParser.ParseAnnounce(query, remote, _options.TrustIpParameter);
             if (!IsAllowed(announce.InfoHash))
                 throw new TrackerRequestException("torrent not served by this tracker");
-            var result = Registry.Announce(announce);
+            Span<SampledPeer> sample = stackalloc SampledPeer[HttpAnnounceParser.MaxNumWant];
+            var counts = Registry.Announce(announce, sample);
             if (user is long id)
-                Users!.AddTraffic(id, result.UploadedDelta, result.DownloadedDelta);
+                Users!.AddTraffic(id, counts.UploadedDelta, counts.DownloadedDelta);
             Stats.HttpAnnounce();
+            var peers = sample[..counts.PeerCount];
+            if (announce.Compact)
+                return buffer.AsMemory(0, TrackerResponses.AnnounceCompact(buffer, counts, peers, _options.Interval, _options.MinInterval));
+            var result = new AnnounceResult(counts.Seeders, counts.Leechers, counts.Completed, peers.ToArray());
             return TrackerResponses.Announce(result, announce, _options.Interval, _options.MinInterval);
         }
         catch (TrackerRequestException e)
@@ -181,7 +202,7 @@ public sealed class TrackerServer : IAsyncDisposable
         }
     }
 
-    private byte[] Scrape(string query)
+    private byte[] Scrape(ReadOnlySpan<char> query)
     {
         try
         {
@@ -204,19 +225,21 @@ public sealed class TrackerServer : IAsyncDisposable
 
     /// <summary>
     /// One thread per UDP socket with blocking receive and send: on Linux this is much cheaper per
-    /// datagram than async calls, and a tracker's UDP work is tiny per packet. Ends when the socket closes.
+    /// datagram than async calls, and a tracker's UDP work is tiny per packet. The source address
+    /// is read into one reused SocketAddress and answered from it, so a datagram allocates
+    /// nothing. Ends when the socket closes.
     /// </summary>
     private void UdpLoop(Socket socket, CancellationToken token)
     {
         var buffer = new byte[2048];
         var reply = new byte[1500];
-        EndPoint from = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        var from = new SocketAddress(socket.AddressFamily);
         while (!token.IsCancellationRequested)
         {
             int received;
             try
             {
-                received = socket.ReceiveFrom(buffer, ref from);
+                received = socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
             {
@@ -226,7 +249,8 @@ public sealed class TrackerServer : IAsyncDisposable
             {
                 return; // closed
             }
-            var client = (IPEndPoint)from;
+            if (!PeerEndpoint.TryFrom(from, out var client))
+                continue;
             int length;
             try
             {
@@ -241,7 +265,7 @@ public sealed class TrackerServer : IAsyncDisposable
                 continue;
             try
             {
-                socket.SendTo(reply, 0, length, SocketFlags.None, client);
+                socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, from);
             }
             catch (SocketException)
             {
@@ -250,6 +274,57 @@ public sealed class TrackerServer : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The Linux loop: recvmmsg takes every waiting datagram, each is answered into its own
+    /// reply buffer, and one sendmmsg sends the replies. The socket's handle is held for the
+    /// loop's life, so closing the socket cannot hand its descriptor number to another file
+    /// under us; a 250 ms receive timeout lets the loop see the stop.
+    /// </summary>
+    private void UdpBatchLoop(Socket socket, CancellationToken token)
+    {
+        bool held = false;
+        using var batch = new LinuxUdpBatch();
+        try
+        {
+            socket.SafeHandle.DangerousAddRef(ref held);
+            Span<byte> timeout = stackalloc byte[16]; // struct timeval { 0 s, 250,000 us }
+            BitConverter.TryWriteBytes(timeout[8..], 250_000L);
+            socket.SetRawSocketOption(1 /* SOL_SOCKET */, 20 /* SO_RCVTIMEO */, timeout);
+            int fd = (int)socket.SafeHandle.DangerousGetHandle();
+            while (!token.IsCancellationRequested)
+            {
+                int received = batch.Receive(fd);
+                if (received < 0)
+                    return;
+                for (int i = 0; i < received; i++)
+                {
+                    if (!PeerEndpoint.TryFromSockaddr(batch.Source(i), out var client))
+                        continue;
+                    try
+                    {
+                        int length = Udp.Handle(batch.Packet(i), client, batch.Reply(i));
+                        if (length > 0)
+                            batch.Queue(i, length);
+                    }
+                    catch (Exception e)
+                    {
+                        _log?.LogError(e, "UDP request from {Client} failed", client);
+                    }
+                }
+                if (!batch.Flush(fd))
+                    return;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (held)
+                socket.SafeHandle.DangerousRelease();
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Shoal.Tracker;
@@ -10,13 +9,17 @@ namespace Shoal.Tracker;
 /// stay silent). Malformed packets get an error reply when a transaction id can be read.
 /// BEP 41 options after the announce are ignored.
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit] // the peer sample buffer is written before it is read
 public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats,
     UserStore? users = null)
 {
     private const long ProtocolId = 0x41727101980;
     private const int MaxScrape = 74; // what fits in a 1500-byte reply
 
-    public int Handle(ReadOnlySpan<byte> packet, IPEndPoint client, Span<byte> reply)
+    public int Handle(ReadOnlySpan<byte> packet, IPEndPoint client, Span<byte> reply) => Handle(packet, PeerEndpoint.From(client), reply);
+
+    /// <summary>Answers one datagram from <paramref name="client"/> into <paramref name="reply"/>; returns the reply's length, 0 for none. Allocates nothing for an open tracker.</summary>
+    public int Handle(ReadOnlySpan<byte> packet, PeerEndpoint client, Span<byte> reply)
     {
         if (packet.Length < 16)
             return 0; // too short to carry a transaction id: nothing sensible to answer
@@ -51,13 +54,13 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         }
     }
 
-    private void CheckConnection(ReadOnlySpan<byte> packet, IPEndPoint client)
+    private void CheckConnection(ReadOnlySpan<byte> packet, PeerEndpoint client)
     {
         if (!ids.IsValid(BinaryPrimitives.ReadInt64BigEndian(packet), client))
             throw new TrackerRequestException("unknown or expired connection id");
     }
 
-    private int Announce(ReadOnlySpan<byte> packet, IPEndPoint client, int transaction, Span<byte> reply)
+    private int Announce(ReadOnlySpan<byte> packet, PeerEndpoint client, int transaction, Span<byte> reply)
     {
         if (packet.Length < 98)
             throw new TrackerRequestException($"announce of {packet.Length} bytes (at least 98)");
@@ -83,14 +86,14 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         long left = BinaryPrimitives.ReadInt64BigEndian(packet[64..]);
         long uploaded = BinaryPrimitives.ReadInt64BigEndian(packet[72..]);
         int numWant = BinaryPrimitives.ReadInt32BigEndian(packet[92..]);
-        var address = client.Address.IsIPv4MappedToIPv6 ? client.Address.MapToIPv4() : client.Address;
-        bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        int entry = v6 ? 18 : 6;
-        int room = (reply.Length - 20) / entry;
+        // A UDP reply carries one address family: that of the socket the request came in on.
+        bool v4 = client.IsV4;
+        int room = (reply.Length - 20) / (v4 ? 6 : 18);
         numWant = numWant < 0 ? HttpAnnounceParser.DefaultNumWant : Math.Min(numWant, HttpAnnounceParser.MaxNumWant);
-        var announce = new TrackerAnnounce(key, packet.Slice(36, 20).ToArray(), address, port,
+        var announce = new TrackerAnnounce(key, PeerId20.From(packet.Slice(36, 20)), client with { Port = (ushort)port },
             Math.Max(0, uploaded), Math.Max(0, downloaded), Math.Max(0, left), (AnnounceEvent)eventCode, Math.Min(numWant, room), true, true);
-        var result = registry.Announce(announce);
+        Span<SampledPeer> sample = stackalloc SampledPeer[Math.Min(room, HttpAnnounceParser.MaxNumWant)];
+        var result = registry.Announce(announce, sample);
         if (user is long id)
             users!.AddTraffic(id, result.UploadedDelta, result.DownloadedDelta);
         stats.UdpAnnounce();
@@ -100,14 +103,10 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         BinaryPrimitives.WriteInt32BigEndian(reply[12..], result.Leechers);
         BinaryPrimitives.WriteInt32BigEndian(reply[16..], result.Seeders);
         int at = 20;
-        foreach (var peer in result.Peers)
+        foreach (var peer in sample[..result.PeerCount])
         {
-            // A UDP reply carries one address family: that of the socket it came in on.
-            if ((peer.Address.AddressFamily == AddressFamily.InterNetworkV6) != v6)
-                continue;
-            peer.Address.TryWriteBytes(reply[at..], out int written);
-            BinaryPrimitives.WriteUInt16BigEndian(reply[(at + written)..], (ushort)peer.Port);
-            at += entry;
+            if (peer.Endpoint.IsV4 == v4)
+                at += peer.Endpoint.WriteCompact(reply[at..]);
         }
         return at;
     }

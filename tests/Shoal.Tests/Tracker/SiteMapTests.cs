@@ -6,7 +6,7 @@ namespace Shoal.Tests.Tracker;
 public class SiteMapTests
 {
     private static TrackerAnnounce From(string ip, int port, long left = 5) =>
-        new(InfoHashKey.From(new byte[20]), new byte[20], IPAddress.Parse(ip), port, 0, 0, left, AnnounceEvent.None, 50, true, false);
+        TrackerAnnounce.Of(InfoHashKey.From(new byte[20]), IPAddress.Parse(ip), port, left);
 
     [Fact]
     public void Peers_of_the_announcers_site_come_first()
@@ -30,7 +30,7 @@ public class SiteMapTests
         Assert.All(b.Peers.Skip(30), p => Assert.NotEqual(sites.SiteOf(IPAddress.Parse("127.0.2.1")), p.Site));
 
         var a = registry.Announce(From("::1", 7100) with { NumWant = 5 });
-        Assert.All(a.Peers, p => Assert.StartsWith("127.0.1.", p.Address.ToString()));
+        Assert.All(a.Peers, p => Assert.StartsWith("127.0.1.", p.Endpoint.ToIPAddress().ToString()));
     }
 
     [Fact]

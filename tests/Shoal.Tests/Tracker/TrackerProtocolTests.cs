@@ -19,12 +19,26 @@ public class TrackerProtocolTests
     {
         var a = HttpAnnounceParser.ParseAnnounce(Query("&event=started&numwant=5000&ip=10.9.9.9"), Client, trustIpParameter: false);
         Assert.Equal("0102030405060708090a0b0c0d0e0f1011121314", a.InfoHash.ToHex());
-        Assert.Equal(6881, a.Port);
+        Assert.Equal(6881, a.Peer.Port);
         Assert.Equal(3, a.Left);
         Assert.Equal(AnnounceEvent.Started, a.Event);
         Assert.Equal(HttpAnnounceParser.MaxNumWant, a.NumWant); // capped
-        Assert.Equal(Client, a.Address);                       // ip= ignored unless trusted
-        Assert.Equal(IPAddress.Parse("10.9.9.9"), HttpAnnounceParser.ParseAnnounce(Query("&ip=10.9.9.9"), Client, true).Address);
+        Assert.Equal("-XX0001-abcdefghijkl"u8.ToArray(), a.PeerId.ToArray());
+        Assert.Equal(Client, a.Peer.ToIPAddress());             // ip= ignored unless trusted
+        Assert.Equal(IPAddress.Parse("10.9.9.9"), HttpAnnounceParser.ParseAnnounce(Query("&ip=10.9.9.9"), Client, true).Peer.ToIPAddress());
+    }
+
+    [Fact]
+    public void Optional_fields_default_to_zero_and_fifty_peers()
+    {
+        for (int i = 0; i < 3; i++) // the parser's stack buffers are not cleared for it: each call must start from nothing
+        {
+            HttpAnnounceParser.ParseAnnounce(Query("&numwant=7"), Client, false);
+            var a = HttpAnnounceParser.ParseAnnounce($"?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=1&left=9&info_hash=%00", Client, false);
+            Assert.Equal((0L, 0L, 9L, HttpAnnounceParser.DefaultNumWant, AnnounceEvent.None, true, false),
+                (a.Uploaded, a.Downloaded, a.Left, a.NumWant, a.Event, a.Compact, a.NoPeerId));
+            Assert.Equal("0102030405060708090a0b0c0d0e0f1011121314", a.InfoHash.ToHex()); // the first of a repeated key counts
+        }
     }
 
     [Theory]
@@ -143,7 +157,7 @@ public class TrackerProtocolTests
         var registry = new SwarmRegistry();
         var key = InfoHashKey.From(new byte[20]);
         TrackerAnnounce Announce(int port, long left, int numWant = 50, AnnounceEvent e = AnnounceEvent.None) =>
-            new(key, new byte[20], IPAddress.Loopback, port, 0, 0, left, e, numWant, true, false);
+            TrackerAnnounce.Of(key, IPAddress.Loopback, port, left, e, numWant);
         for (int i = 0; i < 10; i++)
             registry.Announce(Announce(1000 + i, 0));
         for (int i = 0; i < 10; i++)

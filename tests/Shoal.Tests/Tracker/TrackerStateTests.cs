@@ -12,13 +12,13 @@ public class TrackerStateTests
         var key = InfoHashKey.From(Enumerable.Range(0, 20).Select(i => (byte)i).ToArray());
         var before = new SwarmRegistry();
         for (int i = 0; i < 3; i++)
-            before.Announce(new TrackerAnnounce(key, new byte[20], IPAddress.Loopback, 7000 + i, 0, 0, 0, AnnounceEvent.Completed, 0, true, false));
+            before.Announce(TrackerAnnounce.Of(key, IPAddress.Loopback, 7000 + i, 0, AnnounceEvent.Completed, 0));
         TrackerState.Save(path, before);
 
         var after = new SwarmRegistry();
         Assert.Equal(1, TrackerState.Load(path, after));
         Assert.Equal(new ScrapeCounts(0, 3, 0), after.Scrape(key)); // no peers yet, the count kept
-        after.Announce(new TrackerAnnounce(key, new byte[20], IPAddress.Loopback, 9000, 0, 0, 0, AnnounceEvent.Completed, 0, true, false));
+        after.Announce(TrackerAnnounce.Of(key, IPAddress.Loopback, 9000, 0, AnnounceEvent.Completed, 0));
         Assert.Equal(new ScrapeCounts(1, 4, 0), after.Scrape(key));
     }
 

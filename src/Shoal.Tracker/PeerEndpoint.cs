@@ -1,0 +1,117 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Shoal.Tracker;
+
+/// <summary>
+/// A peer's address and port as a small value: the address is kept as IPv6, an IPv4 address in
+/// its mapped form (::ffff:a.b.c.d), so one key type serves both families without allocating.
+/// </summary>
+public readonly record struct PeerEndpoint(UInt128 Address, ushort Port)
+{
+    private const ulong MappedPrefix = 0xFFFF;
+
+    public bool IsV4 => (ulong)(Address >> 64) == 0 && (ulong)Address >> 32 == MappedPrefix;
+
+    /// <summary>Bytes a compact entry takes: 4 + 2 or 16 + 2.</summary>
+    public int CompactLength => IsV4 ? 6 : 18;
+
+    public static PeerEndpoint From(IPAddress address, int port)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            address.TryWriteBytes(bytes[12..], out _);
+            return new PeerEndpoint(((UInt128)MappedPrefix << 32) | BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]), (ushort)port);
+        }
+        address.TryWriteBytes(bytes, out _);
+        return new PeerEndpoint(BinaryPrimitives.ReadUInt128BigEndian(bytes), (ushort)port);
+    }
+
+    public static PeerEndpoint From(IPEndPoint endpoint) => From(endpoint.Address, endpoint.Port);
+
+    /// <summary>Reads a received datagram's source without allocating.</summary>
+    public static bool TryFrom(SocketAddress socketAddress, out PeerEndpoint endpoint) =>
+        TryFrom(socketAddress.Family, socketAddress.Buffer.Span[..socketAddress.Size], out endpoint);
+
+    /// <summary>Reads a raw Linux sockaddr (sockaddr_in or sockaddr_in6; the family is in host order).</summary>
+    public static bool TryFromSockaddr(ReadOnlySpan<byte> raw, out PeerEndpoint endpoint)
+    {
+        endpoint = default;
+        if (raw.Length < 2)
+            return false;
+        var family = MemoryMarshal.Read<ushort>(raw) switch
+        {
+            2 => AddressFamily.InterNetwork,
+            10 => AddressFamily.InterNetworkV6,
+            _ => AddressFamily.Unknown,
+        };
+        return TryFrom(family, raw, out endpoint);
+    }
+
+    private static bool TryFrom(AddressFamily family, ReadOnlySpan<byte> raw, out PeerEndpoint endpoint)
+    {
+        endpoint = default;
+        switch (family)
+        {
+            case AddressFamily.InterNetwork when raw.Length >= 8:
+                endpoint = new PeerEndpoint(((UInt128)MappedPrefix << 32) | BinaryPrimitives.ReadUInt32BigEndian(raw[4..]), BinaryPrimitives.ReadUInt16BigEndian(raw[2..]));
+                return true;
+            case AddressFamily.InterNetworkV6 when raw.Length >= 24:
+                endpoint = new PeerEndpoint(BinaryPrimitives.ReadUInt128BigEndian(raw[8..]), BinaryPrimitives.ReadUInt16BigEndian(raw[2..]));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The address bytes: 4 for IPv4, 16 for IPv6. Returns how many were written.</summary>
+    public int WriteAddress(Span<byte> destination)
+    {
+        if (IsV4)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)Address);
+            return 4;
+        }
+        BinaryPrimitives.WriteUInt128BigEndian(destination, Address);
+        return 16;
+    }
+
+    /// <summary>A compact (BEP 23 / BEP 7) entry: address then port, big-endian. Returns its length.</summary>
+    public int WriteCompact(Span<byte> destination)
+    {
+        int n = WriteAddress(destination);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[n..], Port);
+        return n + 2;
+    }
+
+    public IPAddress ToIPAddress()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        int n = WriteAddress(bytes);
+        return new IPAddress(bytes[..n]);
+    }
+
+    public override string ToString() => IsV4 ? $"{ToIPAddress()}:{Port}" : $"[{ToIPAddress()}]:{Port}";
+}
+
+/// <summary>A 20-byte peer id stored inline (no array per peer).</summary>
+[InlineArray(20)]
+public struct PeerId20
+{
+    private byte _first;
+
+    public static PeerId20 From(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != 20)
+            throw new TrackerRequestException($"peer_id must be 20 bytes, not {bytes.Length}");
+        var id = default(PeerId20);
+        bytes.CopyTo(id);
+        return id;
+    }
+
+    public readonly byte[] ToArray() => ((ReadOnlySpan<byte>)this).ToArray();
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using Shoal.Tracker;
+
+namespace Shoal.Tests.Tracker;
+
+/// <summary>The value-typed registry against a plain model, and the small values it is built from.</summary>
+public class RegistryModelTests
+{
+    private sealed class Clock : TimeProvider
+    {
+        public long Now;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => Now;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Random_announces_stops_and_expiry_agree_with_a_model(int seed)
+    {
+        var random = new Random(seed);
+        var clock = new Clock();
+        var registry = new SwarmRegistry(clock, TimeSpan.FromMinutes(10));
+        var keys = Enumerable.Range(0, 3).Select(i => InfoHashKey.From(Enumerable.Repeat((byte)i, 20).ToArray())).ToArray();
+        // Model: per torrent, endpoint -> (seed, last seen).
+        var model = keys.ToDictionary(k => k, _ => new Dictionary<PeerEndpoint, (bool Seed, long Seen)>());
+        for (int step = 0; step < 4000; step++)
+        {
+            var key = keys[random.Next(keys.Length)];
+            // A small address space so peers come back, move between seed and leech, and stop.
+            var address = random.Next(4) == 0 ? IPAddress.Parse($"2001:db8::{random.Next(1, 5)}") : IPAddress.Parse($"127.0.{random.Next(3)}.{random.Next(1, 4)}");
+            var peer = PeerEndpoint.From(address, 6000 + random.Next(8));
+            int roll = random.Next(100);
+            if (roll < 2)
+            {
+                clock.Now += TimeSpan.FromMinutes(4).Ticks;
+                int expired = registry.Expire();
+                int expected = 0;
+                foreach (var swarm in model.Values)
+                    expected += swarm.Keys.Where(p => TimeSpan.FromTicks(clock.Now - swarm[p].Seen) > TimeSpan.FromMinutes(10)).ToList().Count(swarm.Remove);
+                Assert.Equal(expected, expired);
+                continue;
+            }
+            bool isSeed = random.Next(3) == 0;
+            var announceEvent = roll < 15 ? AnnounceEvent.Stopped : AnnounceEvent.None;
+            int numWant = random.Next(0, 30);
+            var result = registry.Announce(new TrackerAnnounce(key, default, peer, 0, 0, isSeed ? 0 : 10, announceEvent, numWant, true, false));
+            var swarmModel = model[key];
+            if (announceEvent == AnnounceEvent.Stopped)
+            {
+                swarmModel.Remove(peer);
+                Assert.Empty(result.Peers);
+            }
+            else
+            {
+                swarmModel[peer] = (isSeed, clock.Now);
+                var others = swarmModel.Where(p => p.Key != peer && !(isSeed && p.Value.Seed)).Select(p => p.Key).ToHashSet();
+                var got = result.Peers.Select(p => p.Endpoint).ToList();
+                Assert.Equal(got.Count, got.Distinct().Count());
+                Assert.All(got, p => Assert.Contains(p, others));
+                Assert.All(result.Peers, p => Assert.Equal(swarmModel[p.Endpoint].Seed, p.IsSeed));
+                // Small swarms are sampled whole: every eligible peer up to numwant.
+                Assert.Equal(Math.Min(numWant, others.Count), got.Count);
+            }
+            int seeders = swarmModel.Values.Count(v => v.Seed);
+            Assert.Equal((seeders, swarmModel.Count - seeders), (result.Seeders, result.Leechers));
+        }
+        foreach (var key in keys)
+        {
+            int seeders = model[key].Values.Count(v => v.Seed);
+            var counts = registry.Scrape(key);
+            Assert.Equal((seeders, model[key].Count - seeders), (counts?.Seeders ?? 0, counts?.Leechers ?? 0));
+        }
+        Assert.Equal(model.Values.Sum(m => m.Count), registry.Totals().Peers);
+    }
+
+    [Fact]
+    public void SipHash_matches_the_reference_vector()
+    {
+        // From the SipHash paper (Aumasson and Bernstein), appendix A: key 00..0f, message 00..0e.
+        var key = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(Enumerable.Range(0, 16).Select(i => (byte)i).ToArray());
+        Assert.Equal(0xa129ca6149be45e5UL, ConnectionIds.SipHash24(key, Enumerable.Range(0, 15).Select(i => (byte)i).ToArray()));
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", 6881, true, "0a010203 1ae1")]
+    [InlineData("2001:db8::7", 443, false, "20010db8000000000000000000000007 01bb")]
+    [InlineData("::ffff:10.1.2.3", 1, true, "0a010203 0001")]
+    public void An_endpoint_round_trips_through_compact_bytes_and_socket_addresses(string ip, int port, bool v4, string compactHex)
+    {
+        var endpoint = PeerEndpoint.From(IPAddress.Parse(ip), port);
+        Assert.Equal(v4, endpoint.IsV4);
+        var compact = new byte[18];
+        int n = endpoint.WriteCompact(compact);
+        Assert.Equal(compactHex.Replace(" ", ""), Convert.ToHexStringLower(compact, 0, n));
+        var address = IPAddress.Parse(ip);
+        var socketAddress = new IPEndPoint(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, port).Serialize();
+        Assert.True(PeerEndpoint.TryFrom(socketAddress, out var fromSocket));
+        Assert.Equal(endpoint, fromSocket);
+        Assert.True(PeerEndpoint.TryFromSockaddr(socketAddress.Buffer.Span[..socketAddress.Size], out var fromRaw));
+        Assert.Equal(endpoint, fromRaw);
+        Assert.False(PeerEndpoint.TryFromSockaddr(new byte[1], out _));
+        Assert.False(PeerEndpoint.TryFromSockaddr(new SocketAddress(AddressFamily.Unix, 16).Buffer.Span, out _));
+    }
+}
+
+public class CompactReplyTests
+{
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(3, 0)]
+    [InlineData(2, 2)]
+    [InlineData(0, 4)]
+    public void The_direct_compact_writer_matches_the_dictionary_encoding(int v4, int v6)
+    {
+        var peers = Enumerable.Range(0, v4).Select(i => PeerEndpoint.From(IPAddress.Parse($"10.0.0.{i + 1}"), 6000 + i))
+            .Concat(Enumerable.Range(0, v6).Select(i => PeerEndpoint.From(IPAddress.Parse($"2001:db8::{i + 1}"), 7000 + i)))
+            .Select(e => new SampledPeer(e, default, false, 0)).ToArray();
+        var counts = new AnnounceCounts(7, 12345, 3, peers.Length);
+        var announce = TrackerAnnounce.Of(InfoHashKey.From(new byte[20]), IPAddress.Loopback, 1, 5);
+        var expected = TrackerResponses.Announce(new AnnounceResult(7, 12345, 3, peers), announce, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1));
+        var buffer = new byte[TrackerResponses.MaxCompactAnnounce];
+        int n = TrackerResponses.AnnounceCompact(buffer, counts, peers, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1));
+        Assert.Equal(System.Text.Encoding.Latin1.GetString(expected), System.Text.Encoding.Latin1.GetString(buffer, 0, n));
+    }
+}
