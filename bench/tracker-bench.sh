@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Drives UDP and HTTP announces at `shoal tracker` and at opentracker, side by side in one run:
-# the tracker pinned to core 0 and the load generator (bench/TrackerLoad) to core 1. Prints
-# announces/s for each and the ratio, then the Shoal tracker's memory with 1 million peers.
-#   bench/tracker-bench.sh [SECONDS=10] [TORRENTS=1000]
+# the tracker pinned to core 0 and the load generator (bench/TrackerLoad) to core 1. The two
+# trackers take turns for ROUNDS rounds (the order flips each round, so neither always runs
+# after the other's TIME_WAIT sockets); the medians and their ratio are printed. HTTP is also
+# measured against bench/KestrelFloor, Kestrel with a fixed reply and nothing behind it: the
+# most any tracker on Kestrel can reach here. Then the Shoal tracker's memory with 1 million
+# peers (skip with SHOAL_BENCH_MEMORY=0).
+#   bench/tracker-bench.sh [SECONDS=8] [TORRENTS=1000] [ROUNDS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-10}
+seconds=${1:-8}
 torrents=${2:-1000}
+rounds=${3:-3}
 work=${SHOAL_BENCH_DIR:-/tmp/shoal-bench}/tracker
 rm -rf "$work"; mkdir -p "$work/ot"
 dpkg-query -W -f='${Status}' opentracker 2>/dev/null | grep -q "install ok installed" || { echo "missing opentracker (apt-get install opentracker)"; exit 1; }
 dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/shoal" -v quiet -nologo >/dev/null
 dotnet build bench/TrackerLoad -c Release -v quiet -nologo >/dev/null
+dotnet build bench/KestrelFloor -c Release -v quiet -nologo >/dev/null
 load="dotnet bench/TrackerLoad/bin/Release/net10.0/TrackerLoad.dll"
 $load hashes "$torrents" > "$work/ot/whitelist"
 cp "$work/ot/whitelist" "$work/allow.txt"
@@ -25,6 +31,7 @@ trap cleanup EXIT
 start() { # NAME PORT
   case $1 in
     shoal) taskset -c 0 "$work/shoal/shoal" tracker --bind 127.0.0.1 --port "$2" --allow-list "$work/allow.txt" > "$work/shoal.log" 2>&1 & ;;
+    floor) taskset -c 0 dotnet bench/KestrelFloor/bin/Release/net10.0/KestrelFloor.dll "$2" > "$work/floor.log" 2>&1 & ;;
     opentracker) taskset -c 0 opentracker -i 127.0.0.1 -p "$2" -P "$2" -d "$work/ot" -u nobody -f "$work/ot/opentracker.conf" > "$work/ot.log" 2>&1 & ;;
   esac
   pid=$!
@@ -32,19 +39,28 @@ start() { # NAME PORT
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 
-declare -A rate
-for name in shoal opentracker; do
-  p=$(port); start $name "$p"
-  rate[$name-udp]=$(taskset -c 1 $load udp "$p" "$seconds" 100000000 "$torrents" 256 16 | sed -n 's/.*rate=//p')
-  rate[$name-http]=$(taskset -c 1 $load http "$p" "$seconds" 100000000 "$torrents" 64 16 | sed -n 's/.*rate=//p')
-  stop
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+declare -A runs
+for round in $(seq 1 "$rounds"); do
+  order="shoal opentracker floor"; [ $((round % 2)) = 0 ] && order="floor opentracker shoal"
+  for name in $order; do
+    p=$(port); start $name "$p"
+    if [ $name != floor ]; then
+      runs[$name-udp]+=" $(taskset -c 1 $load udp "$p" "$seconds" 100000000 "$torrents" 256 16 | sed -n 's/.*rate=//p')"
+    fi
+    runs[$name-http]+=" $(taskset -c 1 $load http "$p" "$seconds" 100000000 "$torrents" 64 16 | sed -n 's/.*rate=//p')"
+    stop
+  done
 done
-echo "announces per second, tracker on core 0, load on core 1, $seconds s each, $torrents torrents"
-printf '%-8s %14s %14s %10s\n' "" shoal opentracker "ratio"
+echo "announces per second: tracker on core 0, load on core 1, $rounds rounds of $seconds s each, $torrents torrents (median; all runs in brackets)"
+printf '%-6s %26s %26s %7s\n' "" "shoal" "opentracker" "ratio"
 for proto in udp http; do
-  s=${rate[shoal-$proto]}; o=${rate[opentracker-$proto]}
-  printf '%-8s %14s %14s %10s\n' "$proto" "$s" "$o" "$(echo "scale=2; $s / $o" | bc)"
+  s=$(echo ${runs[shoal-$proto]} | median); o=$(echo ${runs[opentracker-$proto]} | median)
+  printf '%-6s %8s [%15s] %8s [%15s] %7s\n' "$proto" "$s" "$(echo ${runs[shoal-$proto]} | tr ' ' ',')" "$o" "$(echo ${runs[opentracker-$proto]} | tr ' ' ',')" "$(echo "scale=2; $s / $o" | bc)"
 done
+f=$(echo ${runs[floor-http]} | median)
+echo "Kestrel floor (fixed reply, nothing behind it), HTTP: $f [$(echo ${runs[floor-http]} | tr ' ' ',')], $(echo "scale=2; $f / $(echo ${runs[opentracker-http]} | median)" | bc) of opentracker"
+echo
 
 [ "${SHOAL_BENCH_MEMORY:-1}" = 1 ] || exit 0
 # Memory with a million peers: 16 source addresses x 62,500 ports, spread over the torrents.

@@ -163,7 +163,7 @@ public sealed class TrackerServer : IAsyncDisposable
             case "/announce":
                 return Announce(query, context.Connection.RemoteIpAddress ?? IPAddress.None, user, buffer);
             case "/scrape":
-                return Scrape(query);
+                return Scrape(query, user);
             case "/stats":
                 contentType = "application/json";
                 return System.Text.Encoding.UTF8.GetBytes(Stats.Json(Registry));
@@ -184,6 +184,8 @@ public sealed class TrackerServer : IAsyncDisposable
             var announce = HttpAnnounceParser.ParseAnnounce(query, remote, _options.TrustIpParameter);
             if (!IsAllowed(announce.InfoHash))
                 throw new TrackerRequestException("torrent not served by this tracker");
+            if (user is long who && !Users!.MaySee(who, announce.InfoHash))
+                throw new TrackerRequestException(UserStore.NotGranted);
             Span<SampledPeer> sample = stackalloc SampledPeer[HttpAnnounceParser.MaxNumWant];
             var counts = Registry.Announce(announce, sample);
             if (user is long id)
@@ -202,8 +204,10 @@ public sealed class TrackerServer : IAsyncDisposable
         }
     }
 
-    private byte[] Scrape(ReadOnlySpan<char> query)
+    private byte[] Scrape(ReadOnlySpan<char> query, long? user)
     {
+        // A private key scrapes only what it may see; other torrents are left out, as unserved ones are.
+        bool Visible(InfoHashKey key) => IsAllowed(key) && (user is not long id || Users!.MaySee(id, key));
         try
         {
             var hashes = HttpAnnounceParser.ParseScrape(query);
@@ -212,9 +216,9 @@ public sealed class TrackerServer : IAsyncDisposable
             {
                 if (!_options.FullScrape)
                     throw new TrackerRequestException("full scrape is disabled; name an info_hash");
-                return TrackerResponses.Scrape(Registry.ScrapeAll(MaxFullScrape).Where(e => IsAllowed(e.Key)));
+                return TrackerResponses.Scrape(Registry.ScrapeAll(MaxFullScrape).Where(e => Visible(e.Key)));
             }
-            return TrackerResponses.Scrape(hashes.Where(IsAllowed).Select(h => (h, Registry.Scrape(h) ?? new ScrapeCounts(0, 0, 0))));
+            return TrackerResponses.Scrape(hashes.Where(Visible).Select(h => (h, Registry.Scrape(h) ?? new ScrapeCounts(0, 0, 0))));
         }
         catch (TrackerRequestException e)
         {

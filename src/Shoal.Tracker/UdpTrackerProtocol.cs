@@ -76,6 +76,8 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         }
         if (!allowed(key))
             throw new TrackerRequestException("torrent not served by this tracker");
+        if (user is long who && !users!.MaySee(who, key))
+            throw new TrackerRequestException(UserStore.NotGranted);
         int eventCode = BinaryPrimitives.ReadInt32BigEndian(packet[80..]);
         if (eventCode is < 0 or > 3)
             throw new TrackerRequestException($"unknown event {eventCode}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
+using Shoal.Metainfo;
 using Shoal.Tracker;
 
 namespace Shoal.Cli.Commands;
@@ -90,11 +91,12 @@ public static class TrackerCommand
         Option<string> Db() => new("--db") { Description = "The tracker's SQLite file.", Required = true };
 
         var dbAdd = Db();
-        var add = new Command("add", "Create a user and print its passkey.") { name, dbAdd };
+        var all = new Option<bool>("--all") { Description = "The key may see every torrent the tracker serves (else only those granted to it)." };
+        var add = new Command("add", "Create a user and print its passkey.") { name, dbAdd, all };
         add.SetAction(parse =>
         {
             using var store = new UserStore(parse.GetValue(dbAdd)!);
-            string key = store.Add(parse.GetValue(name)!);
+            string key = store.Add(parse.GetValue(name)!, parse.GetValue(all));
             Console.WriteLine(key);
             Console.Error.WriteLine($"announce URL path: /announce/{key}");
             return CommandRunner.Success;
@@ -106,7 +108,8 @@ public static class TrackerCommand
         {
             using var store = new UserStore(parse.GetValue(dbList)!);
             foreach (var u in store.List())
-                Console.WriteLine($"{u.Name}\t{u.Passkey}\tup {ByteSize.Format(u.Uploaded)}\tdown {ByteSize.Format(u.Downloaded)}");
+                Console.WriteLine($"{u.Name}\t{u.Passkey}\tup {ByteSize.Format(u.Uploaded)}\tdown {ByteSize.Format(u.Downloaded)}\t" +
+                    (u.AllTorrents ? "all torrents" : $"{u.Torrents} torrent{(u.Torrents == 1 ? "" : "s")}"));
             return CommandRunner.Success;
         });
 
@@ -123,6 +126,43 @@ public static class TrackerCommand
         user.Subcommands.Add(add);
         user.Subcommands.Add(list);
         user.Subcommands.Add(remove);
+        user.Subcommands.Add(GrantCommand("grant", "Let a user's key see these torrents.", (store, who, keys) => store.Grant(who, keys), "granted"));
+        user.Subcommands.Add(GrantCommand("revoke", "Stop a user's key from seeing these torrents.", (store, who, keys) => store.Revoke(who, keys), "revoked"));
         return user;
+    }
+
+    private static Command GrantCommand(string verb, string description, Func<UserStore, string, List<InfoHashKey>, int> change, string done)
+    {
+        var who = new Argument<string>("NAME") { Description = "The user." };
+        var torrents = new Argument<string[]>("TORRENT") { Description = "Info-hashes (40 hex, or 64 hex for v2) or .torrent files.", Arity = ArgumentArity.OneOrMore };
+        var db = new Option<string>("--db") { Description = "The tracker's SQLite file.", Required = true };
+        var command = new Command(verb, description) { who, torrents, db };
+        command.SetAction(parse =>
+        {
+            var keys = parse.GetValue(torrents)!.SelectMany(TrackerKeys).Distinct().ToList();
+            using var store = new UserStore(parse.GetValue(db)!);
+            int changed = change(store, parse.GetValue(who)!, keys);
+            Console.Error.WriteLine($"{done} {changed} of {keys.Count} info-hashes for {parse.GetValue(who)}");
+            return CommandRunner.Success;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The info-hashes a tracker sees for a torrent: a 40-hex v1 hash, a 64-hex v2 hash
+    /// (trackers get it truncated to 20 bytes, BEP 52), or both of a .torrent file's.
+    /// </summary>
+    private static IEnumerable<InfoHashKey> TrackerKeys(string text)
+    {
+        if (InfoHashKey.TryParseHex(text, out var v1))
+            return [v1];
+        if (text.Length == 64 && InfoHashKey.TryParseHex(text[..40], out var v2) && text.All(Uri.IsHexDigit))
+            return [v2];
+        if (File.Exists(text))
+        {
+            var hashes = TorrentParser.Load(text).InfoHashes;
+            return new[] { hashes.V1, hashes.V2?.Truncated }.Where(h => h is not null).Select(h => InfoHashKey.From(h!.Value.Span));
+        }
+        throw new UsageException($"'{text}' is neither an info-hash (40 or 64 hex digits) nor a .torrent file");
     }
 }

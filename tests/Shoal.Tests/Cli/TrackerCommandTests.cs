@@ -72,6 +72,15 @@ public class TrackerCommandTests
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already exists", again.Stderr);
 
+        const string HashHex = "0102030405060708090a0b0c0d0e0f1011121314", OtherHex = "ffffffffffffffffffffffffffffffffffffffff";
+        string other = string.Concat(Enumerable.Range(0, 20).Select(_ => "%ff"));
+        var bob = await ProcessRunner.Shoal("tracker", "user", "add", "bob", "--all", "--db", db);
+        Assert.True(bob.ExitCode == 0, bob.ToString());
+        string bobKey = bob.Stdout.Trim();
+        Assert.Equal(0, (await ProcessRunner.Shoal("tracker", "user", "grant", "alice", HashHex, "--db", db)).ExitCode);
+        Assert.NotEqual(0, (await ProcessRunner.Shoal("tracker", "user", "grant", "nobody", HashHex, "--db", db)).ExitCode);
+        Assert.NotEqual(0, (await ProcessRunner.Shoal("tracker", "user", "grant", "alice", "not-a-hash", "--db", db)).ExitCode);
+
         int port = BackgroundProcess.FreePort();
         using (var tracker = await StartAsync(dir, port, "--private", "--db", db))
         {
@@ -81,14 +90,37 @@ public class TrackerCommandTests
             Assert.Contains("unknown passkey", await http.GetStringAsync($"/announce/{new string('0', 32)}" + query + "0"));
             Assert.Contains("8:interval", await http.GetStringAsync($"/announce/{key}" + query + "0&event=started"));
             Assert.Contains("8:interval", await http.GetStringAsync($"/announce/{key}" + query + "5000"));
+
+            // Alice was granted one torrent: another one is refused, and her scrape leaves it out.
+            string otherQuery = $"?info_hash={other}&peer_id=-XX0001-abcdefghijkl&port=6882&left=10";
+            Assert.Contains("torrent not granted to this passkey", await http.GetStringAsync($"/announce/{key}" + otherQuery));
+            Assert.Contains("8:interval", await http.GetStringAsync($"/announce/{bobKey}" + otherQuery)); // bob sees every torrent
+            Assert.Equal(2, CountFiles(await http.GetByteArrayAsync($"/scrape/{bobKey}")));
+            Assert.Equal(1, CountFiles(await http.GetByteArrayAsync($"/scrape/{key}")));
+
+            // A grant made while the tracker runs takes effect within a few seconds.
+            Assert.Equal(0, (await ProcessRunner.Shoal("tracker", "user", "grant", "alice", OtherHex, "--db", db)).ExitCode);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (!(await http.GetStringAsync($"/announce/{key}" + otherQuery)).Contains("8:interval", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the new grant never took effect");
+                await Task.Delay(200);
+            }
             await ProcessRunner.Run("kill", ["-TERM", tracker.Id.ToString()]);
             Assert.Equal(0, await tracker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
         var list = await ProcessRunner.Shoal("tracker", "user", "list", "--db", db);
-        Assert.Contains($"alice\t{key}\tup 0 B\tdown 4.88 KiB", list.Stdout);
+        Assert.Contains($"alice\t{key}\tup 0 B\tdown 4.88 KiB\t2 torrents", list.Stdout);
+        Assert.Contains($"bob\t{bobKey}\tup 0 B\tdown 0 B\tall torrents", list.Stdout);
+        Assert.Equal(0, (await ProcessRunner.Shoal("tracker", "user", "revoke", "alice", OtherHex, HashHex, "--db", db)).ExitCode);
+        Assert.Contains("\t0 torrents", (await ProcessRunner.Shoal("tracker", "user", "list", "--db", db)).Stdout);
         Assert.Equal(0, (await ProcessRunner.Shoal("tracker", "user", "remove", "alice", "--db", db)).ExitCode);
         Assert.DoesNotContain("alice", (await ProcessRunner.Shoal("tracker", "user", "list", "--db", db)).Stdout);
     }
+
+    /// <summary>How many torrents a bencoded scrape reply lists.</summary>
+    private static int CountFiles(byte[] reply) =>
+        Shoal.Bencode.BencodeReader.Decode(reply) is Shoal.Bencode.BDictionary d && d["files"] is Shoal.Bencode.BDictionary files ? files.Count : -1;
 
     [Fact]
     public void A_private_udp_announce_carries_its_passkey_in_bep41_url_data()
