@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal;
 using Shoal.Tests.Common;
 using Shoal.Tracker;
 
@@ -9,19 +10,25 @@ public class TrackerSwarmTests
     [Theory]
     [InlineData("http")]
     [InlineData("udp")]
-    public async Task Shoal_clients_find_each_other_through_the_shoal_tracker(string scheme)
+    [InlineData("http", true)]
+    [InlineData("udp", true)]
+    public async Task Shoal_clients_find_each_other_through_the_shoal_tracker(string scheme, bool ipv6 = false)
     {
         await using var h = new EngineHarness();
         int port = BackgroundProcess.FreePort();
-        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [IPAddress.Loopback], Port = port, Interval = TimeSpan.FromSeconds(2), MinInterval = TimeSpan.FromSeconds(1) });
+        var address = ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [address], Port = port, Interval = TimeSpan.FromSeconds(2), MinInterval = TimeSpan.FromSeconds(1) });
         await tracker.StartAsync();
-        string url = scheme == "http" ? $"http://127.0.0.1:{port}/announce" : $"udp://127.0.0.1:{port}/announce";
+        string host = ipv6 ? "[::1]" : "127.0.0.1";
+        string url = scheme == "http" ? $"http://{host}:{port}/announce" : $"udp://{host}:{port}/announce";
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 400_000)], trackers: [[url]]);
-        var seeder = await h.ClientAsync();
+        // Over IPv6 the peers the tracker hands out are ::1 addresses (peers6, or 18-byte UDP entries).
+        Func<ShoalClientOptions, ShoalClientOptions>? listen = ipv6 ? o => o with { ListenAddresses = [IPAddress.IPv6Loopback] } : null;
+        var seeder = await h.ClientAsync(listen);
         var seed = seeder.Add(torrent, seedDir);
         await seed.StartAsync();
         await EngineHarness.WaitUntilAsync(() => tracker.Registry.Totals().Seeders == 1, 30, "the seed's announce");
-        var leecher = await h.ClientAsync();
+        var leecher = await h.ClientAsync(listen);
         var leech = leecher.Add(torrent, h.NewDir()); // no direct peers: only the tracker
         await leech.StartAsync();
         await EngineHarness.WaitCompleteAsync(leech);

@@ -126,3 +126,34 @@ public class CompactReplyTests
         Assert.Equal(System.Text.Encoding.Latin1.GetString(expected), System.Text.Encoding.Latin1.GetString(buffer, 0, n));
     }
 }
+
+public class PrivateUdpTests
+{
+    [Fact]
+    public void A_udp_key_gets_peers_only_of_torrents_granted_to_it()
+    {
+        using var users = new UserStore(Path.Combine(TestData.TempDir(), "users.db"));
+        string alice = users.Add("alice");
+        byte[] granted = Enumerable.Repeat((byte)1, 20).ToArray(), other = Enumerable.Repeat((byte)2, 20).ToArray();
+        Assert.Equal(1, users.Grant("alice", [InfoHashKey.From(granted)]));
+        Assert.Throws<ArgumentException>(() => users.Grant("nobody", [InfoHashKey.From(granted)]));
+        var udp = new UdpTrackerProtocol(new SwarmRegistry(), new ConnectionIds(), _ => true, TimeSpan.FromMinutes(30), new TrackerStats(), users);
+        var client = new IPEndPoint(IPAddress.Loopback, 5000);
+        var reply = new byte[1500];
+        Assert.Equal(16, udp.Handle(Shoal.Trackers.UdpTrackerPacket.Connect(1), client, reply));
+        long id = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(reply.AsSpan(8));
+
+        int Announce(byte[] hash, string path)
+        {
+            var request = new Shoal.Trackers.AnnounceRequest(hash, "-XX0001-abcdefghijkl"u8.ToArray(), 7000, 0, 0, 5, Shoal.Trackers.TrackerEvent.Started, 10, 1);
+            byte[] packet = [.. Shoal.Trackers.UdpTrackerPacket.Announce(id, 3, request), 2, (byte)path.Length, .. System.Text.Encoding.ASCII.GetBytes(path)];
+            return udp.Handle(packet, client, reply);
+        }
+        Assert.Equal(1, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(reply.AsSpan(0, Announce(granted, "/announce/" + alice))));
+        int n = Announce(other, "/announce/" + alice);
+        Assert.Equal(3, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(reply));
+        Assert.Equal(UserStore.NotGranted, System.Text.Encoding.UTF8.GetString(reply, 8, n - 8));
+        n = Announce(granted, "/announce/" + new string('0', 32));
+        Assert.Equal("unknown passkey", System.Text.Encoding.UTF8.GetString(reply, 8, n - 8));
+    }
+}
