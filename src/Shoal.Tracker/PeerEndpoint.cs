@@ -10,11 +10,35 @@ namespace Shoal.Tracker;
 /// A peer's address and port as a small value: the address is kept as IPv6, an IPv4 address in
 /// its mapped form (::ffff:a.b.c.d), so one key type serves both families without allocating.
 /// </summary>
-public readonly record struct PeerEndpoint(UInt128 Address, ushort Port)
+public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
 {
     private const ulong MappedPrefix = 0xFFFF;
+    // Two halves rather than a UInt128 field: 8-byte alignment keeps the peer arrays and the
+    // endpoint index a third smaller than UInt128's 16-byte alignment would.
+    private readonly ulong _high, _low;
 
-    public bool IsV4 => (ulong)(Address >> 64) == 0 && (ulong)Address >> 32 == MappedPrefix;
+    public PeerEndpoint(UInt128 address, ushort port)
+    {
+        _high = (ulong)(address >> 64);
+        _low = (ulong)address;
+        Port = port;
+    }
+
+    public UInt128 Address => new(_high, _low);
+
+    public ushort Port { get; init; }
+
+    public bool Equals(PeerEndpoint other) => _low == other._low && _high == other._high && Port == other.Port;
+
+    public override bool Equals(object? obj) => obj is PeerEndpoint other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(_low, _high, Port);
+
+    public static bool operator ==(PeerEndpoint left, PeerEndpoint right) => left.Equals(right);
+
+    public static bool operator !=(PeerEndpoint left, PeerEndpoint right) => !left.Equals(right);
+
+    public bool IsV4 => _high == 0 && _low >> 32 == MappedPrefix;
 
     /// <summary>Bytes a compact entry takes: 4 + 2 or 16 + 2.</summary>
     public int CompactLength => IsV4 ? 6 : 18;

@@ -17,7 +17,9 @@ public class TrackerSwarmTests
         await using var h = new EngineHarness();
         int port = BackgroundProcess.FreePort();
         var address = ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
-        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [address], Port = port, Interval = TimeSpan.FromSeconds(2), MinInterval = TimeSpan.FromSeconds(1) });
+        // A long interval: no regular re-announce is in flight when the leecher stops, so its
+        // 'stopped' cannot be overtaken by an older announce on another connection.
+        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [address], Port = port, Interval = TimeSpan.FromMinutes(5), MinInterval = TimeSpan.FromSeconds(1) });
         await tracker.StartAsync();
         string host = ipv6 ? "[::1]" : "127.0.0.1";
         string url = scheme == "http" ? $"http://{host}:{port}/announce" : $"udp://{host}:{port}/announce";
