@@ -182,7 +182,7 @@ public static class HttpAnnounceParser
     }
 
     /// <summary>Percent-decodes <paramref name="text"/> into <paramref name="into"/> ('+' is a space); returns the length. A broken escape is an error.</summary>
-    public static int Decode(ReadOnlySpan<char> text, Span<byte> into)
+    private static int Decode(ReadOnlySpan<char> text, Span<byte> into)
     {
         int n = 0;
         for (int i = 0; i < text.Length; i++)

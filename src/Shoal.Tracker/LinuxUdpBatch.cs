@@ -107,10 +107,10 @@ internal sealed unsafe partial class LinuxUdpBatch : IDisposable
     /// <summary>Queues <paramref name="length"/> bytes of <see cref="Reply"/>(i) back to the i-th datagram's source.</summary>
     public void Queue(int i, int length)
     {
-        ref var message = ref _send[_queued++];
-        message.Header.Name = _addresses + i * AddressSize;
-        message.Header.NameLength = _receive[i].Header.NameLength;
-        _sendIov[_queued - 1] = new IoVec { Base = _replies + i * ReplySize, Length = (nuint)length };
+        int slot = _queued++;
+        _send[slot].Header.Name = _addresses + i * AddressSize;
+        _send[slot].Header.NameLength = _receive[i].Header.NameLength;
+        _sendIov[slot] = new IoVec { Base = _replies + i * ReplySize, Length = (nuint)length };
     }
 
     /// <summary>Sends every queued reply; a reply the kernel refuses is dropped, as a lost datagram would be. False when the socket is gone.</summary>

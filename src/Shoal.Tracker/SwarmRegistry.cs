@@ -116,7 +116,7 @@ public sealed class SwarmRegistry
 
     private Shard ShardOf(InfoHashKey key) => _shards[(int)(key.C % ShardCount)];
 
-    /// <summary>An announce, answered with a freshly allocated list of peers (HTTP, tests).</summary>
+    /// <summary>An announce, answered with a freshly allocated list of peers (tests and tools; the servers pass a stack buffer).</summary>
     public AnnounceResult Announce(in TrackerAnnounce announce)
     {
         var sample = new SampledPeer[Math.Clamp(announce.NumWant, 0, HttpAnnounceParser.MaxNumWant)];
@@ -182,10 +182,11 @@ public sealed class SwarmRegistry
             peer.LastDownloaded = announce.Downloaded;
             peer.PeerId = announce.PeerId;
             peer.LastSeen = now;
-            if (announce.Event == AnnounceEvent.Completed && (shard.Completed.ContainsKey(announce.InfoHash) || shard.Completed.Count < MaxCompletedKept / ShardCount))
-                shard.Completed[announce.InfoHash] = shard.Completed.GetValueOrDefault(announce.InfoHash) + 1;
+            bool counted = shard.Completed.TryGetValue(announce.InfoHash, out int completed);
+            if (announce.Event == AnnounceEvent.Completed && (counted || shard.Completed.Count < MaxCompletedKept / ShardCount))
+                shard.Completed[announce.InfoHash] = ++completed;
             int taken = Sample(found, at, sample[..Math.Clamp(announce.NumWant, 0, sample.Length)]);
-            return new AnnounceCounts(found.Seeders, found.Count - found.Seeders, shard.Completed.GetValueOrDefault(announce.InfoHash), taken, upDelta, downDelta);
+            return new AnnounceCounts(found.Seeders, found.Count - found.Seeders, completed, taken, upDelta, downDelta);
         }
     }
 

@@ -56,6 +56,7 @@ public sealed class TrackerServer : IAsyncDisposable
         Ids = new ConnectionIds();
         Users = options.PrivateDbPath is { } db ? new UserStore(db) : null;
         Udp = new UdpTrackerProtocol(Registry, Ids, IsAllowed, options.Interval, Stats, Users);
+        Gate = new AnnounceGate(Registry, IsAllowed, Users);
     }
 
     public SwarmRegistry Registry { get; }
@@ -64,6 +65,7 @@ public sealed class TrackerServer : IAsyncDisposable
     public UserStore? Users { get; }
     private ConnectionIds Ids { get; }
     private UdpTrackerProtocol Udp { get; }
+    private AnnounceGate Gate { get; }
 
     public bool IsAllowed(InfoHashKey key) => _allowList is not { } list || list.Contains(key);
 
@@ -182,14 +184,9 @@ public sealed class TrackerServer : IAsyncDisposable
         try
         {
             var announce = HttpAnnounceParser.ParseAnnounce(query, remote, _options.TrustIpParameter);
-            if (!IsAllowed(announce.InfoHash))
-                throw new TrackerRequestException("torrent not served by this tracker");
-            if (user is long who && !Users!.MaySee(who, announce.InfoHash))
-                throw new TrackerRequestException(UserStore.NotGranted);
+            Gate.Admit(announce.InfoHash, user);
             Span<SampledPeer> sample = stackalloc SampledPeer[HttpAnnounceParser.MaxNumWant];
-            var counts = Registry.Announce(announce, sample);
-            if (user is long id)
-                Users!.AddTraffic(id, counts.UploadedDelta, counts.DownloadedDelta);
+            var counts = Gate.Record(announce, user, sample);
             Stats.HttpAnnounce();
             var peers = sample[..counts.PeerCount];
             if (announce.Compact)
@@ -255,16 +252,7 @@ public sealed class TrackerServer : IAsyncDisposable
             }
             if (!PeerEndpoint.TryFrom(from, out var client))
                 continue;
-            int length;
-            try
-            {
-                length = Udp.Handle(buffer.AsSpan(0, received), client, reply);
-            }
-            catch (Exception e)
-            {
-                _log?.LogError(e, "UDP request from {Client} failed", client);
-                continue;
-            }
+            int length = Answer(buffer.AsSpan(0, received), client, reply);
             if (length == 0)
                 continue;
             try
@@ -278,6 +266,20 @@ public sealed class TrackerServer : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>One datagram's reply length (0: none). A bug in answering is logged, never allowed to end the loop.</summary>
+    private int Answer(ReadOnlySpan<byte> packet, PeerEndpoint client, Span<byte> reply)
+    {
+        try
+        {
+            return Udp.Handle(packet, client, reply);
+        }
+        catch (Exception e)
+        {
+            _log?.LogError(e, "UDP request from {Client} failed", client);
+            return 0;
         }
     }
 
@@ -305,18 +307,8 @@ public sealed class TrackerServer : IAsyncDisposable
                     return;
                 for (int i = 0; i < received; i++)
                 {
-                    if (!PeerEndpoint.TryFromSockaddr(batch.Source(i), out var client))
-                        continue;
-                    try
-                    {
-                        int length = Udp.Handle(batch.Packet(i), client, batch.Reply(i));
-                        if (length > 0)
-                            batch.Queue(i, length);
-                    }
-                    catch (Exception e)
-                    {
-                        _log?.LogError(e, "UDP request from {Client} failed", client);
-                    }
+                    if (PeerEndpoint.TryFromSockaddr(batch.Source(i), out var client) && Answer(batch.Packet(i), client, batch.Reply(i)) is > 0 and var length)
+                        batch.Queue(i, length);
                 }
                 if (!batch.Flush(fd))
                     return;
@@ -347,7 +339,7 @@ public sealed class TrackerServer : IAsyncDisposable
                 if (Users is not null && ticks % 2 == 0)
                 {
                     Users.Flush();
-                    Users.Refresh();
+                    Users.RefreshIfChanged();
                 }
                 if (ticks % 30 == 0)
                 {

@@ -13,6 +13,7 @@ namespace Shoal.Tracker;
 public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats,
     UserStore? users = null)
 {
+    private readonly AnnounceGate _gate = new(registry, allowed, users);
     private const long ProtocolId = 0x41727101980;
     private const int MaxScrape = 74; // what fits in a 1500-byte reply
 
@@ -74,10 +75,7 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
             user = users.UserOf(passkey) ?? throw new TrackerRequestException(passkey.Length == 0
                 ? "private tracker: announce to /announce/<your passkey>" : "unknown passkey");
         }
-        if (!allowed(key))
-            throw new TrackerRequestException("torrent not served by this tracker");
-        if (user is long who && !users!.MaySee(who, key))
-            throw new TrackerRequestException(UserStore.NotGranted);
+        _gate.Admit(key, user);
         int eventCode = BinaryPrimitives.ReadInt32BigEndian(packet[80..]);
         if (eventCode is < 0 or > 3)
             throw new TrackerRequestException($"unknown event {eventCode}");
@@ -95,9 +93,7 @@ public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids
         var announce = new TrackerAnnounce(key, PeerId20.From(packet.Slice(36, 20)), client with { Port = (ushort)port },
             Math.Max(0, uploaded), Math.Max(0, downloaded), Math.Max(0, left), (AnnounceEvent)eventCode, Math.Min(numWant, room), true, true);
         Span<SampledPeer> sample = stackalloc SampledPeer[Math.Min(room, HttpAnnounceParser.MaxNumWant)];
-        var result = registry.Announce(announce, sample);
-        if (user is long id)
-            users!.AddTraffic(id, result.UploadedDelta, result.DownloadedDelta);
+        var result = _gate.Record(announce, user, sample);
         stats.UdpAnnounce();
         BinaryPrimitives.WriteInt32BigEndian(reply, 1);
         BinaryPrimitives.WriteInt32BigEndian(reply[4..], transaction);

@@ -21,6 +21,7 @@ public sealed partial class UserStore : IDisposable
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
     private volatile Snapshot _snapshot = new([], []);
+    private long _dataVersion = -1;
 
     private sealed record Access(bool All, HashSet<InfoHashKey> Torrents);
 
@@ -165,7 +166,28 @@ public sealed partial class UserStore : IDisposable
     /// <summary>The user id of a passkey, or null.</summary>
     public long? UserOf(string passkey) => _snapshot.Keys.TryGetValue(passkey, out long id) ? id : null;
 
-    /// <summary>Re-reads passkeys and grants (changed by another process, such as `shoal tracker user`).</summary>
+    /// <summary>
+    /// Re-reads passkeys and grants when another connection (such as `shoal tracker user`) has
+    /// committed since the last read; SQLite's data_version tells, so an idle database costs one
+    /// pragma per call.
+    /// </summary>
+    public void RefreshIfChanged()
+    {
+        long version;
+        lock (_gate)
+        {
+            using var command = _db.CreateCommand();
+            command.CommandText = "PRAGMA data_version";
+            version = (long)command.ExecuteScalar()!;
+        }
+        if (version != _dataVersion)
+        {
+            _dataVersion = version;
+            Refresh();
+        }
+    }
+
+    /// <summary>Re-reads passkeys and grants.</summary>
     public void Refresh()
     {
         var keys = new Dictionary<string, long>(StringComparer.Ordinal);
