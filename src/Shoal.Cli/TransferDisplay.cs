@@ -32,7 +32,7 @@ public sealed class TransferDisplay
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
                     .StartAsync(async ctx =>
                     {
-                        var bars = torrents.Select(t => ctx.AddTask(Markup.Escape(t.Torrent.Name), maxValue: 1.0)).ToList();
+                        var bars = torrents.Select(t => ctx.AddTask(Markup.Escape(t.Name), maxValue: 1.0)).ToList();
                         while (true)
                         {
                             for (int i = 0; i < torrents.Count; i++)

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Shoal.Discovery;
+using Shoal.Extensions;
 using Shoal.Limits;
 using Shoal.Metainfo;
+using Shoal.Net;
 using Shoal.Peers;
 using Shoal.Wire;
 
@@ -46,19 +49,22 @@ public sealed record ShoalClientOptions
 }
 
 /// <summary>
-/// The engine's entry point: owns the torrents, one listening port whose incoming handshakes
-/// are routed by info-hash, and the limits they share. Start it, add torrents, start them;
-/// dispose it to stop everything and save resume data.
+/// The engine's entry point: owns the torrents and the services they share: the clock and
+/// seeded randomness, limits, disk slots, the transport with its listening port, the incoming
+/// router (sniff, handshake, route by info-hash), and the registrations of peer sources and
+/// extensions. Start it, add torrents, start them; dispose it to stop everything and save resume data.
 /// </summary>
 public sealed class ShoalClient : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _running = new();
     private readonly List<TorrentSession> _torrents = [];
-    private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Random _seeds;
     private readonly Lock _gate = new();
-    private readonly List<IPEndPoint> _ownEndPoints = [];
+    private readonly TcpTransport _tcp = new();
+    private readonly List<PeerSourceFactory> _sourceFactories = [TrackerSource.Create];
+    private readonly List<PeerExtensionFactory> _extensionFactories = [];
+    private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
     private int _connections;
     private int _halfOpen;
     private bool _started;
@@ -76,6 +82,7 @@ public sealed class ShoalClient : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         Http.DefaultRequestHeaders.UserAgent.ParseAdd("Shoal/0.1");
+        Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout);
     }
 
     public ShoalClientOptions Options { get; }
@@ -85,10 +92,24 @@ public sealed class ShoalClient : IAsyncDisposable
     public RateLimiter DownloadLimit { get; }
     public RateLimiter UploadLimit { get; }
     public string ResumeDirectory => Options.ResumeDirectory;
+    /// <summary>Our address as peers see it, when known; it orders dialling (BEP 40).</summary>
+    public IPAddress? ExternalAddress { get; set; }
     internal TimeProvider Time => Options.Time;
     internal HttpClient Http { get; }
+    /// <summary>How peers are dialled (TCP today).</summary>
+    internal ITransport Transport => _tcp;
+    /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
+    public IncomingRouter Router { get; }
     /// <summary>Bounds the pieces being hashed and written at once.</summary>
     internal SemaphoreSlim DiskSlots { get; } = new(Math.Max(2, Environment.ProcessorCount * 2));
+    internal IReadOnlyList<PeerSourceFactory> PeerSourceFactories => _sourceFactories;
+    internal IReadOnlyList<PeerExtensionFactory> ExtensionFactories => _extensionFactories;
+
+    /// <summary>Registers a kind of peer source for every torrent started afterwards.</summary>
+    public void AddPeerSource(PeerSourceFactory factory) => _sourceFactories.Add(factory);
+
+    /// <summary>Registers a BEP 10 extension for every torrent started afterwards.</summary>
+    public void AddExtension(PeerExtensionFactory factory) => _extensionFactories.Add(factory);
 
     public IReadOnlyList<TorrentSession> Torrents
     {
@@ -105,6 +126,15 @@ public sealed class ShoalClient : IAsyncDisposable
             return _seeds.Next();
     }
 
+    /// <summary>Dial order for <paramref name="peer"/>: BEP 40 priority against our address.</summary>
+    internal long RankPeer(IPEndPoint peer)
+    {
+        var ours = ExternalAddress is { } external && external.AddressFamily == peer.AddressFamily ? external
+            : IPAddress.IsLoopback(peer.Address) ? peer.Address
+            : peer.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        return CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
+    }
+
     /// <summary>Binds the listening sockets. Throws <see cref="SocketException"/> when the port is taken.</summary>
     public Task StartAsync()
     {
@@ -113,28 +143,9 @@ public sealed class ShoalClient : IAsyncDisposable
             if (_started)
                 return Task.CompletedTask;
             _started = true;
-            int port = Options.Port;
-            foreach (var address in Options.ListenAddresses)
-            {
-                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                        socket.DualMode = address.Equals(IPAddress.IPv6Any);
-                    socket.Bind(new IPEndPoint(address, port));
-                    socket.Listen(128);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-                port = ((IPEndPoint)socket.LocalEndPoint!).Port; // later addresses share the first's port
-                _listeners.Add(socket);
-                _ownEndPoints.Add(new IPEndPoint(address, port));
-                _ = AcceptLoopAsync(socket, _stopping.Token);
-            }
-            ListenPort = port;
+            ListenPort = _tcp.Bind(Options.ListenAddresses, Options.Port);
+            _ownEndPoints = _tcp.LocalEndPoints;
+            _tcp.StartListening(Router.RouteAsync, _stopping.Token);
         }
         return Task.CompletedTask;
     }
@@ -146,11 +157,24 @@ public sealed class ShoalClient : IAsyncDisposable
         options ??= new TorrentOptions();
         if (options.FilePriorities is { } priorities && priorities.Count != torrent.Files.Count)
             throw new ArgumentException($"{priorities.Count} file priorities for {torrent.Files.Count} files");
+        return Add(TorrentIdentity.From(torrent), torrent, saveDirectory, options);
+    }
+
+    /// <summary>Adds a torrent from what identifies it (a magnet link's contents); it waits for its metadata.</summary>
+    public TorrentSession Add(TorrentIdentity identity, string saveDirectory, TorrentOptions? options = null) =>
+        Add(identity, null, saveDirectory, options ?? new TorrentOptions());
+
+    /// <summary>Adds a torrent from a magnet link; it waits for its metadata.</summary>
+    public TorrentSession Add(MagnetLink magnet, string saveDirectory, TorrentOptions? options = null) =>
+        Add(TorrentIdentity.From(magnet), saveDirectory, options);
+
+    private TorrentSession Add(TorrentIdentity identity, Torrent? torrent, string saveDirectory, TorrentOptions options)
+    {
         lock (_gate)
         {
-            if (_torrents.Any(t => t.InfoHash == torrent.InfoHashes.Primary))
-                throw new InvalidOperationException($"torrent {torrent.InfoHashes.Primary} is already added");
-            var session = new TorrentSession(this, torrent, saveDirectory, options);
+            if (_torrents.Any(t => t.InfoHash == identity.InfoHashes.Primary))
+                throw new InvalidOperationException($"torrent {identity.InfoHashes.Primary} is already added");
+            var session = new TorrentSession(this, identity, torrent, saveDirectory, options);
             _torrents.Add(session);
             return session;
         }
@@ -168,11 +192,13 @@ public sealed class ShoalClient : IAsyncDisposable
             _torrents.Remove(torrent);
     }
 
+    /// <summary>Routes incoming connections for the torrent's hashes (v1, v2 truncated) to it.</summary>
     internal void Register(TorrentSession session)
     {
-        if (session.Torrent.InfoHashes.V1 is { } v1)
+        var hashes = session.Torrent?.InfoHashes ?? session.Identity.InfoHashes;
+        if (hashes.V1 is { } v1)
             _running[v1] = session;
-        if (session.Torrent.InfoHashes.V2 is { } v2)
+        if (hashes.V2 is { } v2)
             _running[v2.Truncated] = session;
     }
 
@@ -191,6 +217,9 @@ public sealed class ShoalClient : IAsyncDisposable
 
     internal bool TryBeginHalfOpen() => TryTake(ref _halfOpen, Options.MaxHalfOpen);
 
+    /// <summary>Outgoing connections that may still be started now.</summary>
+    internal int HalfOpenRoom => Math.Max(0, Options.MaxHalfOpen - Volatile.Read(ref _halfOpen));
+
     /// <summary>Takes one of <paramref name="limit"/> slots counted by <paramref name="counter"/>, if one is free.</summary>
     private static bool TryTake(ref int counter, int limit)
     {
@@ -207,60 +236,12 @@ public sealed class ShoalClient : IAsyncDisposable
     {
         if (endPoint.Port != ListenPort)
             return false;
-        lock (_gate)
+        foreach (var own in _ownEndPoints)
         {
-            foreach (var own in _ownEndPoints)
-            {
-                if (own.Address.Equals(endPoint.Address))
-                    return true;
-            }
+            if (own.Address.Equals(endPoint.Address))
+                return true;
         }
         return false;
-    }
-
-    private async Task AcceptLoopAsync(Socket listener, CancellationToken token)
-    {
-        while (!token.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue; // a connection that died before accept
-            }
-            socket.NoDelay = true;
-            _ = HandleIncomingAsync(socket, token);
-        }
-    }
-
-    private async Task HandleIncomingAsync(Socket socket, CancellationToken token)
-    {
-        bool handedOver = false;
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            deadline.CancelAfter(Options.ConnectTimeout);
-            var handshake = await PeerHandshaker.ReceiveAsync(socket, deadline.Token).ConfigureAwait(false);
-            if (!_running.TryGetValue(new InfoHash(handshake.InfoHash), out var session))
-                return; // not a torrent we serve: just close
-            await session.AcceptAsync(socket, handshake, (IPEndPoint)socket.RemoteEndPoint!, deadline.Token).ConfigureAwait(false);
-            handedOver = true;
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or PeerProtocolException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            if (!handedOver)
-                socket.Dispose();
-        }
     }
 
     /// <summary>Stops every torrent (saving resume data) and closes the listening sockets.</summary>
@@ -269,12 +250,7 @@ public sealed class ShoalClient : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        lock (_gate)
-        {
-            foreach (var listener in _listeners)
-                listener.Dispose();
-            _listeners.Clear();
-        }
+        await _tcp.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(Torrents.Select(t => t.StopAsync())).ConfigureAwait(false);
         Http.Dispose();
         _stopping.Dispose();

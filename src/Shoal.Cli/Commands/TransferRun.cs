@@ -52,7 +52,7 @@ public static class TransferRun
             }));
         }
         foreach (var session in sessions)
-            session.Log += (s, message) => { if (Environment.GetEnvironmentVariable("SHOAL_DEBUG") == "1") Console.Error.WriteLine($"[{s.Torrent.Name}] {message}"); };
+            session.Log += (s, message) => { if (Environment.GetEnvironmentVariable("SHOAL_DEBUG") == "1") Console.Error.WriteLine($"[{s.Name}] {message}"); };
         if (!settings.Json)
             Console.Error.WriteLine($"listening on port {client.ListenPort}; saving into {Path.GetFullPath(settings.OutputDirectory)}");
         foreach (var session in sessions)

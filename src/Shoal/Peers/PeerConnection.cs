@@ -1,51 +1,53 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using Shoal.Limits;
+using Shoal.Net;
 using Shoal.Swarm;
 using Shoal.Wire;
 
 namespace Shoal.Peers;
 
 /// <summary>
-/// One peer-wire connection after the handshake. It runs two loops: a receive loop that reads
-/// into one buffer (growing only up to the largest allowed message) and hands each whole message
-/// to its torrent, and a send loop that batches queued messages and requested blocks into one
-/// buffer per syscall, reading blocks from disk straight into that buffer. The swarm state
-/// fields are owned by the torrent and changed only under its lock.
+/// One peer-wire connection after the handshake; it only moves bytes. A receive loop reads into
+/// one buffer (growing only up to the largest allowed message) and hands each whole message to
+/// its handler; a send loop batches queued messages and requested blocks into one buffer per
+/// write, reading blocks from disk straight into that buffer. What is queued for the peer is
+/// bounded twice: replies waiting in this process (a peer that keeps asking but never reads is
+/// closed), and bytes waiting below us in the stream (about a quarter second at the peer's rate).
 /// </summary>
-public sealed class PeerConnection : IAsyncDisposable
+public sealed class PeerConnection : IPeer, IAsyncDisposable
 {
     private const int ReceiveBufferSize = 128 * 1024;
     private const int MaxQueuedUploads = 2048;
-    private const int BlocksPerSend = 8;
+    private const int MaxBlocksPerSend = 8;
+    /// <summary>Replies (rejects, hashes, haves) a peer may leave unread before it is dropped.</summary>
+    public const int MaxControlBacklog = 512 * 1024;
 
-    private readonly Socket _socket;
+    private readonly PeerStream _stream;
     private readonly TimeProvider _time;
     private readonly RateLimiter[] _downLimits;
     private readonly RateLimiter[] _upLimits;
     private readonly Lock _sendGate = new();
     private readonly SemaphoreSlim _sendSignal = new(0, int.MaxValue);
     private readonly CancellationTokenSource _closing = new();
+    private readonly RateMeter _sent;
     private ArrayBufferWriter<byte> _control = new(256);
     private readonly LinkedList<BlockRequest> _uploads = new();
     private int _closed;
     private volatile int _batchThread = -1;
     private bool _signalPending;
 
-    public PeerConnection(Socket socket, Handshake remote, bool outgoing, IPEndPoint endPoint, TimeProvider time,
-        RateLimiter[] downLimits, RateLimiter[] upLimits, Bitfield initialHas)
+    public PeerConnection(PeerStream stream, Handshake remote, bool outgoing, TimeProvider time,
+        RateLimiter[] downLimits, RateLimiter[] upLimits)
     {
-        _socket = socket;
+        _stream = stream;
         _time = time;
         _downLimits = downLimits;
         _upLimits = upLimits;
+        _sent = new RateMeter(time);
         RemoteHandshake = remote;
         Outgoing = outgoing;
-        EndPoint = endPoint;
-        Has = initialHas;
-        Down = new RateMeter(time);
-        Up = new RateMeter(time);
+        EndPoint = stream.RemoteEndPoint;
         LastReceive = LastSend = time.GetTimestamp();
     }
 
@@ -53,97 +55,125 @@ public sealed class PeerConnection : IAsyncDisposable
     public byte[] RemotePeerId => RemoteHandshake.PeerId;
     public bool Outgoing { get; }
     public IPEndPoint EndPoint { get; }
+    public string Transport => _stream.Kind;
     public bool SupportsFast => RemoteHandshake.SupportsFast;
     public bool SupportsExtensions => RemoteHandshake.SupportsExtensions;
-    public RateMeter Down { get; }
-    public RateMeter Up { get; }
     public long LastReceive { get; private set; }
     public long LastSend { get; private set; }
     public string? CloseReason { get; private set; }
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    /// <summary>The client name from the extension handshake, once it arrived.</summary>
+    public string? ClientName { get; set; }
+    public string Client => ClientName ?? PeerId.Describe(RemotePeerId);
 
-    // ---- swarm state, owned by the torrent under its lock ----
-    public bool AmChoking { get; set; } = true;
-    public bool AmInterested { get; set; }
-    public bool PeerChoking { get; set; } = true;
-    public bool PeerInterested { get; set; }
-    public Bitfield Has { get; set; }
-    public ExtensionHandshake? Extensions { get; set; }
-    /// <summary>Our requests to the peer not yet answered, with when each was sent.</summary>
-    public Dictionary<BlockRequest, long> Outstanding { get; } = [];
-    /// <summary>When the peer last sent us a block we wanted.</summary>
-    public long LastBlockAt { get; set; }
-    public HashSet<int> AllowedFastForUs { get; } = [];
-    public HashSet<int> AllowedFastForThem { get; } = [];
-    public List<int> Suggested { get; } = [];
-    public bool Snubbed { get; set; }
-    public int HashFailures { get; set; }
-    /// <summary>Sent part of a piece that failed its hash: fetches only whole pieces alone until one passes.</summary>
-    public bool Parole { get; set; }
-    public long LastUnchoked { get; set; }
-    public bool Optimistic { get; set; }
-    /// <summary>The peer's listening endpoint when known (ours for outgoing; from BEP 10 'p' for incoming).</summary>
-    public IPEndPoint? ListenEndPoint { get; set; }
-
-    /// <summary>Requests to keep outstanding: about two seconds of this peer's rate, within its reqq.</summary>
-    public int PipelineDepth
+    /// <summary>Bytes of replies queued in this process and not yet handed to the stream.</summary>
+    public int ControlBacklog
     {
         get
         {
-            if (Snubbed)
-                return 1;
-            int cap = Math.Min(Extensions?.RequestQueue ?? 250, 500);
-            long rate = Down.Rate;
-            return (int)Math.Clamp(rate * 2 / BlockRequest.BlockSize, Math.Min(32, cap), Math.Max(cap, 1));
+            lock (_sendGate)
+                return _control.WrittenCount;
         }
     }
 
-    public string Client => Extensions?.Client ?? PeerId.Describe(RemotePeerId);
-
     public override string ToString() => $"{EndPoint} ({Client})";
+
+    // ---- IPeer ----
+
+    public void Request(BlockRequest request) => SendBlock(MessageId.Request, request);
+    public void Cancel(BlockRequest request) => SendBlock(MessageId.Cancel, request);
+    public void Interested(bool interested) => Send(interested ? MessageId.Interested : MessageId.NotInterested);
+    public void Choke(bool choke) => Send(choke ? MessageId.Choke : MessageId.Unchoke);
+    public void Have(int piece) => SendIndex(MessageId.Have, piece);
 
     // ---- sending (any thread) ----
 
     public void Send(MessageId id)
     {
+        int overflow;
         lock (_sendGate)
-            _control.Advance(PeerWire.WriteSimple(_control.GetSpan(5), id));
-        Signal();
+        {
+            overflow = Overflow(5);
+            if (overflow == 0)
+                _control.Advance(PeerWire.WriteSimple(_control.GetSpan(5), id));
+        }
+        Signalled(overflow);
     }
 
     public void SendIndex(MessageId id, int index)
     {
+        int overflow;
         lock (_sendGate)
-            _control.Advance(PeerWire.WriteIndex(_control.GetSpan(9), id, index));
-        Signal();
+        {
+            overflow = Overflow(9);
+            if (overflow == 0)
+                _control.Advance(PeerWire.WriteIndex(_control.GetSpan(9), id, index));
+        }
+        Signalled(overflow);
     }
 
     public void SendBlock(MessageId id, BlockRequest block)
     {
+        int overflow;
         lock (_sendGate)
-            _control.Advance(PeerWire.WriteBlock(_control.GetSpan(17), id, block.Piece, block.Begin, block.Length));
-        Signal();
+        {
+            overflow = Overflow(17);
+            if (overflow == 0)
+                _control.Advance(PeerWire.WriteBlock(_control.GetSpan(17), id, block.Piece, block.Begin, block.Length));
+        }
+        Signalled(overflow);
     }
 
     public void SendPayload(MessageId id, ReadOnlySpan<byte> payload)
     {
+        int overflow;
         lock (_sendGate)
-            _control.Advance(PeerWire.WritePayload(_control.GetSpan(5 + payload.Length), id, payload));
-        Signal();
+        {
+            overflow = Overflow(5 + payload.Length);
+            if (overflow == 0)
+                _control.Advance(PeerWire.WritePayload(_control.GetSpan(5 + payload.Length), id, payload));
+        }
+        Signalled(overflow);
     }
 
     public void SendExtended(byte extendedId, ReadOnlySpan<byte> payload)
     {
+        int overflow;
         lock (_sendGate)
-            _control.Advance(PeerWire.WriteExtended(_control.GetSpan(6 + payload.Length), extendedId, payload));
-        Signal();
+        {
+            overflow = Overflow(6 + payload.Length);
+            if (overflow == 0)
+                _control.Advance(PeerWire.WriteExtended(_control.GetSpan(6 + payload.Length), extendedId, payload));
+        }
+        Signalled(overflow);
     }
 
     public void SendKeepAlive()
     {
+        int overflow;
         lock (_sendGate)
-            _control.Advance(PeerWire.WriteKeepAlive(_control.GetSpan(4)));
-        Signal();
+        {
+            overflow = Overflow(4);
+            if (overflow == 0)
+                _control.Advance(PeerWire.WriteKeepAlive(_control.GetSpan(4)));
+        }
+        Signalled(overflow);
+    }
+
+    /// <summary>Under the send lock: 0 when <paramref name="size"/> more bytes fit the backlog bound, else the backlog they would make.</summary>
+    private int Overflow(int size)
+    {
+        int backlog = _control.WrittenCount + size;
+        return backlog <= MaxControlBacklog ? 0 : backlog;
+    }
+
+    /// <summary>Wakes the send loop, or closes a peer whose replies pile up unread.</summary>
+    private void Signalled(int overflow)
+    {
+        if (overflow == 0)
+            Signal();
+        else
+            Close($"does not read what it asks for ({overflow} bytes of replies waiting)");
     }
 
     /// <summary>Queues a block to upload; false when the peer has too many requests queued.</summary>
@@ -181,7 +211,7 @@ public sealed class PeerConnection : IAsyncDisposable
         if (IsClosed)
             return;
         // While this connection's receive loop handles a run of messages, what they queue for
-        // this peer goes out in one send when the run ends, not one syscall per request.
+        // this peer goes out in one write when the run ends, not one syscall per request.
         if (_batchThread == Environment.CurrentManagedThreadId)
         {
             _signalPending = true;
@@ -210,7 +240,7 @@ public sealed class PeerConnection : IAsyncDisposable
         {
             Close(cancellationToken.IsCancellationRequested ? "stopped" : CloseReason ?? "closed");
         }
-        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
         {
             Close(e.Message);
         }
@@ -230,7 +260,7 @@ public sealed class PeerConnection : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
         {
             Close($"send failed: {e.Message}");
         }
@@ -287,7 +317,7 @@ public sealed class PeerConnection : IAsyncDisposable
                     if (!limit.IsUnlimited)
                         allowed = await limit.AcquireUpToAsync(allowed, Math.Min(allowed, 1024), token).ConfigureAwait(false);
                 }
-                int n = await _socket.ReceiveAsync(buffer.AsMemory(end, allowed), SocketFlags.None, token).ConfigureAwait(false);
+                int n = await _stream.ReadAsync(buffer.AsMemory(end, allowed), token).ConfigureAwait(false);
                 foreach (var limit in _downLimits)
                     limit.Refund(allowed - n);
                 if (n == 0)
@@ -315,7 +345,7 @@ public sealed class PeerConnection : IAsyncDisposable
                 throw new PeerProtocolException(error!);
             if (status == ParseStatus.NeedMore)
                 return start;
-            handler.OnMessage(this, message);
+            handler.OnMessage(message);
             start += needed;
             needed = 0;
             if (IsClosed)
@@ -323,11 +353,19 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Blocks per write and bytes left queued below us: about a quarter second at the rate we send.</summary>
+    private int TuneForRate()
+    {
+        long quarterSecond = _sent.Rate / 4;
+        _stream.SetSendBacklog((int)Math.Clamp(quarterSecond, 16 * 1024, 4 * 1024 * 1024) & ~0xFFF);
+        return (int)Math.Clamp(quarterSecond / BlockRequest.BlockSize, 1, MaxBlocksPerSend);
+    }
+
     private async Task SendLoopAsync(IPeerHandler handler, CancellationToken token)
     {
         var spare = new ArrayBufferWriter<byte>(256);
-        var blocks = new List<BlockRequest>(BlocksPerSend);
-        byte[] batch = ArrayPool<byte>.Shared.Rent(BlocksPerSend * (BlockRequest.BlockSize + 13) + 4096);
+        var blocks = new List<BlockRequest>(MaxBlocksPerSend);
+        byte[] batch = ArrayPool<byte>.Shared.Rent(MaxBlocksPerSend * (BlockRequest.BlockSize + 13) + 4096);
         try
         {
             while (!token.IsCancellationRequested)
@@ -335,13 +373,14 @@ public sealed class PeerConnection : IAsyncDisposable
                 await _sendSignal.WaitAsync(token).ConfigureAwait(false);
                 while (true)
                 {
+                    int blocksPerSend = TuneForRate();
                     ArrayBufferWriter<byte> control;
                     blocks.Clear();
                     lock (_sendGate)
                     {
                         control = _control;
                         _control = spare;
-                        while (blocks.Count < BlocksPerSend && _uploads.First is { } first)
+                        while (blocks.Count < blocksPerSend && _uploads.First is { } first)
                         {
                             blocks.Add(first.Value);
                             _uploads.RemoveFirst();
@@ -370,15 +409,11 @@ public sealed class PeerConnection : IAsyncDisposable
                         handler.ReadBlock(block, batch.AsSpan(at, block.Length));
                         at += block.Length;
                     }
-                    int sent = 0;
-                    while (sent < at)
-                        sent += await _socket.SendAsync(batch.AsMemory(sent, at - sent), SocketFlags.None, token).ConfigureAwait(false);
+                    await _stream.WriteAsync(batch.AsMemory(0, at), token).ConfigureAwait(false);
                     LastSend = _time.GetTimestamp();
+                    _sent.Add(at);
                     foreach (var block in blocks)
-                    {
-                        Up.Add(block.Length);
-                        handler.OnBlockSent(this, block.Length);
-                    }
+                        handler.OnBlockSent(block.Length);
                 }
             }
         }
@@ -401,21 +436,14 @@ public sealed class PeerConnection : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
-        _socket.Dispose();
+        _stream.Close();
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Close(CloseReason ?? "disposed");
+        await _stream.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
         _sendSignal.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -20,7 +20,7 @@ public static class HashRequests
     /// Builds the payload of a 'hashes' message for <paramref name="request"/> (the 48-byte
     /// payload of a 'hash request'), or returns null when it should be rejected.
     /// </summary>
-    public static byte[]? Answer(Torrent torrent, ReadOnlySpan<byte> request)
+    public static byte[]? Answer(Torrent torrent, ReadOnlySpan<byte> request, PieceLayerTrees? trees = null)
     {
         if (request.Length != RequestLength || !torrent.HasV2)
             return null;
@@ -40,7 +40,8 @@ public static class HashRequests
             return null;
 
         // The tree above the piece layer, padded to a power of two with zero subtrees.
-        var levels = BuildLevels(layer.Span, count, pieceLayer);
+        var levels = trees is null ? BuildLevels(layer.Span, count, pieceLayer)
+            : trees.Get(Convert.ToHexStringLower(root), () => BuildLevels(layer.Span, count, pieceLayer));
         int height = levels.Count - 1; // levels[height] is the root
         int rangeHeight = BitOperations.Log2((uint)length);
         if (rangeHeight > height)
@@ -66,7 +67,7 @@ public static class HashRequests
         return answer;
     }
 
-    private static List<byte[]> BuildLevels(ReadOnlySpan<byte> layer, int count, int pieceLayer)
+    internal static List<byte[]> BuildLevels(ReadOnlySpan<byte> layer, int count, int pieceLayer)
     {
         int width = (int)MerkleTree.NextPowerOfTwo(count);
         var bottom = new byte[width * MerkleTree.HashSize];
@@ -84,4 +85,18 @@ public static class HashRequests
         }
         return levels;
     }
+}
+
+/// <summary>
+/// The trees above each file's piece layer, built once on the first hash request for that file
+/// and kept (a torrent's piece layers are immutable), so answering costs a copy, not a rehash.
+/// Thread-safe; used outside the torrent's lock.
+/// </summary>
+public sealed class PieceLayerTrees
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<byte[]>> _trees = new();
+
+    public int Count => _trees.Count;
+
+    public List<byte[]> Get(string root, Func<List<byte[]>> build) => _trees.GetOrAdd(root, _ => build());
 }

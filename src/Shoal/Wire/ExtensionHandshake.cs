@@ -20,10 +20,18 @@ public sealed record ExtensionHandshake
     public int? ListenPort { get; init; }
     public IPAddress? YourIp { get; init; }
     public long? MetadataSize { get; init; }
+    /// <summary>The whole dictionary as received, for extensions that read their own keys.</summary>
+    public BDictionary? Raw { get; init; }
 
-    public byte[] Encode()
+    /// <summary>Encodes the handshake, plus <paramref name="extra"/> top-level keys (an extension's own).</summary>
+    public byte[] Encode(BDictionary? extra = null)
     {
         var dict = new BDictionary();
+        if (extra is not null)
+        {
+            foreach (var (key, value) in extra.Entries)
+                dict.Set(key, value);
+        }
         var m = new BDictionary();
         foreach (var (name, id) in Extensions)
             m.Set(name, new BInteger(id));
@@ -68,6 +76,7 @@ public sealed record ExtensionHandshake
             ListenPort = dict["p"] is BInteger { Value: > 0 and <= 65535 } p ? (int)p.Value : null,
             YourIp = yourIp,
             MetadataSize = dict["metadata_size"] is BInteger { Value: > 0 } size ? size.Value : null,
+            Raw = dict,
         };
     }
 }

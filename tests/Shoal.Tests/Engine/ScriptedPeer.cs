@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Shoal.Peers;
 using Shoal.Wire;
 
 namespace Shoal.Tests.Engine;
@@ -19,13 +18,15 @@ internal sealed class ScriptedPeer : IDisposable
 
     public static readonly byte[] Id = "-XX0001-scripted0000"u8.ToArray();
 
-    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash)
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash, int? receiveBuffer = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer is int size)
+            socket.ReceiveBufferSize = size; // before connecting, so the window stays small
         await socket.ConnectAsync(endPoint);
         var peer = new ScriptedPeer(socket);
         await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, Id).ToBytes());
-        await PeerHandshaker.ReceiveAsync(socket, CancellationToken.None);
+        await ReceiveHandshakeAsync(socket);
         return peer;
     }
 
@@ -33,10 +34,26 @@ internal sealed class ScriptedPeer : IDisposable
     public static async Task<ScriptedPeer> AcceptAsync(TcpListener listener, byte[] infoHash, byte[]? id = null)
     {
         var socket = await listener.AcceptSocketAsync();
-        await PeerHandshaker.ReceiveAsync(socket, CancellationToken.None);
+        await ReceiveHandshakeAsync(socket);
         var peer = new ScriptedPeer(socket);
         await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
         return peer;
+    }
+
+    /// <summary>Reads the 68-byte handshake the engine sends.</summary>
+    private static async Task<Handshake> ReceiveHandshakeAsync(Socket socket)
+    {
+        var buffer = new byte[Handshake.Length];
+        int have = 0;
+        while (have < buffer.Length)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None);
+            if (n == 0)
+                throw new IOException("closed during the handshake");
+            have += n;
+        }
+        Assert.Equal(ParseStatus.Done, Handshake.TryParse(buffer, out var handshake, out _));
+        return handshake;
     }
 
     public async Task SendAsync(byte[] bytes)
@@ -80,6 +97,33 @@ internal sealed class ScriptedPeer : IDisposable
                 return null;
             _have += n;
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> again and again without reading anything, until the other
+    /// side drops the connection (true) or <paramref name="maxBytes"/> are sent or the deadline passes (false).
+    /// </summary>
+    public async Task<bool> FloodUntilDroppedAsync(byte[] message, long maxBytes, TimeSpan timeout)
+    {
+        var chunk = new byte[message.Length * Math.Max(1, 16384 / message.Length)];
+        for (int at = 0; at + message.Length <= chunk.Length; at += message.Length)
+            message.CopyTo(chunk, at);
+        using var deadline = new CancellationTokenSource(timeout);
+        long sent = 0;
+        try
+        {
+            while (sent < maxBytes)
+                sent += await _socket.SendAsync(chunk, SocketFlags.None, deadline.Token);
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        return false;
     }
 
     /// <summary>True once the other side closes the connection (messages before that are skipped).</summary>

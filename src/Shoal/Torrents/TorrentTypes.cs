@@ -6,6 +6,8 @@ namespace Shoal;
 public enum TorrentState
 {
     Stopped,
+    /// <summary>Added from its identity (a magnet link): waiting for the metadata.</summary>
+    AwaitingMetadata,
     Checking,
     Downloading,
     /// <summary>Every wanted piece is verified; uploading to others.</summary>
@@ -68,3 +70,7 @@ public sealed record TorrentOptions
     /// <summary>Ignore the torrent's trackers (peers come only from <see cref="Peers"/> and <see cref="TorrentSession.AddPeer"/>).</summary>
     public bool DisableTrackers { get; init; }
 }
+
+/// <summary>A snapshot of one connected peer.</summary>
+public sealed record PeerInfo(IPEndPoint EndPoint, string Client, double Progress, long DownRate, long UpRate,
+    bool AmChoking, bool PeerChoking, bool AmInterested, bool PeerInterested, bool Outgoing);

@@ -1,0 +1,15 @@
+using System.Net;
+
+namespace Shoal.Net;
+
+/// <summary>A way to reach peers: dials out and delivers incoming streams to the router.</summary>
+public interface ITransport : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>Dials <paramref name="endPoint"/>; throws <see cref="System.Net.Sockets.SocketException"/>, <see cref="IOException"/> or cancellation on failure.</summary>
+    Task<PeerStream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken);
+
+    /// <summary>Starts accepting; each new stream is handed to <paramref name="incoming"/>.</summary>
+    void StartListening(Func<PeerStream, CancellationToken, Task> incoming, CancellationToken cancellationToken);
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Shoal.Net;
+
+/// <summary>Plain TCP: dials with Nagle off and accepts on the client's listening addresses.</summary>
+public sealed class TcpTransport : ITransport
+{
+    private readonly List<Socket> _listeners = [];
+
+    public string Name => "tcp";
+
+    /// <summary>The endpoints bound by <see cref="Bind"/>.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
+
+    /// <summary>Binds every address on one port (0 picks a free one); returns that port. Throws when it is taken.</summary>
+    public int Bind(IReadOnlyList<IPAddress> addresses, int port)
+    {
+        var bound = new List<IPEndPoint>();
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                    socket.DualMode = address.Equals(IPAddress.IPv6Any);
+                socket.Bind(new IPEndPoint(address, port));
+                socket.Listen(128);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            port = ((IPEndPoint)socket.LocalEndPoint!).Port; // later addresses share the first's port
+            _listeners.Add(socket);
+            bound.Add(new IPEndPoint(address, port));
+        }
+        LocalEndPoints = bound;
+        return port;
+    }
+
+    public async Task<PeerStream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return new TcpPeerStream(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public void StartListening(Func<PeerStream, CancellationToken, Task> incoming, CancellationToken cancellationToken)
+    {
+        foreach (var listener in _listeners)
+            _ = AcceptLoopAsync(listener, incoming, cancellationToken);
+    }
+
+    private static async Task AcceptLoopAsync(Socket listener, Func<PeerStream, CancellationToken, Task> incoming, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // a connection that died before accept
+            }
+            PeerStream stream;
+            try
+            {
+                stream = new TcpPeerStream(socket);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                socket.Dispose(); // gone before we could read its address
+                continue;
+            }
+            _ = incoming(stream, token);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var listener in _listeners)
+            listener.Dispose();
+        _listeners.Clear();
+        return ValueTask.CompletedTask;
+    }
+}

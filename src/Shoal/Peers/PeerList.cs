@@ -1,0 +1,219 @@
+using System.Net;
+
+namespace Shoal.Peers;
+
+/// <summary>Where an address came from (a peer may have several sources).</summary>
+[Flags]
+public enum PeerSources
+{
+    None = 0,
+    Manual = 1,
+    Tracker = 2,
+    Dht = 4,
+    Pex = 8,
+    Lsd = 16,
+    /// <summary>It connected to us and told us its listening port.</summary>
+    Incoming = 32,
+}
+
+/// <summary>What an address is known to support or be.</summary>
+[Flags]
+public enum PeerTraits
+{
+    None = 0,
+    Seed = 1,
+    Encryption = 2,
+    Utp = 4,
+}
+
+/// <summary>One address a torrent may dial, with what is known about it.</summary>
+public sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
+{
+    public IPEndPoint EndPoint { get; } = endPoint;
+    public PeerSources Sources { get; set; }
+    public PeerTraits Traits { get; set; }
+    public int Failures { get; set; }
+    public long LastAttempt { get; set; } = long.MinValue;
+    public long LastSeen { get; set; } = firstSeen;
+    /// <summary>A connection to it is open or being opened.</summary>
+    public bool InUse { get; set; }
+    /// <summary>It is us (our own listening address, or it answered with our peer id).</summary>
+    public bool Self { get; set; }
+    public bool Banned { get; set; }
+    /// <summary>Dial order: higher first.</summary>
+    public long Rank { get; set; }
+}
+
+/// <summary>
+/// The addresses one torrent knows, from every peer source: bounded, deduplicated, ranked for
+/// dialling (BEP 40 by default; locality plugs in through the ranking function), with back-off
+/// after failures. When full, a new address evicts the worst entry: banned or failing first, then
+/// the lowest ranked idle one. Not thread-safe: its torrent calls it under its lock.
+/// </summary>
+public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int capacity = PeerList.DefaultCapacity)
+{
+    public const int DefaultCapacity = 2000;
+    /// <summary>Failures after which an address is dropped (unless a user gave it).</summary>
+    public const int MaxFailures = 6;
+    private readonly Dictionary<IPEndPoint, KnownPeer> _peers = [];
+
+    public int Count => _peers.Count;
+    public int Capacity => capacity;
+
+    public KnownPeer? Find(IPEndPoint endPoint) => _peers.GetValueOrDefault(Normalize(endPoint));
+
+    public IEnumerable<KnownPeer> All => _peers.Values;
+
+    /// <summary>Adds or refreshes an address; false when it is new but the list is full of better ones.</summary>
+    public bool Add(IPEndPoint endPoint, PeerSources source, PeerTraits traits = PeerTraits.None)
+    {
+        endPoint = Normalize(endPoint);
+        if (endPoint.Port == 0)
+            return false;
+        long now = time.GetTimestamp();
+        if (_peers.TryGetValue(endPoint, out var known))
+        {
+            known.Sources |= source;
+            known.Traits |= traits;
+            known.LastSeen = now;
+            return true;
+        }
+        long newRank = rank(endPoint);
+        if (_peers.Count >= capacity && !EvictFor(newRank))
+            return false;
+        _peers[endPoint] = new KnownPeer(endPoint, now) { Sources = source, Traits = traits, Rank = newRank };
+        return true;
+    }
+
+    private bool EvictFor(long newRank)
+    {
+        KnownPeer? worst = null;
+        foreach (var peer in _peers.Values)
+        {
+            if (peer.InUse || (peer.Sources & PeerSources.Manual) != 0)
+                continue;
+            if (worst is null || Worse(peer, worst))
+                worst = peer;
+        }
+        if (worst is null || (!worst.Banned && worst.Failures == 0 && !worst.Self && worst.Rank >= newRank))
+            return false;
+        _peers.Remove(worst.EndPoint);
+        return true;
+    }
+
+    private static bool Worse(KnownPeer a, KnownPeer b)
+    {
+        if (a.Banned != b.Banned)
+            return a.Banned;
+        if (a.Self != b.Self)
+            return a.Self;
+        if (a.Failures != b.Failures)
+            return a.Failures > b.Failures;
+        return a.Rank < b.Rank;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> addresses to dial now, best ranked first, skipping those in
+    /// use, banned, ourselves or backing off (5 s after a failure, doubling to five minutes).
+    /// Each returned address is marked in use.
+    /// </summary>
+    public List<IPEndPoint> TakeDialable(int count, Func<IPEndPoint, bool>? isSelf = null)
+    {
+        var result = new List<IPEndPoint>();
+        if (count <= 0)
+            return result;
+        long now = time.GetTimestamp();
+        var ready = new List<KnownPeer>();
+        foreach (var peer in _peers.Values)
+        {
+            if (peer.InUse || peer.Self || peer.Banned)
+                continue;
+            var backoff = TimeSpan.FromSeconds(peer.Failures == 0 ? 0 : Math.Min(300, 5 << Math.Min(peer.Failures - 1, 6)));
+            if (peer.LastAttempt != long.MinValue && time.GetElapsedTime(peer.LastAttempt, now) < backoff)
+                continue;
+            if (isSelf?.Invoke(peer.EndPoint) == true)
+            {
+                peer.Self = true;
+                continue;
+            }
+            ready.Add(peer);
+        }
+        foreach (var peer in ready.OrderByDescending(p => p.Rank).Take(count))
+        {
+            peer.InUse = true;
+            peer.LastAttempt = now;
+            result.Add(peer.EndPoint);
+        }
+        return result;
+    }
+
+    /// <summary>A connection to the address is up (dialled, or it told us its listening port).</summary>
+    public void Connected(IPEndPoint endPoint)
+    {
+        if (Find(endPoint) is { } peer)
+        {
+            peer.InUse = true;
+            peer.Failures = 0;
+            peer.LastSeen = time.GetTimestamp();
+        }
+    }
+
+    /// <summary>A dial failed: back off, and forget the address after <see cref="MaxFailures"/>.</summary>
+    public void Failed(IPEndPoint endPoint)
+    {
+        if (Find(endPoint) is not { } peer)
+            return;
+        peer.InUse = false;
+        peer.Failures++;
+        peer.LastAttempt = time.GetTimestamp();
+        if (peer.Failures >= MaxFailures && (peer.Sources & PeerSources.Manual) == 0)
+            _peers.Remove(peer.EndPoint);
+    }
+
+    /// <summary>The connection ended: the address may be dialled again later.</summary>
+    public void Disconnected(IPEndPoint endPoint)
+    {
+        if (Find(endPoint) is { } peer)
+        {
+            peer.InUse = false;
+            peer.LastAttempt = time.GetTimestamp();
+        }
+    }
+
+    /// <summary>The dial was not needed after all (already connected, or refused on our side).</summary>
+    public void Release(IPEndPoint endPoint, bool stillConnected)
+    {
+        if (Find(endPoint) is { } peer)
+            peer.InUse = stillConnected;
+    }
+
+    public void MarkSelf(IPEndPoint endPoint)
+    {
+        if (Find(endPoint) is { } peer)
+            peer.Self = true;
+    }
+
+    public void Ban(IPEndPoint endPoint)
+    {
+        endPoint = Normalize(endPoint);
+        if (!_peers.TryGetValue(endPoint, out var peer))
+        {
+            Add(endPoint, PeerSources.None);
+            if (!_peers.TryGetValue(endPoint, out peer))
+                return;
+        }
+        peer.Banned = true;
+    }
+
+    public bool IsBanned(IPEndPoint endPoint) => Find(endPoint)?.Banned == true;
+
+    /// <summary>Ranks every address again (our public address or the locality map changed).</summary>
+    public void Rerank()
+    {
+        foreach (var peer in _peers.Values)
+            peer.Rank = rank(peer.EndPoint);
+    }
+
+    public static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+}

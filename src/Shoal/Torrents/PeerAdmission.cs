@@ -1,0 +1,208 @@
+using System.Net;
+using Shoal.Net;
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// Who joins a torrent's swarm: dials addresses from the peer list, answers incoming handshakes,
+/// refuses ourselves, banned peers, a second connection to one peer and connections over the
+/// limits; greets a new peer (extension handshake, bitfield, allowed-fast) and cleans up when it
+/// leaves.
+/// </summary>
+internal sealed class PeerAdmission(TorrentSwarm swarm)
+{
+    private readonly Dictionary<SwarmPeer, Task> _peerTasks = [];
+    private int _connecting;
+
+    public int Connecting => Volatile.Read(ref _connecting);
+
+    /// <summary>An incoming connection whose handshake named this torrent: answer it and attach.</summary>
+    public async Task AcceptAsync(PeerStream stream, Handshake remote, CancellationToken cancellationToken)
+    {
+        var reply = new Handshake(Handshake.OurReserved(), remote.InfoHash, swarm.Client.PeerIdBytes);
+        await PeerHandshaker.SendAsync(stream, reply, cancellationToken).ConfigureAwait(false);
+        Attach(stream, remote, outgoing: false, dialled: null);
+    }
+
+    /// <summary>Dials one address (already marked in use in the peer list).</summary>
+    public void Dial(IPEndPoint endPoint)
+    {
+        Interlocked.Increment(ref _connecting);
+        _ = ConnectAsync(endPoint, swarm.Token);
+    }
+
+    private async Task ConnectAsync(IPEndPoint endPoint, CancellationToken token)
+    {
+        PeerStream? stream = null;
+        bool attached = false;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            using var timer = swarm.Client.Time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), deadline,
+                swarm.Client.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+            stream = await swarm.Client.Transport.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
+            await PeerHandshaker.SendAsync(stream, new Handshake(Handshake.OurReserved(), swarm.WireHash, swarm.Client.PeerIdBytes), deadline.Token).ConfigureAwait(false);
+            var remote = await PeerHandshaker.ReceiveAsync(stream, deadline.Token).ConfigureAwait(false);
+            if (!remote.InfoHash.AsSpan().SequenceEqual(swarm.WireHash))
+                throw new PeerProtocolException("the peer answered with another info-hash");
+            attached = Attach(stream, remote, outgoing: true, dialled: endPoint);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException or PeerProtocolException or ObjectDisposedException)
+        {
+            lock (swarm.Gate)
+                swarm.Session.Peers.Failed(endPoint);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connecting);
+            swarm.Client.EndHalfOpen();
+            if (!attached && stream is not null)
+                await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private bool Attach(PeerStream stream, Handshake remote, bool outgoing, IPEndPoint? dialled)
+    {
+        SwarmPeer peer;
+        lock (swarm.Gate)
+        {
+            var list = swarm.Session.Peers;
+            string? refuse = Refusal(remote, outgoing, dialled ?? stream.RemoteEndPoint);
+            if (refuse is not null)
+            {
+                if (dialled is not null)
+                    list.Release(dialled, stillConnected: refuse == "already connected to this peer");
+                swarm.Note($"refused {stream.RemoteEndPoint}: {refuse}");
+                stream.Close();
+                return false;
+            }
+            var wire = new PeerConnection(stream, remote, outgoing, swarm.Client.Time,
+                [swarm.Session.DownloadLimit, swarm.Client.DownloadLimit], [swarm.Session.UploadLimit, swarm.Client.UploadLimit]);
+            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent.PieceCount), swarm.Client.Time, outgoing);
+            if (dialled is not null)
+            {
+                peer.ListenEndPoint = dialled;
+                list.Connected(dialled);
+            }
+            swarm.Peers.Add(peer);
+            Greet(peer);
+            // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
+            _peerTasks[peer] = RunPeerAsync(peer, swarm.Token);
+            swarm.Note($"connected {(outgoing ? "to" : "from")} {peer} over {wire.Transport}");
+        }
+        swarm.Flush();
+        return true;
+    }
+
+    /// <summary>Why a new connection is refused, or null (under the lock).</summary>
+    private string? Refusal(Handshake remote, bool outgoing, IPEndPoint endPoint)
+    {
+        if (swarm.Token.IsCancellationRequested)
+            return "torrent not running";
+        if (remote.PeerId.AsSpan().SequenceEqual(swarm.Client.PeerIdBytes))
+        {
+            swarm.Session.Peers.MarkSelf(endPoint);
+            return "connected to ourselves";
+        }
+        if (swarm.BannedPeerIds.Contains(Convert.ToHexStringLower(remote.PeerId)) || swarm.Session.Peers.IsBanned(endPoint))
+            return "banned";
+        if (swarm.Peers.FirstOrDefault(p => !p.IsClosed && p.Wire?.RemotePeerId.AsSpan().SequenceEqual(remote.PeerId) == true) is { } existing)
+        {
+            // Two connections to one peer (both dialled at once): both sides keep the one
+            // dialled by the smaller peer id, so they agree on which survives.
+            if (!KeepNew(existing, outgoing, remote.PeerId))
+                return "already connected to this peer";
+            existing.Link.Close("replaced by the other connection to this peer");
+        }
+        if (swarm.Peers.Count(p => !p.IsClosed) >= swarm.Session.Options.MaxConnections || !swarm.Client.TryAddConnection())
+            return "connection limit";
+        return null;
+    }
+
+    /// <summary>Whether a new connection to a peer we already have replaces the existing one.</summary>
+    private bool KeepNew(SwarmPeer existing, bool newOutgoing, byte[] remoteId)
+    {
+        byte[] ours = swarm.Client.PeerIdBytes;
+        byte[] InitiatorOf(bool outgoing) => outgoing ? ours : remoteId;
+        int order = InitiatorOf(newOutgoing).AsSpan().SequenceCompareTo(InitiatorOf(existing.Outgoing));
+        return order < 0; // same initiator: keep the existing one
+    }
+
+    private void Greet(SwarmPeer peer)
+    {
+        var wire = peer.Wire!;
+        if (wire.SupportsExtensions)
+        {
+            var common = new ExtensionHandshake
+            {
+                Client = "Shoal 0.1",
+                RequestQueue = 500,
+                ListenPort = swarm.Client.ListenPort > 0 ? swarm.Client.ListenPort : null,
+                YourIp = peer.EndPoint.Address,
+            };
+            wire.SendExtended(0, swarm.Extensions.Handshake(common, peer));
+        }
+        var have = swarm.Picker.Have;
+        if (wire.SupportsFast && have.All)
+            wire.Send(MessageId.HaveAll);
+        else if (wire.SupportsFast && have.None)
+            wire.Send(MessageId.HaveNone);
+        else if (!have.None)
+            wire.SendPayload(MessageId.Bitfield, have.Bytes);
+        if (wire.SupportsFast && !have.None)
+        {
+            foreach (int piece in AllowedFast.Compute(peer.EndPoint.Address, swarm.WireHash, swarm.Torrent.PieceCount, AllowedFast.DefaultCount))
+            {
+                if (have[piece])
+                {
+                    peer.AllowedFastForThem.Add(piece);
+                    wire.SendIndex(MessageId.AllowedFast, piece);
+                }
+            }
+        }
+    }
+
+    private async Task RunPeerAsync(SwarmPeer peer, CancellationToken token)
+    {
+        await Task.Yield();
+        var wire = peer.Wire!;
+        await wire.RunAsync(new PeerMessages(swarm, peer), swarm.MaxMessageLength, token).ConfigureAwait(false);
+        lock (swarm.Gate)
+        {
+            swarm.Peers.Remove(peer);
+            _peerTasks.Remove(peer);
+            swarm.Picker.RemoveAvailability(peer.Has);
+            swarm.ReleaseRequests(peer);
+            swarm.Picker.Forget(peer);
+            swarm.Extensions.OnDisconnected(peer);
+            if (peer.ListenEndPoint is { } listen && !swarm.Peers.Any(p => listen.Equals(p.ListenEndPoint)))
+                swarm.Session.Peers.Disconnected(listen);
+            if (!peer.AmChoking || swarm.Seeding)
+                swarm.Ticker.UnchokeIfSlotFree();
+            if (!token.IsCancellationRequested)
+                swarm.Note($"closed {peer}: {wire.CloseReason}");
+        }
+        swarm.Client.RemoveConnection();
+        swarm.Flush();
+        await wire.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes every peer and waits for each to leave, then for the piece jobs.</summary>
+    public async Task ShutDownAsync()
+    {
+        List<SwarmPeer> peers;
+        Task[] peerTasks;
+        lock (swarm.Gate)
+        {
+            peers = [.. swarm.Peers];
+            peerTasks = [.. _peerTasks.Values];
+        }
+        foreach (var peer in peers)
+            peer.Link.Close("torrent stopped");
+        await Task.WhenAll(peerTasks).ConfigureAwait(false); // every peer is gone from the lists
+        await swarm.Pieces.ShutDownAsync().ConfigureAwait(false);
+    }
+}

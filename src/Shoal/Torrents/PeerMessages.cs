@@ -1,0 +1,192 @@
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// One wire peer's messages, as its connection delivers them: each is checked against the
+/// torrent (piece indices, block bounds, what we have) and turned into a decision under the
+/// torrent's lock. Blocks go to the scheduler, extended messages to the extension registry.
+/// </summary>
+internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHandler
+{
+    private readonly PeerConnection _wire = peer.Wire!;
+
+    public void OnMessage(in PeerMessage message)
+    {
+        if (message.IsKeepAlive)
+            return;
+        if (message.Id == MessageId.HashRequest)
+        {
+            OnHashRequest(message.Payload); // needs only the immutable torrent: no lock, no hashing under it
+            return;
+        }
+        PartialPiece<SwarmPeer>? completed = null;
+        lock (swarm.Gate)
+        {
+            if (peer.IsClosed)
+                return;
+            completed = Dispatch(message);
+        }
+        swarm.Flush();
+        if (completed is not null)
+            swarm.Pieces.Start(completed);
+    }
+
+    private PartialPiece<SwarmPeer>? Dispatch(in PeerMessage message)
+    {
+        var scheduler = swarm.Scheduler;
+        switch (message.Id)
+        {
+            case MessageId.Choke:
+                peer.PeerChoking = true;
+                swarm.ReleaseRequests(peer);
+                scheduler.FillRequests(peer); // allowed-fast pieces may still be requested
+                break;
+            case MessageId.Unchoke:
+                peer.PeerChoking = false;
+                scheduler.FillRequests(peer);
+                break;
+            case MessageId.Interested:
+                peer.PeerInterested = true;
+                swarm.Ticker.UnchokeIfSlotFree();
+                break;
+            case MessageId.NotInterested:
+                peer.PeerInterested = false;
+                if (!peer.AmChoking)
+                    swarm.Ticker.UnchokeIfSlotFree(); // its slot is free for someone who wants it
+                break;
+            case MessageId.Have:
+                swarm.CheckPiece(message.Index, "have");
+                scheduler.OnHave(peer, message.Index);
+                break;
+            case MessageId.Bitfield:
+                Bitfield field;
+                try
+                {
+                    field = Bitfield.Parse(message.Payload, swarm.Torrent.PieceCount);
+                }
+                catch (FormatException e)
+                {
+                    throw new PeerProtocolException(e.Message);
+                }
+                scheduler.MergeHas(peer, field);
+                break;
+            case MessageId.HaveAll or MessageId.HaveNone:
+                if (!_wire.SupportsFast)
+                    throw new PeerProtocolException($"{message.Id} without the fast extension");
+                var all = new Bitfield(swarm.Torrent.PieceCount);
+                if (message.Id == MessageId.HaveAll)
+                    all.SetAll();
+                scheduler.MergeHas(peer, all);
+                break;
+            case MessageId.Request:
+                OnRequest(new BlockRequest(message.Index, message.Begin, message.Length));
+                break;
+            case MessageId.Cancel:
+                _wire.CancelUpload(new BlockRequest(message.Index, message.Begin, message.Length));
+                break;
+            case MessageId.Piece:
+                return scheduler.OnBlock(peer, message.Index, message.Begin, message.Payload);
+            case MessageId.Reject:
+                if (!_wire.SupportsFast)
+                    throw new PeerProtocolException("reject without the fast extension");
+                var rejected = new BlockRequest(message.Index, message.Begin, message.Length);
+                if (peer.Outstanding.Remove(rejected))
+                    swarm.Picker.Release(peer, rejected);
+                break; // the next tick asks again, maybe someone else
+            case MessageId.Suggest:
+                swarm.CheckPiece(message.Index, "suggest");
+                if (peer.Suggested.Count < 32 && !peer.Suggested.Contains(message.Index))
+                    peer.Suggested.Add(message.Index);
+                break;
+            case MessageId.AllowedFast:
+                swarm.CheckPiece(message.Index, "allowed fast");
+                if (peer.AllowedFastForUs.Count < 64)
+                    peer.AllowedFastForUs.Add(message.Index);
+                scheduler.FillRequests(peer);
+                break;
+            case MessageId.Extended:
+                if (message.ExtendedId == 0)
+                    OnExtensionHandshake(message.Payload);
+                else
+                    swarm.Extensions.OnMessage(peer, message.ExtendedId, message.Payload);
+                break;
+            default:
+                break; // port (DHT), hashes, hash reject and unknown ids are ignored
+        }
+        return null;
+    }
+
+    private void OnExtensionHandshake(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            peer.Extensions = ExtensionHandshake.Parse(payload);
+        }
+        catch (Exception e) when (e is FormatException or Bencode.BencodeException)
+        {
+            throw new PeerProtocolException($"bad extension handshake: {e.Message}");
+        }
+        _wire.ClientName = peer.Extensions.Client;
+        if (!peer.Outgoing && peer.Extensions.ListenPort is int port)
+        {
+            var listen = new System.Net.IPEndPoint(peer.EndPoint.Address, port);
+            peer.ListenEndPoint = listen;
+            if (swarm.Session.Peers.Add(listen, PeerSources.Incoming))
+                swarm.Session.Peers.Connected(listen);
+        }
+        swarm.Extensions.OnHandshake(peer, peer.Extensions);
+    }
+
+    private void OnRequest(BlockRequest request)
+    {
+        var torrent = swarm.Torrent;
+        swarm.CheckPiece(request.Piece, "request");
+        if (request.Length <= 0 || request.Length > PeerWire.MaxBlockLength)
+            throw new PeerProtocolException($"request of {request.Length} bytes");
+        // A v2 torrent's last piece of each file is short, but libtorrent counts the alignment
+        // gap after it as padding and asks for whole blocks: serve the gap as zeros.
+        int limit = torrent.Version == Metainfo.TorrentVersion.V2 ? torrent.PieceLength : torrent.PieceSize(request.Piece);
+        if (request.Begin < 0 || (long)request.Begin + request.Length > limit)
+            throw new PeerProtocolException($"request for {request.Length} bytes at {request.Begin} beyond the end of piece {request.Piece} ({limit} bytes)");
+        if (!swarm.Picker.Have[request.Piece])
+            throw new PeerProtocolException($"request for piece {request.Piece}, which we do not have");
+        if (peer.AmChoking && !peer.AllowedFastForThem.Contains(request.Piece))
+        {
+            if (_wire.SupportsFast)
+                _wire.SendBlock(MessageId.Reject, request);
+            return;
+        }
+        if (!_wire.QueueUpload(request))
+            throw new PeerProtocolException("too many requests queued");
+    }
+
+    /// <summary>BEP 52: piece-layer hashes with their proof, from the .torrent's piece layers.</summary>
+    private void OnHashRequest(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != HashRequests.RequestLength)
+            throw new PeerProtocolException($"hash request of {payload.Length} bytes");
+        var hashes = HashRequests.Answer(swarm.Torrent, payload, swarm.LayerTrees);
+        if (hashes is not null)
+            _wire.SendPayload(MessageId.Hashes, hashes);
+        else
+            _wire.SendPayload(MessageId.HashReject, payload);
+        swarm.Session.RaiseLog($"{(hashes is null ? "declined" : "answered")} a hash request from {peer}");
+    }
+
+    // ---- uploads (the connection's send loop, outside the lock) ----
+
+    public void ReadBlock(BlockRequest request, Span<byte> destination)
+    {
+        var storage = swarm.Storage ?? throw new IOException("torrent stopped");
+        storage.Read(request.Piece, request.Begin, destination);
+    }
+
+    public void OnBlockSent(int length)
+    {
+        peer.Up.Add(length);
+        swarm.Session.CountUploaded(length);
+    }
+}

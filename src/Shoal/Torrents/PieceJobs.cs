@@ -1,0 +1,162 @@
+using System.Buffers;
+using Shoal.Peers;
+using Shoal.Storage;
+using Shoal.Swarm;
+
+namespace Shoal;
+
+/// <summary>
+/// Whole pieces, from memory to disk: each is hashed and written on the thread pool (bounded by
+/// the client's disk slots), never under the lock. A piece that fails keeps its bad copy; when it
+/// later passes, the blocks that differ name the peers that sent them (smart ban). A peer that
+/// alone sent a piece that failed twice is banned.
+/// </summary>
+internal sealed class PieceJobs(TorrentSwarm swarm)
+{
+    private const int BanAfterFailures = 2;
+    private const int MaxFailedPiecesKept = 16;
+    private readonly List<Task> _jobs = [];
+    private readonly Dictionary<int, FailedPiece> _failedPieces = [];
+
+    private sealed record FailedPiece(byte[] Data, SwarmPeer?[] Senders);
+
+    public void Start(PartialPiece<SwarmPeer> partial)
+    {
+        lock (swarm.Gate)
+        {
+            _jobs.RemoveAll(j => j.IsCompleted);
+            _jobs.Add(VerifyAndWriteAsync(partial));
+        }
+    }
+
+    public async Task ShutDownAsync()
+    {
+        Task[] jobs;
+        lock (swarm.Gate)
+            jobs = [.. _jobs];
+        await Task.WhenAll(jobs).ConfigureAwait(false);
+        lock (swarm.Gate)
+        {
+            foreach (var failed in _failedPieces.Values)
+                ArrayPool<byte>.Shared.Return(failed.Data);
+            _failedPieces.Clear();
+        }
+    }
+
+    private async Task VerifyAndWriteAsync(PartialPiece<SwarmPeer> partial)
+    {
+        bool verified = false;
+        string? failure = null;
+        var torrent = swarm.Torrent;
+        await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var storage = swarm.Storage;
+            await Task.Run(() =>
+            {
+                verified = PieceVerifier.Verify(torrent, partial.Index, partial.Data.Span);
+                if (verified)
+                {
+                    if (storage is null)
+                        throw new IOException("torrent stopped");
+                    storage.WritePiece(partial.Index, partial.Data.Span);
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            failure = e.Message;
+            verified = false;
+        }
+        finally
+        {
+            swarm.Client.DiskSlots.Release();
+        }
+        if (failure is not null)
+        {
+            lock (swarm.Gate)
+                swarm.Picker.Finish(partial, false);
+            if (!swarm.Token.IsCancellationRequested)
+                swarm.Session.Fail($"cannot write piece {partial.Index}: {failure}");
+            return;
+        }
+        lock (swarm.Gate)
+        {
+            var senders = partial.Senders;
+            if (verified)
+            {
+                IdentifyBadSenders(partial);
+                if (partial.Exclusive is { } owner)
+                    owner.Parole = false;
+                swarm.Picker.Finish(partial, true);
+                swarm.Scheduler.OnVerified(partial.Index);
+            }
+            else
+            {
+                RememberFailure(partial, senders);
+                swarm.Picker.Finish(partial, false);
+            }
+        }
+        swarm.Flush();
+        if (verified)
+            CheckCompletion();
+    }
+
+    private void RememberFailure(PartialPiece<SwarmPeer> partial, SwarmPeer?[] senders)
+    {
+        var distinct = senders.OfType<SwarmPeer>().Distinct().ToList();
+        foreach (var sender in distinct)
+            sender.Parole = true;
+        swarm.Note($"piece {partial.Index} failed its hash check (blocks from {string.Join(", ", distinct)})");
+        // One sender for the whole piece: that peer is certainly to blame.
+        if (distinct.Count == 1 && ++distinct[0].HashFailures >= BanAfterFailures)
+            swarm.Ban(distinct[0], "sent data that failed the hash check");
+        // Keep the bad copy: when the piece later passes, the blocks that differ name the culprits.
+        if (_failedPieces.Count < MaxFailedPiecesKept && !_failedPieces.ContainsKey(partial.Index))
+        {
+            var copy = ArrayPool<byte>.Shared.Rent(partial.Size);
+            partial.Data.Span.CopyTo(copy);
+            _failedPieces[partial.Index] = new FailedPiece(copy, senders);
+        }
+    }
+
+    private void IdentifyBadSenders(PartialPiece<SwarmPeer> partial)
+    {
+        if (!_failedPieces.Remove(partial.Index, out var failed))
+            return;
+        var good = partial.Data.Span;
+        for (int b = 0; b < partial.BlockCount; b++)
+        {
+            int begin = b * BlockRequest.BlockSize;
+            int length = partial.BlockLength(b);
+            if (failed.Senders[b] is { } sender && !good.Slice(begin, length).SequenceEqual(failed.Data.AsSpan(begin, length)))
+            {
+                if (!sender.IsClosed || !swarm.IsBanned(sender))
+                    swarm.Ban(sender, $"sent a corrupt block of piece {partial.Index}");
+            }
+        }
+        ArrayPool<byte>.Shared.Return(failed.Data);
+    }
+
+    /// <summary>Moves to seeding when every wanted piece is verified; saves resume data and tells the peer sources.</summary>
+    public void CheckCompletion()
+    {
+        TorrentState? change;
+        bool seeding;
+        lock (swarm.Gate)
+        {
+            change = swarm.UpdateSeeding();
+            seeding = swarm.Seeding;
+        }
+        if (change is { } state)
+            swarm.Session.SetState(state);
+        if (!seeding)
+            return;
+        if (change is TorrentState.Seeding)
+        {
+            swarm.SaveResume();
+            swarm.Run.NudgeSources();
+        }
+        swarm.Session.SignalCompleted();
+    }
+}

@@ -1,0 +1,143 @@
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// Our side of the exchange with each peer, under the torrent's lock: whether we are interested,
+/// which blocks we ask for (through the picker, as deep as the peer's rate needs), what arrives,
+/// endgame cancels, and snubbing a peer that leaves requests unanswered.
+/// </summary>
+internal sealed class RequestScheduler(TorrentSwarm swarm)
+{
+    /// <summary>A request unanswered this long snubs its peer: its requests go to others.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(20);
+    private readonly List<BlockRequest> _pickBuffer = [];
+    private readonly List<SwarmPeer> _othersBuffer = [];
+
+    public void FillRequests(SwarmPeer peer)
+    {
+        if (!peer.AmInterested || peer.IsClosed)
+            return;
+        if (peer.PeerChoking && peer.AllowedFastForUs.Count == 0)
+            return;
+        int want = peer.PipelineDepth - peer.Outstanding.Count;
+        if (want <= 0)
+            return;
+        _pickBuffer.Clear();
+        swarm.Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
+            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole);
+        long now = swarm.Client.Time.GetTimestamp();
+        foreach (var request in _pickBuffer)
+        {
+            peer.Outstanding[request] = now;
+            peer.Link.Request(request);
+        }
+    }
+
+    public void UpdateInterest(SwarmPeer peer)
+    {
+        bool interesting = swarm.Picker.IsInteresting(peer.Has);
+        if (interesting != peer.AmInterested)
+            SetInterested(peer, interesting);
+        if (interesting)
+            FillRequests(peer);
+    }
+
+    private static void SetInterested(SwarmPeer peer, bool interested)
+    {
+        peer.AmInterested = interested;
+        peer.Link.Interested(interested);
+    }
+
+    public void OnHave(SwarmPeer peer, int piece)
+    {
+        if (peer.Has[piece])
+            return;
+        peer.Has[piece] = true;
+        swarm.Picker.AddAvailability(piece);
+        if (!peer.AmInterested && swarm.Picker.IsInteresting(piece))
+            SetInterested(peer, true);
+        FillRequests(peer);
+    }
+
+    /// <summary>
+    /// Takes a bitfield, have-all or have-none. BEP 3 puts it first, but clients differ (aria2
+    /// may send have-none and then a bitfield), so a later one adds to what the peer has.
+    /// </summary>
+    public void MergeHas(SwarmPeer peer, Bitfield field)
+    {
+        if (peer.Has.None)
+        {
+            peer.Has = field;
+            swarm.Picker.AddAvailability(field);
+        }
+        else
+        {
+            foreach (int piece in field.SetIndices())
+            {
+                if (!peer.Has[piece])
+                {
+                    peer.Has[piece] = true;
+                    swarm.Picker.AddAvailability(piece);
+                }
+            }
+        }
+        UpdateInterest(peer);
+    }
+
+    /// <summary>A block arrived: count it, cancel its duplicates (endgame), ask for more; returns the piece when it is whole.</summary>
+    public PartialPiece<SwarmPeer>? OnBlock(SwarmPeer peer, int piece, int begin, ReadOnlySpan<byte> data)
+    {
+        var torrent = swarm.Torrent;
+        swarm.CheckPiece(piece, "piece");
+        if (data.Length > PeerWire.MaxBlockLength || begin < 0 || (long)begin + data.Length > torrent.PieceSize(piece))
+            throw new PeerProtocolException($"block of {data.Length} bytes at {begin} does not fit piece {piece}");
+        var request = new BlockRequest(piece, begin, data.Length);
+        peer.Outstanding.Remove(request);
+        if (swarm.Picker.Have[piece])
+            return null; // late endgame duplicate
+        _othersBuffer.Clear();
+        var result = swarm.Picker.OnBlock(peer, piece, begin, data, _othersBuffer, out var completed);
+        if (result is BlockResult.Accepted or BlockResult.PieceComplete)
+        {
+            peer.Snubbed = false;
+            peer.LastBlockAt = swarm.Client.Time.GetTimestamp();
+            peer.Down.Add(data.Length);
+            swarm.Session.CountDownloaded(data.Length);
+            foreach (var other in _othersBuffer)
+            {
+                if (other.Outstanding.Remove(request))
+                    other.Link.Cancel(request);
+            }
+        }
+        FillRequests(peer);
+        return completed;
+    }
+
+    /// <summary>A piece was verified: tell everyone, and lose interest in the peers that had only it.</summary>
+    public void OnVerified(int piece)
+    {
+        foreach (var peer in swarm.Peers)
+        {
+            peer.Link.Have(piece);
+            // Only a peer that has this piece can have stopped being interesting.
+            if (peer.AmInterested && peer.Has[piece] && !swarm.Picker.IsInteresting(peer.Has))
+                SetInterested(peer, false);
+        }
+    }
+
+    /// <summary>Snubs a peer whose oldest request (or last block) is older than <see cref="RequestTimeout"/>; true when it did.</summary>
+    public bool CheckSnubbed(SwarmPeer peer, long now)
+    {
+        if (peer.Outstanding.Count == 0)
+            return false;
+        long since = Math.Max(peer.LastBlockAt, peer.Outstanding.Values.Min());
+        if (swarm.Client.Time.GetElapsedTime(since, now) <= RequestTimeout)
+            return false;
+        peer.Snubbed = true;
+        swarm.ReleaseRequests(peer);
+        return true;
+    }
+}

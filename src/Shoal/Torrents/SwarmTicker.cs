@@ -1,0 +1,144 @@
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// The torrent's one-second tick, on the client's clock: drops silent peers, sends keep-alives,
+/// snubs peers that leave requests unanswered, refreshes interest and requests, runs a choking
+/// round every ten seconds and dials more peers from the peer list while there is room.
+/// </summary>
+internal sealed class SwarmTicker(TorrentSwarm swarm)
+{
+    public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan InactivityTimeout = TimeSpan.FromSeconds(120);
+    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(60);
+    public const int ChokeRoundTicks = 10;
+    private readonly List<ChokeCandidate<SwarmPeer>> _candidates = [];
+    private long _tick;
+
+    public async Task RunAsync(CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(Tick, swarm.Client.Time);
+        OnTick(); // connect to known peers at once
+        while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            OnTick();
+    }
+
+    public void OnTick()
+    {
+        List<System.Net.IPEndPoint> dial;
+        lock (swarm.Gate)
+        {
+            if (swarm.Token.IsCancellationRequested)
+                return;
+            _tick++;
+            var time = swarm.Client.Time;
+            long now = time.GetTimestamp();
+            bool seeding = swarm.Seeding;
+            foreach (var peer in swarm.Peers.ToList())
+            {
+                var wire = peer.Wire;
+                if (wire is not null && time.GetElapsedTime(wire.LastReceive, now) > InactivityTimeout)
+                {
+                    peer.Link.Close("inactive for two minutes");
+                    continue;
+                }
+                if (wire is not null && time.GetElapsedTime(wire.LastSend, now) > KeepAliveInterval)
+                    wire.SendKeepAlive();
+                if (seeding && peer.Has.All)
+                {
+                    peer.Link.Close("both seeding");
+                    continue;
+                }
+                swarm.Scheduler.CheckSnubbed(peer, now);
+                if (!seeding)
+                {
+                    if (_tick % 5 == 0)
+                        swarm.Scheduler.UpdateInterest(peer);
+                    else
+                        swarm.Scheduler.FillRequests(peer);
+                }
+            }
+            if (_tick % ChokeRoundTicks == 0)
+                ChokeRound(now);
+            int room = swarm.Session.Options.MaxConnections - swarm.Peers.Count - swarm.Admission.Connecting;
+            dial = swarm.Session.Peers.TakeDialable(Math.Min(room, swarm.Client.HalfOpenRoom), swarm.Client.IsOwnEndPoint);
+        }
+        foreach (var endPoint in dial)
+        {
+            if (swarm.Client.TryBeginHalfOpen())
+            {
+                swarm.Admission.Dial(endPoint);
+            }
+            else
+            {
+                lock (swarm.Gate)
+                    swarm.Session.Peers.Release(endPoint, stillConnected: false);
+            }
+        }
+        swarm.Flush();
+    }
+
+    /// <summary>Asks the choker whom to unchoke and applies its answer.</summary>
+    private void ChokeRound(long now)
+    {
+        _candidates.Clear();
+        foreach (var peer in swarm.Peers)
+        {
+            if (peer.IsClosed)
+                continue;
+            _candidates.Add(new ChokeCandidate<SwarmPeer>(peer, peer.PeerInterested, peer.Snubbed, peer.IsLocal,
+                peer.Down.Rate, peer.Up.Rate, !peer.AmChoking, peer.LastUnchoked, peer.ConnectedAt));
+        }
+        var unchoke = swarm.Choker.Decide(_candidates, swarm.Seeding, now);
+        foreach (var peer in swarm.Peers)
+        {
+            if (unchoke.Contains(peer))
+                Unchoke(peer);
+            else if (!peer.AmChoking)
+                Choke(peer);
+        }
+    }
+
+    /// <summary>Between rounds: unchokes interested peers while the choker has free slots.</summary>
+    public void UnchokeIfSlotFree()
+    {
+        int unchoked = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested);
+        foreach (var peer in swarm.Peers)
+        {
+            if (!swarm.Choker.HasFreeSlot(unchoked))
+                return;
+            if (peer.AmChoking && peer.PeerInterested && !peer.IsClosed)
+            {
+                Unchoke(peer);
+                unchoked++;
+            }
+        }
+    }
+
+    private void Unchoke(SwarmPeer peer)
+    {
+        if (!peer.AmChoking)
+            return;
+        peer.AmChoking = false;
+        peer.LastUnchoked = swarm.Client.Time.GetTimestamp();
+        peer.Link.Choke(false);
+    }
+
+    private static void Choke(SwarmPeer peer)
+    {
+        peer.AmChoking = true;
+        peer.Link.Choke(true);
+        if (peer.Wire is not { } wire)
+            return;
+        foreach (var dropped in wire.ClearUploads())
+        {
+            if (peer.AllowedFastForThem.Contains(dropped.Piece))
+                wire.QueueUpload(dropped);
+            else if (wire.SupportsFast)
+                wire.SendBlock(MessageId.Reject, dropped);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+using System.Net;
+using Shoal.Discovery;
+using Shoal.Limits;
+using Shoal.Metainfo;
+using Shoal.Net;
+using Shoal.Peers;
+using Shoal.Storage;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// One torrent in a <see cref="ShoalClient"/>: a facade over its phases. It exists from its
+/// identity alone (a magnet link) and waits for metadata, then checks what is on disk, then
+/// runs its swarm (downloading, seeding) until paused or stopped. Its peer list and peer sources
+/// live across phases; the swarm (picker, storage, peers) exists only while the metadata is
+/// known and the torrent runs. All of its swarm decisions happen under <see cref="Gate"/>; no
+/// event is raised while it is held.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its resources live only while it runs; StopAsync (or the client's DisposeAsync) releases them.")]
+public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
+{
+    private readonly Lock _life = new();
+    private readonly Dictionary<string, string> _sourceErrors = [];
+    private TaskCompletionSource<Torrent> _metadata = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _run;
+    private Task? _runTask;
+    private TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile TorrentSwarm? _swarm;
+    private volatile Torrent? _torrent;
+    private volatile string? _error;
+    private int _state = (int)TorrentState.Stopped;
+    private bool _sequential;
+    private long _downloaded;
+    private long _uploaded;
+
+    internal TorrentSession(ShoalClient client, TorrentIdentity identity, Torrent? torrent, string saveDirectory, TorrentOptions options)
+    {
+        Client = client;
+        Identity = identity;
+        _torrent = torrent;
+        SaveDirectory = Path.GetFullPath(saveDirectory);
+        Options = options;
+        _sequential = options.Sequential;
+        DownRate = new RateMeter(client.Time);
+        UpRate = new RateMeter(client.Time);
+        DownloadLimit = new RateLimiter(options.MaxDownloadRate, client.Time);
+        UploadLimit = new RateLimiter(options.MaxUploadRate, client.Time);
+        Peers = new PeerList(client.Time, client.RankPeer);
+        foreach (var peer in options.Peers.Concat(identity.Peers))
+            Peers.Add(peer, PeerSources.Manual);
+        if (torrent is not null)
+            _metadata.TrySetResult(torrent);
+    }
+
+    public TorrentIdentity Identity { get; }
+    /// <summary>The metadata; null until it is known (a torrent added from a magnet link).</summary>
+    public Torrent? Torrent => _torrent;
+    public string Name => _torrent?.Name ?? Identity.Name;
+    public string SaveDirectory { get; }
+    public TorrentOptions Options { get; private set; }
+    public TorrentState State => (TorrentState)Volatile.Read(ref _state);
+    public string? Error => _error;
+    /// <summary>How the last start found out which pieces were already there.</summary>
+    public StartCheck LastCheck { get; internal set; }
+    public RateLimiter DownloadLimit { get; }
+    public RateLimiter UploadLimit { get; }
+    public InfoHash InfoHash => Identity.InfoHashes.Primary;
+
+    /// <summary>Completes when every wanted piece is verified (again after each new start).</summary>
+    public Task Completed => _completed.Task;
+
+    /// <summary>Raised (from any thread, never under the torrent's lock) when <see cref="State"/> changes.</summary>
+    public event Action<TorrentSession, TorrentState>? StateChanged;
+
+    /// <summary>Raised for notable peer events (connects, bans, protocol errors): for logs.</summary>
+    public event Action<TorrentSession, string>? Log;
+
+    internal ShoalClient Client { get; }
+    /// <summary>The torrent's one lock: every swarm decision and the peer list are under it.</summary>
+    internal Lock Gate { get; } = new();
+    internal PeerList Peers { get; }
+    internal RateMeter DownRate { get; }
+    internal RateMeter UpRate { get; }
+    internal long Downloaded => Interlocked.Read(ref _downloaded);
+    internal long Uploaded => Interlocked.Read(ref _uploaded);
+    internal void CountDownloaded(int bytes)
+    {
+        DownRate.Add(bytes);
+        Interlocked.Add(ref _downloaded, bytes);
+    }
+
+    internal void CountUploaded(int bytes)
+    {
+        UpRate.Add(bytes);
+        Interlocked.Add(ref _uploaded, bytes);
+    }
+
+    internal void RaiseLog(string message) => Log?.Invoke(this, message);
+
+    public bool Sequential
+    {
+        get => Volatile.Read(ref _sequential);
+        set
+        {
+            Volatile.Write(ref _sequential, value);
+            _swarm?.SetSequential(value);
+        }
+    }
+
+    /// <summary>Changes which files are fetched (priority per file index, 0 = skip).</summary>
+    public void SetFilePriorities(IReadOnlyList<int>? priorities)
+    {
+        if (_torrent is { } torrent && priorities is not null && priorities.Count != torrent.Files.Count)
+            throw new ArgumentException($"{priorities.Count} file priorities for {torrent.Files.Count} files");
+        lock (_life)
+            Options = Options with { FilePriorities = priorities };
+        _swarm?.ApplyPriorities();
+    }
+
+    /// <summary>Adds a peer address to try (from the user, a tracker, or any other source).</summary>
+    public void AddPeer(IPEndPoint endPoint)
+    {
+        lock (Gate)
+            Peers.Add(endPoint, PeerSources.Manual);
+    }
+
+    /// <summary>
+    /// Supplies the metadata of a torrent added from its identity; a torrent waiting for it
+    /// goes on to check and download. Throws when it is not the torrent the identity names.
+    /// </summary>
+    public void SetMetadata(Torrent torrent)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        if (!Identity.Matches(torrent))
+            throw new ArgumentException($"the metadata of {torrent.InfoHashes.Primary} is not that of {Identity.InfoHashes.Primary}");
+        lock (_life)
+        {
+            if (_torrent is not null)
+                return;
+            if (Identity.SelectOnly is { } only && Options.FilePriorities is null)
+                Options = Options with { FilePriorities = [.. Enumerable.Range(0, torrent.Files.Count).Select(i => only.Contains(i) ? 1 : 0)] };
+            _torrent = torrent;
+            _metadata.TrySetResult(torrent);
+        }
+    }
+
+    internal Task<Torrent> MetadataArrived => _metadata.Task;
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /// <summary>Starts (or resumes) the torrent: waits for metadata if needed, checks existing data, then joins the swarm.</summary>
+    public Task StartAsync()
+    {
+        lock (_life)
+        {
+            if (_run is not null)
+                return Task.CompletedTask;
+            _error = null;
+            _run = new CancellationTokenSource();
+            if (_completed.Task.IsCompleted)
+                _completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _runTask = new TorrentRun(this).RunAsync(_run.Token);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Disconnects every peer and saves resume data; <see cref="StartAsync"/> resumes.</summary>
+    public Task PauseAsync() => HaltAsync(TorrentState.Paused);
+
+    public Task StopAsync() => HaltAsync(TorrentState.Stopped);
+
+    private async Task HaltAsync(TorrentState final)
+    {
+        CancellationTokenSource? run;
+        Task? runTask;
+        lock (_life)
+        {
+            run = _run;
+            runTask = _runTask;
+            _run = null;
+            _runTask = null;
+        }
+        if (run is not null)
+        {
+            await run.CancelAsync().ConfigureAwait(false);
+            if (runTask is not null)
+                await runTask.ConfigureAwait(false);
+            run.Dispose();
+        }
+        if (State is not TorrentState.Error)
+            SetState(final);
+    }
+
+    /// <summary>Stops the torrent with an error (disk full, permissions); other torrents go on.</summary>
+    internal void Fail(string message)
+    {
+        lock (_life)
+        {
+            if (State == TorrentState.Error)
+                return;
+            _error = message;
+        }
+        SetState(TorrentState.Error);
+        CancellationTokenSource? run;
+        lock (_life)
+            run = _run;
+        if (run is not null)
+            _ = run.CancelAsync();
+    }
+
+    /// <summary>Changes the state and raises <see cref="StateChanged"/>; never call it under <see cref="Gate"/>.</summary>
+    internal void SetState(TorrentState state)
+    {
+        if (Interlocked.Exchange(ref _state, (int)state) == (int)state)
+            return;
+        StateChanged?.Invoke(this, state);
+    }
+
+    internal void SetSwarm(TorrentSwarm? swarm) => _swarm = swarm;
+
+    internal void SignalCompleted() => _completed.TrySetResult();
+
+    // ---------------------------------------------------------------- status
+
+    public TorrentStatus GetStatus()
+    {
+        var swarm = _swarm;
+        var (verified, wanted, peers, seeds) = swarm?.Progress() ?? (LastProgress.Verified, LastProgress.Wanted, 0, 0);
+        long total = _torrent?.TotalSize ?? 0;
+        long downRate = DownRate.Rate;
+        TimeSpan? eta = State == TorrentState.Seeding ? TimeSpan.Zero
+            : downRate > 0 ? TimeSpan.FromSeconds((double)(wanted - verified) / downRate) : null;
+        string? trackerError;
+        lock (_sourceErrors)
+            trackerError = _sourceErrors.GetValueOrDefault("tracker");
+        return new TorrentStatus(
+            Name, InfoHash.ToHex(), State,
+            wanted == 0 ? (State == TorrentState.Seeding ? 1 : 0) : (double)verified / wanted,
+            verified, wanted, total, Downloaded, Uploaded,
+            downRate, UpRate.Rate, peers, seeds, eta, Error, trackerError);
+    }
+
+    /// <summary>Pieces verified so far (a copy); empty before the metadata is known.</summary>
+    public Bitfield VerifiedPieces => _swarm?.VerifiedPieces() ?? LastVerified ?? new Bitfield(_torrent?.PieceCount ?? 0);
+
+    /// <summary>What the last run had verified when it stopped.</summary>
+    internal Bitfield? LastVerified { get; set; }
+    internal (long Verified, long Wanted) LastProgress { get; set; }
+
+    public IReadOnlyList<PeerInfo> GetPeers() => _swarm?.PeerInfos() ?? [];
+
+    /// <summary>Peer ids banned for sending bad data.</summary>
+    public int BannedCount => _swarm?.BannedCount ?? 0;
+
+    /// <summary>Writes resume data now (it is also written on every stop and on completion).</summary>
+    public void SaveResume() => _swarm?.SaveResume();
+
+    // ---------------------------------------------------------------- peer sources and incoming peers
+
+    InfoHashes IPeerSourceHost.InfoHashes => Identity.InfoHashes;
+    bool IPeerSourceHost.IsPrivate => _torrent?.IsPrivate ?? Identity.IsPrivate;
+    IReadOnlyList<IReadOnlyList<string>> IPeerSourceHost.Trackers => _torrent?.Trackers is { Count: > 0 } t ? t : Identity.Trackers;
+
+    AnnounceStats IPeerSourceHost.GetAnnounceStats()
+    {
+        var status = GetStatus();
+        // Before the metadata the size is unknown: say a little is left, never 'seed'.
+        long left = _torrent is null ? 16 * 1024 : status.WantedBytes - status.VerifiedBytes;
+        return new AnnounceStats(status.Uploaded, status.Downloaded, left, status.State == TorrentState.Seeding && left == 0);
+    }
+
+    void IPeerSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits)
+    {
+        lock (Gate)
+        {
+            foreach (var peer in peers)
+                Peers.Add(peer, source, traits);
+        }
+    }
+
+    void IPeerSourceHost.ReportSourceError(string source, string? error)
+    {
+        lock (_sourceErrors)
+        {
+            if (error is null)
+                _sourceErrors.Remove(source);
+            else
+                _sourceErrors[source] = error;
+        }
+        if (error is not null)
+            RaiseLog($"{source}: {error}");
+    }
+
+    Task IIncomingTarget.AcceptAsync(PeerStream stream, Handshake remote, CancellationToken cancellationToken) =>
+        _swarm is { } swarm ? swarm.Admission.AcceptAsync(stream, remote, cancellationToken) : RefuseAsync(stream);
+
+    private static async Task RefuseAsync(PeerStream stream) => await stream.DisposeAsync().ConfigureAwait(false);
+
+    public override string ToString() => Identity.ToString();
+}

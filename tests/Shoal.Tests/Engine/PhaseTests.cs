@@ -1,0 +1,60 @@
+using Shoal.Metainfo;
+
+namespace Shoal.Tests.Engine;
+
+public class PhaseTests
+{
+    [Fact]
+    public async Task A_torrent_added_from_a_magnet_link_waits_for_metadata_can_be_paused_and_then_downloads()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync();
+        var magnet = MagnetLink.Parse(torrent.ToMagnetLink().ToString());
+        var leech = leecher.Add(magnet, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+
+        Assert.Null(leech.Torrent);
+        Assert.Equal("data.bin", leech.Name);
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        var waiting = leech.GetStatus();
+        Assert.Equal(0, waiting.Progress);
+        Assert.Equal(0, waiting.TotalBytes);
+        Assert.Equal(torrent.InfoHashes.Primary.ToHex(), waiting.InfoHash);
+
+        await leech.PauseAsync();
+        Assert.Equal(TorrentState.Paused, leech.State);
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata again");
+
+        var other = (await h.CreateAsync("other.bin", [("other.bin", 1000)], seed: 9)).Torrent;
+        Assert.Throws<ArgumentException>(() => leech.SetMetadata(other));
+        leech.SetMetadata(torrent);
+        await EngineHarness.WaitCompleteAsync(leech);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+
+        await leecher.RemoveAsync(leech);
+        Assert.DoesNotContain(leech, leecher.Torrents);
+        Assert.Equal(TorrentState.Stopped, leech.State);
+    }
+
+    [Fact]
+    public async Task A_magnet_with_a_file_selection_fetches_only_those_files_once_the_metadata_arrives()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("set", [("a.bin", 200_000), ("b.bin", 200_000), ("c.bin", 200_000)], pieceLength: 16 * 1024,
+            version: TorrentVersion.V2);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync();
+        var magnet = MagnetLink.Parse(torrent.ToMagnetLink() + "&so=1");
+        var leech = leecher.Add(magnet, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await leech.StartAsync();
+        leech.SetMetadata(torrent);
+        await EngineHarness.WaitCompleteAsync(leech);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory, f => f.Path.EndsWith("b.bin", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(leech.SaveDirectory, "set", "c.bin")));
+    }
+}
