@@ -16,4 +16,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${packages[@]}"
 fi
 
-dotnet test Shoal.slnx -c Release --logger "console;verbosity=normal" "$@"
+# A test that hangs fails after 10 minutes with a dump of the test process, instead of eating CI's limit.
+dotnet test Shoal.slnx -c Release --logger "console;verbosity=normal" --blame-hang-timeout 10m --blame-hang-dump-type mini "$@"

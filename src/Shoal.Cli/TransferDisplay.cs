@@ -14,10 +14,23 @@ public sealed class TransferDisplay
     public enum Mode { Live, Plain, Json }
 
     private readonly Mode _mode;
+    private readonly CliLog? _log;
     private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
-    public TransferDisplay(bool json) =>
+    public TransferDisplay(bool json, CliLog? log = null)
+    {
         _mode = json ? Mode.Json : Console.IsErrorRedirected ? Mode.Plain : Mode.Live;
+        _log = log;
+    }
+
+    /// <summary>Engine log lines go to stderr, never into the JSON on stdout.</summary>
+    private void WriteLogLines(Action<string> write)
+    {
+        if (_log is null)
+            return;
+        foreach (var line in _log.Drain())
+            write(line);
+    }
 
     /// <summary>Shows the torrents until <paramref name="until"/> completes, then prints a last update.</summary>
     public async Task RunAsync(IReadOnlyList<TorrentSession> torrents, Task until)
@@ -35,6 +48,7 @@ public sealed class TransferDisplay
                         var bars = torrents.Select(t => ctx.AddTask(Markup.Escape(t.Name), maxValue: 1.0)).ToList();
                         while (true)
                         {
+                            WriteLogLines(line => console.MarkupLine(Markup.Escape(line)));
                             for (int i = 0; i < torrents.Count; i++)
                             {
                                 var status = torrents[i].GetStatus();
@@ -50,6 +64,7 @@ public sealed class TransferDisplay
             case Mode.Plain:
                 while (true)
                 {
+                    WriteLogLines(Console.Error.WriteLine);
                     foreach (var torrent in torrents)
                         Console.Error.WriteLine(Describe(torrent.GetStatus()));
                     if (until.IsCompleted)
@@ -62,6 +77,7 @@ public sealed class TransferDisplay
                 {
                     while (true)
                     {
+                        WriteLogLines(Console.Error.WriteLine);
                         foreach (var torrent in torrents)
                             WriteJson(stdout, torrent.GetStatus());
                         if (until.IsCompleted)

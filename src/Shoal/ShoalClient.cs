@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Discovery;
 using Shoal.Extensions;
 using Shoal.Limits;
@@ -33,6 +35,8 @@ public sealed record ShoalClientOptions
     /// <summary>Seed for the swarm's random choices; null for a random one.</summary>
     public int? RandomSeed { get; init; }
     public byte[]? PeerId { get; init; }
+    /// <summary>Where the engine logs (connections, bans, tracker errors); nothing by default.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>$SHOAL_STATE_DIR, else $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; plus <paramref name="name"/>.</summary>
     public static string DefaultStateDirectory(string name)

@@ -43,7 +43,7 @@ public sealed class BackgroundProcess : IDisposable
     /// <summary>Runs the built `shoal` with its state (resume data) in <paramref name="stateDir"/>.</summary>
     public static BackgroundProcess Shoal(string stateDir, params string[] args) =>
         Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args],
-            new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = stateDir, ["SHOAL_DEBUG"] = "1" });
+            new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = stateDir });
 
     private void Add(string? line)
     {

@@ -134,7 +134,7 @@ public class SwarmInteropTests
         swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort(), "--max-up", "1MiB");
         var shoalDirs = new[] { swarm.Dir("shoal1"), swarm.Dir("shoal2") };
         var ltDirs = new[] { swarm.Dir("lt1"), swarm.Dir("lt2") };
-        var shoals = shoalDirs.Select(d => swarm.ShoalGet(torrent, d, "--seed-time", "20s")).ToList();
+        var shoals = shoalDirs.Select(d => swarm.ShoalGet(torrent, d, "--seed-time", "20s", "--log-level", "debug")).ToList();
         var lts = new List<BackgroundProcess>();
         foreach (var dir in ltDirs)
             lts.Add((await swarm.LibtorrentAsync("leech", torrent, dir)).Process);
@@ -148,6 +148,16 @@ public class SwarmInteropTests
             shoalUploaded += SwarmInterop.LastJson(shoal).GetProperty("uploaded").GetInt64();
         }
         Assert.True(shoalUploaded > 0, "the Shoal leechers uploaded nothing to the others");
+        // Pieces moved both ways between Shoal and libtorrent leechers: each closed connection's
+        // log line (at the Shoal leecher's stop) gives the block bytes received and sent.
+        foreach (var shoal in shoals)
+            await shoal.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var withLibtorrent = shoals.SelectMany(s => s.Output.Split('\n'))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"closed \S+ \(libtorrent[^)]*\): .* \(received (\d+) bytes of blocks, sent (\d+)\)"))
+            .Where(m => m.Success).Select(m => (Received: long.Parse(m.Groups[1].Value), Sent: long.Parse(m.Groups[2].Value))).ToList();
+        string all = string.Join("\n---\n", shoals.Select(s => s.Output));
+        Assert.True(withLibtorrent.Sum(c => c.Received) > 0, "no Shoal leecher received blocks from a libtorrent leecher:\n" + all);
+        Assert.True(withLibtorrent.Sum(c => c.Sent) > 0, "no Shoal leecher sent blocks to a libtorrent leecher:\n" + all);
     }
 }
 
@@ -201,13 +211,13 @@ public class HashRequestInteropTests
             torrent, stripped]);
         Assert.True(strip.ExitCode == 0, strip.ToString());
         int port = BackgroundProcess.FreePort();
-        var seed = swarm.ShoalSeed(torrent, seedDir, port);
+        var seed = swarm.ShoalSeed(torrent, seedDir, port, "--log-level", "debug");
         await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
         string dir = swarm.Dir("lt");
         var (leecher, _) = await swarm.LibtorrentAsync("leech", stripped, dir, "--peer", $"127.0.0.1:{port}", "--exit-when-done");
         await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
         SwarmInterop.AssertSame(seedDir, dir);
-        Assert.Contains("answered a hash request", seed.Output);
+        await seed.WaitForLineAsync(l => l.Contains("answered a hash request"), TimeSpan.FromSeconds(10), "the seed's log of the hash requests");
         Assert.DoesNotContain("declined a hash request", seed.Output);
     }
 }

@@ -21,6 +21,7 @@ public sealed record TransferSettings
     public bool Json { get; init; }
     public TimeSpan? AnnounceInterval { get; init; }
     public bool Preallocate { get; init; }
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
 }
 
 /// <summary>Runs torrents in one client until they are done (and seeded, if asked) or Ctrl-C.</summary>
@@ -37,7 +38,8 @@ public static class TransferRun
         Directory.CreateDirectory(settings.OutputDirectory);
         var globs = settings.Only.Select(CliParsing.Glob).ToList();
 
-        await using var client = await StartClientAsync(settings);
+        var log = new CliLog(settings.LogLevel);
+        await using var client = await StartClientAsync(settings, log);
         var sessions = new List<TorrentSession>();
         foreach (var torrent in torrents)
         {
@@ -51,8 +53,6 @@ public static class TransferRun
                 Allocation = settings.Preallocate ? Shoal.Storage.AllocationMode.Preallocate : Shoal.Storage.AllocationMode.Sparse,
             }));
         }
-        foreach (var session in sessions)
-            session.Log += (s, message) => { if (Environment.GetEnvironmentVariable("SHOAL_DEBUG") == "1") Console.Error.WriteLine($"[{s.Name}] {message}"); };
         if (!settings.Json)
             Console.Error.WriteLine($"listening on port {client.ListenPort}; saving into {Path.GetFullPath(settings.OutputDirectory)}");
         foreach (var session in sessions)
@@ -62,10 +62,12 @@ public static class TransferRun
         var finished = Task.WhenAll(sessions.Select(s => FinishedAsync(s, seed, settings, cancellationToken)));
         var interrupted = Task.Delay(Timeout.Infinite, cancellationToken);
         var until = Task.WhenAny(finished, interrupted);
-        await new TransferDisplay(settings.Json).RunAsync(sessions, until);
+        await new TransferDisplay(settings.Json, log).RunAsync(sessions, until);
         bool wasInterrupted = cancellationToken.IsCancellationRequested;
 
         await client.DisposeAsync(); // stops every torrent and saves resume data
+        foreach (var line in log.Drain())
+            Console.Error.WriteLine(line); // what the stop itself said (peers closed, with their totals)
         int failures = 0;
         foreach (var session in sessions)
         {
@@ -94,7 +96,7 @@ public static class TransferRun
         return TorrentParser.Load(path);
     }
 
-    private static async Task<ShoalClient> StartClientAsync(TransferSettings settings)
+    private static async Task<ShoalClient> StartClientAsync(TransferSettings settings, CliLog log)
     {
         // Without --port: 6881-6889 as BitTorrent clients do, else any free port.
         int[] ports = settings.Port is int port ? [port] : [.. Enumerable.Range(DefaultPort, 9), 0];
@@ -106,6 +108,7 @@ public static class TransferRun
                 Port = candidate,
                 MaxDownloadRate = settings.MaxDown,
                 MaxUploadRate = settings.MaxUp,
+                LoggerFactory = log,
             });
             try
             {

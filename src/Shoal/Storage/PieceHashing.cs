@@ -32,11 +32,12 @@ public static class PieceHashing
         int threads = Math.Max(1, Math.Min(workers ?? Environment.ProcessorCount, count));
         int next = -1;
         var tasks = new Task[threads];
+        var handles = PieceReader.ReadOnlyHandles(files, pathOf);
+        var reader = new PieceReader(space, handles);
         for (int t = 0; t < threads; t++)
         {
             tasks[t] = Task.Factory.StartNew(() =>
             {
-                using var reader = new PieceReader(files, space, pathOf);
                 using var sha1 = v1 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA1) : null;
                 var chunk = new byte[Math.Min(ChunkSize, space.PieceLength)];
                 var leaves = new byte[v2 ? space.PieceLength / MerkleTree.BlockSize * MerkleTree.HashSize : 0];
@@ -67,6 +68,10 @@ public static class PieceHashing
                 }
             }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
-        return Task.WhenAll(tasks);
+        return Task.WhenAll(tasks).ContinueWith(done =>
+        {
+            handles.Dispose();
+            done.GetAwaiter().GetResult(); // rethrow a worker's error or cancellation
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }

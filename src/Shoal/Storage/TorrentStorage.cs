@@ -14,35 +14,23 @@ public enum AllocationMode
 
 /// <summary>
 /// A torrent's files on disk: pieces written and blocks read with pwrite/pread
-/// (<see cref="RandomAccess"/>), across file boundaries, skipping padding files and v2 gaps.
-/// Keeps a bounded cache of open handles shared by all threads; positional I/O lets readers
-/// and writers use one handle at once.
+/// (<see cref="RandomAccess"/>) across file boundaries through the one piece-space walk
+/// (<see cref="PieceSpace.Ranges"/>), so padding files and v2 gaps are never created or touched.
+/// Handles come from a bounded <see cref="FileHandleCache"/> shared by all threads.
 /// </summary>
 public sealed class TorrentStorage : IDisposable
 {
     private readonly Torrent _torrent;
     private readonly string _saveDirectory;
     private readonly AllocationMode _allocation;
-    private readonly int _maxOpen;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<int, Entry> _open = [];
-    private long _useClock;
-    private bool _disposed;
+    private readonly FileHandleCache _handles;
 
-    private sealed class Entry(SafeFileHandle handle, bool writable)
-    {
-        public SafeFileHandle Handle = handle;
-        public bool Writable = writable;
-        public int Users;
-        public long LastUse;
-    }
-
-    public TorrentStorage(Torrent torrent, string saveDirectory, AllocationMode allocation = AllocationMode.Sparse, int maxOpenFiles = 32)
+    public TorrentStorage(Torrent torrent, string saveDirectory, AllocationMode allocation = AllocationMode.Sparse, int maxOpenFiles = FileHandleCache.DefaultMaxOpen)
     {
         _torrent = torrent;
         _saveDirectory = saveDirectory;
         _allocation = allocation;
-        _maxOpen = maxOpenFiles;
+        _handles = new FileHandleCache((file, write) => Open(_torrent.Files[file], write), maxOpenFiles);
     }
 
     public string PathOf(TorrentFile file) => TorrentVerifier.PathOf(_saveDirectory, file);
@@ -50,65 +38,22 @@ public sealed class TorrentStorage : IDisposable
     /// <summary>Writes a whole verified piece.</summary>
     public void WritePiece(int piece, ReadOnlySpan<byte> data)
     {
-        long start = (long)piece * _torrent.PieceLength;
-        ForEachFileRange(start, data.Length, (fileIndex, fileOffset, from, length, state) =>
+        foreach (var range in _torrent.Space.Ranges((long)piece * _torrent.PieceLength, data.Length))
         {
-            var entry = Lease(fileIndex, write: true);
-            try
-            {
-                RandomAccess.Write(entry.Handle, state.Slice(from, length), fileOffset);
-            }
-            finally
-            {
-                Release(entry);
-            }
-        }, data);
+            using var lease = _handles.Rent(range.File, write: true);
+            RandomAccess.Write(lease.Handle!, data.Slice(range.BufferOffset, range.Length), range.FileOffset);
+        }
     }
 
     /// <summary>Reads <paramref name="destination"/>.Length bytes of piece <paramref name="piece"/> from <paramref name="begin"/>.</summary>
     public void Read(int piece, int begin, Span<byte> destination)
     {
-        long start = (long)piece * _torrent.PieceLength + begin;
         destination.Clear(); // padding and gaps read as zeros
-        ForEachFileRange(start, destination.Length, (fileIndex, fileOffset, from, length, state) =>
+        foreach (var range in _torrent.Space.Ranges((long)piece * _torrent.PieceLength + begin, destination.Length))
         {
-            var entry = Lease(fileIndex, write: false);
-            try
-            {
-                var target = state.Slice(from, length);
-                int done = 0;
-                while (done < target.Length)
-                {
-                    int n = RandomAccess.Read(entry.Handle, target[done..], fileOffset + done);
-                    if (n == 0)
-                        throw new IOException($"{PathOf(_torrent.Files[fileIndex])} is shorter than the torrent says");
-                    done += n;
-                }
-            }
-            finally
-            {
-                Release(entry);
-            }
-        }, destination);
-    }
-
-    private delegate void RangeAction<T>(int fileIndex, long fileOffset, int from, int length, T state)
-        where T : allows ref struct;
-
-    private void ForEachFileRange<T>(long start, int count, RangeAction<T> action, T state)
-        where T : allows ref struct
-    {
-        long end = start + count;
-        var files = _torrent.Files;
-        for (int i = _torrent.Space.FileIndexAt(start); i < files.Count && files[i].Offset < end; i++)
-        {
-            var file = files[i];
-            if (file.IsPadding || file.Length == 0)
-                continue;
-            long from = Math.Max(start, file.Offset);
-            long to = Math.Min(end, file.EndOffset);
-            if (to > from)
-                action(i, from - file.Offset, (int)(from - start), (int)(to - from), state);
+            using var lease = _handles.Rent(range.File, write: false);
+            if (!PieceReader.ReadFully(lease.Handle!, destination.Slice(range.BufferOffset, range.Length), range.FileOffset))
+                throw new IOException($"{PathOf(_torrent.Files[range.File])} is shorter than the torrent says");
         }
     }
 
@@ -136,57 +81,7 @@ public sealed class TorrentStorage : IDisposable
         {
             var file = _torrent.Files[i];
             if (!file.IsPadding && file.Length > 0 && wanted(i))
-                Release(Lease(i, write: true));
-        }
-    }
-
-    private Entry Lease(int fileIndex, bool write)
-    {
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_open.TryGetValue(fileIndex, out var entry) && (entry.Writable || !write))
-            {
-                entry.Users++;
-                entry.LastUse = ++_useClock;
-                return entry;
-            }
-            var handle = Open(_torrent.Files[fileIndex], write);
-            if (entry is not null)
-            {
-                // Upgrade a read handle to a writable one; the old one closes when its users finish.
-                _open.Remove(fileIndex);
-                if (entry.Users == 0)
-                    entry.Handle.Dispose();
-            }
-            entry = new Entry(handle, write) { Users = 1, LastUse = ++_useClock };
-            _open[fileIndex] = entry;
-            EvictIdle();
-            return entry;
-        }
-    }
-
-    private void Release(Entry entry)
-    {
-        lock (_gate)
-        {
-            entry.Users--;
-            bool current = _open.ContainsValue(entry);
-            if (entry.Users == 0 && (!current || _disposed))
-                entry.Handle.Dispose();
-            EvictIdle();
-        }
-    }
-
-    private void EvictIdle()
-    {
-        while (_open.Count > _maxOpen)
-        {
-            var idle = _open.Where(p => p.Value.Users == 0).OrderBy(p => p.Value.LastUse).FirstOrDefault();
-            if (idle.Value is null)
-                return;
-            _open.Remove(idle.Key);
-            idle.Value.Handle.Dispose();
+                _handles.Rent(i, write: true).Dispose();
         }
     }
 
@@ -213,17 +108,5 @@ public sealed class TorrentStorage : IDisposable
         return handle;
     }
 
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            foreach (var entry in _open.Values)
-            {
-                if (entry.Users == 0)
-                    entry.Handle.Dispose();
-            }
-            _open.Clear();
-        }
-    }
+    public void Dispose() => _handles.Dispose();
 }

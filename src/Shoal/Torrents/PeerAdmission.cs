@@ -75,7 +75,8 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             {
                 if (dialled is not null)
                     list.Release(dialled, stillConnected: refuse == "already connected to this peer");
-                swarm.Note($"refused {stream.RemoteEndPoint}: {refuse}");
+                string refused = stream.RemoteEndPoint.ToString();
+                swarm.Defer(log => EngineLog.PeerRefused(log, swarm.Torrent.Name, refused, refuse));
                 stream.Close();
                 return false;
             }
@@ -91,7 +92,8 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             Greet(peer);
             // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
             _peerTasks[peer] = RunPeerAsync(peer, swarm.Token);
-            swarm.Note($"connected {(outgoing ? "to" : "from")} {peer} over {wire.Transport}");
+            string name = peer.ToString();
+            swarm.Defer(log => EngineLog.PeerConnected(log, swarm.Torrent.Name, outgoing ? "to" : "from", name, wire.Transport));
         }
         swarm.Flush();
         return true;
@@ -182,8 +184,8 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 swarm.Session.Peers.Disconnected(listen);
             if (!peer.AmChoking || swarm.Seeding)
                 swarm.Ticker.UnchokeIfSlotFree();
-            if (!token.IsCancellationRequested)
-                swarm.Note($"closed {peer}: {wire.CloseReason}");
+            long received = peer.Down.Total, sent = peer.Up.Total;
+            swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Torrent.Name, peer, wire.CloseReason, received, sent));
         }
         swarm.Client.RemoveConnection();
         swarm.Flush();

@@ -173,7 +173,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
             _wire.SendPayload(MessageId.Hashes, hashes);
         else
             _wire.SendPayload(MessageId.HashReject, payload);
-        swarm.Session.RaiseLog($"{(hashes is null ? "declined" : "answered")} a hash request from {peer}");
+        EngineLog.HashRequest(swarm.Session.Logger, swarm.Torrent.Name, hashes is null ? "declined" : "answered", peer);
     }
 
     // ---- uploads (the connection's send loop, outside the lock) ----

@@ -107,7 +107,8 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
         var distinct = senders.OfType<SwarmPeer>().Distinct().ToList();
         foreach (var sender in distinct)
             sender.Parole = true;
-        swarm.Note($"piece {partial.Index} failed its hash check (blocks from {string.Join(", ", distinct)})");
+        string blamed = string.Join(", ", distinct);
+        swarm.Defer(log => EngineLog.PieceFailed(log, swarm.Torrent.Name, partial.Index, blamed));
         // One sender for the whole piece: that peer is certainly to blame.
         if (distinct.Count == 1 && ++distinct[0].HashFailures >= BanAfterFailures)
             swarm.Ban(distinct[0], "sent data that failed the hash check");

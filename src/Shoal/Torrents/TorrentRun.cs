@@ -82,7 +82,7 @@ internal sealed class TorrentRun(TorrentSession session)
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                session.RaiseLog($"{source.Name} failed: {e.Message}");
+                EngineLog.SourceFailed(session.Logger, session.Name, source.Name, e.Message);
             }
         }
         _sources.Clear();

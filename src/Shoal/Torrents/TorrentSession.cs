@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Shoal.Discovery;
 using Shoal.Limits;
 using Shoal.Metainfo;
@@ -37,6 +38,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     internal TorrentSession(ShoalClient client, TorrentIdentity identity, Torrent? torrent, string saveDirectory, TorrentOptions options)
     {
         Client = client;
+        Logger = client.Options.LoggerFactory.CreateLogger<TorrentSession>();
         Identity = identity;
         _torrent = torrent;
         SaveDirectory = Path.GetFullPath(saveDirectory);
@@ -73,9 +75,6 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// <summary>Raised (from any thread, never under the torrent's lock) when <see cref="State"/> changes.</summary>
     public event Action<TorrentSession, TorrentState>? StateChanged;
 
-    /// <summary>Raised for notable peer events (connects, bans, protocol errors): for logs.</summary>
-    public event Action<TorrentSession, string>? Log;
-
     internal ShoalClient Client { get; }
     /// <summary>The torrent's one lock: every swarm decision and the peer list are under it.</summary>
     internal Lock Gate { get; } = new();
@@ -96,7 +95,8 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         Interlocked.Add(ref _uploaded, bytes);
     }
 
-    internal void RaiseLog(string message) => Log?.Invoke(this, message);
+    /// <summary>Logs through the client's <see cref="ShoalClientOptions.LoggerFactory"/>; never called under <see cref="Gate"/>.</summary>
+    internal ILogger Logger { get; }
 
     public bool Sequential
     {
@@ -201,6 +201,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
                 return;
             _error = message;
         }
+        EngineLog.TorrentFailed(Logger, Name, message);
         SetState(TorrentState.Error);
         CancellationTokenSource? run;
         lock (_life)
@@ -214,6 +215,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     {
         if (Interlocked.Exchange(ref _state, (int)state) == (int)state)
             return;
+        EngineLog.StateChanged(Logger, Name, state);
         StateChanged?.Invoke(this, state);
     }
 
@@ -289,7 +291,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
                 _sourceErrors[source] = error;
         }
         if (error is not null)
-            RaiseLog($"{source}: {error}");
+            EngineLog.SourceError(Logger, Name, source, error);
     }
 
     Task IIncomingTarget.AcceptAsync(PeerStream stream, Handshake remote, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using Shoal.Extensions;
 using Shoal.Metainfo;
 using Shoal.Peers;
@@ -18,7 +19,7 @@ namespace Shoal;
 /// </summary>
 internal sealed class TorrentSwarm
 {
-    private readonly List<string> _notes = [];
+    private readonly List<Action<ILogger>> _notes = [];
     private bool _seeding;
 
     public TorrentSwarm(TorrentSession session, Torrent torrent, Bitfield have, TorrentRun run)
@@ -121,19 +122,19 @@ internal sealed class TorrentSwarm
         return seeding ? TorrentState.Seeding : TorrentState.Downloading;
     }
 
-    // ---------------------------------------------------------------- notes (log lines raised outside the lock)
+    // ---------------------------------------------------------------- log lines, written outside the lock
 
-    /// <summary>Notes a log line; it is raised at the next <see cref="Flush"/>, outside the lock.</summary>
-    public void Note(string message)
+    /// <summary>Defers a log call to the next <see cref="Flush"/>, outside the lock (a logger is someone else's code).</summary>
+    public void Defer(Action<ILogger> log)
     {
         lock (_notes)
-            _notes.Add(message);
+            _notes.Add(log);
     }
 
-    /// <summary>Raises the noted log lines; call it with the lock released.</summary>
+    /// <summary>Writes the deferred log lines; call it with the lock released.</summary>
     public void Flush()
     {
-        string[] notes;
+        Action<ILogger>[] notes;
         lock (_notes)
         {
             if (_notes.Count == 0)
@@ -142,7 +143,7 @@ internal sealed class TorrentSwarm
             _notes.Clear();
         }
         foreach (var note in notes)
-            Session.RaiseLog(note);
+            note(Session.Logger);
     }
 
     // ---------------------------------------------------------------- settings
@@ -244,7 +245,7 @@ internal sealed class TorrentSwarm
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Session.RaiseLog($"cannot save resume data: {e.Message}");
+            EngineLog.ResumeNotSaved(Session.Logger, Torrent.Name, e.Message);
         }
     }
 
@@ -269,7 +270,8 @@ internal sealed class TorrentSwarm
             BannedPeerIds.Add(Convert.ToHexStringLower(wire.RemotePeerId));
         if (peer.ListenEndPoint is not null)
             Session.Peers.Ban(peer.ListenEndPoint);
-        Note($"banned {peer}: {reason}");
+        string name = peer.ToString();
+        Defer(log => EngineLog.PeerBanned(log, Torrent.Name, name, reason));
         peer.Link.Close($"banned: {reason}");
     }
 

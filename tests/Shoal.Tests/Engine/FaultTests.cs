@@ -12,9 +12,10 @@ public class FaultTests
 
     /// <summary>
     /// A fake seed that claims every piece and answers requests with whatever
-    /// <paramref name="block"/> returns (null: hang up).
+    /// <paramref name="block"/> returns (null: hang up; empty: reject the request).
     /// </summary>
-    private static async Task RunFakeSeedAsync(TcpListener listener, Torrent torrent, Func<int, int, int, byte[]?> block, CancellationToken token)
+    private static async Task RunFakeSeedAsync(TcpListener listener, Torrent torrent, Func<int, int, int, byte[]?> block, CancellationToken token,
+        Action<MessageId>? onMessage = null, TimeSpan? delay = null)
     {
         while (!token.IsCancellationRequested)
         {
@@ -31,20 +32,60 @@ public class FaultTests
             {
                 using (peer)
                 {
-                    await peer.SendAsync(b => PeerWire.WriteSimple(b, MessageId.HaveAll));
-                    while (await peer.ReadAsync(TimeSpan.FromSeconds(60)) is { } message)
+                    // The read loop never waits for an answer, so what the leecher sends (a cancel)
+                    // is seen at once; answers go out in order, each after the delay.
+                    using var sending = new SemaphoreSlim(1);
+                    async Task SendAsync(byte[] bytes)
                     {
+                        await sending.WaitAsync(token);
+                        try
+                        {
+                            await peer.SendAsync(bytes);
+                        }
+                        finally
+                        {
+                            sending.Release();
+                        }
+                    }
+                    var requests = System.Threading.Channels.Channel.CreateUnbounded<(int Index, int Begin, int Length)>();
+                    using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    var answering = Task.Run(async () =>
+                    {
+                        await foreach (var (index, begin, length) in requests.Reader.ReadAllAsync(hangUp.Token))
+                        {
+                            if (delay is { } pause)
+                                await Task.Delay(pause, hangUp.Token);
+                            var data = block(index, begin, length);
+                            if (data is null)
+                            {
+                                await hangUp.CancelAsync();
+                                peer.Dispose();
+                                return;
+                            }
+                            var bytes = new byte[13 + Math.Max(data.Length, 4)];
+                            int size = data.Length == 0 ? PeerWire.WriteBlock(bytes, MessageId.Reject, index, begin, length)
+                                : PeerWire.WritePieceHeader(bytes, index, begin, data.Length) + data.Length;
+                            data.CopyTo(bytes, 13);
+                            await SendAsync(bytes[..size]);
+                        }
+                    }, hangUp.Token);
+                    await SendAsync(Message(b => PeerWire.WriteSimple(b, MessageId.HaveAll)));
+                    while (!hangUp.IsCancellationRequested && await peer.ReadAsync(TimeSpan.FromSeconds(60)) is { } message)
+                    {
+                        onMessage?.Invoke(message.Id);
                         if (message.Id == MessageId.Interested)
-                            await peer.SendAsync(b => PeerWire.WriteSimple(b, MessageId.Unchoke));
-                        if (message.Id != MessageId.Request)
-                            continue;
-                        var data = block(message.Index, message.Begin, message.Length);
-                        if (data is null)
-                            return;
-                        var bytes = new byte[13 + data.Length];
-                        PeerWire.WritePieceHeader(bytes, message.Index, message.Begin, data.Length);
-                        data.CopyTo(bytes, 13);
-                        await peer.SendAsync(bytes);
+                            await SendAsync(Message(b => PeerWire.WriteSimple(b, MessageId.Unchoke)));
+                        if (message.Id == MessageId.Request)
+                            requests.Writer.TryWrite((message.Index, message.Begin, message.Length));
+                    }
+                    requests.Writer.TryComplete();
+                    await hangUp.CancelAsync();
+                    try
+                    {
+                        await answering;
+                    }
+                    catch (OperationCanceledException)
+                    {
                     }
                 }
             }, token);
@@ -85,23 +126,29 @@ public class FaultTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         using var stop = new CancellationTokenSource();
-        // Every block right except the second block of each piece.
+        // It serves only the second block of each piece, corrupted, and rejects every other
+        // request: each piece it touches mixes its block with the honest seed's, so the hash
+        // failure alone cannot say who lied; only comparing the blocks once the piece passes can.
         _ = RunFakeSeedAsync(listener, torrent, (index, begin, length) =>
         {
+            if (begin != 16384)
+                return [];
             var data = real.AsSpan(index * torrent.PieceLength + begin, length).ToArray();
-            if (begin == 16384)
-                data[0] ^= 0x55;
+            data[0] ^= 0x55;
             return data;
         }, stop.Token);
         var seeder = await h.ClientAsync(o => o with { MaxUploadRate = 256 * 1024 });
         await seeder.Add(torrent, seedDir).StartAsync();
-        var leecher = await h.ClientAsync();
+        var log = new LogCapture();
+        var leecher = await h.ClientAsync(o => o with { LoggerFactory = log });
         var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [(IPEndPoint)listener.LocalEndpoint, EngineHarness.EndPoint(seeder)] });
         await leech.StartAsync();
         await EngineHarness.WaitCompleteAsync(leech, 90);
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
         Assert.Equal(1, leech.BannedCount);
         Assert.DoesNotContain(leech.GetPeers(), p => p.EndPoint.Equals(listener.LocalEndpoint));
+        var bans = log.At(Microsoft.Extensions.Logging.LogLevel.Warning).Where(l => l.Contains("banned", StringComparison.Ordinal)).ToList();
+        Assert.True(bans.Count == 1 && bans[0].Contains("sent a corrupt block of piece", StringComparison.Ordinal), "bans: " + string.Join(" | ", bans));
         await stop.CancelAsync();
     }
 
@@ -126,6 +173,43 @@ public class FaultTests
         leech.AddPeer(EngineHarness.EndPoint(seeder));
         await EngineHarness.WaitCompleteAsync(leech);
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+        // The two blocks it sent were kept (nothing was fetched twice) and nobody was banned.
+        Assert.Equal(0, leech.BannedCount);
+        Assert.True(leech.GetStatus().Downloaded <= torrent.TotalSize, $"downloaded {leech.GetStatus().Downloaded} of {torrent.TotalSize}");
+        await stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task In_endgame_a_block_that_arrives_from_one_peer_is_cancelled_at_the_other()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 600_000)], pieceLength: 64 * 1024);
+        var real = File.ReadAllBytes(Path.Combine(seedDir, "data.bin"));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        int cancels = 0;
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<MessageId>();
+        // A slow but honest peer: every block comes right, a quarter second late.
+        _ = RunFakeSeedAsync(listener, torrent, (index, begin, length) => real.AsSpan(index * torrent.PieceLength + begin, length).ToArray(), stop.Token,
+            onMessage: id =>
+            {
+                seen.Enqueue(id);
+                if (id == MessageId.Cancel)
+                    Interlocked.Increment(ref cancels);
+            }, delay: TimeSpan.FromMilliseconds(250));
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [(IPEndPoint)listener.LocalEndpoint] });
+        await leech.StartAsync();
+        // Only once the slow peer holds requests does the fast seed join: the last blocks are then asked of both.
+        await EngineHarness.WaitUntilAsync(() => seen.Count(id => id == MessageId.Request) >= 8, 30, "requests at the slow peer");
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        leech.AddPeer(EngineHarness.EndPoint(seeder));
+        await EngineHarness.WaitCompleteAsync(leech, 90);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+        await EngineHarness.WaitUntilAsync(() => Volatile.Read(ref cancels) > 0, 30,
+            "a cancel at the slow peer; it saw " + string.Join(", ", seen.GroupBy(i => i).Select(g => $"{g.Key} x{g.Count()}")));
         await stop.CancelAsync();
     }
 
@@ -166,6 +250,8 @@ public class FaultTests
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
         Assert.Equal(TorrentState.Seeding, seed.State);
     }
+
+    private static byte[] Message(Func<byte[], int> write) => Bytes(write);
 
     private static byte[] Bytes(Func<byte[], int> write)
     {

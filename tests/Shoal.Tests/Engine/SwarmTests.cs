@@ -25,6 +25,11 @@ public class SwarmTests
         await EngineHarness.WaitCompleteAsync(leech);
 
         EngineHarness.AssertSameFiles(torrent, seedDir, dir);
+        // Padding files (BEP 47) are zeros in piece space only: never created on disk.
+        var pads = torrent.Files.Where(f => f.IsPadding).ToList();
+        Assert.Equal(version == TorrentVersion.Hybrid, pads.Count > 0);
+        Assert.All(pads, pad => Assert.False(File.Exists(Path.Combine([dir, .. pad.PathComponents])), $"{pad.Path} was created"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir, ".pad", SearchOption.AllDirectories));
         var status = leech.GetStatus();
         Assert.Equal(TorrentState.Seeding, status.State);
         Assert.Equal(1.0, status.Progress);

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace Shoal;
+
+/// <summary>The engine's log messages (source-generated: no formatting unless the level is on).</summary>
+internal static partial class EngineLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "{Torrent}: connected {Direction} {Peer} over {Transport}")]
+    public static partial void PeerConnected(ILogger logger, string torrent, string direction, string peer, string transport);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "{Torrent}: closed {Peer}: {Reason} (received {Received} bytes of blocks, sent {Sent})")]
+    public static partial void PeerClosed(ILogger logger, string torrent, object peer, string? reason, long received, long sent);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "{Torrent}: refused {Peer}: {Reason}")]
+    public static partial void PeerRefused(ILogger logger, string torrent, string peer, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Torrent}: banned {Peer}: {Reason}")]
+    public static partial void PeerBanned(ILogger logger, string torrent, string peer, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "{Torrent}: piece {Piece} failed its hash check (blocks from {Senders})")]
+    public static partial void PieceFailed(ILogger logger, string torrent, int piece, string senders);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "{Torrent}: {Outcome} a hash request from {Peer}")]
+    public static partial void HashRequest(ILogger logger, string torrent, string outcome, object peer);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "{Torrent}: {Source}: {Error}")]
+    public static partial void SourceError(ILogger logger, string torrent, string source, string error);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "{Torrent}: {Source} failed: {Error}")]
+    public static partial void SourceFailed(ILogger logger, string torrent, string source, string error);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "{Torrent}: cannot save resume data: {Error}")]
+    public static partial void ResumeNotSaved(ILogger logger, string torrent, string error);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Torrent}: stopped by an error: {Error}")]
+    public static partial void TorrentFailed(ILogger logger, string torrent, string error);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "{Torrent}: {State}")]
+    public static partial void StateChanged(ILogger logger, string torrent, TorrentState state);
+}
