@@ -69,10 +69,35 @@ public sealed class TrackerServer : IAsyncDisposable
 
     public bool IsAllowed(InfoHashKey key) => _allowList is not { } list || list.Contains(key);
 
-    public async Task StartAsync()
+    /// <summary>The port HTTP and UDP are served on (known after <see cref="StartAsync"/>; chosen then when the options say 0).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>Binds a UDP socket per address on <paramref name="port"/> (0: a free one, shared by the rest); returns the port.</summary>
+    private int BindUdp(int port)
     {
-        LoadAllowList();
-        int restored = _options.StatePath is { } state ? TrackerState.Load(state, Registry) : 0;
+        foreach (var address in _options.Bind)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                    socket.DualMode = false;
+                socket.ReceiveBufferSize = 4 << 20;
+                socket.Bind(new IPEndPoint(address, port));
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            _udp.Add(socket);
+        }
+        return port;
+    }
+
+    private WebApplication BuildWeb(int port)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole();
@@ -86,23 +111,41 @@ public sealed class TrackerServer : IAsyncDisposable
             kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             kestrel.Limits.MaxRequestBodySize = 0;
             foreach (var address in _options.Bind)
-                kestrel.Listen(address, _options.Port);
+                kestrel.Listen(address, port);
         });
         var app = builder.Build();
         app.Run(HandleHttpAsync);
         _log = app.Services.GetService(typeof(ILoggerFactory)) is ILoggerFactory factory ? factory.CreateLogger("Shoal.Tracker") : null;
+        return app;
+    }
 
-        foreach (var address in _options.Bind)
+    public async Task StartAsync()
+    {
+        LoadAllowList();
+        int restored = _options.StatePath is { } state ? TrackerState.Load(state, Registry) : 0;
+        // Port 0: the UDP sockets take a free port and HTTP shares it; if another program holds
+        // that port for TCP, try again with another one.
+        for (int attempt = 1; ; attempt++)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                socket.DualMode = false;
-            socket.ReceiveBufferSize = 4 << 20;
-            socket.Bind(new IPEndPoint(address, _options.Port));
-            _udp.Add(socket);
+            WebApplication? app = null;
+            try
+            {
+                int port = BindUdp(_options.Port);
+                app = BuildWeb(port);
+                await app.StartAsync(_stopping.Token).ConfigureAwait(false);
+                Port = port;
+                _web = app;
+                break;
+            }
+            catch (Exception e) when ((e is IOException or SocketException) && _options.Port == 0 && attempt < 20)
+            {
+                if (app is not null)
+                    await app.DisposeAsync().ConfigureAwait(false);
+                foreach (var socket in _udp)
+                    socket.Dispose();
+                _udp.Clear();
+            }
         }
-        await app.StartAsync(_stopping.Token).ConfigureAwait(false);
-        _web = app;
         foreach (var socket in _udp)
         {
             var thread = new Thread(() =>
@@ -117,7 +160,7 @@ public sealed class TrackerServer : IAsyncDisposable
         }
         _loops.Add(Task.Run(() => HousekeepingAsync(_stopping.Token)));
         _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}; {Sites}",
-            string.Join(", ", _options.Bind), _options.Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}",
+            string.Join(", ", _options.Bind), Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}",
             Registry.Sites.Count == 0 ? "sites by /24 and /64" : $"{Registry.Sites.Count} site rules");
         if (_options.StatePath is not null)
             _log?.LogInformation("state {Path}: completed counts of {Count} torrents restored", _options.StatePath, restored);

@@ -86,7 +86,7 @@ public sealed class ShoalClient : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         Http.DefaultRequestHeaders.UserAgent.ParseAdd("Shoal/0.1");
-        Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout);
+        Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout, Options.Time);
     }
 
     public ShoalClientOptions Options { get; }

@@ -11,7 +11,7 @@ public static class TrackerCommand
     public static Command Build()
     {
         var bind = new Option<string[]>("--bind") { Description = "Serve on this address (repeatable; default 127.0.0.1 and ::1). HTTP and UDP share it." };
-        var port = new Option<int>("--port") { Description = "Port for HTTP and UDP.", DefaultValueFactory = _ => 6969 };
+        var port = new Option<int>("--port") { Description = "Port for HTTP and UDP (0: any free port, printed at start).", DefaultValueFactory = _ => 6969 };
         var allowList = new Option<string?>("--allow-list") { Description = "Serve only the info-hashes in FILE (40 hex digits a line); reloaded when it changes." };
         var interval = new Option<string>("--interval") { Description = "Announce interval told to clients (e.g. 30m).", DefaultValueFactory = _ => "30m" };
         var trustIp = new Option<bool>("--trust-ip") { Description = "Use the announce's ip= parameter (only behind a proxy you trust)." };
@@ -28,8 +28,8 @@ public static class TrackerCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             int p = parse.GetValue(port);
-            if (p is < 1 or > 65535)
-                throw new UsageException("--port must be 1-65535");
+            if (p is < 0 or > 65535)
+                throw new UsageException("--port must be 0-65535 (0: any free port)");
             var addresses = parse.GetValue(bind) is { Length: > 0 } given
                 ? [.. given.Select(b => IPAddress.TryParse(b, out var a) ? a : throw new UsageException($"--bind: '{b}' is not an IP address"))]
                 : new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };

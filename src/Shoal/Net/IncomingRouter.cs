@@ -40,7 +40,7 @@ public sealed class PlainIncomingHandshake : IIncomingHandshake
 /// opening, completes it within a deadline and routes the connection by info-hash. A connection
 /// for a torrent we do not serve, or one that says nothing useful in time, is closed.
 /// </summary>
-public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, TimeSpan deadline)
+public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, TimeSpan deadline, TimeProvider time)
 {
     private readonly List<IIncomingHandshake> _kinds = [new PlainIncomingHandshake()];
 
@@ -55,8 +55,7 @@ public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, Time
         bool handedOver = false;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(deadline);
+            using var timeout = new Deadline(deadline, time, cancellationToken);
             var first = new byte[Handshake.Length];
             if (!await stream.ReadExactlyAsync(first.AsMemory(0, PeerHandshaker.SniffLength), timeout.Token).ConfigureAwait(false))
                 return;

@@ -40,9 +40,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         bool attached = false;
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            using var timer = swarm.Client.Time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), deadline,
-                swarm.Client.Options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+            using var deadline = new Deadline(swarm.Client.Options.ConnectTimeout, swarm.Client.Time, token);
             stream = await swarm.Client.Transport.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
             await PeerHandshaker.SendAsync(stream, new Handshake(Handshake.OurReserved(), swarm.WireHash, swarm.Client.PeerIdBytes), deadline.Token).ConfigureAwait(false);
             var remote = await PeerHandshaker.ReceiveAsync(stream, deadline.Token).ConfigureAwait(false);

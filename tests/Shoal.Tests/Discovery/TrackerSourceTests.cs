@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using Shoal.Discovery;
+using Shoal.Metainfo;
+using Shoal.Peers;
+using Shoal.Tests.Engine;
+using Shoal.Trackers;
+
+namespace Shoal.Tests.Discovery;
+
+/// <summary>The announce schedule, on a fake clock: no test here waits for real time to pass.</summary>
+public class TrackerSourceTests
+{
+    private sealed class Host : IPeerSourceHost
+    {
+        public ConcurrentQueue<IPEndPoint> Peers { get; } = new();
+        public volatile bool Complete;
+        public string? LastError;
+        public InfoHashes InfoHashes { get; } = new(new InfoHash(new byte[20]), null);
+        public bool IsPrivate => false;
+        public IReadOnlyList<IReadOnlyList<string>> Trackers => [["http://tracker.invalid/announce"]];
+        public AnnounceStats GetAnnounceStats() => new(0, 0, Complete ? 0 : 1000, Complete);
+        public void AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits = PeerTraits.None)
+        {
+            foreach (var peer in peers)
+                Peers.Enqueue(peer);
+        }
+        public void ReportSourceError(string source, string? error) => LastError = error;
+    }
+
+    private sealed class Tracker : ITrackerClient
+    {
+        public ConcurrentQueue<TrackerEvent> Events { get; } = new();
+        public volatile bool Fail;
+        public Uri Uri { get; } = new("http://tracker.invalid/announce");
+        public Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
+        {
+            Events.Enqueue(request.Event);
+            if (Fail)
+                throw new TrackerException("tracker says no");
+            return Task.FromResult(new AnnounceResponse(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(50),
+                [new IPEndPoint(IPAddress.Parse("10.0.0.7"), 6881)], 1, 1, null, null));
+        }
+        public Task<ScrapeResult?> ScrapeAsync(byte[] infoHash, CancellationToken cancellationToken) => Task.FromResult<ScrapeResult?>(null);
+    }
+
+    /// <summary>The fake clock, counting the timers created on it, so a test advances only once the source waits.</summary>
+    private sealed class CountingTime : TimeProvider
+    {
+        private readonly FakeTimeProvider _fake = new();
+        private int _timers;
+        public int Timers => Volatile.Read(ref _timers);
+        public void Advance(TimeSpan by) => _fake.Advance(by);
+        public override DateTimeOffset GetUtcNow() => _fake.GetUtcNow();
+        public override long GetTimestamp() => _fake.GetTimestamp();
+        public override long TimestampFrequency => _fake.TimestampFrequency;
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return _fake.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    private readonly CountingTime _time = new();
+    private readonly Host _host = new();
+    private readonly Tracker _tracker = new();
+
+    private TrackerSource Source(TimeSpan? maxInterval = null) =>
+        new(_host, new TrackerTiers([[_tracker]], new Random(1)), _time, new byte[20], () => 6881, maxInterval, 7);
+
+    /// <summary>Waits for announce number <paramref name="count"/> and for the source to wait again after it.</summary>
+    private async Task AnnouncesAsync(int count)
+    {
+        await EngineHarness.WaitUntilAsync(() => _tracker.Events.Count >= count, 10, $"announce #{count}");
+        await EngineHarness.WaitUntilAsync(() => _time.Timers >= count, 10, $"the wait after announce #{count}");
+    }
+
+    [Fact]
+    public async Task Announces_started_then_at_the_tracker_interval_then_completed_and_stopped_at_the_end()
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Source().RunAsync(stop.Token);
+        await AnnouncesAsync(1);
+        Assert.Equal(TrackerEvent.Started, _tracker.Events.Single());
+        await EngineHarness.WaitUntilAsync(() => !_host.Peers.IsEmpty, 10, "the tracker's peers");
+
+        _time.Advance(TimeSpan.FromSeconds(99));
+        Assert.Single(_tracker.Events); // not before the interval
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await AnnouncesAsync(2);
+        Assert.Equal(TrackerEvent.None, _tracker.Events.Last());
+
+        _host.Complete = true; // finished between announces: the next regular one says so
+        _time.Advance(TimeSpan.FromSeconds(100));
+        await AnnouncesAsync(3);
+        Assert.Equal(TrackerEvent.Completed, _tracker.Events.Last());
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(TrackerEvent.Stopped, _tracker.Events.Last());
+    }
+
+    [Fact]
+    public async Task A_nudge_after_completion_announces_completed_at_once()
+    {
+        using var stop = new CancellationTokenSource();
+        var source = Source();
+        var run = source.RunAsync(stop.Token);
+        await AnnouncesAsync(1);
+        _host.Complete = true;
+        source.Nudge();
+        await AnnouncesAsync(2);
+        Assert.Equal(TrackerEvent.Completed, _tracker.Events.Last());
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Failures_back_off_and_the_max_interval_caps_the_wait()
+    {
+        using var stop = new CancellationTokenSource();
+        _tracker.Fail = true;
+        var run = Source(maxInterval: TimeSpan.FromSeconds(20)).RunAsync(stop.Token);
+        await AnnouncesAsync(1);
+        Assert.EndsWith("tracker says no", _host.LastError, StringComparison.Ordinal);
+        // The first back-off is 30 s, but the cap says 20 s.
+        _time.Advance(TimeSpan.FromSeconds(19));
+        Assert.Single(_tracker.Events);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await AnnouncesAsync(2);
+        Assert.Equal(TrackerEvent.Started, _tracker.Events.Last()); // still never answered
+        _tracker.Fail = false;
+        _time.Advance(TimeSpan.FromSeconds(20));
+        await AnnouncesAsync(3);
+        await EngineHarness.WaitUntilAsync(() => _host.LastError is null, 10, "the error to clear");
+        await stop.CancelAsync();
+        await run;
+    }
+}
