@@ -15,10 +15,12 @@ public sealed class TransferDisplay
 
     private readonly Mode _mode;
     private readonly CliLog? _log;
+    private readonly int _listenPort;
     private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
-    public TransferDisplay(bool json, CliLog? log = null)
+    public TransferDisplay(bool json, CliLog? log = null, int listenPort = 0)
     {
+        _listenPort = listenPort;
         _mode = json ? Mode.Json : Console.IsErrorRedirected ? Mode.Plain : Mode.Live;
         _log = log;
     }
@@ -79,7 +81,7 @@ public sealed class TransferDisplay
                     {
                         WriteLogLines(Console.Error.WriteLine);
                         foreach (var torrent in torrents)
-                            WriteJson(stdout, torrent.GetStatus());
+                            WriteJson(stdout, torrent.GetStatus(), _listenPort);
                         if (until.IsCompleted)
                             break;
                         await Task.WhenAny(until, Task.Delay(TimeSpan.FromSeconds(1)));
@@ -107,7 +109,7 @@ public sealed class TransferDisplay
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static void WriteJson(Stream output, TorrentStatus s)
+    public static void WriteJson(Stream output, TorrentStatus s, int listenPort = 0)
     {
         using (var w = new Utf8JsonWriter(output, JsonOptions))
         {
@@ -125,6 +127,8 @@ public sealed class TransferDisplay
             w.WriteNumber("downRate", s.DownRate);
             w.WriteNumber("upRate", s.UpRate);
             w.WriteNumber("peers", s.Peers);
+            if (listenPort > 0)
+                w.WriteNumber("listenPort", listenPort);
             if (s.Eta is { } eta)
                 w.WriteNumber("eta", Math.Round(eta.TotalSeconds, 1));
             else

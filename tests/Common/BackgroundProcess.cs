@@ -132,23 +132,90 @@ public sealed class BackgroundProcess : IDisposable
         _newLine.Dispose();
     }
 
-    /// <summary>A port free on 127.0.0.1 for both TCP and UDP, at the moment of asking.</summary>
-    public static int FreePort()
+    /// <summary>The TCP ports this process listens on now (from /proc: its socket inodes in LISTEN state).</summary>
+    public IReadOnlyList<int> ListeningPorts()
     {
-        for (int attempt = 0; attempt < 50; attempt++)
+        var inodes = new HashSet<string>();
+        try
         {
-            using var tcp = new TcpListener(IPAddress.Loopback, 0);
-            tcp.Start();
-            int port = ((IPEndPoint)tcp.LocalEndpoint).Port;
-            try
+            foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{Id}/fd"))
             {
-                using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                    inodes.Add(target[8..^1]);
             }
         }
-        throw new InvalidOperationException("no free port");
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+        var ports = new SortedSet<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // sl local_address rem_address st ... inode (field 9)
+                if (fields.Length > 9 && fields[3] == "0A" && inodes.Contains(fields[9]))
+                    ports.Add(Convert.ToInt32(fields[1][(fields[1].LastIndexOf(':') + 1)..], 16));
+            }
+        }
+        return [.. ports];
+    }
+
+    /// <summary>Waits until the process listens on a TCP port and returns it; throws if it exits first or the time runs out.</summary>
+    public async Task<int> ListeningPortAsync(TimeSpan timeout, int? expected = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var ports = ListeningPorts();
+            if (expected is int port ? ports.Contains(port) : ports.Count > 0)
+                return expected ?? ports[0];
+            if (HasExited)
+                throw new InvalidOperationException($"process exited ({ExitCode}) before it listened:\n{Output}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"process did not listen{(expected is null ? "" : $" on {expected}")} in time:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// Starts a program that must be told its port (it cannot take port 0 and say which it got):
+    /// tries a random port, and when the program cannot listen on it (taken by someone else: it
+    /// exits or never listens there), kills it and tries another. Returns the process and its port.
+    /// </summary>
+    public static async Task<(BackgroundProcess Process, int Port)> StartOnSomePortAsync(Func<int, BackgroundProcess> start, int attempts = 10)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = Random.Shared.Next(20_000, 60_000);
+            var process = start(port);
+            try
+            {
+                await process.ListeningPortAsync(TimeSpan.FromSeconds(10), port);
+                return (process, port);
+            }
+            catch (Exception) when (attempt < attempts)
+            {
+                process.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The "listenPort" of the first JSON status line of a `shoal get/seed --json` process.</summary>
+    public async Task<int> ShoalListenPortAsync()
+    {
+        string line = await WaitForLineAsync(l => l.StartsWith('{') && l.Contains("\"listenPort\"", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "shoal's listening port");
+        using var json = System.Text.Json.JsonDocument.Parse(line);
+        return json.RootElement.GetProperty("listenPort").GetInt32();
+    }
+
+    /// <summary>The port `shoal tracker --port 0` took, from its start line.</summary>
+    public async Task<int> ShoalTrackerPortAsync()
+    {
+        string line = await WaitForLineAsync(l => l.Contains("tracker serving", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the tracker to start");
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"port (\d+)");
+        Assert.True(match.Success, line);
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

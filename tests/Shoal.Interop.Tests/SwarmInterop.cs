@@ -61,8 +61,13 @@ internal sealed class SwarmInterop : IDisposable
         return (torrent, seedDir);
     }
 
-    /// <summary>Starts opentracker on a free port, answering for <paramref name="torrents"/>; returns its port.</summary>
-    public async Task<int> OpenTrackerAsync(int port, params string[] torrents)
+    /// <summary>
+    /// Starts opentracker answering for <paramref name="torrents"/> (on a port it is given:
+    /// another one when that one is taken) and returns its port. The torrents' info-hashes do
+    /// not depend on their trackers, so a test creates them first and then points them here
+    /// with <see cref="SetTracker"/>.
+    /// </summary>
+    public async Task<int> OpenTrackerAsync(params string[] torrents)
     {
         string dir = Dir("opentracker");
         var hashes = new List<string>();
@@ -77,30 +82,26 @@ internal sealed class SwarmInterop : IDisposable
         await File.WriteAllLinesAsync(Path.Combine(dir, "whitelist"), hashes);
         await File.WriteAllTextAsync(Path.Combine(dir, "opentracker.conf"), "access.whitelist /whitelist\n");
         await ProcessRunner.Run("chmod", ["-R", "a+rX", Root]);
-        var tracker = Track(BackgroundProcess.Start(ProcessRunner.Require("opentracker"),
+        var (tracker, port) = await BackgroundProcess.StartOnSomePortAsync(port => BackgroundProcess.Start(ProcessRunner.Require("opentracker"),
             ["-i", "127.0.0.1", "-p", port.ToString(), "-P", port.ToString(), "-d", dir, "-u", "nobody", "-f", Path.Combine(dir, "opentracker.conf")]));
-        // Ready when it accepts a TCP connection.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var client = new System.Net.Sockets.TcpClient();
-                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline && !tracker.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+        Track(tracker);
+        return port;
     }
 
-    /// <summary>Starts `shoal tracker` on 127.0.0.1 with a short interval, so clients re-announce and meet quickly.</summary>
-    public async Task ShoalTrackerAsync(int port)
+    /// <summary>Rewrites a .torrent's tracker list (the info dictionary, so the info-hash, stays as it was).</summary>
+    public static void SetTracker(string torrentPath, string url)
     {
-        var tracker = Track(BackgroundProcess.Shoal(Dir("tracker-state"), "tracker", "--bind", "127.0.0.1", "--port", port.ToString(), "--interval", "2s"));
-        await tracker.WaitForLineAsync(l => l.Contains("tracker serving"), TimeSpan.FromSeconds(30), "the shoal tracker to start");
+        var torrent = Shoal.Metainfo.TorrentParser.Load(torrentPath);
+        var moved = torrent with { Trackers = [[url]] };
+        File.WriteAllBytes(torrentPath, moved.ToBytes());
+        Assert.Equal(torrent.InfoHashes, Shoal.Metainfo.TorrentParser.Load(torrentPath).InfoHashes);
+    }
+
+    /// <summary>Starts `shoal tracker` on 127.0.0.1 (a port it picks) with a short interval, so clients re-announce and meet quickly; returns the port.</summary>
+    public async Task<int> ShoalTrackerAsync()
+    {
+        var tracker = Track(BackgroundProcess.Shoal(Dir("tracker-state"), "tracker", "--bind", "127.0.0.1", "--port", "0", "--interval", "2s"));
+        return await tracker.ShoalTrackerPortAsync();
     }
 
     /// <summary>Polls the shoal tracker's /stats until it has <paramref name="peers"/> peers.</summary>
@@ -129,9 +130,13 @@ internal sealed class SwarmInterop : IDisposable
 
     // ---- Shoal ----
 
-    public BackgroundProcess ShoalSeed(string torrent, string dir, int port, params string[] extra) =>
-        Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
-            ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", port.ToString(), "--announce-interval", "2s", .. extra]));
+    /// <summary>Starts `shoal seed` on a port it picks (--port 0) and returns it with that port.</summary>
+    public async Task<(BackgroundProcess Process, int Port)> ShoalSeedAsync(string torrent, string dir, params string[] extra)
+    {
+        var seed = Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
+            ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", "0", "--json", "--announce-interval", "2s", .. extra]));
+        return (seed, await seed.ShoalListenPortAsync());
+    }
 
     public BackgroundProcess ShoalGet(string torrent, string dir, params string[] extra) =>
         Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
@@ -164,9 +169,13 @@ internal sealed class SwarmInterop : IDisposable
 
     // ---- Transmission ----
 
-    public BackgroundProcess Transmission(string torrent, string dir, int port) =>
-        Track(BackgroundProcess.Start(ProcessRunner.Require("transmission-cli"),
+    /// <summary>Starts transmission-cli on a port it is given (another one when that one is taken); returns it with the port.</summary>
+    public async Task<(BackgroundProcess Process, int Port)> TransmissionAsync(string torrent, string dir)
+    {
+        var (process, port) = await BackgroundProcess.StartOnSomePortAsync(port => BackgroundProcess.Start(ProcessRunner.Require("transmission-cli"),
             ["-g", Dir("transmission-" + Guid.NewGuid().ToString("N")[..6]), "-w", dir, "-p", port.ToString(), "-et", "-M", "-D", "-U", torrent]));
+        return (Track(process), port);
+    }
 
     // ---- aria2 ----
 
@@ -177,13 +186,18 @@ internal sealed class SwarmInterop : IDisposable
         "--bt-tracker-interval=2",
     ];
 
-    public BackgroundProcess AriaSeed(string torrent, string dir, int port) =>
-        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"),
-            [.. AriaCommon, $"--listen-port={port}", "--bt-seed-unverified=true", "--check-integrity=false", "--seed-ratio=0.0", "-d", dir, torrent]));
+    /// <summary>aria2 takes the first port of this range that it can bind; we read which from /proc.</summary>
+    private const string AriaPorts = "--listen-port=20000-59999";
 
-    public BackgroundProcess AriaLeech(string torrent, string dir, int port) =>
-        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"),
-            [.. AriaCommon, $"--listen-port={port}", "--seed-time=0", "-d", dir, torrent]));
+    public async Task<(BackgroundProcess Process, int Port)> AriaSeedAsync(string torrent, string dir)
+    {
+        var seed = Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"),
+            [.. AriaCommon, AriaPorts, "--bt-seed-unverified=true", "--check-integrity=false", "--seed-ratio=0.0", "-d", dir, torrent]));
+        return (seed, await seed.ListeningPortAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    public BackgroundProcess AriaLeech(string torrent, string dir) =>
+        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"), [.. AriaCommon, AriaPorts, "--seed-time=0", "-d", dir, torrent]));
 
     // ---- checks ----
 

@@ -33,8 +33,7 @@ public class SwarmInteropTests
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", version: version, multi: multi);
-        int seedPort = BackgroundProcess.FreePort();
-        var seed = swarm.ShoalSeed(torrent, seedDir, seedPort);
+        var (seed, seedPort) = await swarm.ShoalSeedAsync(torrent, seedDir);
         await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
         string dir = swarm.Dir("lt");
         var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir, "--peer", $"127.0.0.1:{seedPort}", "--exit-when-done");
@@ -48,11 +47,12 @@ public class SwarmInteropTests
     public async Task Shoal_and_libtorrent_trade_both_ways_through_opentracker(string scheme)
     {
         using var swarm = new SwarmInterop();
-        int trackerPort = BackgroundProcess.FreePort();
+        var (fromLt, ltSeedDir) = await swarm.SampleAsync("from-lt", multi: true, seed: 1);
+        var (fromShoal, shoalSeedDir) = await swarm.SampleAsync("from-shoal", seed: 2);
+        int trackerPort = await swarm.OpenTrackerAsync(fromLt, fromShoal);
         string url = scheme == "http" ? SwarmInterop.HttpTracker(trackerPort) : SwarmInterop.UdpTracker(trackerPort);
-        var (fromLt, ltSeedDir) = await swarm.SampleAsync("from-lt", tracker: url, multi: true, seed: 1);
-        var (fromShoal, shoalSeedDir) = await swarm.SampleAsync("from-shoal", tracker: url, seed: 2);
-        await swarm.OpenTrackerAsync(trackerPort, fromLt, fromShoal);
+        SwarmInterop.SetTracker(fromLt, url);
+        SwarmInterop.SetTracker(fromShoal, url);
 
         // libtorrent seeds, Shoal leeches: peers come only from the tracker.
         await swarm.LibtorrentAsync("seed", fromLt, ltSeedDir);
@@ -61,7 +61,7 @@ public class SwarmInteropTests
         SwarmInterop.AssertSame(ltSeedDir, shoalDir);
 
         // Shoal seeds, libtorrent leeches.
-        var seed = swarm.ShoalSeed(fromShoal, shoalSeedDir, BackgroundProcess.FreePort());
+        var (seed, _) = await swarm.ShoalSeedAsync(fromShoal, shoalSeedDir);
         await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
         string ltDir = swarm.Dir("lt");
         var (leecher, _) = await swarm.LibtorrentAsync("leech", fromShoal, ltDir, "--exit-when-done");
@@ -74,8 +74,7 @@ public class SwarmInteropTests
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
-        int port = BackgroundProcess.FreePort();
-        swarm.Transmission(torrent, seedDir, port);
+        var (_, port) = await swarm.TransmissionAsync(torrent, seedDir);
         string dir = swarm.Dir("shoal");
         await swarm.ShoalGetAsync(torrent, dir, "--peer", $"127.0.0.1:{port}");
         SwarmInterop.AssertSame(seedDir, dir);
@@ -86,12 +85,12 @@ public class SwarmInteropTests
     {
         // Transmission never dials loopback peers: the Shoal seed learns it from the tracker and dials it.
         using var swarm = new SwarmInterop();
-        int trackerPort = BackgroundProcess.FreePort();
-        var (torrent, seedDir) = await swarm.SampleAsync("data", tracker: SwarmInterop.HttpTracker(trackerPort));
-        await swarm.OpenTrackerAsync(trackerPort, torrent);
-        var seed = swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort());
+        var (torrent, seedDir) = await swarm.SampleAsync("data");
+        int trackerPort = await swarm.OpenTrackerAsync(torrent);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(trackerPort));
+        var (seed, _) = await swarm.ShoalSeedAsync(torrent, seedDir);
         string dir = swarm.Dir("transmission");
-        var leecher = swarm.Transmission(torrent, dir, BackgroundProcess.FreePort());
+        var (leecher, _) = await swarm.TransmissionAsync(torrent, dir);
         await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => seed.Output + "\n" + leecher.Output[^Math.Min(2000, leecher.Output.Length)..]);
     }
 
@@ -100,8 +99,7 @@ public class SwarmInteropTests
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
-        int port = BackgroundProcess.FreePort();
-        swarm.AriaSeed(torrent, seedDir, port);
+        var (_, port) = await swarm.AriaSeedAsync(torrent, seedDir);
         string dir = swarm.Dir("shoal");
         await swarm.ShoalGetAsync(torrent, dir, "--peer", $"127.0.0.1:{port}");
         SwarmInterop.AssertSame(seedDir, dir);
@@ -112,12 +110,12 @@ public class SwarmInteropTests
     {
         // aria2 speaks UDP trackers only with its DHT on, so this goes over HTTP.
         using var swarm = new SwarmInterop();
-        int trackerPort = BackgroundProcess.FreePort();
-        var (torrent, seedDir) = await swarm.SampleAsync("data", tracker: SwarmInterop.HttpTracker(trackerPort), multi: true);
-        await swarm.OpenTrackerAsync(trackerPort, torrent);
-        var seed = swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort());
+        var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
+        int trackerPort = await swarm.OpenTrackerAsync(torrent);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(trackerPort));
+        var (seed, _) = await swarm.ShoalSeedAsync(torrent, seedDir);
         string dir = swarm.Dir("aria2");
-        var leecher = swarm.AriaLeech(torrent, dir, BackgroundProcess.FreePort());
+        var leecher = swarm.AriaLeech(torrent, dir);
         int code = await leecher.WaitForExitAsync(TransferTimeout);
         Assert.True(code == 0, $"aria2 exited {code}:\n{leecher.Output}\n{seed.Output}");
         SwarmInterop.AssertSame(seedDir, dir);
@@ -127,11 +125,11 @@ public class SwarmInteropTests
     public async Task Mixed_swarm_of_shoal_and_libtorrent_leechers_completes_from_one_seed()
     {
         using var swarm = new SwarmInterop();
-        int trackerPort = BackgroundProcess.FreePort();
-        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 4_000_000, tracker: SwarmInterop.HttpTracker(trackerPort), multi: true);
-        await swarm.OpenTrackerAsync(trackerPort, torrent);
+        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 4_000_000, multi: true);
+        int trackerPort = await swarm.OpenTrackerAsync(torrent);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(trackerPort));
         // A slow seed, so the leechers must trade with each other to finish.
-        swarm.ShoalSeed(torrent, seedDir, BackgroundProcess.FreePort(), "--max-up", "1MiB");
+        await swarm.ShoalSeedAsync(torrent, seedDir, "--max-up", "1MiB");
         var shoalDirs = new[] { swarm.Dir("shoal1"), swarm.Dir("shoal2") };
         var ltDirs = new[] { swarm.Dir("lt1"), swarm.Dir("lt2") };
         var shoals = shoalDirs.Select(d => swarm.ShoalGet(torrent, d, "--seed-time", "20s", "--log-level", "debug")).ToList();
@@ -169,10 +167,9 @@ public class TrackerClientInteropTests
     public async Task Announce_and_scrape_against_opentracker(string scheme)
     {
         using var swarm = new SwarmInterop();
-        int port = BackgroundProcess.FreePort();
+        var (torrentPath, _) = await swarm.SampleAsync("data", size: 100_000);
+        int port = await swarm.OpenTrackerAsync(torrentPath);
         string url = scheme == "http" ? SwarmInterop.HttpTracker(port) : SwarmInterop.UdpTracker(port);
-        var (torrentPath, _) = await swarm.SampleAsync("data", size: 100_000, tracker: url);
-        await swarm.OpenTrackerAsync(port, torrentPath);
         var torrent = Shoal.Metainfo.TorrentParser.Load(torrentPath);
         byte[] hash = torrent.InfoHashes.V1!.Value.Span.ToArray();
         using var http = new HttpClient();
@@ -210,8 +207,7 @@ public class HashRequestInteropTests
             "import sys, libtorrent as lt; d = lt.bdecode(open(sys.argv[1],'rb').read()); del d[b'piece layers']; open(sys.argv[2],'wb').write(lt.bencode(d))",
             torrent, stripped]);
         Assert.True(strip.ExitCode == 0, strip.ToString());
-        int port = BackgroundProcess.FreePort();
-        var seed = swarm.ShoalSeed(torrent, seedDir, port, "--log-level", "debug");
+        var (seed, port) = await swarm.ShoalSeedAsync(torrent, seedDir, "--log-level", "debug");
         await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
         string dir = swarm.Dir("lt");
         var (leecher, _) = await swarm.LibtorrentAsync("leech", stripped, dir, "--peer", $"127.0.0.1:{port}", "--exit-when-done");
@@ -232,8 +228,7 @@ public class ShoalTrackerInteropTests
     private static async Task<(SwarmInterop Swarm, string Torrent, string SeedDir, int Port)> SetUpAsync(string scheme)
     {
         var swarm = new SwarmInterop();
-        int port = BackgroundProcess.FreePort();
-        await swarm.ShoalTrackerAsync(port);
+        int port = await swarm.ShoalTrackerAsync();
         string url = scheme == "http" ? SwarmInterop.HttpTracker(port) : SwarmInterop.UdpTracker(port);
         var (torrent, seedDir) = await swarm.SampleAsync("data", tracker: url, multi: true);
         return (swarm, torrent, seedDir, port);
@@ -261,7 +256,7 @@ public class ShoalTrackerInteropTests
     {
         var (swarm, torrent, seedDir, port) = await SetUpAsync(scheme);
         using var _ = swarm;
-        swarm.Transmission(torrent, seedDir, BackgroundProcess.FreePort());
+        await swarm.TransmissionAsync(torrent, seedDir);
         await SwarmInterop.WaitTrackerPeersAsync(port, 1);
         string dir = swarm.Dir("lt");
         var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir);
@@ -277,7 +272,7 @@ public class ShoalTrackerInteropTests
         await swarm.LibtorrentAsync("seed", torrent, seedDir);
         await SwarmInterop.WaitTrackerPeersAsync(port, 1);
         string dir = swarm.Dir("aria2");
-        var leecher = swarm.AriaLeech(torrent, dir, BackgroundProcess.FreePort());
+        var leecher = swarm.AriaLeech(torrent, dir);
         int code = await leecher.WaitForExitAsync(TransferTimeout);
         Assert.True(code == 0, $"aria2 exited {code}:\n{leecher.Output}");
         SwarmInterop.AssertSame(seedDir, dir);

@@ -62,7 +62,7 @@ public static class TransferRun
         var finished = Task.WhenAll(sessions.Select(s => FinishedAsync(s, seed, settings, cancellationToken)));
         var interrupted = Task.Delay(Timeout.Infinite, cancellationToken);
         var until = Task.WhenAny(finished, interrupted);
-        await new TransferDisplay(settings.Json, log).RunAsync(sessions, until);
+        await new TransferDisplay(settings.Json, log, client.ListenPort).RunAsync(sessions, until);
         bool wasInterrupted = cancellationToken.IsCancellationRequested;
 
         await client.DisposeAsync(); // stops every torrent and saves resume data

@@ -17,8 +17,12 @@ public class GetCommandTests
         return (path, seedDir, h);
     }
 
-    private static BackgroundProcess Seed(EngineHarness h, string torrent, string dir, int port, params string[] extra) =>
-        BackgroundProcess.Shoal(h.NewDir("state"), ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", port.ToString(), .. extra]);
+    /// <summary>A `shoal seed` on a port it picks (--port 0), with the port it reports.</summary>
+    private static async Task<(BackgroundProcess Process, int Port)> SeedAsync(EngineHarness h, string torrent, string dir, params string[] extra)
+    {
+        var seed = BackgroundProcess.Shoal(h.NewDir("state"), ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", "0", "--json", .. extra]);
+        return (seed, await seed.ShoalListenPortAsync());
+    }
 
     private static List<JsonElement> JsonLines(BackgroundProcess process) =>
         [.. process.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
@@ -28,8 +32,8 @@ public class GetCommandTests
     {
         var (torrent, seedDir, h) = await SampleAsync([("data", 700_000)]);
         await using var cleanup = h;
-        int port = BackgroundProcess.FreePort();
-        using var seed = Seed(h, torrent, seedDir, port);
+        var (seed, port) = await SeedAsync(h, torrent, seedDir);
+        using var seeding = seed;
         string dir = h.NewDir();
         using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--peer", $"127.0.0.1:{port}", "--json");
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
@@ -47,8 +51,8 @@ public class GetCommandTests
     {
         var (torrent, seedDir, h) = await SampleAsync([("docs/readme.txt", 50_000), ("video/big.bin", 400_000), ("video/small.bin", 40_000)], "set");
         await using var cleanup = h;
-        int port = BackgroundProcess.FreePort();
-        using var seed = Seed(h, torrent, seedDir, port);
+        var (seed, port) = await SeedAsync(h, torrent, seedDir);
+        using var seeding = seed;
         string dir = h.NewDir();
         using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0",
             "--peer", $"127.0.0.1:{port}", "--only", "*.txt", "--json");
@@ -63,8 +67,8 @@ public class GetCommandTests
     {
         var (torrent, seedDir, h) = await SampleAsync([("data", 3_000_000)]);
         await using var cleanup = h;
-        int port = BackgroundProcess.FreePort();
-        using var seed = Seed(h, torrent, seedDir, port);
+        var (seed, port) = await SeedAsync(h, torrent, seedDir);
+        using var seeding = seed;
         string dir = h.NewDir();
         string state = h.NewDir("state");
         string[] args = ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--peer", $"127.0.0.1:{port}", "--json", "--max-down", "1MiB"];

@@ -6,11 +6,11 @@ public class TrackerCommandTests
 {
     private const string Hash = "%01%02%03%04%05%06%07%08%09%0a%0b%0c%0d%0e%0f%10%11%12%13%14";
 
-    private static async Task<BackgroundProcess> StartAsync(string stateDir, int port, params string[] extra)
+    /// <summary>A `shoal tracker` on a port it picks (--port 0), with the port it reports.</summary>
+    private static async Task<(BackgroundProcess Process, int Port)> StartAsync(string stateDir, params string[] extra)
     {
-        var tracker = BackgroundProcess.Shoal(stateDir, ["tracker", "--bind", "127.0.0.1", "--port", port.ToString(), .. extra]);
-        await tracker.WaitForLineAsync(l => l.Contains("tracker serving"), TimeSpan.FromSeconds(30), "the tracker to start");
-        return tracker;
+        var tracker = BackgroundProcess.Shoal(stateDir, ["tracker", "--bind", "127.0.0.1", "--port", "0", .. extra]);
+        return (tracker, await tracker.ShoalTrackerPortAsync());
     }
 
     [Fact]
@@ -18,16 +18,18 @@ public class TrackerCommandTests
     {
         string dir = TestData.TempDir();
         string state = Path.Combine(dir, "tracker.state");
-        int port = BackgroundProcess.FreePort();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        using (var first = await StartAsync(dir, port, "--state", state))
+        var (first, firstPort) = await StartAsync(dir, "--state", state);
+        using (first)
         {
-            var reply = await http.GetStringAsync($"/announce?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=0&event=completed");
+            using var before = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{firstPort}") };
+            var reply = await before.GetStringAsync($"/announce?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=0&event=completed");
             Assert.Contains("8:interval", reply);
             await ProcessRunner.Run("kill", ["-TERM", first.Id.ToString()]);
             Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
-        using var second = await StartAsync(dir, port, "--state", state);
+        var (second, port) = await StartAsync(dir, "--state", state);
+        using var _ = second;
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var scrape = await http.GetStringAsync($"/scrape?info_hash={Hash}");
         Assert.Contains("10:downloadedi1e", scrape);
         var stats = await http.GetStringAsync("/stats");
@@ -42,8 +44,8 @@ public class TrackerCommandTests
         string dir = TestData.TempDir();
         string list = Path.Combine(dir, "allow.txt");
         File.WriteAllText(list, "# nothing yet\n");
-        int port = BackgroundProcess.FreePort();
-        using var tracker = await StartAsync(dir, port, "--allow-list", list);
+        var (tracker, port) = await StartAsync(dir, "--allow-list", list);
+        using var _ = tracker;
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         string announce = $"/announce?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=0";
         Assert.Contains("torrent not served by this tracker", await http.GetStringAsync(announce));
@@ -81,8 +83,8 @@ public class TrackerCommandTests
         Assert.NotEqual(0, (await ProcessRunner.Shoal("tracker", "user", "grant", "nobody", HashHex, "--db", db)).ExitCode);
         Assert.NotEqual(0, (await ProcessRunner.Shoal("tracker", "user", "grant", "alice", "not-a-hash", "--db", db)).ExitCode);
 
-        int port = BackgroundProcess.FreePort();
-        using (var tracker = await StartAsync(dir, port, "--private", "--db", db))
+        var (tracker, port) = await StartAsync(dir, "--private", "--db", db);
+        using (tracker)
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             string query = $"?info_hash={Hash}&peer_id=-XX0001-abcdefghijkl&port=6881&left=10&downloaded=";

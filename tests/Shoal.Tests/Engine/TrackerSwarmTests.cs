@@ -1,6 +1,5 @@
 using System.Net;
 using Shoal;
-using Shoal.Tests.Common;
 using Shoal.Tracker;
 
 namespace Shoal.Tests.Engine;
@@ -15,12 +14,12 @@ public class TrackerSwarmTests
     public async Task Shoal_clients_find_each_other_through_the_shoal_tracker(string scheme, bool ipv6 = false)
     {
         await using var h = new EngineHarness();
-        int port = BackgroundProcess.FreePort();
         var address = ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         // A long interval: no regular re-announce is in flight when the leecher stops, so its
         // 'stopped' cannot be overtaken by an older announce on another connection.
-        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [address], Port = port, Interval = TimeSpan.FromMinutes(5), MinInterval = TimeSpan.FromSeconds(1) });
+        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [address], Port = 0, Interval = TimeSpan.FromMinutes(5), MinInterval = TimeSpan.FromSeconds(1) });
         await tracker.StartAsync();
+        int port = tracker.Port;
         string host = ipv6 ? "[::1]" : "127.0.0.1";
         string url = scheme == "http" ? $"http://{host}:{port}/announce" : $"udp://{host}:{port}/announce";
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 400_000)], trackers: [[url]]);
