@@ -14,9 +14,30 @@ internal static class TestData
         return data;
     }
 
+    /// <summary>This test run's folder under the system temp folder; it is deleted when the run ends.</summary>
+    private static readonly string RunRoot = CreateRunRoot();
+
+    private static string CreateRunRoot()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "shoal-tests", $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        };
+        return root;
+    }
+
+    /// <summary>A fresh folder for one test; every one is deleted at the end of the run (tests that clean up sooner may).</summary>
     public static string TempDir()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "shoal-tests", Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(RunRoot, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
     }

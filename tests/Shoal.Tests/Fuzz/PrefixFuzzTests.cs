@@ -1,0 +1,212 @@
+using System.Net;
+using System.Text;
+using Shoal.Bencode;
+using Shoal.Metainfo;
+using Shoal.Tracker;
+using Shoal.Trackers;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Fuzz;
+
+/// <summary>
+/// Fuzzing that reaches past the first check: every case starts from a valid input and then
+/// truncates it, flips bytes in it, splices random bytes into it or appends random bytes to it.
+/// Each parser may only answer with a value, "need more", or its own error; and the errors seen
+/// must be varied, which shows the mutants got past the first check.
+/// </summary>
+public class PrefixFuzzTests
+{
+    private const int Cases = 3000;
+
+    /// <summary>Mutants of <paramref name="valid"/>: a prefix, byte flips, a random splice or a random tail.</summary>
+    private static IEnumerable<byte[]> Mutants(byte[] valid, int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < Cases; i++)
+        {
+            var bytes = (byte[])valid.Clone();
+            switch (i % 4)
+            {
+                case 0:
+                    yield return bytes[..random.Next(bytes.Length + 1)];
+                    break;
+                case 1:
+                    for (int flips = random.Next(1, 4); flips > 0; flips--)
+                        bytes[random.Next(bytes.Length)] ^= (byte)random.Next(1, 256);
+                    yield return bytes;
+                    break;
+                case 2:
+                    int at = random.Next(bytes.Length + 1);
+                    var splice = new byte[random.Next(1, 16)];
+                    random.NextBytes(splice);
+                    yield return [.. bytes[..at], .. splice, .. bytes[at..]];
+                    break;
+                default:
+                    var tail = new byte[random.Next(1, 64)];
+                    random.NextBytes(tail);
+                    yield return [.. bytes[..random.Next(bytes.Length + 1)], .. tail];
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="parse"/> on every mutant; it returns null (accepted) or its own error's message.</summary>
+    private static void Check(byte[] valid, int seed, Func<byte[], string?> parse, int minDistinctErrors = 3)
+    {
+        Assert.Null(parse(valid)); // the starting point really is valid
+        var errors = new HashSet<string>();
+        int accepted = 0;
+        foreach (var mutant in Mutants(valid, seed))
+        {
+            string? error = parse(mutant);
+            if (error is null)
+                accepted++;
+            else
+                errors.Add(new string([.. error.Where(c => !char.IsDigit(c))])); // one kind per message shape
+        }
+        Assert.True(errors.Count >= minDistinctErrors,
+            $"only {errors.Count} kinds of error ({string.Join(" | ", errors)}): the mutants did not get past the first check");
+        Assert.True(accepted > 0, "no mutant was accepted");
+    }
+
+    [Fact]
+    public void Peer_wire_framing()
+    {
+        var stream = new List<byte>();
+        var buffer = new byte[64];
+        stream.AddRange(buffer[..PeerWire.WriteIndex(buffer, MessageId.Have, 3)]);
+        stream.AddRange(buffer[..PeerWire.WriteBlock(buffer, MessageId.Request, 1, 16384, 16384)]);
+        stream.AddRange(buffer[..PeerWire.WritePayload(buffer, MessageId.Bitfield, [0xF0])]);
+        stream.AddRange(buffer[..PeerWire.WriteExtended(buffer, 0, "d1:md6:ut_pexi1eee"u8)]);
+        stream.AddRange(buffer[..PeerWire.WriteSimple(buffer, MessageId.Unchoke)]);
+        Check([.. stream], 1, bytes =>
+        {
+            var data = bytes.AsSpan();
+            while (true)
+            {
+                var status = PeerWire.TryRead(data, 1024, out _, out int consumed, out string? error);
+                if (status == ParseStatus.Error)
+                    return error;
+                if (status == ParseStatus.NeedMore)
+                    return null;
+                data = data[consumed..];
+            }
+        }, minDistinctErrors: 2);
+    }
+
+    [Fact]
+    public void Peer_handshake()
+    {
+        var valid = new Handshake(Handshake.OurReserved(), new byte[20], "-SH0100-abcdefghijkl"u8.ToArray()).ToBytes();
+        Check(valid, 2, bytes => Handshake.TryParse(bytes, out _, out string? error) == ParseStatus.Error ? error : null, minDistinctErrors: 2);
+    }
+
+    [Fact]
+    public void Extension_handshake()
+    {
+        var valid = new ExtensionHandshake
+        {
+            Extensions = new Dictionary<string, byte> { ["ut_metadata"] = 1, ["ut_pex"] = 2 },
+            Client = "Shoal 0.1",
+            RequestQueue = 500,
+            ListenPort = 6881,
+            YourIp = IPAddress.Loopback,
+            MetadataSize = 12345,
+        }.Encode();
+        Check(valid, 3, bytes =>
+        {
+            try
+            {
+                ExtensionHandshake.Parse(bytes);
+                return null;
+            }
+            catch (Exception e) when (e is FormatException or BencodeException)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
+    public void Http_tracker_announce_reply()
+    {
+        byte[] peers = [127, 0, 0, 1, 0x1A, 0xE1, 10, 0, 0, 2, 0x1A, 0xE2];
+        byte[] valid = [.. "d8:completei5e10:incompletei3e8:intervali1800e12:min intervali60e5:peers12:"u8, .. peers, (byte)'e'];
+        Check(valid, 4, bytes =>
+        {
+            try
+            {
+                TrackerResponse.ParseAnnounce(bytes);
+                return null;
+            }
+            catch (TrackerException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
+    public void Udp_tracker_announce_reply()
+    {
+        var valid = new byte[20 + 18];
+        valid[3] = 1; // action announce
+        valid[11] = 60; // interval
+        valid[20] = 127;
+        valid[23] = 1;
+        valid[25] = 0x1A;
+        Check(valid, 5, bytes =>
+        {
+            try
+            {
+                UdpTrackerPacket.ParseAnnounce(bytes, ipv6: false);
+                return null;
+            }
+            catch (TrackerException e)
+            {
+                return e.Message;
+            }
+        }, minDistinctErrors: 1);
+    }
+
+    [Fact]
+    public void Http_announce_query_at_the_tracker()
+    {
+        string hash = string.Concat(Enumerable.Range(1, 20).Select(i => $"%{i:X2}"));
+        var valid = Encoding.ASCII.GetBytes($"info_hash={hash}&peer_id=-XX0001-abcdefghijkl&port=6881&uploaded=0&downloaded=0&left=100&event=started&numwant=30&compact=1");
+        Check(valid, 6, bytes =>
+        {
+            try
+            {
+                HttpAnnounceParser.ParseAnnounce(Encoding.Latin1.GetString(bytes), IPAddress.Loopback, trustIpParameter: false);
+                return null;
+            }
+            catch (TrackerRequestException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Torrent_file()
+    {
+        var torrent = await new TorrentBuilder { PieceLength = 16384, Version = TorrentVersion.Hybrid }.BuildAsync(WriteSample());
+        Check(torrent.ToBytes(), 7, bytes => TorrentParser.TryParse(bytes, out _, out var error) ? null : error!.Message);
+    }
+
+    [Fact]
+    public void Magnet_link()
+    {
+        var valid = Encoding.UTF8.GetBytes("magnet:?xt=urn:btih:0102030405060708090a0b0c0d0e0f1011121314&dn=data&tr=udp%3A%2F%2Ft.example%3A6969&x.pe=10.0.0.1:6881&so=0,2-3");
+        Check(valid, 8, bytes => MagnetLink.TryParse(Encoding.UTF8.GetString(bytes), out _, out var error) ? null : error!.Message);
+    }
+
+    private static string WriteSample()
+    {
+        string dir = Path.Combine(TestData.TempDir(), "sample");
+        TestData.WriteFile(Path.Combine(dir, "a.bin"), TestData.Random(40_000, 1));
+        TestData.WriteFile(Path.Combine(dir, "b/c.bin"), TestData.Random(9_000, 2));
+        return dir;
+    }
+}
