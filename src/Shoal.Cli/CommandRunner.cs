@@ -63,6 +63,3 @@ public static class CommandRunner
         return names;
     }
 }
-
-/// <summary>A bad argument found after parsing (exit code 2).</summary>
-public sealed class UsageException(string message) : Exception(message);

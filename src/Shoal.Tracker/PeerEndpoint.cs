@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Shoal.Tracker;
@@ -120,22 +119,4 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
     }
 
     public override string ToString() => IsV4 ? $"{ToIPAddress()}:{Port}" : $"[{ToIPAddress()}]:{Port}";
-}
-
-/// <summary>A 20-byte peer id stored inline (no array per peer).</summary>
-[InlineArray(20)]
-public struct PeerId20
-{
-    private byte _first;
-
-    public static PeerId20 From(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length != 20)
-            throw new TrackerRequestException($"peer_id must be 20 bytes, not {bytes.Length}");
-        var id = default(PeerId20);
-        bytes.CopyTo(id);
-        return id;
-    }
-
-    public readonly byte[] ToArray() => ((ReadOnlySpan<byte>)this).ToArray();
 }

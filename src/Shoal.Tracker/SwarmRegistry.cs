@@ -2,17 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace Shoal.Tracker;
 
-/// <summary>What an announce gets back, without its peers: counts and the traffic the peer reported since its last announce.</summary>
-public readonly record struct AnnounceCounts(int Seeders, int Leechers, int Completed, int PeerCount, long UploadedDelta = 0, long DownloadedDelta = 0);
-
-/// <summary>What an announce gets back: counts, a sample of other peers, and the traffic the peer reported since its last announce.</summary>
-public sealed record AnnounceResult(int Seeders, int Leechers, int Completed, IReadOnlyList<SampledPeer> Peers, long UploadedDelta = 0, long DownloadedDelta = 0);
-
-public sealed record ScrapeCounts(int Seeders, int Completed, int Leechers);
-
-/// <summary>A peer as handed to an announcer: a copy, taken under the swarm's lock.</summary>
-public readonly record struct SampledPeer(PeerEndpoint Endpoint, PeerId20 PeerId, bool IsSeed, long Site);
-
 /// <summary>
 /// Every swarm the tracker knows, in memory, split into shards that each have their own lock so
 /// announces for different torrents do not wait on each other. A swarm keeps its peers as

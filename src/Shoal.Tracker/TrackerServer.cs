@@ -1,35 +1,13 @@
 using System.Buffers;
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Shoal.Tracker;
-
-public sealed record TrackerOptions
-{
-    /// <summary>Addresses to serve on; HTTP and UDP share each address and the port.</summary>
-    public IReadOnlyList<IPAddress> Bind { get; init; } = [IPAddress.Loopback, IPAddress.IPv6Loopback];
-    public int Port { get; init; } = 6969;
-    /// <summary>A file of 40-hex info-hashes, one a line; null serves every torrent. Reloaded when it changes.</summary>
-    public string? AllowListPath { get; init; }
-    /// <summary>A site file ("CIDR NAME" lines); without one, each /24 or /64 is a site.</summary>
-    public string? SitesPath { get; init; }
-    /// <summary>Where completed counts are kept across restarts (saved every minute and on stop).</summary>
-    public string? StatePath { get; init; }
-    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(30);
-    public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(1);
-    /// <summary>Take the announce's 'ip' parameter instead of the connection's address (behind a trusted proxy).</summary>
-    public bool TrustIpParameter { get; init; }
-    /// <summary>Answer /scrape without info_hash with every torrent (capped).</summary>
-    public bool FullScrape { get; init; } = true;
-    public LogLevel LogLevel { get; init; } = LogLevel.Information;
-    /// <summary>Private mode: announces need a user's passkey in the path (/announce/KEY); users live in this SQLite file.</summary>
-    public string? PrivateDbPath { get; init; }
-}
 
 /// <summary>
 /// The tracker: HTTP /announce, /scrape, /stats and /metrics on Kestrel, and BEP 15 UDP on the
@@ -151,9 +129,9 @@ public sealed class TrackerServer : IAsyncDisposable
             var thread = new Thread(() =>
             {
                 if (LinuxUdpBatch.IsSupported)
-                    UdpBatchLoop(socket, _stopping.Token);
+                    UdpTrackerLoops.Batched(socket, Answer, _stopping.Token);
                 else
-                    UdpLoop(socket, _stopping.Token);
+                    UdpTrackerLoops.Blocking(socket, Answer, _stopping.Token);
             }) { IsBackground = true, Name = "udp-tracker" };
             thread.Start();
             _threads.Add(thread);
@@ -267,51 +245,6 @@ public sealed class TrackerServer : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// One thread per UDP socket with blocking receive and send: on Linux this is much cheaper per
-    /// datagram than async calls, and a tracker's UDP work is tiny per packet. The source address
-    /// is read into one reused SocketAddress and answered from it, so a datagram allocates
-    /// nothing. Ends when the socket closes.
-    /// </summary>
-    private void UdpLoop(Socket socket, CancellationToken token)
-    {
-        var buffer = new byte[2048];
-        var reply = new byte[1500];
-        var from = new SocketAddress(socket.AddressFamily);
-        while (!token.IsCancellationRequested)
-        {
-            int received;
-            try
-            {
-                received = socket.ReceiveFrom(buffer, SocketFlags.None, from);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                continue; // an ICMP error from an earlier reply, or an oversized datagram
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return; // closed
-            }
-            if (!PeerEndpoint.TryFrom(from, out var client))
-                continue;
-            int length = Answer(buffer.AsSpan(0, received), client, reply);
-            if (length == 0)
-                continue;
-            try
-            {
-                socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, from);
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-        }
-    }
-
     /// <summary>One datagram's reply length (0: none). A bug in answering is logged, never allowed to end the loop.</summary>
     private int Answer(ReadOnlySpan<byte> packet, PeerEndpoint client, Span<byte> reply)
     {
@@ -323,47 +256,6 @@ public sealed class TrackerServer : IAsyncDisposable
         {
             _log?.LogError(e, "UDP request from {Client} failed", client);
             return 0;
-        }
-    }
-
-    /// <summary>
-    /// The Linux loop: recvmmsg takes every waiting datagram, each is answered into its own
-    /// reply buffer, and one sendmmsg sends the replies. The socket's handle is held for the
-    /// loop's life, so closing the socket cannot hand its descriptor number to another file
-    /// under us; a 250 ms receive timeout lets the loop see the stop.
-    /// </summary>
-    private void UdpBatchLoop(Socket socket, CancellationToken token)
-    {
-        bool held = false;
-        using var batch = new LinuxUdpBatch();
-        try
-        {
-            socket.SafeHandle.DangerousAddRef(ref held);
-            Span<byte> timeout = stackalloc byte[16]; // struct timeval { 0 s, 250,000 us }
-            BitConverter.TryWriteBytes(timeout[8..], 250_000L);
-            socket.SetRawSocketOption(1 /* SOL_SOCKET */, 20 /* SO_RCVTIMEO */, timeout);
-            int fd = (int)socket.SafeHandle.DangerousGetHandle();
-            while (!token.IsCancellationRequested)
-            {
-                int received = batch.Receive(fd);
-                if (received < 0)
-                    return;
-                for (int i = 0; i < received; i++)
-                {
-                    if (PeerEndpoint.TryFromSockaddr(batch.Source(i), out var client) && Answer(batch.Packet(i), client, batch.Reply(i)) is > 0 and var length)
-                        batch.Queue(i, length);
-                }
-                if (!batch.Flush(fd))
-                    return;
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            if (held)
-                socket.SafeHandle.DangerousRelease();
         }
     }
 

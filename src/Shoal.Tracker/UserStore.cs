@@ -5,9 +5,6 @@ using Microsoft.Data.Sqlite;
 
 namespace Shoal.Tracker;
 
-/// <summary>A user as listed: totals, and which torrents the key may see (every one, or <paramref name="Torrents"/> of them).</summary>
-public sealed record TrackerUser(string Name, string Passkey, long Uploaded, long Downloaded, bool AllTorrents = false, int Torrents = 0);
-
 /// <summary>
 /// Users of a private tracker in SQLite: a name, a secret passkey (32 hex digits) that goes in
 /// the announce path, upload/download totals, and the torrents the key may see: every torrent

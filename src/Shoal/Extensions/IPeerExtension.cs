@@ -26,6 +26,3 @@ public interface IPeerExtension
     /// <summary>The peer left: forget what is kept for it.</summary>
     void OnDisconnected(SwarmPeer peer);
 }
-
-/// <summary>Makes a torrent's instance of an extension, or null when it does not apply (ut_pex on a private torrent).</summary>
-public delegate IPeerExtension? PeerExtensionFactory(TorrentSession torrent);

@@ -4,37 +4,6 @@ using Shoal.Wire;
 
 namespace Shoal.Net;
 
-/// <summary>Where an incoming connection goes once its handshake names a torrent.</summary>
-public interface IIncomingTarget
-{
-    /// <summary>Answers the handshake and attaches the peer; disposes <paramref name="stream"/> when it refuses.</summary>
-    Task AcceptAsync(PeerStream stream, Handshake remote, CancellationToken cancellationToken);
-}
-
-/// <summary>
-/// One kind of opening an incoming connection may start with. The plain BitTorrent handshake is
-/// the only one today; an encrypted (MSE) opening plugs in here and hands back a decrypting
-/// stream plus the handshake inside it.
-/// </summary>
-public interface IIncomingHandshake
-{
-    /// <summary>Whether a connection opening with <paramref name="first"/> (<see cref="PeerHandshaker.SniffLength"/> bytes) is of this kind.</summary>
-    bool Matches(ReadOnlySpan<byte> first);
-
-    /// <summary>Completes the opening; <paramref name="first"/> holds the sniffed bytes at its start.</summary>
-    Task<(PeerStream Stream, Handshake Remote)> ReceiveAsync(PeerStream stream, byte[] first, IncomingRouter router, CancellationToken cancellationToken);
-}
-
-/// <summary>The plain BEP 3 handshake.</summary>
-public sealed class PlainIncomingHandshake : IIncomingHandshake
-{
-    public bool Matches(ReadOnlySpan<byte> first) =>
-        Handshake.TryParse(first, out _, out _) != ParseStatus.Error;
-
-    public async Task<(PeerStream Stream, Handshake Remote)> ReceiveAsync(PeerStream stream, byte[] first, IncomingRouter router, CancellationToken cancellationToken) =>
-        (stream, await PeerHandshaker.ReceiveRestAsync(stream, first, cancellationToken).ConfigureAwait(false));
-}
-
 /// <summary>
 /// Takes every incoming stream from every transport, sniffs its first bytes to pick the kind of
 /// opening, completes it within a deadline and routes the connection by info-hash. A connection

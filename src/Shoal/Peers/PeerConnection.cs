@@ -18,21 +18,16 @@ namespace Shoal.Peers;
 public sealed class PeerConnection : IPeer, IAsyncDisposable
 {
     private const int ReceiveBufferSize = 128 * 1024;
-    private const int MaxQueuedUploads = 2048;
     private const int MaxBlocksPerSend = 8;
-    /// <summary>Replies (rejects, hashes, haves) a peer may leave unread before it is dropped.</summary>
-    public const int MaxControlBacklog = 512 * 1024;
 
     private readonly PeerStream _stream;
     private readonly TimeProvider _time;
     private readonly RateLimiter[] _downLimits;
     private readonly RateLimiter[] _upLimits;
-    private readonly Lock _sendGate = new();
     private readonly SemaphoreSlim _sendSignal = new(0, int.MaxValue);
     private readonly CancellationTokenSource _closing = new();
     private readonly RateMeter _sent;
-    private ArrayBufferWriter<byte> _control = new(256);
-    private readonly LinkedList<BlockRequest> _uploads = new();
+    private readonly PeerSendQueue _queue;
     private int _closed;
     private volatile int _batchThread = -1;
     private bool _signalPending;
@@ -45,6 +40,7 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
         _downLimits = downLimits;
         _upLimits = upLimits;
         _sent = new RateMeter(time);
+        _queue = new PeerSendQueue(Signal, Close);
         RemoteHandshake = remote;
         Outgoing = outgoing;
         EndPoint = stream.RemoteEndPoint;
@@ -66,15 +62,6 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
     public string? ClientName { get; set; }
     public string Client => ClientName ?? PeerId.Describe(RemotePeerId);
 
-    /// <summary>Bytes of replies queued in this process and not yet handed to the stream.</summary>
-    public int ControlBacklog
-    {
-        get
-        {
-            lock (_sendGate)
-                return _control.WrittenCount;
-        }
-    }
 
     public override string ToString() => $"{EndPoint} ({Client})";
 
@@ -86,125 +73,21 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
     public void Choke(bool choke) => Send(choke ? MessageId.Choke : MessageId.Unchoke);
     public void Have(int piece) => SendIndex(MessageId.Have, piece);
 
-    // ---- sending (any thread) ----
+    // ---- sending (any thread): see PeerSendQueue ----
 
-    public void Send(MessageId id)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(5);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteSimple(_control.GetSpan(5), id));
-        }
-        Signalled(overflow);
-    }
-
-    public void SendIndex(MessageId id, int index)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(9);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteIndex(_control.GetSpan(9), id, index));
-        }
-        Signalled(overflow);
-    }
-
-    public void SendBlock(MessageId id, BlockRequest block)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(17);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteBlock(_control.GetSpan(17), id, block.Piece, block.Begin, block.Length));
-        }
-        Signalled(overflow);
-    }
-
-    public void SendPayload(MessageId id, ReadOnlySpan<byte> payload)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(5 + payload.Length);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WritePayload(_control.GetSpan(5 + payload.Length), id, payload));
-        }
-        Signalled(overflow);
-    }
-
-    public void SendExtended(byte extendedId, ReadOnlySpan<byte> payload)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(6 + payload.Length);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteExtended(_control.GetSpan(6 + payload.Length), extendedId, payload));
-        }
-        Signalled(overflow);
-    }
-
-    public void SendKeepAlive()
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(4);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteKeepAlive(_control.GetSpan(4)));
-        }
-        Signalled(overflow);
-    }
-
-    /// <summary>Under the send lock: 0 when <paramref name="size"/> more bytes fit the backlog bound, else the backlog they would make.</summary>
-    private int Overflow(int size)
-    {
-        int backlog = _control.WrittenCount + size;
-        return backlog <= MaxControlBacklog ? 0 : backlog;
-    }
-
-    /// <summary>Wakes the send loop, or closes a peer whose replies pile up unread.</summary>
-    private void Signalled(int overflow)
-    {
-        if (overflow == 0)
-            Signal();
-        else
-            Close($"does not read what it asks for ({overflow} bytes of replies waiting)");
-    }
-
+    public void Send(MessageId id) => _queue.Send(id);
+    public void SendIndex(MessageId id, int index) => _queue.SendIndex(id, index);
+    public void SendBlock(MessageId id, BlockRequest block) => _queue.SendBlock(id, block);
+    public void SendPayload(MessageId id, ReadOnlySpan<byte> payload) => _queue.SendPayload(id, payload);
+    public void SendExtended(byte extendedId, ReadOnlySpan<byte> payload) => _queue.SendExtended(extendedId, payload);
+    public void SendKeepAlive() => _queue.SendKeepAlive();
     /// <summary>Queues a block to upload; false when the peer has too many requests queued.</summary>
-    public bool QueueUpload(BlockRequest request)
-    {
-        lock (_sendGate)
-        {
-            if (_uploads.Count >= MaxQueuedUploads)
-                return false;
-            _uploads.AddLast(request);
-        }
-        Signal();
-        return true;
-    }
-
-    public bool CancelUpload(BlockRequest request)
-    {
-        lock (_sendGate)
-            return _uploads.Remove(request);
-    }
-
+    public bool QueueUpload(BlockRequest request) => _queue.QueueUpload(request);
+    public bool CancelUpload(BlockRequest request) => _queue.CancelUpload(request);
     /// <summary>Drops every queued upload (we choked the peer) and returns them, to reject under the fast extension.</summary>
-    public List<BlockRequest> ClearUploads()
-    {
-        lock (_sendGate)
-        {
-            var list = _uploads.ToList();
-            _uploads.Clear();
-            return list;
-        }
-    }
+    public List<BlockRequest> ClearUploads() => _queue.ClearUploads();
+    /// <summary>Bytes of replies queued in this process and not yet handed to the stream.</summary>
+    public int ControlBacklog => _queue.ControlBacklog;
 
     private void Signal()
     {
@@ -374,18 +257,8 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
                 while (true)
                 {
                     int blocksPerSend = TuneForRate();
-                    ArrayBufferWriter<byte> control;
                     blocks.Clear();
-                    lock (_sendGate)
-                    {
-                        control = _control;
-                        _control = spare;
-                        while (blocks.Count < blocksPerSend && _uploads.First is { } first)
-                        {
-                            blocks.Add(first.Value);
-                            _uploads.RemoveFirst();
-                        }
-                    }
+                    var control = _queue.Take(spare, blocks, blocksPerSend);
                     if (control.WrittenCount == 0 && blocks.Count == 0)
                     {
                         spare = control; // the two buffers must stay two

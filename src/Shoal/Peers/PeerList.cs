@@ -2,48 +2,6 @@ using System.Net;
 
 namespace Shoal.Peers;
 
-/// <summary>Where an address came from (a peer may have several sources).</summary>
-[Flags]
-public enum PeerSources
-{
-    None = 0,
-    Manual = 1,
-    Tracker = 2,
-    Dht = 4,
-    Pex = 8,
-    Lsd = 16,
-    /// <summary>It connected to us and told us its listening port.</summary>
-    Incoming = 32,
-}
-
-/// <summary>What an address is known to support or be.</summary>
-[Flags]
-public enum PeerTraits
-{
-    None = 0,
-    Seed = 1,
-    Encryption = 2,
-    Utp = 4,
-}
-
-/// <summary>One address a torrent may dial, with what is known about it.</summary>
-public sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
-{
-    public IPEndPoint EndPoint { get; } = endPoint;
-    public PeerSources Sources { get; set; }
-    public PeerTraits Traits { get; set; }
-    public int Failures { get; set; }
-    public long LastAttempt { get; set; } = long.MinValue;
-    public long LastSeen { get; set; } = firstSeen;
-    /// <summary>A connection to it is open or being opened.</summary>
-    public bool InUse { get; set; }
-    /// <summary>It is us (our own listening address, or it answered with our peer id).</summary>
-    public bool Self { get; set; }
-    public bool Banned { get; set; }
-    /// <summary>Dial order: higher first.</summary>
-    public long Rank { get; set; }
-}
-
 /// <summary>
 /// The addresses one torrent knows, from every peer source: bounded, deduplicated, ranked for
 /// dialling (BEP 40 by default; locality plugs in through the ranking function), with back-off

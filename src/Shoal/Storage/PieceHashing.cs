@@ -3,9 +3,6 @@ using Shoal.Metainfo;
 
 namespace Shoal.Storage;
 
-/// <summary>Receives one piece's hashes: its SHA-1 (v1) and the SHA-256 leaf hashes of its v2 data.</summary>
-public delegate void PieceHashed(int piece, bool complete, ReadOnlySpan<byte> sha1, ReadOnlySpan<byte> leaves);
-
 /// <summary>
 /// Hashes every piece of a file set on all cores. Each worker reads its piece in small chunks
 /// and hashes each chunk while it is still in the CPU cache (SHA-1 runs ~15% faster that way

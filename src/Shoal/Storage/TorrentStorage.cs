@@ -3,15 +3,6 @@ using Shoal.Metainfo;
 
 namespace Shoal.Storage;
 
-/// <summary>How a download's files are laid out on disk before data arrives.</summary>
-public enum AllocationMode
-{
-    /// <summary>Files are created at full length as sparse files; space is used as pieces arrive.</summary>
-    Sparse,
-    /// <summary>Files reserve their full size up front (fallocate), so a full disk shows at once.</summary>
-    Preallocate,
-}
-
 /// <summary>
 /// A torrent's files on disk: pieces written and blocks read with pwrite/pread
 /// (<see cref="RandomAccess"/>) across file boundaries through the one piece-space walk

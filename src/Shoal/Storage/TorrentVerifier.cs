@@ -2,22 +2,6 @@ using Shoal.Metainfo;
 
 namespace Shoal.Storage;
 
-public enum PieceState
-{
-    Good,
-    /// <summary>Some of the piece's data is not on disk (file absent or too short).</summary>
-    Missing,
-    /// <summary>The data is there but fails its hash.</summary>
-    Bad,
-}
-
-public sealed record VerifyResult(Torrent Torrent, PieceState[] Pieces)
-{
-    public bool IsComplete => Pieces.All(p => p == PieceState.Good);
-    public IEnumerable<int> Indices(PieceState state) => Enumerable.Range(0, Pieces.Length).Where(i => Pieces[i] == state);
-    public IReadOnlyList<TorrentFile> FilesOf(int piece) => [.. Torrent.Space.FilesOfPiece(piece).Select(i => Torrent.Files[i])];
-}
-
 /// <summary>Checks data on disk against a torrent's hashes, in parallel on all cores.</summary>
 public static class TorrentVerifier
 {

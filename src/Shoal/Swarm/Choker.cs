@@ -1,26 +1,5 @@
 namespace Shoal.Swarm;
 
-/// <summary>What the choker knows about one connected peer when it decides.</summary>
-public readonly record struct ChokeCandidate<TPeer>(
-    TPeer Peer,
-    bool Interested,
-    bool Snubbed,
-    bool Local,
-    long DownRate,
-    long UpRate,
-    bool Unchoked,
-    long UnchokedAt,
-    long ConnectedAt);
-
-/// <summary>How a seed picks whom to upload to.</summary>
-public enum SeedChoking
-{
-    /// <summary>Take turns: each unchoked peer keeps its slot for a while, then the longest-waiting get it.</summary>
-    RoundRobin,
-    /// <summary>Keep the peers that take our data fastest.</summary>
-    FastestUpload,
-}
-
 /// <summary>
 /// Decides whom to unchoke, from the peers' rates, interest, snubbing and locality plus the
 /// time; it touches no peer. While downloading: tit-for-tat, the regular slots go to the peers

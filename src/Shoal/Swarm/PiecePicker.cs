@@ -2,18 +2,6 @@ using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
-/// <summary>How a block that arrived was taken.</summary>
-public enum BlockResult
-{
-    /// <summary>Not asked for (wrong size, a piece we have or are not downloading).</summary>
-    Unexpected,
-    /// <summary>Already received from another peer (endgame).</summary>
-    Duplicate,
-    Accepted,
-    /// <summary>Accepted and the piece is now complete: hash it.</summary>
-    PieceComplete,
-}
-
 /// <summary>
 /// Decides which blocks to ask each peer for: blocks of started pieces first, then a new piece,
 /// rarest in the swarm with a random tie-break (random for the first few pieces so a new peer

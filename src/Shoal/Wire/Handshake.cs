@@ -67,10 +67,3 @@ public readonly record struct Handshake(byte[] Reserved, byte[] InfoHash, byte[]
 
     public override string ToString() => $"handshake {Convert.ToHexStringLower(InfoHash)} from {Encoding.ASCII.GetString(PeerId[..8])}";
 }
-
-public enum ParseStatus
-{
-    NeedMore,
-    Done,
-    Error,
-}

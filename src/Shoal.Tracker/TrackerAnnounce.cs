@@ -2,14 +2,6 @@ using System.Net;
 
 namespace Shoal.Tracker;
 
-public enum AnnounceEvent
-{
-    None,
-    Completed,
-    Started,
-    Stopped,
-}
-
 /// <summary>A validated announce, from HTTP or UDP: a value, so the UDP path allocates nothing.</summary>
 public readonly record struct TrackerAnnounce(
     InfoHashKey InfoHash,
@@ -29,6 +21,3 @@ public readonly record struct TrackerAnnounce(
     public static TrackerAnnounce Of(InfoHashKey infoHash, IPAddress address, int port, long left, AnnounceEvent announceEvent = AnnounceEvent.None, int numWant = 50) =>
         new(infoHash, default, PeerEndpoint.From(address, port), 0, 0, left, announceEvent, numWant, true, false);
 }
-
-/// <summary>A request the tracker refuses; the message goes back as a 'failure reason' or UDP error.</summary>
-public sealed class TrackerRequestException(string message) : Exception(message);

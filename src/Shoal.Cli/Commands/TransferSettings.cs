@@ -1,0 +1,24 @@
+using System.Net;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>What `get` and `seed` ask for.</summary>
+public sealed record TransferSettings
+{
+    public required IReadOnlyList<string> Torrents { get; init; }
+    public required string OutputDirectory { get; init; }
+    public long MaxDown { get; init; }
+    public long MaxUp { get; init; }
+    public IReadOnlyList<string> Only { get; init; } = [];
+    public bool Sequential { get; init; }
+    public bool Seed { get; init; }
+    public double? SeedRatio { get; init; }
+    public TimeSpan? SeedTime { get; init; }
+    public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];
+    public int? Port { get; init; }
+    public IPAddress[] Bind { get; init; } = [IPAddress.IPv6Any];
+    public bool Json { get; init; }
+    public TimeSpan? AnnounceInterval { get; init; }
+    public bool Preallocate { get; init; }
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+}

@@ -1,0 +1,9 @@
+namespace Shoal.Tracker;
+
+public enum AnnounceEvent
+{
+    None,
+    Completed,
+    Started,
+    Stopped,
+}

@@ -1,0 +1,3 @@
+namespace Shoal.Tracker;
+
+public sealed record ScrapeCounts(int Seeders, int Completed, int Leechers);

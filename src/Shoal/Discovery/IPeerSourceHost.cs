@@ -1,0 +1,18 @@
+using System.Net;
+using Shoal.Metainfo;
+using Shoal.Peers;
+
+namespace Shoal.Discovery;
+
+/// <summary>The torrent as its peer sources see it.</summary>
+public interface IPeerSourceHost
+{
+    InfoHashes InfoHashes { get; }
+    bool IsPrivate { get; }
+    IReadOnlyList<IReadOnlyList<string>> Trackers { get; }
+    AnnounceStats GetAnnounceStats();
+    /// <summary>Hands addresses to the torrent's peer list.</summary>
+    void AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits = PeerTraits.None);
+    /// <summary>A source's latest error (null when it works again), for the status.</summary>
+    void ReportSourceError(string source, string? error);
+}

@@ -1,0 +1,21 @@
+using System.Net;
+
+namespace Shoal.Peers;
+
+/// <summary>One address a torrent may dial, with what is known about it.</summary>
+public sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
+{
+    public IPEndPoint EndPoint { get; } = endPoint;
+    public PeerSources Sources { get; set; }
+    public PeerTraits Traits { get; set; }
+    public int Failures { get; set; }
+    public long LastAttempt { get; set; } = long.MinValue;
+    public long LastSeen { get; set; } = firstSeen;
+    /// <summary>A connection to it is open or being opened.</summary>
+    public bool InUse { get; set; }
+    /// <summary>It is us (our own listening address, or it answered with our peer id).</summary>
+    public bool Self { get; set; }
+    public bool Banned { get; set; }
+    /// <summary>Dial order: higher first.</summary>
+    public long Rank { get; set; }
+}

@@ -1,0 +1,11 @@
+namespace Shoal.Peers;
+
+/// <summary>What an address is known to support or be.</summary>
+[Flags]
+public enum PeerTraits
+{
+    None = 0,
+    Seed = 1,
+    Encryption = 2,
+    Utp = 4,
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Shoal.Peers;
+
+namespace Shoal;
+
+/// <summary>Settings shared by every torrent of a <see cref="ShoalClient"/>.</summary>
+public sealed record ShoalClientOptions
+{
+    /// <summary>Addresses to listen on; the default listens on every IPv4 and IPv6 address.</summary>
+    public IReadOnlyList<IPAddress> ListenAddresses { get; init; } = [IPAddress.IPv6Any];
+    /// <summary>TCP port for incoming peers; 0 picks a free one.</summary>
+    public int Port { get; init; }
+    /// <summary>Bytes per second for all torrents together; 0 for no limit.</summary>
+    public long MaxDownloadRate { get; init; }
+    public long MaxUploadRate { get; init; }
+    public int MaxConnections { get; init; } = 500;
+    /// <summary>Outgoing connections that may be in progress at once.</summary>
+    public int MaxHalfOpen { get; init; } = 32;
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Where resume data is kept (one file per torrent).</summary>
+    public string ResumeDirectory { get; init; } = DefaultStateDirectory("resume");
+    /// <summary>First UDP tracker timeout (BEP 15 says 15 s); shorter in tests.</summary>
+    public TimeSpan? UdpTrackerTimeout { get; init; }
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Seed for the swarm's random choices; null for a random one.</summary>
+    public int? RandomSeed { get; init; }
+    public byte[]? PeerId { get; init; }
+    /// <summary>Where the engine logs (connections, bans, tracker errors); nothing by default.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>$SHOAL_STATE_DIR, else $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; plus <paramref name="name"/>.</summary>
+    public static string DefaultStateDirectory(string name)
+    {
+        string? root = Environment.GetEnvironmentVariable("SHOAL_STATE_DIR");
+        if (string.IsNullOrEmpty(root))
+        {
+            string? xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+            root = !string.IsNullOrEmpty(xdg) ? Path.Combine(xdg, "shoal")
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "shoal");
+        }
+        return Path.Combine(root, name);
+    }
+}

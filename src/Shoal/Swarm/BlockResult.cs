@@ -1,0 +1,13 @@
+namespace Shoal.Swarm;
+
+/// <summary>How a block that arrived was taken.</summary>
+public enum BlockResult
+{
+    /// <summary>Not asked for (wrong size, a piece we have or are not downloading).</summary>
+    Unexpected,
+    /// <summary>Already received from another peer (endgame).</summary>
+    Duplicate,
+    Accepted,
+    /// <summary>Accepted and the piece is now complete: hash it.</summary>
+    PieceComplete,
+}

@@ -1,0 +1,24 @@
+using System.Net;
+using Shoal.Storage;
+
+namespace Shoal;
+
+/// <summary>Per-torrent settings.</summary>
+public sealed record TorrentOptions
+{
+    /// <summary>Bytes per second; 0 for no limit.</summary>
+    public long MaxDownloadRate { get; init; }
+    public long MaxUploadRate { get; init; }
+    /// <summary>Fetch pieces in order (for streaming) instead of rarest first.</summary>
+    public bool Sequential { get; init; }
+    /// <summary>Priority per file index (0 = skip); null downloads everything.</summary>
+    public IReadOnlyList<int>? FilePriorities { get; init; }
+    public int MaxConnections { get; init; } = 60;
+    public AllocationMode Allocation { get; init; } = AllocationMode.Sparse;
+    /// <summary>Peers to connect to without a tracker.</summary>
+    public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];
+    /// <summary>Re-announce at least this often whatever the tracker's interval says.</summary>
+    public TimeSpan? MaxAnnounceInterval { get; init; }
+    /// <summary>Ignore the torrent's trackers (peers come only from <see cref="Peers"/> and <see cref="TorrentSession.AddPeer"/>).</summary>
+    public bool DisableTrackers { get; init; }
+}

@@ -1,0 +1,23 @@
+namespace Shoal;
+
+/// <summary>A snapshot of one torrent.</summary>
+public sealed record TorrentStatus(
+    string Name,
+    string InfoHash,
+    TorrentState State,
+    double Progress,
+    long VerifiedBytes,
+    long WantedBytes,
+    long TotalBytes,
+    long Downloaded,
+    long Uploaded,
+    long DownRate,
+    long UpRate,
+    int Peers,
+    int Seeds,
+    TimeSpan? Eta,
+    string? Error,
+    string? TrackerError)
+{
+    public bool IsFinished => State == TorrentState.Seeding;
+}

@@ -1,0 +1,3 @@
+namespace Shoal.Trackers;
+
+public sealed record ScrapeResult(int Seeders, int Completed, int Leechers);

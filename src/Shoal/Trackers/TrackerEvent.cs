@@ -1,0 +1,9 @@
+namespace Shoal.Trackers;
+
+public enum TrackerEvent
+{
+    None = 0,
+    Completed = 1,
+    Started = 2,
+    Stopped = 3,
+}

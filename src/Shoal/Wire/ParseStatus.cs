@@ -1,0 +1,8 @@
+namespace Shoal.Wire;
+
+public enum ParseStatus
+{
+    NeedMore,
+    Done,
+    Error,
+}
