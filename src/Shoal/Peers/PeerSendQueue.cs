@@ -33,81 +33,53 @@ public sealed class PeerSendQueue(Action signal, Action<string> close)
 
     public void Send(MessageId id)
     {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(5);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteSimple(_control.GetSpan(5), id));
-        }
-        Done(overflow);
+        Span<byte> message = stackalloc byte[5];
+        Append(message[..PeerWire.WriteSimple(message, id)]);
     }
 
     public void SendIndex(MessageId id, int index)
     {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(9);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteIndex(_control.GetSpan(9), id, index));
-        }
-        Done(overflow);
+        Span<byte> message = stackalloc byte[9];
+        Append(message[..PeerWire.WriteIndex(message, id, index)]);
     }
 
     public void SendBlock(MessageId id, BlockRequest block)
     {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(17);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteBlock(_control.GetSpan(17), id, block.Piece, block.Begin, block.Length));
-        }
-        Done(overflow);
-    }
-
-    public void SendPayload(MessageId id, ReadOnlySpan<byte> payload)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(5 + payload.Length);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WritePayload(_control.GetSpan(5 + payload.Length), id, payload));
-        }
-        Done(overflow);
-    }
-
-    public void SendExtended(byte extendedId, ReadOnlySpan<byte> payload)
-    {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(6 + payload.Length);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteExtended(_control.GetSpan(6 + payload.Length), extendedId, payload));
-        }
-        Done(overflow);
+        Span<byte> message = stackalloc byte[17];
+        Append(message[..PeerWire.WriteBlock(message, id, block.Piece, block.Begin, block.Length)]);
     }
 
     public void SendKeepAlive()
     {
-        int overflow;
-        lock (_sendGate)
-        {
-            overflow = Overflow(4);
-            if (overflow == 0)
-                _control.Advance(PeerWire.WriteKeepAlive(_control.GetSpan(4)));
-        }
-        Done(overflow);
+        Span<byte> message = stackalloc byte[4];
+        Append(message[..PeerWire.WriteKeepAlive(message)]);
     }
 
-    /// <summary>Under the send lock: 0 when <paramref name="size"/> more bytes fit the backlog bound, else the backlog they would make.</summary>
-    private int Overflow(int size)
+    public void SendPayload(MessageId id, ReadOnlySpan<byte> payload)
     {
-        int backlog = _control.WrittenCount + size;
-        return backlog <= MaxControlBacklog ? 0 : backlog;
+        byte[] message = ArrayPool<byte>.Shared.Rent(5 + payload.Length);
+        Append(message.AsSpan(0, PeerWire.WritePayload(message, id, payload)));
+        ArrayPool<byte>.Shared.Return(message);
+    }
+
+    public void SendExtended(byte extendedId, ReadOnlySpan<byte> payload)
+    {
+        byte[] message = ArrayPool<byte>.Shared.Rent(6 + payload.Length);
+        Append(message.AsSpan(0, PeerWire.WriteExtended(message, extendedId, payload)));
+        ArrayPool<byte>.Shared.Return(message);
+    }
+
+    /// <summary>Appends one encoded message unless it would pass the backlog bound; then the peer is closed instead.</summary>
+    private void Append(ReadOnlySpan<byte> message)
+    {
+        int backlog;
+        lock (_sendGate)
+        {
+            backlog = _control.WrittenCount + message.Length;
+            if (backlog <= MaxControlBacklog)
+                _control.Write(message);
+        }
+        Done(backlog <= MaxControlBacklog ? 0 : backlog);
     }
 
     /// <summary>Wakes the send loop, or closes a peer whose replies pile up unread.</summary>
