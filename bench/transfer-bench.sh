@@ -6,6 +6,9 @@
 # included), CPU seconds per GiB (user+sys of the leecher process), peak memory, and the ratios
 # to libtorrent->libtorrent. Page cache warm; 1 MiB pieces; medians of RUNS interleaved runs.
 #   bench/transfer-bench.sh [SIZE_MiB=1024] [RUNS=3]
+# With SHOAL_BASELINE=DIR (another checkout of Shoal, say the commit before a change), that build
+# runs in the same rounds as "base" (base->libtorrent, libtorrent->base, base->base): a before and
+# after in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
@@ -18,6 +21,13 @@ done
 
 dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/shoal" -v quiet -nologo >/dev/null
 shoal="$work/shoal/shoal"
+seeds=(libtorrent shoal)
+declare -A bin=([shoal]=$shoal)
+if [ -n "${SHOAL_BASELINE:-}" ]; then
+  dotnet publish "$SHOAL_BASELINE/src/Shoal.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/base" -v quiet -nologo >/dev/null
+  bin[base]="$work/base/shoal"
+  seeds+=(base)
+fi
 lt="$PWD/tests/Shoal.Interop.Tests/Scripts/lt.py"
 
 seeddir="$work/seed"
@@ -31,14 +41,14 @@ tport=$(port)
 # One torrent per seed (same data, another 'source' so another info-hash), so aria2, which
 # finds peers only through the tracker, meets exactly one seed.
 declare -A torrent
-for s in libtorrent shoal; do
+for s in "${seeds[@]}"; do
   torrent[$s]="$work/bench-$s.torrent"
   "$shoal" create "$data" -o "${torrent[$s]}" --piece-size 1MiB --no-date --source "$s" -t "http://127.0.0.1:$tport/announce" >/dev/null
 done
 
 # opentracker, for aria2 (its whitelist holds our torrent's hash)
 otdir="$work/opentracker"; mkdir -p "$otdir"
-for s in libtorrent shoal; do
+for s in "${seeds[@]}"; do
   "$shoal" info "${torrent[$s]}" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["infoHashV1"])'
 done > "$otdir/whitelist"
 echo "access.whitelist /whitelist" > "$otdir/opentracker.conf"
@@ -54,22 +64,30 @@ pids+=($!)
 lt_log="$work/lt-seed.log"
 /usr/bin/python3 "$lt" swarm seed "${torrent[libtorrent]}" "$seeddir" --timeout 3600 > "$lt_log" 2>&1 &
 pids+=($!)
-sport=$(port)
-SHOAL_STATE_DIR="$work/state-seed" "$shoal" seed "${torrent[shoal]}" "$seeddir" --bind 127.0.0.1 --port "$sport" --json --announce-interval 2s > "$work/shoal-seed.log" 2>&1 &
-pids+=($!)
+declare -A seedport
+for s in "${seeds[@]}"; do
+  [ "$s" = libtorrent ] && continue
+  seedport[$s]=$(port)
+  rm -rf "$work/state-seed-$s"
+  SHOAL_STATE_DIR="$work/state-seed-$s" "${bin[$s]}" seed "${torrent[$s]}" "$seeddir" --bind 127.0.0.1 --port "${seedport[$s]}" --json --announce-interval 2s > "$work/$s-seed.log" 2>&1 &
+  pids+=($!)
+done
 for _ in $(seq 1 600); do
-  grep -q '^port ' "$lt_log" 2>/dev/null && grep -q '"state":"seeding"' "$work/shoal-seed.log" && break
+  ready=1
+  grep -q '^port ' "$lt_log" 2>/dev/null || ready=0
+  for s in "${!seedport[@]}"; do grep -q '"state":"seeding"' "$work/$s-seed.log" || ready=0; done
+  [ $ready = 1 ] && break
   sleep 0.1
 done
 ltport=$(sed -n 's/^port //p' "$lt_log" | head -1)
 [ -n "$ltport" ] || { echo "libtorrent seed did not start"; cat "$lt_log"; exit 1; }
 
-declare -A seedport=([libtorrent]=$ltport [shoal]=$sport)
+seedport[libtorrent]=$ltport
 command_for() { # SEED LEECHER DIR: the leecher's command line
   local p=${seedport[$1]} t=${torrent[$1]}
   case $2 in
     libtorrent) echo "/usr/bin/python3 $lt swarm leech $t $3 --peer 127.0.0.1:$p --exit-when-done --timeout 600" ;;
-    shoal) echo "env SHOAL_STATE_DIR=$3.state $shoal get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json" ;;
+    shoal|base) echo "env SHOAL_STATE_DIR=$3.state ${bin[$2]} get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json" ;;
     aria2) echo "aria2c --interface=127.0.0.1 --disable-ipv6=true --enable-dht=false --bt-enable-lpd=false --enable-peer-exchange=false" \
              "--console-log-level=error --summary-interval=0 --file-allocation=none --seed-time=0 --bt-tracker-interval=1" \
              "--listen-port=$(port) -d $3 $t" ;;
@@ -77,6 +95,7 @@ command_for() { # SEED LEECHER DIR: the leecher's command line
 }
 
 pairs=(libtorrent:libtorrent libtorrent:shoal shoal:libtorrent shoal:shoal libtorrent:aria2 shoal:aria2)
+[ -n "${bin[base]:-}" ] && pairs+=(libtorrent:base base:libtorrent base:base)
 declare -A wall cpu mem
 for ((r = 0; r < runs; r++)); do
   for pair in "${pairs[@]}"; do

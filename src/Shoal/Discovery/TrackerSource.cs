@@ -29,9 +29,6 @@ public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Time
 
     public string Name => "tracker";
 
-    /// <summary>How many announces got an answer (for tests and status).</summary>
-    public int Announces { get; private set; }
-
     public void Nudge() => Volatile.Read(ref _wake).TrySetResult();
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -55,7 +52,6 @@ public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Time
                 {
                     var (_, response) = await tiers.AnnounceAsync(Request(trackerEvent, stats), cancellationToken).ConfigureAwait(false);
                     announced = true;
-                    Announces++;
                     failures = 0;
                     trackerEvent = TrackerEvent.None;
                     host.ReportSourceError(Name, response.Warning);

@@ -13,8 +13,6 @@ public sealed class ExtensionRegistry
 {
     private readonly List<IPeerExtension> _extensions = [];
 
-    public IReadOnlyList<IPeerExtension> All => _extensions;
-
     /// <summary>Adds an extension; its local id is its position plus one.</summary>
     public byte Register(IPeerExtension extension)
     {
@@ -25,8 +23,6 @@ public sealed class ExtensionRegistry
         _extensions.Add(extension);
         return (byte)_extensions.Count;
     }
-
-    public byte LocalId(string name) => (byte)(_extensions.FindIndex(e => e.Name == name) + 1);
 
     /// <summary>Our handshake for <paramref name="peer"/>: the common fields plus every extension's name and keys.</summary>
     public byte[] Handshake(ExtensionHandshake common, SwarmPeer peer)

@@ -86,8 +86,6 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
     public bool CancelUpload(BlockRequest request) => _queue.CancelUpload(request);
     /// <summary>Drops every queued upload (we choked the peer) and returns them, to reject under the fast extension.</summary>
     public List<BlockRequest> ClearUploads() => _queue.ClearUploads();
-    /// <summary>Bytes of replies queued in this process and not yet handed to the stream.</summary>
-    public int ControlBacklog => _queue.ControlBacklog;
 
     private void Signal()
     {

@@ -16,11 +16,8 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
     private readonly Dictionary<IPEndPoint, KnownPeer> _peers = [];
 
     public int Count => _peers.Count;
-    public int Capacity => capacity;
 
     public KnownPeer? Find(IPEndPoint endPoint) => _peers.GetValueOrDefault(Normalize(endPoint));
-
-    public IEnumerable<KnownPeer> All => _peers.Values;
 
     /// <summary>Adds or refreshes an address; false when it is new but the list is full of better ones.</summary>
     public bool Add(IPEndPoint endPoint, PeerSources source, PeerTraits traits = PeerTraits.None)

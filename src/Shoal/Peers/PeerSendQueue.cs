@@ -20,15 +20,6 @@ public sealed class PeerSendQueue(Action signal, Action<string> close)
     private ArrayBufferWriter<byte> _control = new(256);
     private readonly LinkedList<BlockRequest> _uploads = new();
 
-    /// <summary>Bytes of replies queued and not yet taken by the send loop.</summary>
-    public int ControlBacklog
-    {
-        get
-        {
-            lock (_sendGate)
-                return _control.WrittenCount;
-        }
-    }
 
 
     public void Send(MessageId id)

@@ -44,15 +44,6 @@ public sealed class FileHandleCache(Func<int, bool, SafeFileHandle?> open, int m
         public void Dispose() => _cache?.Release(_entry!);
     }
 
-    public int OpenCount
-    {
-        get
-        {
-            lock (_gate)
-                return _open.Count;
-        }
-    }
-
     public Lease Rent(int file, bool write)
     {
         lock (_gate)

@@ -61,17 +61,6 @@ public sealed class PiecePicker<TPeer> where TPeer : class
         }
     }
 
-    /// <summary>True when the peer has a wanted piece we lack.</summary>
-    public bool IsInteresting(Bitfield peerHas)
-    {
-        for (int i = 0; i < _pieceCount; i++)
-        {
-            if (peerHas[i] && !Have[i] && _priority[i] > 0)
-                return true;
-        }
-        return false;
-    }
-
     public bool IsInteresting(int piece) => !Have[piece] && _priority[piece] > 0;
 
     public void AddAvailability(Bitfield peerHas)

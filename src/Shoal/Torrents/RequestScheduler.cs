@@ -36,9 +36,21 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         }
     }
 
+    /// <summary>Counts the pieces the peer has that we want and lack (after a bitfield or a priority change).</summary>
+    public void Recount(SwarmPeer peer)
+    {
+        int wanted = 0;
+        foreach (int piece in peer.Has.SetIndices())
+        {
+            if (swarm.Picker.IsInteresting(piece))
+                wanted++;
+        }
+        peer.WantedPieces = wanted;
+    }
+
     public void UpdateInterest(SwarmPeer peer)
     {
-        bool interesting = swarm.Picker.IsInteresting(peer.Has);
+        bool interesting = peer.WantedPieces > 0;
         if (interesting != peer.AmInterested)
             SetInterested(peer, interesting);
         if (interesting)
@@ -57,7 +69,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return;
         peer.Has[piece] = true;
         swarm.Picker.AddAvailability(piece);
-        if (!peer.AmInterested && swarm.Picker.IsInteresting(piece))
+        if (swarm.Picker.IsInteresting(piece) && ++peer.WantedPieces == 1 && !peer.AmInterested)
             SetInterested(peer, true);
         FillRequests(peer);
     }
@@ -84,6 +96,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
                 }
             }
         }
+        Recount(peer);
         UpdateInterest(peer);
     }
 
@@ -116,14 +129,14 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         return completed;
     }
 
-    /// <summary>A piece was verified: tell everyone, and lose interest in the peers that had only it.</summary>
+    /// <summary>A piece was verified: tell everyone, and lose interest in the peers that had nothing else (O(peers)).</summary>
     public void OnVerified(int piece)
     {
+        bool counted = swarm.Picker.IsWanted(piece);
         foreach (var peer in swarm.Peers)
         {
             peer.Link.Have(piece);
-            // Only a peer that has this piece can have stopped being interesting.
-            if (peer.AmInterested && peer.Has[piece] && !swarm.Picker.IsInteresting(peer.Has))
+            if (counted && peer.Has[piece] && --peer.WantedPieces == 0 && peer.AmInterested)
                 SetInterested(peer, false);
         }
     }

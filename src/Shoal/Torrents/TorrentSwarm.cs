@@ -21,6 +21,7 @@ internal sealed class TorrentSwarm
 {
     private readonly List<Action<ILogger>> _notes = [];
     private bool _seeding;
+    private volatile TorrentStorage? _storage;
 
     public TorrentSwarm(TorrentSession session, Torrent torrent, Bitfield have, TorrentRun run)
     {
@@ -60,7 +61,8 @@ internal sealed class TorrentSwarm
     public ExtensionRegistry Extensions { get; } = new();
     /// <summary>Each file's tree above its piece layer, for BEP 52 hash requests.</summary>
     public PieceLayerTrees LayerTrees { get; } = new();
-    public TorrentStorage? Storage { get; private set; }
+    /// <summary>Set once the files are open (read by send loops and piece jobs outside the lock, hence volatile).</summary>
+    public TorrentStorage? Storage => _storage;
     public List<SwarmPeer> Peers { get; } = [];
     public HashSet<string> BannedPeerIds { get; } = [];
     public PeerAdmission Admission { get; }
@@ -78,13 +80,14 @@ internal sealed class TorrentSwarm
         try
         {
             var wantedFiles = Session.Options.FilePriorities;
-            Storage = new TorrentStorage(Torrent, Session.SaveDirectory, Session.Options.Allocation);
-            Storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
+            var storage = new TorrentStorage(Torrent, Session.SaveDirectory, Session.Options.Allocation);
+            _storage = storage;
+            storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
             bool complete;
             lock (Gate)
                 complete = Picker.WantedComplete;
             if (!complete)
-                Storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
+                storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
             lock (Gate)
                 _seeding = Picker.WantedComplete;
             joined = true;
@@ -106,8 +109,8 @@ internal sealed class TorrentSwarm
                 Picker.Clear();
             }
             Session.SetSwarm(null);
-            Storage?.Dispose();
-            Storage = null;
+            _storage?.Dispose();
+            _storage = null;
             Flush();
         }
     }
@@ -162,7 +165,10 @@ internal sealed class TorrentSwarm
             SetPriorities(Picker);
             change = UpdateSeeding();
             foreach (var peer in Peers)
+            {
+                Scheduler.Recount(peer);
                 Scheduler.UpdateInterest(peer);
+            }
         }
         if (change is { } state)
             Session.SetState(state);
@@ -277,6 +283,4 @@ internal sealed class TorrentSwarm
 
     public bool IsBanned(SwarmPeer peer) =>
         peer.Wire is { } wire && BannedPeerIds.Contains(Convert.ToHexStringLower(wire.RemotePeerId));
-
-    public static void ReturnBuffer(byte[] buffer) => ArrayPool<byte>.Shared.Return(buffer);
 }
