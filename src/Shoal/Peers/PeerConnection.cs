@@ -29,6 +29,7 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
     private readonly RateMeter _sent;
     private readonly PeerSendQueue _queue;
     private int _closed;
+    private int _maxMessageLength = 128 * 1024;
     private volatile int _batchThread = -1;
     private bool _signalPending;
 
@@ -57,6 +58,12 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
     public long LastReceive { get; private set; }
     public long LastSend { get; private set; }
     public string? CloseReason { get; private set; }
+    /// <summary>The largest message accepted (its length prefix is checked before anything is read); the torrent raises it once the metadata says how big a bitfield is.</summary>
+    public int MaxMessageLength
+    {
+        get => Volatile.Read(ref _maxMessageLength);
+        set => Volatile.Write(ref _maxMessageLength, value);
+    }
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
     /// <summary>The client name from the extension handshake, once it arrived.</summary>
     public string? ClientName { get; set; }
@@ -104,14 +111,14 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
     // ---- loops ----
 
     /// <summary>Runs the receive and send loops until the connection closes; never throws.</summary>
-    public async Task RunAsync(IPeerHandler handler, int maxMessageLength, CancellationToken cancellationToken)
+    public async Task RunAsync(IPeerHandler handler, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         var token = linked.Token;
         var send = RunSendAsync(handler, token);
         try
         {
-            await ReceiveLoopAsync(handler, maxMessageLength, token).ConfigureAwait(false);
+            await ReceiveLoopAsync(handler, token).ConfigureAwait(false);
         }
         catch (PeerProtocolException e)
         {
@@ -151,7 +158,7 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync(IPeerHandler handler, int maxMessageLength, CancellationToken token)
+    private async Task ReceiveLoopAsync(IPeerHandler handler, CancellationToken token)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
         int start = 0, end = 0;
@@ -162,7 +169,7 @@ public sealed class PeerConnection : IPeer, IAsyncDisposable
                 _batchThread = Environment.CurrentManagedThreadId;
                 try
                 {
-                    start = HandleMessages(handler, buffer, start, end, maxMessageLength, out int needed);
+                    start = HandleMessages(handler, buffer, start, end, MaxMessageLength, out int needed);
                     if (needed > buffer.Length)
                     {
                         // Grow only to the size the (already bounded) length prefix says.

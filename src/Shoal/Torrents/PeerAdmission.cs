@@ -74,13 +74,16 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 if (dialled is not null)
                     list.Release(dialled, stillConnected: refuse == "already connected to this peer");
                 string refused = stream.RemoteEndPoint.ToString();
-                swarm.Defer(log => EngineLog.PeerRefused(log, swarm.Torrent.Name, refused, refuse));
+                swarm.Defer(log => EngineLog.PeerRefused(log, swarm.Session.Name, refused, refuse));
                 stream.Close();
                 return false;
             }
             var wire = new PeerConnection(stream, remote, outgoing, swarm.Client.Time,
-                [swarm.Session.DownloadLimit, swarm.Client.DownloadLimit], [swarm.Session.UploadLimit, swarm.Client.UploadLimit]);
-            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent.PieceCount), swarm.Client.Time, outgoing);
+                [swarm.Session.DownloadLimit, swarm.Client.DownloadLimit], [swarm.Session.UploadLimit, swarm.Client.UploadLimit])
+            {
+                MaxMessageLength = swarm.MaxMessageLength,
+            };
+            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent?.PieceCount ?? 0), swarm.Client.Time, outgoing);
             if (dialled is not null)
             {
                 peer.ListenEndPoint = dialled;
@@ -91,7 +94,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
             _peerTasks[peer] = RunPeerAsync(peer, swarm.Token);
             string name = peer.ToString();
-            swarm.Defer(log => EngineLog.PeerConnected(log, swarm.Torrent.Name, outgoing ? "to" : "from", name, wire.Transport));
+            swarm.Defer(log => EngineLog.PeerConnected(log, swarm.Session.Name, outgoing ? "to" : "from", name, wire.Transport));
         }
         swarm.Flush();
         return true;
@@ -145,6 +148,13 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             };
             wire.SendExtended(0, swarm.Extensions.Handshake(common, peer));
         }
+        if (!swarm.HasContent)
+        {
+            // Nothing to offer before the metadata is known and checked; haves follow then (OnContent).
+            if (wire.SupportsFast)
+                wire.Send(MessageId.HaveNone);
+            return;
+        }
         var have = swarm.Picker.Have;
         if (wire.SupportsFast && have.All)
             wire.Send(MessageId.HaveAll);
@@ -152,38 +162,84 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             wire.Send(MessageId.HaveNone);
         else if (!have.None)
             wire.SendPayload(MessageId.Bitfield, have.Bytes);
-        if (wire.SupportsFast && !have.None)
+        OfferAllowedFast(peer, wire);
+    }
+
+    private void OfferAllowedFast(SwarmPeer peer, PeerConnection wire)
+    {
+        var have = swarm.Picker!.Have;
+        if (!wire.SupportsFast || have.None)
+            return;
+        foreach (int piece in AllowedFast.Compute(peer.EndPoint.Address, swarm.WireHash, swarm.Torrent!.PieceCount, AllowedFast.DefaultCount))
         {
-            foreach (int piece in AllowedFast.Compute(peer.EndPoint.Address, swarm.WireHash, swarm.Torrent.PieceCount, AllowedFast.DefaultCount))
+            if (have[piece])
             {
-                if (have[piece])
-                {
-                    peer.AllowedFastForThem.Add(piece);
-                    wire.SendIndex(MessageId.AllowedFast, piece);
-                }
+                peer.AllowedFastForThem.Add(piece);
+                wire.SendIndex(MessageId.AllowedFast, piece);
             }
         }
+    }
+
+    /// <summary>
+    /// The metadata arrived while <paramref name="peer"/> was connected (under the lock): what it
+    /// said it has becomes its bitfield (checked against the piece count now known), and it hears
+    /// what we have, as haves after the have-none or nothing it got at first.
+    /// </summary>
+    public void OnContent(SwarmPeer peer)
+    {
+        var torrent = swarm.Torrent!;
+        var picker = swarm.Picker!;
+        var wire = peer.Wire!;
+        wire.MaxMessageLength = swarm.MaxMessageLength;
+        var has = new Bitfield(torrent.PieceCount);
+        try
+        {
+            if (peer.Pending.All)
+                has.SetAll();
+            else if (peer.Pending.Bitfield is { } bytes)
+                has = Bitfield.Parse(bytes, torrent.PieceCount);
+            foreach (int piece in peer.Pending.Haves)
+            {
+                if ((uint)piece >= (uint)torrent.PieceCount)
+                    throw new FormatException($"have for piece {piece} of {torrent.PieceCount}");
+                has[piece] = true;
+            }
+        }
+        catch (FormatException e)
+        {
+            peer.Link.Close($"before the metadata it said: {e.Message}");
+            return;
+        }
+        peer.Pending = PendingHas.Empty;
+        foreach (int piece in picker.Have.SetIndices())
+            wire.SendIndex(MessageId.Have, piece);
+        OfferAllowedFast(peer, wire);
+        swarm.Scheduler.MergeHas(peer, has);
     }
 
     private async Task RunPeerAsync(SwarmPeer peer, CancellationToken token)
     {
         await Task.Yield();
         var wire = peer.Wire!;
-        await wire.RunAsync(new PeerMessages(swarm, peer), swarm.MaxMessageLength, token).ConfigureAwait(false);
+        await wire.RunAsync(new PeerMessages(swarm, peer), token).ConfigureAwait(false);
         lock (swarm.Gate)
         {
             swarm.Peers.Remove(peer);
             _peerTasks.Remove(peer);
-            swarm.Picker.RemoveAvailability(peer.Has);
             swarm.ReleaseRequests(peer);
-            swarm.Picker.Forget(peer);
+            if (swarm.HasContent)
+            {
+                if (peer.Has.Count == swarm.Torrent.PieceCount) // not a peer refused when the metadata came
+                    swarm.Picker.RemoveAvailability(peer.Has);
+                swarm.Picker.Forget(peer);
+            }
             swarm.Extensions.OnDisconnected(peer);
             if (peer.ListenEndPoint is { } listen && !swarm.Peers.Any(p => listen.Equals(p.ListenEndPoint)))
                 swarm.Session.Peers.Disconnected(listen);
             if (!peer.AmChoking || swarm.Seeding)
                 swarm.Ticker.UnchokeIfSlotFree();
             long received = peer.Down.Total, sent = peer.Up.Total;
-            swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Torrent.Name, peer, wire.CloseReason, received, sent));
+            swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Session.Name, peer, wire.CloseReason, received, sent));
         }
         swarm.Client.RemoveConnection();
         swarm.Flush();

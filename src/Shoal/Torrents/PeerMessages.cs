@@ -27,7 +27,10 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
         {
             if (peer.IsClosed)
                 return;
-            completed = Dispatch(message);
+            if (swarm.HasContent)
+                completed = Dispatch(message);
+            else
+                DispatchBeforeContent(message);
         }
         swarm.Flush();
         if (completed is not null)
@@ -37,6 +40,8 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
     private PartialPiece<SwarmPeer>? Dispatch(in PeerMessage message)
     {
         var scheduler = swarm.Scheduler;
+        var picker = swarm.Picker!;
+        var torrent = swarm.Torrent!;
         switch (message.Id)
         {
             case MessageId.Choke:
@@ -65,7 +70,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                 Bitfield field;
                 try
                 {
-                    field = Bitfield.Parse(message.Payload, swarm.Torrent.PieceCount);
+                    field = Bitfield.Parse(message.Payload, torrent.PieceCount);
                 }
                 catch (FormatException e)
                 {
@@ -76,7 +81,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
             case MessageId.HaveAll or MessageId.HaveNone:
                 if (!_wire.SupportsFast)
                     throw new PeerProtocolException($"{message.Id} without the fast extension");
-                var all = new Bitfield(swarm.Torrent.PieceCount);
+                var all = new Bitfield(torrent.PieceCount);
                 if (message.Id == MessageId.HaveAll)
                     all.SetAll();
                 scheduler.MergeHas(peer, all);
@@ -94,7 +99,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     throw new PeerProtocolException("reject without the fast extension");
                 var rejected = new BlockRequest(message.Index, message.Begin, message.Length);
                 if (peer.Outstanding.Remove(rejected))
-                    swarm.Picker.Release(peer, rejected);
+                    picker.Release(peer, rejected);
                 break; // the next tick asks again, maybe someone else
             case MessageId.Suggest:
                 swarm.CheckPiece(message.Index, "suggest");
@@ -117,6 +122,52 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                 break; // port (DHT), hashes, hash reject and unknown ids are ignored
         }
         return null;
+    }
+
+    /// <summary>
+    /// Before the metadata is known (and the data checked) we have nothing and know no piece
+    /// count: what the peer has is kept for later, extension messages flow, and a request gets
+    /// a reject (or, without the fast extension, closes the connection, as for any piece we lack).
+    /// </summary>
+    private void DispatchBeforeContent(in PeerMessage message)
+    {
+        switch (message.Id)
+        {
+            case MessageId.Choke:
+                peer.PeerChoking = true;
+                break;
+            case MessageId.Unchoke:
+                peer.PeerChoking = false;
+                break;
+            case MessageId.Interested or MessageId.NotInterested:
+                peer.PeerInterested = message.Id == MessageId.Interested;
+                break;
+            case MessageId.Have:
+                peer.Pending.Have(message.Index);
+                break;
+            case MessageId.Bitfield:
+                peer.Pending.SetBitfield(message.Payload);
+                break;
+            case MessageId.HaveAll or MessageId.HaveNone:
+                if (!_wire.SupportsFast)
+                    throw new PeerProtocolException($"{message.Id} without the fast extension");
+                if (message.Id == MessageId.HaveAll)
+                    peer.Pending.HaveAll();
+                break;
+            case MessageId.Request:
+                if (!_wire.SupportsFast)
+                    throw new PeerProtocolException($"request for piece {message.Index} before we have any");
+                _wire.SendBlock(MessageId.Reject, new BlockRequest(message.Index, message.Begin, message.Length));
+                break;
+            case MessageId.Extended:
+                if (message.ExtendedId == 0)
+                    OnExtensionHandshake(message.Payload);
+                else
+                    swarm.Extensions.OnMessage(peer, message.ExtendedId, message.Payload);
+                break;
+            default:
+                break; // blocks we never asked for, suggestions, allowed-fast, cancels: nothing to act on yet
+        }
     }
 
     private void OnExtensionHandshake(ReadOnlySpan<byte> payload)
@@ -142,7 +193,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
 
     private void OnRequest(BlockRequest request)
     {
-        var torrent = swarm.Torrent;
+        var torrent = swarm.Torrent!;
         swarm.CheckPiece(request.Piece, "request");
         if (request.Length <= 0 || request.Length > PeerWire.MaxBlockLength)
             throw new PeerProtocolException($"request of {request.Length} bytes");
@@ -151,7 +202,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
         int limit = torrent.Version == Metainfo.TorrentVersion.V2 ? torrent.PieceLength : torrent.PieceSize(request.Piece);
         if (request.Begin < 0 || (long)request.Begin + request.Length > limit)
             throw new PeerProtocolException($"request for {request.Length} bytes at {request.Begin} beyond the end of piece {request.Piece} ({limit} bytes)");
-        if (!swarm.Picker.Have[request.Piece])
+        if (!swarm.Picker!.Have[request.Piece])
             throw new PeerProtocolException($"request for piece {request.Piece}, which we do not have");
         if (peer.AmChoking && !peer.AllowedFastForThem.Contains(request.Piece))
         {
@@ -168,12 +219,12 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
     {
         if (payload.Length != HashRequests.RequestLength)
             throw new PeerProtocolException($"hash request of {payload.Length} bytes");
-        var hashes = HashRequests.Answer(swarm.Torrent, payload, swarm.LayerTrees);
+        var hashes = swarm.Torrent is { } torrent ? HashRequests.Answer(torrent, payload, swarm.LayerTrees) : null;
         if (hashes is not null)
             _wire.SendPayload(MessageId.Hashes, hashes);
         else
             _wire.SendPayload(MessageId.HashReject, payload);
-        EngineLog.HashRequest(swarm.Session.Logger, swarm.Torrent.Name, hashes is null ? "declined" : "answered", peer);
+        EngineLog.HashRequest(swarm.Session.Logger, swarm.Session.Name, hashes is null ? "declined" : "answered", peer);
     }
 
     // ---- uploads (the connection's send loop, outside the lock) ----

@@ -47,7 +47,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
     {
         bool verified = false;
         string? failure = null;
-        var torrent = swarm.Torrent;
+        var torrent = swarm.Torrent!;
         await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -75,7 +75,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
         if (failure is not null)
         {
             lock (swarm.Gate)
-                swarm.Picker.Finish(partial, false);
+                swarm.Picker!.Finish(partial, false);
             if (!swarm.Token.IsCancellationRequested)
                 swarm.Session.Fail($"cannot write piece {partial.Index}: {failure}");
             return;
@@ -88,13 +88,13 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
                 IdentifyBadSenders(partial);
                 if (partial.Exclusive is { } owner)
                     owner.Parole = false;
-                swarm.Picker.Finish(partial, true);
+                swarm.Picker!.Finish(partial, true);
                 swarm.Scheduler.OnVerified(partial.Index);
             }
             else
             {
                 RememberFailure(partial, senders);
-                swarm.Picker.Finish(partial, false);
+                swarm.Picker!.Finish(partial, false);
             }
         }
         swarm.Flush();
@@ -108,7 +108,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
         foreach (var sender in distinct)
             sender.Parole = true;
         string blamed = string.Join(", ", distinct);
-        swarm.Defer(log => EngineLog.PieceFailed(log, swarm.Torrent.Name, partial.Index, blamed));
+        swarm.Defer(log => EngineLog.PieceFailed(log, swarm.Session.Name, partial.Index, blamed));
         // One sender for the whole piece: that peer is certainly to blame.
         if (distinct.Count == 1 && ++distinct[0].HashFailures >= BanAfterFailures)
             swarm.Ban(distinct[0], "sent data that failed the hash check");

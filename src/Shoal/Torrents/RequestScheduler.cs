@@ -16,9 +16,12 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     private readonly List<BlockRequest> _pickBuffer = [];
     private readonly List<SwarmPeer> _othersBuffer = [];
 
+    /// <summary>Everything here runs only once the metadata is known (the swarm's content exists).</summary>
+    private PiecePicker<SwarmPeer> Picker => swarm.Picker ?? throw new InvalidOperationException("no metadata yet");
+
     public void FillRequests(SwarmPeer peer)
     {
-        if (!peer.AmInterested || peer.IsClosed)
+        if (!swarm.HasContent || !peer.AmInterested || peer.IsClosed)
             return;
         if (peer.PeerChoking && peer.AllowedFastForUs.Count == 0)
             return;
@@ -26,7 +29,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (want <= 0)
             return;
         _pickBuffer.Clear();
-        swarm.Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
+        Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
             peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole);
         long now = swarm.Client.Time.GetTimestamp();
         foreach (var request in _pickBuffer)
@@ -42,7 +45,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         int wanted = 0;
         foreach (int piece in peer.Has.SetIndices())
         {
-            if (swarm.Picker.IsInteresting(piece))
+            if (Picker.IsInteresting(piece))
                 wanted++;
         }
         peer.WantedPieces = wanted;
@@ -50,6 +53,8 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
 
     public void UpdateInterest(SwarmPeer peer)
     {
+        if (!swarm.HasContent)
+            return;
         bool interesting = peer.WantedPieces > 0;
         if (interesting != peer.AmInterested)
             SetInterested(peer, interesting);
@@ -68,8 +73,8 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (peer.Has[piece])
             return;
         peer.Has[piece] = true;
-        swarm.Picker.AddAvailability(piece);
-        if (swarm.Picker.IsInteresting(piece) && ++peer.WantedPieces == 1 && !peer.AmInterested)
+        Picker.AddAvailability(piece);
+        if (Picker.IsInteresting(piece) && ++peer.WantedPieces == 1 && !peer.AmInterested)
             SetInterested(peer, true);
         FillRequests(peer);
     }
@@ -83,7 +88,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (peer.Has.None)
         {
             peer.Has = field;
-            swarm.Picker.AddAvailability(field);
+            Picker.AddAvailability(field);
         }
         else
         {
@@ -92,7 +97,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
                 if (!peer.Has[piece])
                 {
                     peer.Has[piece] = true;
-                    swarm.Picker.AddAvailability(piece);
+                    Picker.AddAvailability(piece);
                 }
             }
         }
@@ -103,16 +108,16 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     /// <summary>A block arrived: count it, cancel its duplicates (endgame), ask for more; returns the piece when it is whole.</summary>
     public PartialPiece<SwarmPeer>? OnBlock(SwarmPeer peer, int piece, int begin, ReadOnlySpan<byte> data)
     {
-        var torrent = swarm.Torrent;
+        var torrent = swarm.Torrent!;
         swarm.CheckPiece(piece, "piece");
         if (data.Length > PeerWire.MaxBlockLength || begin < 0 || (long)begin + data.Length > torrent.PieceSize(piece))
             throw new PeerProtocolException($"block of {data.Length} bytes at {begin} does not fit piece {piece}");
         var request = new BlockRequest(piece, begin, data.Length);
         peer.Outstanding.Remove(request);
-        if (swarm.Picker.Have[piece])
+        if (Picker.Have[piece])
             return null; // late endgame duplicate
         _othersBuffer.Clear();
-        var result = swarm.Picker.OnBlock(peer, piece, begin, data, _othersBuffer, out var completed);
+        var result = Picker.OnBlock(peer, piece, begin, data, _othersBuffer, out var completed);
         if (result is BlockResult.Accepted or BlockResult.PieceComplete)
         {
             peer.Snubbed = false;
@@ -132,7 +137,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     /// <summary>A piece was verified: tell everyone, and lose interest in the peers that had nothing else (O(peers)).</summary>
     public void OnVerified(int piece)
     {
-        bool counted = swarm.Picker.IsWanted(piece);
+        bool counted = Picker.IsWanted(piece);
         foreach (var peer in swarm.Peers)
         {
             peer.Link.Have(piece);

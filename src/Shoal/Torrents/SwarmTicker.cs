@@ -84,6 +84,8 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
     /// <summary>Asks the choker whom to unchoke and applies its answer.</summary>
     private void ChokeRound(long now)
     {
+        if (!swarm.HasContent)
+            return; // nothing to give before the metadata is known and checked
         _candidates.Clear();
         foreach (var peer in swarm.Peers)
         {
@@ -105,6 +107,8 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
     /// <summary>Between rounds: unchokes interested peers while the choker has free slots.</summary>
     public void UnchokeIfSlotFree()
     {
+        if (!swarm.HasContent)
+            return;
         int unchoked = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested);
         foreach (var peer in swarm.Peers)
         {

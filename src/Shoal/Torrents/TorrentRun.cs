@@ -16,9 +16,11 @@ internal sealed class TorrentRun(TorrentSession session)
     {
         var client = session.Client;
         client.Register(session);
+        var swarm = new TorrentSwarm(session, this, token);
         try
         {
             await Task.Yield();
+            swarm.Start(); // peers connect from now on, whatever the phase
             var torrent = session.Torrent;
             if (torrent is null)
             {
@@ -29,8 +31,9 @@ internal sealed class TorrentRun(TorrentSession session)
             }
             session.SetState(TorrentState.Checking);
             var have = await new CheckingPhase(session, torrent).RunAsync(token).ConfigureAwait(false);
-            var swarm = new TorrentSwarm(session, torrent, have, this);
-            await swarm.RunAsync(token).ConfigureAwait(false);
+            swarm.AttachContent(torrent, have);
+            StartSources(token);
+            await swarm.RunUntilStoppedAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -47,6 +50,7 @@ internal sealed class TorrentRun(TorrentSession session)
         finally
         {
             client.Unregister(session);
+            await swarm.StopAsync().ConfigureAwait(false);
             await StopSourcesAsync().ConfigureAwait(false);
         }
     }

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Shoal.Extensions;
 using Shoal.Metainfo;
@@ -10,33 +10,35 @@ using Shoal.Wire;
 namespace Shoal;
 
 /// <summary>
-/// A running torrent whose metadata is known: the state its parts share (peers, picker, storage,
-/// choker, extensions), all under the torrent's one lock. The parts: <see cref="PeerAdmission"/>
-/// (dial, accept, attach, leave), <see cref="PeerMessages"/> (one peer's messages),
-/// <see cref="RequestScheduler"/> (interest and requests), <see cref="PieceJobs"/> (hash, write,
-/// smart ban, completion) and <see cref="SwarmTicker"/> (timeouts, choking rounds, dialling).
-/// Under the lock: decisions only. Log lines noted under it are raised after it is released.
+/// A running torrent's swarm: the state its parts share (peers, choker, extensions, and once the
+/// metadata is known and checked, the picker and storage), all under the torrent's one lock. It
+/// runs for the whole run: peers connect and exchange extension messages while the metadata is
+/// awaited or the data checked; <see cref="AttachContent"/> then brings what needs the metadata.
+/// The parts: <see cref="PeerAdmission"/> (dial, accept, attach, leave), <see cref="PeerMessages"/>
+/// (one peer's messages), <see cref="RequestScheduler"/> (interest and requests),
+/// <see cref="PieceJobs"/> (hash, write, smart ban, completion) and <see cref="SwarmTicker"/>
+/// (timeouts, choking rounds, dialling). Under the lock: decisions only. Log lines noted under
+/// it are written after it is released.
 /// </summary>
 internal sealed class TorrentSwarm
 {
+    /// <summary>The largest message accepted before the metadata says how big a bitfield is.</summary>
+    public const int MaxMessageLengthBeforeMetadata = 256 * 1024;
     private readonly List<Action<ILogger>> _notes = [];
     private bool _seeding;
     private volatile TorrentStorage? _storage;
+    private volatile Torrent? _torrent;
+    private volatile PiecePicker<SwarmPeer>? _picker;
+    private Task? _ticker;
 
-    public TorrentSwarm(TorrentSession session, Torrent torrent, Bitfield have, TorrentRun run)
+    public TorrentSwarm(TorrentSession session, TorrentRun run, CancellationToken token)
     {
         Session = session;
-        Torrent = torrent;
         Run = run;
+        Token = token;
         Client = session.Client;
         Gate = session.Gate;
-        WireHash = torrent.InfoHashes.Primary.Span.ToArray();
-        MaxMessageLength = Math.Max(128 * 1024, (torrent.PieceCount + 7) / 8 + 1);
-        Picker = new PiecePicker<SwarmPeer>(torrent.PieceCount, torrent.PieceSize, have, new Random(Client.NextSeed()))
-        {
-            Sequential = session.Sequential,
-        };
-        SetPriorities(Picker);
+        WireHash = session.Identity.InfoHashes.Primary.Span.ToArray();
         Choker = new Choker<SwarmPeer>(Client.Time, new Random(Client.NextSeed()));
         foreach (var factory in Client.ExtensionFactories)
         {
@@ -50,13 +52,19 @@ internal sealed class TorrentSwarm
     }
 
     public TorrentSession Session { get; }
-    public Torrent Torrent { get; }
     public TorrentRun Run { get; }
     public ShoalClient Client { get; }
     public Lock Gate { get; }
     public byte[] WireHash { get; }
-    public int MaxMessageLength { get; }
-    public PiecePicker<SwarmPeer> Picker { get; }
+    /// <summary>The metadata; null until <see cref="AttachContent"/>.</summary>
+    public Torrent? Torrent => _torrent;
+    /// <summary>The picker (what we have and want); null until <see cref="AttachContent"/>.</summary>
+    public PiecePicker<SwarmPeer>? Picker => _picker;
+    /// <summary>True once the metadata is known and the data checked: picker, storage and bitfields exist.</summary>
+    [MemberNotNullWhen(true, nameof(Torrent), nameof(Picker))]
+    public bool HasContent => _picker is not null && _torrent is not null;
+    /// <summary>The largest message a peer may send us now (the bitfield's size is known only with the metadata).</summary>
+    public int MaxMessageLength => _torrent is { } torrent ? Math.Max(128 * 1024, (torrent.PieceCount + 7) / 8 + 1) : MaxMessageLengthBeforeMetadata;
     public Choker<SwarmPeer> Choker { get; }
     public ExtensionRegistry Extensions { get; } = new();
     /// <summary>Each file's tree above its piece layer, for BEP 52 hash requests.</summary>
@@ -69,55 +77,93 @@ internal sealed class TorrentSwarm
     public RequestScheduler Scheduler { get; }
     public PieceJobs Pieces { get; }
     public SwarmTicker Ticker { get; }
-    public CancellationToken Token { get; private set; }
+    public CancellationToken Token { get; }
     /// <summary>Every wanted piece is verified (under the lock).</summary>
     public bool Seeding => _seeding;
 
-    public async Task RunAsync(CancellationToken token)
+    /// <summary>Starts the tick (dialling, time-outs, choking): peers come and go from now on.</summary>
+    public void Start()
     {
-        Token = token;
-        bool joined = false;
+        Session.SetSwarm(this);
+        _ticker = RunTickerAsync();
+    }
+
+    private async Task RunTickerAsync()
+    {
         try
         {
-            var wantedFiles = Session.Options.FilePriorities;
-            var storage = new TorrentStorage(Torrent, Session.SaveDirectory, Session.Options.Allocation);
-            _storage = storage;
-            storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
-            bool complete;
-            lock (Gate)
-                complete = Picker.WantedComplete;
-            if (!complete)
-                storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
-            lock (Gate)
-                _seeding = Picker.WantedComplete;
-            joined = true;
-            Session.SetSwarm(this);
-            Session.SetState(_seeding ? TorrentState.Seeding : TorrentState.Downloading);
-            Pieces.CheckCompletion();
-            Run.StartSources(token);
-            await Ticker.RunAsync(token).ConfigureAwait(false);
+            await Ticker.RunAsync(Token).ConfigureAwait(false);
         }
-        finally
+        catch (OperationCanceledException) when (Token.IsCancellationRequested)
         {
-            await Admission.ShutDownAsync().ConfigureAwait(false);
-            if (joined)
-                SaveResume();
+        }
+        catch (Exception e)
+        {
+            Session.Fail($"internal error ({e.GetType().Name}): {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The metadata is known and the data checked: opens the files, creates the picker, turns what
+    /// connected peers said they have into bitfields, tells them what we have, and starts
+    /// downloading or seeding.
+    /// </summary>
+    public void AttachContent(Torrent torrent, Bitfield have)
+    {
+        var wantedFiles = Session.Options.FilePriorities;
+        var storage = new TorrentStorage(torrent, Session.SaveDirectory, Session.Options.Allocation);
+        _storage = storage;
+        storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
+        var picker = new PiecePicker<SwarmPeer>(torrent.PieceCount, torrent.PieceSize, have, new Random(Client.NextSeed()))
+        {
+            Sequential = Session.Sequential,
+        };
+        SetPriorities(picker, torrent);
+        if (!picker.WantedComplete)
+            storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
+        lock (Gate)
+        {
+            _torrent = torrent;
+            _picker = picker;
+            _seeding = picker.WantedComplete;
+            foreach (var peer in Peers.ToList())
+                Admission.OnContent(peer);
+        }
+        Flush();
+        Session.SetState(_seeding ? TorrentState.Seeding : TorrentState.Downloading);
+        Pieces.CheckCompletion();
+    }
+
+    /// <summary>Waits until the run is stopped (the tick ends with it).</summary>
+    public Task RunUntilStoppedAsync() => _ticker ?? Task.CompletedTask;
+
+    /// <summary>Closes every peer, waits for the piece jobs, saves resume data and closes the files.</summary>
+    public async Task StopAsync()
+    {
+        if (_ticker is not null)
+            await _ticker.ConfigureAwait(false);
+        await Admission.ShutDownAsync().ConfigureAwait(false);
+        if (HasContent)
+        {
+            SaveResume();
             lock (Gate)
             {
                 Session.LastVerified = Picker.Have.Clone();
                 Session.LastProgress = WantedProgress();
                 Picker.Clear();
             }
-            Session.SetSwarm(null);
-            _storage?.Dispose();
-            _storage = null;
-            Flush();
         }
+        Session.SetSwarm(null);
+        _storage?.Dispose();
+        _storage = null;
+        Flush();
     }
 
     /// <summary>Sets whether every wanted piece is verified; returns the state to announce (after the lock is released), or null.</summary>
     public TorrentState? UpdateSeeding()
     {
+        if (!HasContent)
+            return null;
         bool seeding = Picker.WantedComplete;
         if (seeding == _seeding)
             return null;
@@ -154,7 +200,10 @@ internal sealed class TorrentSwarm
     public void SetSequential(bool sequential)
     {
         lock (Gate)
-            Picker.Sequential = sequential;
+        {
+            if (HasContent)
+                Picker.Sequential = sequential;
+        }
     }
 
     public void ApplyPriorities()
@@ -162,7 +211,9 @@ internal sealed class TorrentSwarm
         TorrentState? change;
         lock (Gate)
         {
-            SetPriorities(Picker);
+            if (!HasContent)
+                return;
+            SetPriorities(Picker, Torrent);
             change = UpdateSeeding();
             foreach (var peer in Peers)
             {
@@ -175,14 +226,14 @@ internal sealed class TorrentSwarm
         Pieces.CheckCompletion();
     }
 
-    private void SetPriorities(PiecePicker<SwarmPeer> picker)
+    private void SetPriorities(PiecePicker<SwarmPeer> picker, Torrent torrent)
     {
         var priorities = Session.Options.FilePriorities;
-        for (int piece = 0; piece < Torrent.PieceCount; piece++)
+        for (int piece = 0; piece < torrent.PieceCount; piece++)
         {
             int priority = 0;
             bool any = false;
-            foreach (int file in Torrent.Space.FilesOfPiece(piece))
+            foreach (int file in torrent.Space.FilesOfPiece(piece))
             {
                 any = true;
                 priority = Math.Max(priority, priorities is null ? 1 : Math.Clamp(priorities[file], 0, 7));
@@ -196,6 +247,8 @@ internal sealed class TorrentSwarm
     private (long Verified, long Wanted) WantedProgress()
     {
         long wanted = 0, verified = 0;
+        if (!HasContent)
+            return (0, 0);
         for (int i = 0; i < Torrent.PieceCount; i++)
         {
             if (!Picker.IsWanted(i))
@@ -217,10 +270,10 @@ internal sealed class TorrentSwarm
         }
     }
 
-    public Bitfield VerifiedPieces()
+    public Bitfield? VerifiedPieces()
     {
         lock (Gate)
-            return Picker.Have.Clone();
+            return Picker?.Have.Clone();
     }
 
     public IReadOnlyList<PeerInfo> PeerInfos()
@@ -242,16 +295,22 @@ internal sealed class TorrentSwarm
     public void SaveResume()
     {
         Bitfield have;
+        Torrent torrent;
         lock (Gate)
+        {
+            if (!HasContent)
+                return;
             have = Picker.Have.Clone();
+            torrent = Torrent;
+        }
         try
         {
-            new ResumeData(Torrent.InfoHashes.Primary.ToHex(), Session.SaveDirectory, have, ResumeData.Snapshot(Torrent, Session.SaveDirectory))
-                .Save(CheckingPhase.ResumePath(Session, Torrent));
+            new ResumeData(torrent.InfoHashes.Primary.ToHex(), Session.SaveDirectory, have, ResumeData.Snapshot(torrent, Session.SaveDirectory))
+                .Save(CheckingPhase.ResumePath(Session, torrent));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            EngineLog.ResumeNotSaved(Session.Logger, Torrent.Name, e.Message);
+            EngineLog.ResumeNotSaved(Session.Logger, Session.Name, e.Message);
         }
     }
 
@@ -259,14 +318,15 @@ internal sealed class TorrentSwarm
 
     public void CheckPiece(int index, string what)
     {
-        if ((uint)index >= (uint)Torrent.PieceCount)
-            throw new PeerProtocolException($"{what} for piece {index} of {Torrent.PieceCount}");
+        int count = Torrent?.PieceCount ?? 0;
+        if ((uint)index >= (uint)count)
+            throw new PeerProtocolException($"{what} for piece {index} of {count}");
     }
 
     public void ReleaseRequests(SwarmPeer peer)
     {
         foreach (var request in peer.Outstanding.Keys)
-            Picker.Release(peer, request);
+            Picker?.Release(peer, request);
         peer.Outstanding.Clear();
     }
 
@@ -277,7 +337,7 @@ internal sealed class TorrentSwarm
         if (peer.ListenEndPoint is not null)
             Session.Peers.Ban(peer.ListenEndPoint);
         string name = peer.ToString();
-        Defer(log => EngineLog.PeerBanned(log, Torrent.Name, name, reason));
+        Defer(log => EngineLog.PeerBanned(log, Session.Name, name, reason));
         peer.Link.Close($"banned: {reason}");
     }
 

@@ -1,4 +1,5 @@
 using Shoal.Metainfo;
+using Shoal.Wire;
 
 namespace Shoal.Tests.Engine;
 
@@ -24,6 +25,10 @@ public class PhaseTests
         Assert.Equal(0, waiting.TotalBytes);
         Assert.Equal(torrent.InfoHashes.Primary.ToHex(), waiting.InfoHash);
 
+        // Peers connect while the metadata is awaited (this is where ut_metadata will fetch it).
+        await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 1, 10, "the seed connected before the metadata");
+        Assert.Equal(TorrentState.AwaitingMetadata, leech.State);
+
         await leech.PauseAsync();
         Assert.Equal(TorrentState.Paused, leech.State);
         await leech.StartAsync();
@@ -38,6 +43,23 @@ public class PhaseTests
         await leecher.RemoveAsync(leech);
         Assert.DoesNotContain(leech, leecher.Torrents);
         Assert.Equal(TorrentState.Stopped, leech.State);
+    }
+
+    [Fact]
+    public async Task What_a_peer_claims_before_the_metadata_is_checked_when_it_arrives()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, _) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(MagnetLink.Parse(torrent.ToMagnetLink().ToString()), h.NewDir());
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        using var liar = await ScriptedPeer.ConnectAsync(EngineHarness.EndPoint(leecher), torrent.InfoHashes.Primary.Span.ToArray());
+        await liar.SendAsync(b => PeerWire.WriteSimple(b, MessageId.HaveNone));
+        await liar.SendAsync(b => PeerWire.WriteIndex(b, MessageId.Have, 1_000_000)); // no such piece, as the metadata will show
+        await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 1, 10, "the peer to be kept while the piece count is unknown");
+        leech.SetMetadata(torrent);
+        Assert.True(await liar.ClosedByPeerAsync(TimeSpan.FromSeconds(20)), "a peer that claimed a piece beyond the end was kept");
     }
 
     [Fact]
