@@ -27,6 +27,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private readonly TcpTransport _tcp = new();
     private readonly List<PeerSourceFactory> _sourceFactories = [TrackerSource.Create];
     private readonly List<PeerExtensionFactory> _extensionFactories = [];
+    private readonly List<PeerLinkFactory> _linkFactories = [];
     private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
     private int _connections;
     private int _halfOpen;
@@ -67,9 +68,13 @@ public sealed class ShoalClient : IAsyncDisposable
     internal SemaphoreSlim DiskSlots { get; } = new(Math.Max(2, Environment.ProcessorCount * 2));
     internal IReadOnlyList<PeerSourceFactory> PeerSourceFactories => _sourceFactories;
     internal IReadOnlyList<PeerExtensionFactory> ExtensionFactories => _extensionFactories;
+    internal IReadOnlyList<PeerLinkFactory> PeerLinkFactories => _linkFactories;
 
     /// <summary>Registers a kind of peer source for every torrent started afterwards.</summary>
     public void AddPeerSource(PeerSourceFactory factory) => _sourceFactories.Add(factory);
+
+    /// <summary>Registers a kind of non-wire peer (web seeds) for every torrent started afterwards.</summary>
+    public void AddPeerLinks(PeerLinkFactory factory) => _linkFactories.Add(factory);
 
     /// <summary>Registers a BEP 10 extension for every torrent started afterwards.</summary>
     public void AddExtension(PeerExtensionFactory factory) => _extensionFactories.Add(factory);

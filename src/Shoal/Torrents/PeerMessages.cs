@@ -27,7 +27,9 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
         {
             if (peer.IsClosed)
                 return;
-            if (swarm.HasContent)
+            if (message.Id == MessageId.Extended)
+                OnExtended(message); // the same with or without the metadata
+            else if (swarm.HasContent)
                 completed = Dispatch(message);
             else
                 DispatchBeforeContent(message);
@@ -112,12 +114,6 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     peer.AllowedFastForUs.Add(message.Index);
                 scheduler.FillRequests(peer);
                 break;
-            case MessageId.Extended:
-                if (message.ExtendedId == 0)
-                    OnExtensionHandshake(message.Payload);
-                else
-                    swarm.Extensions.OnMessage(peer, message.ExtendedId, message.Payload);
-                break;
             default:
                 break; // port (DHT), hashes, hash reject and unknown ids are ignored
         }
@@ -159,15 +155,18 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     throw new PeerProtocolException($"request for piece {message.Index} before we have any");
                 _wire.SendBlock(MessageId.Reject, new BlockRequest(message.Index, message.Begin, message.Length));
                 break;
-            case MessageId.Extended:
-                if (message.ExtendedId == 0)
-                    OnExtensionHandshake(message.Payload);
-                else
-                    swarm.Extensions.OnMessage(peer, message.ExtendedId, message.Payload);
-                break;
             default:
                 break; // blocks we never asked for, suggestions, allowed-fast, cancels: nothing to act on yet
         }
+    }
+
+    /// <summary>BEP 10: id 0 is the handshake; any other id is one we assigned to an extension.</summary>
+    private void OnExtended(in PeerMessage message)
+    {
+        if (message.ExtendedId == 0)
+            OnExtensionHandshake(message.Payload);
+        else
+            swarm.Extensions.OnMessage(peer, message.ExtendedId, message.Payload);
     }
 
     private void OnExtensionHandshake(ReadOnlySpan<byte> payload)

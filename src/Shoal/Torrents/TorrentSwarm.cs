@@ -49,6 +49,7 @@ internal sealed class TorrentSwarm
         Scheduler = new RequestScheduler(this);
         Pieces = new PieceJobs(this);
         Ticker = new SwarmTicker(this);
+        Links = new PeerLinks(this);
     }
 
     public TorrentSession Session { get; }
@@ -77,6 +78,7 @@ internal sealed class TorrentSwarm
     public RequestScheduler Scheduler { get; }
     public PieceJobs Pieces { get; }
     public SwarmTicker Ticker { get; }
+    public PeerLinks Links { get; }
     public CancellationToken Token { get; }
     /// <summary>Every wanted piece is verified (under the lock).</summary>
     public bool Seeding => _seeding;
@@ -132,6 +134,8 @@ internal sealed class TorrentSwarm
         Flush();
         Session.SetState(_seeding ? TorrentState.Seeding : TorrentState.Downloading);
         Pieces.CheckCompletion();
+        if (!_seeding)
+            Links.Create();
     }
 
     /// <summary>Waits until the run is stopped (the tick ends with it).</summary>
@@ -142,6 +146,7 @@ internal sealed class TorrentSwarm
     {
         if (_ticker is not null)
             await _ticker.ConfigureAwait(false);
+        Links.CloseAll();
         await Admission.ShutDownAsync().ConfigureAwait(false);
         if (HasContent)
         {

@@ -1,0 +1,96 @@
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// The torrent's side of its non-wire peers (web seeds): each becomes a <see cref="SwarmPeer"/>
+/// that has every piece and never chokes, scheduled like any other peer; its blocks, refusals
+/// and departure come back through <see cref="IPeerLinkSink"/>.
+/// </summary>
+internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
+{
+    private readonly Dictionary<IPeer, SwarmPeer> _links = [];
+
+    /// <summary>Asks every registered factory for its links (the metadata is known; under no lock).</summary>
+    public void Create()
+    {
+        var torrent = swarm.Torrent!;
+        var links = swarm.Client.PeerLinkFactories.SelectMany(factory => factory(swarm.Session, torrent, this)).ToList();
+        lock (swarm.Gate)
+        {
+            foreach (var link in links)
+            {
+                var all = new Bitfield(torrent.PieceCount);
+                all.SetAll();
+                var peer = new SwarmPeer(link, null, new Bitfield(torrent.PieceCount), swarm.Client.Time, outgoing: true) { PeerChoking = false };
+                _links[link] = peer;
+                swarm.Peers.Add(peer);
+                swarm.Scheduler.MergeHas(peer, all);
+            }
+        }
+    }
+
+    public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data)
+    {
+        PartialPiece<SwarmPeer>? completed = null;
+        lock (swarm.Gate)
+        {
+            if (!_links.TryGetValue(link, out var peer) || peer.IsClosed || !swarm.HasContent)
+                return;
+            try
+            {
+                completed = swarm.Scheduler.OnBlock(peer, request.Piece, request.Begin, data);
+            }
+            catch (PeerProtocolException e)
+            {
+                link.Close(e.Message);
+            }
+        }
+        swarm.Flush();
+        if (completed is not null)
+            swarm.Pieces.Start(completed);
+    }
+
+    public void OnRejected(IPeer link, BlockRequest request)
+    {
+        lock (swarm.Gate)
+        {
+            if (_links.TryGetValue(link, out var peer) && peer.Outstanding.Remove(request))
+                swarm.Picker?.Release(peer, request);
+        }
+    }
+
+    public void OnClosed(IPeer link, string reason)
+    {
+        lock (swarm.Gate)
+        {
+            if (!_links.Remove(link, out var peer))
+                return;
+            swarm.Peers.Remove(peer);
+            swarm.ReleaseRequests(peer);
+            if (swarm.HasContent)
+            {
+                swarm.Picker.RemoveAvailability(peer.Has);
+                swarm.Picker.Forget(peer);
+            }
+            long received = peer.Down.Total;
+            swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Session.Name, link, reason, received, 0));
+        }
+        swarm.Flush();
+    }
+
+    /// <summary>Closes every link (the torrent stops); each reports its closing.</summary>
+    public void CloseAll()
+    {
+        List<IPeer> links;
+        lock (swarm.Gate)
+            links = [.. _links.Keys];
+        foreach (var link in links)
+        {
+            link.Close("torrent stopped");
+            OnClosed(link, "torrent stopped");
+        }
+    }
+}
