@@ -25,6 +25,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private readonly Random _seeds;
     private readonly Lock _gate = new();
     private readonly TcpTransport _tcp = new();
+    private readonly List<ITransport> _transports;
     private readonly List<PeerSourceFactory> _sourceFactories = [TrackerSource.Create];
     private readonly List<PeerExtensionFactory> _extensionFactories = [];
     private readonly List<PeerLinkFactory> _linkFactories = [];
@@ -46,6 +47,7 @@ public sealed class ShoalClient : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         Http.DefaultRequestHeaders.UserAgent.ParseAdd("Shoal/0.1");
+        _transports = [_tcp];
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout, Options.Time);
     }
 
@@ -60,8 +62,8 @@ public sealed class ShoalClient : IAsyncDisposable
     public IPAddress? ExternalAddress { get; set; }
     internal TimeProvider Time => Options.Time;
     internal HttpClient Http { get; }
-    /// <summary>How peers are dialled (TCP today).</summary>
-    internal ITransport Transport => _tcp;
+    /// <summary>What a dialled stream goes through before the handshake (none: plain).</summary>
+    public IOutgoingOpening? OutgoingOpening { get; set; }
     /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
     public IncomingRouter Router { get; }
     /// <summary>Bounds the pieces being hashed and written at once.</summary>
@@ -69,6 +71,45 @@ public sealed class ShoalClient : IAsyncDisposable
     internal IReadOnlyList<PeerSourceFactory> PeerSourceFactories => _sourceFactories;
     internal IReadOnlyList<PeerExtensionFactory> ExtensionFactories => _extensionFactories;
     internal IReadOnlyList<PeerLinkFactory> PeerLinkFactories => _linkFactories;
+
+    /// <summary>
+    /// Adds a way to reach peers (uTP, say). A dial tries the transports in order, the preferred
+    /// first, and falls back to the next when one fails; incoming streams from every transport go
+    /// through the same router.
+    /// </summary>
+    public void AddTransport(ITransport transport, bool preferred = false)
+    {
+        lock (_gate)
+        {
+            if (preferred)
+                _transports.Insert(0, transport);
+            else
+                _transports.Add(transport);
+            if (_started)
+                transport.StartListening(Router.RouteAsync, _stopping.Token);
+        }
+    }
+
+    /// <summary>Dials <paramref name="endPoint"/> over the first transport that connects; throws the last failure.</summary>
+    internal async Task<PeerStream> DialAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        ITransport[] transports;
+        lock (_gate)
+            transports = [.. _transports];
+        Exception? last = null;
+        foreach (var transport in transports)
+        {
+            try
+            {
+                return await transport.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when ((e is SocketException or IOException) && !cancellationToken.IsCancellationRequested)
+            {
+                last = e;
+            }
+        }
+        throw last ?? new IOException("no transport");
+    }
 
     /// <summary>Registers a kind of peer source for every torrent started afterwards.</summary>
     public void AddPeerSource(PeerSourceFactory factory) => _sourceFactories.Add(factory);
@@ -113,7 +154,8 @@ public sealed class ShoalClient : IAsyncDisposable
             _started = true;
             ListenPort = _tcp.Bind(Options.ListenAddresses, Options.Port);
             _ownEndPoints = _tcp.LocalEndPoints;
-            _tcp.StartListening(Router.RouteAsync, _stopping.Token);
+            foreach (var transport in _transports)
+                transport.StartListening(Router.RouteAsync, _stopping.Token);
         }
         return Task.CompletedTask;
     }
@@ -218,7 +260,8 @@ public sealed class ShoalClient : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _tcp.DisposeAsync().ConfigureAwait(false);
+        foreach (var transport in _transports)
+            await transport.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(Torrents.Select(t => t.StopAsync())).ConfigureAwait(false);
         Http.Dispose();
         _stopping.Dispose();
