@@ -13,10 +13,10 @@ namespace Shoal;
 /// <summary>
 /// One torrent in a <see cref="ShoalClient"/>: a facade over its phases. It exists from its
 /// identity alone (a magnet link) and waits for metadata, then checks what is on disk, then
-/// runs its swarm (downloading, seeding) until paused or stopped. Its peer list and peer sources
-/// live across phases; the swarm (picker, storage, peers) exists only while the metadata is
-/// known and the torrent runs. All of its swarm decisions happen under <see cref="Gate"/>; no
-/// event is raised while it is held.
+/// downloads and seeds until paused or stopped (<see cref="TorrentRun"/>). Its peer list lives
+/// as long as it does; its swarm (connections, choker, extensions) for each run, with picker and
+/// storage once the metadata is known and checked. All of its swarm decisions happen under
+/// <see cref="Gate"/>; no event is raised while it is held.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its resources live only while it runs; StopAsync (or the client's DisposeAsync) releases them.")]
 public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
