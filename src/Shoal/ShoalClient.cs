@@ -135,13 +135,14 @@ public sealed class ShoalClient : IAsyncDisposable
             return _seeds.Next();
     }
 
-    /// <summary>Dial order for <paramref name="peer"/>: BEP 40 priority against our address.</summary>
+    /// <summary>Dial order for <paramref name="peer"/>: BEP 40 priority against our address, through <see cref="ShoalClientOptions.PeerRanking"/>.</summary>
     internal long RankPeer(IPEndPoint peer)
     {
         var ours = ExternalAddress is { } external && external.AddressFamily == peer.AddressFamily ? external
             : IPAddress.IsLoopback(peer.Address) ? peer.Address
             : peer.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        return CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
+        uint canonical = CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
+        return Options.PeerRanking is { } rank ? rank(peer, canonical) : canonical;
     }
 
     /// <summary>Binds the listening sockets. Throws <see cref="SocketException"/> when the port is taken.</summary>

@@ -29,6 +29,11 @@ public sealed record ShoalClientOptions
     public byte[]? PeerId { get; init; }
     /// <summary>Where the engine logs (connections, bans, tracker errors); nothing by default.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+    /// <summary>
+    /// The dialling order's hook: given a peer and its BEP 40 canonical priority, its rank (higher
+    /// is dialled first). Null keeps the canonical priority; locality ranks same-site peers first.
+    /// </summary>
+    public Func<IPEndPoint, uint, long>? PeerRanking { get; init; }
 
     /// <summary>$SHOAL_STATE_DIR, else $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; plus <paramref name="name"/>.</summary>
     public static string DefaultStateDirectory(string name)

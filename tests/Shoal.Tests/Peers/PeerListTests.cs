@@ -97,4 +97,22 @@ public class PeerListTests
         list.Add(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 6881), PeerSources.Dht);
         Assert.Equal(1, list.Count);
     }
+
+    [Fact]
+    public async Task The_client_ranking_hook_can_put_a_site_first_and_keeps_bep_40_within_it()
+    {
+        await using var client = new ShoalClient(new ShoalClientOptions
+        {
+            ListenAddresses = [IPAddress.Loopback],
+            PeerRanking = (peer, canonical) => (peer.Address.GetAddressBytes()[1] == 1 ? 1L << 32 : 0) + canonical,
+        });
+        var local = new IPEndPoint(IPAddress.Parse("10.1.2.3"), 6881);
+        var remote = new IPEndPoint(IPAddress.Parse("10.2.2.3"), 6881);
+        Assert.True(client.RankPeer(local) > client.RankPeer(remote));
+        Assert.True(client.RankPeer(local) >= 1L << 32);
+        var list = new PeerList(_time, client.RankPeer);
+        list.Add(remote, PeerSources.Tracker);
+        list.Add(local, PeerSources.Tracker);
+        Assert.Equal([local, remote], list.TakeDialable(2));
+    }
 }
