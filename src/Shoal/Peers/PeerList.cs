@@ -72,7 +72,10 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
     /// use, banned, ourselves or backing off (5 s after a failure, doubling to five minutes).
     /// Each returned address is marked in use.
     /// </summary>
-    public List<IPEndPoint> TakeDialable(int count, Func<IPEndPoint, bool>? isSelf = null)
+    /// <param name="count">At most this many.</param>
+    /// <param name="isSelf">Says whether an address is ours (it is then marked and skipped for good).</param>
+    /// <param name="skipSeeds">Leave out addresses known to be seeds (we are one too: nothing to trade).</param>
+    public List<IPEndPoint> TakeDialable(int count, Func<IPEndPoint, bool>? isSelf = null, bool skipSeeds = false)
     {
         var result = new List<IPEndPoint>();
         if (count <= 0)
@@ -81,7 +84,7 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
         var ready = new List<KnownPeer>();
         foreach (var peer in _peers.Values)
         {
-            if (peer.InUse || peer.Self || peer.Banned)
+            if (peer.InUse || peer.Self || peer.Banned || (skipSeeds && (peer.Traits & PeerTraits.Seed) != 0))
                 continue;
             var backoff = TimeSpan.FromSeconds(peer.Failures == 0 ? 0 : Math.Min(300, 5 << Math.Min(peer.Failures - 1, 6)));
             if (peer.LastAttempt != long.MinValue && time.GetElapsedTime(peer.LastAttempt, now) < backoff)
@@ -140,6 +143,13 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
     {
         if (Find(endPoint) is { } peer)
             peer.InUse = stillConnected;
+    }
+
+    /// <summary>Records what an address turned out to be or support (a seed, say).</summary>
+    public void AddTraits(IPEndPoint endPoint, PeerTraits traits)
+    {
+        if (Find(endPoint) is { } peer)
+            peer.Traits |= traits;
     }
 
     public void MarkSelf(IPEndPoint endPoint)

@@ -186,6 +186,8 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
             peer.ListenEndPoint = listen;
             if (swarm.Session.Peers.Add(listen, PeerSources.Incoming))
                 swarm.Session.Peers.Connected(listen);
+            if (swarm.HasContent && peer.Has.All)
+                swarm.Session.Peers.AddTraits(listen, PeerTraits.Seed);
         }
         swarm.Extensions.OnHandshake(peer, peer.Extensions);
     }

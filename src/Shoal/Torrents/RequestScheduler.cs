@@ -102,6 +102,8 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             }
         }
         Recount(peer);
+        if (peer.Has.All && peer.ListenEndPoint is { } listen)
+            swarm.Session.Peers.AddTraits(listen, PeerTraits.Seed);
         UpdateInterest(peer);
     }
 

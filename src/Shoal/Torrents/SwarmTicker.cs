@@ -64,7 +64,7 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
             if (_tick % ChokeRoundTicks == 0)
                 ChokeRound(now);
             int room = swarm.Session.Options.MaxConnections - swarm.Peers.Count - swarm.Admission.Connecting;
-            dial = swarm.Session.Peers.TakeDialable(Math.Min(room, swarm.Client.HalfOpenRoom), swarm.Client.IsOwnEndPoint);
+            dial = swarm.Session.Peers.TakeDialable(Math.Min(room, swarm.Client.HalfOpenRoom), swarm.Client.IsOwnEndPoint, skipSeeds: seeding);
         }
         foreach (var endPoint in dial)
         {

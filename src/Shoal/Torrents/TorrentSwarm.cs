@@ -271,7 +271,7 @@ internal sealed class TorrentSwarm
         lock (Gate)
         {
             var (verified, wanted) = WantedProgress();
-            return (verified, wanted, Peers.Count, Peers.Count(p => p.Has.All));
+            return (verified, wanted, Peers.Count, Peers.Count(p => p.Has.Count > 0 && p.Has.All));
         }
     }
 

@@ -90,6 +90,17 @@ public class PeerListTests
     }
 
     [Fact]
+    public void Known_seeds_are_left_out_when_we_seed_too()
+    {
+        var list = new PeerList(_time, _ => 0);
+        list.Add(Ep(1), PeerSources.Tracker);
+        list.Add(Ep(2), PeerSources.Tracker);
+        list.AddTraits(Ep(2), PeerTraits.Seed);
+        Assert.Equal([Ep(1)], list.TakeDialable(10, skipSeeds: true));
+        Assert.Equal([Ep(2)], list.TakeDialable(10));
+    }
+
+    [Fact]
     public void Mapped_ipv4_addresses_are_one_entry_with_their_plain_form()
     {
         var list = new PeerList(_time, _ => 0);
