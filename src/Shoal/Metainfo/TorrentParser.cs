@@ -75,13 +75,13 @@ public static class TorrentParser
         {
             // In a hybrid the v1 part says whether the data is one file or a folder.
             var (v1Files, v1Single) = version == TorrentVersion.Hybrid ? ReadV1Files(info, name) : ([], false);
-            (files, singleFile) = ReadV2FileTree(info, name, pieceLength, forceFolder: version == TorrentVersion.Hybrid && !v1Single);
+            (files, singleFile) = V2Metainfo.ReadFileTree(info, name, pieceLength, forceFolder: version == TorrentVersion.Hybrid && !v1Single);
             if (singleFile && version == TorrentVersion.V2)
                 name = files[0].PathComponents[0]; // a one-file tree names the file itself (as libtorrent reads it)
-            layers = ReadPieceLayers(top, files, pieceLength);
+            layers = V2Metainfo.ReadPieceLayers(top, files, pieceLength);
             if (version == TorrentVersion.Hybrid)
             {
-                files = MergeHybrid(files, v1Files, pieceLength);
+                files = V2Metainfo.MergeHybrid(files, v1Files, pieceLength);
                 singleFile = v1Single;
             }
         }
@@ -168,7 +168,7 @@ public static class TorrentParser
         return (int)length;
     }
 
-    private static long ReadLength(BDictionary dict, string field)
+    internal static long ReadLength(BDictionary dict, string field)
     {
         if (dict["length"] is not BInteger { Value: var length })
             throw new TorrentFormatException(field, dict.ContainsKey("length") ? "length is not an integer" : "length missing");
@@ -177,7 +177,7 @@ public static class TorrentParser
         return length;
     }
 
-    private static long CheckedEnd(long offset, long length, string field)
+    internal static long CheckedEnd(long offset, long length, string field)
     {
         // Total sizes above 2^62 bytes are absurd and would overflow piece arithmetic.
         const long Limit = 1L << 62;
@@ -233,123 +233,6 @@ public static class TorrentParser
         return (files, false);
     }
 
-    private static (List<TorrentFile>, bool) ReadV2FileTree(BDictionary info, string name, int pieceLength, bool forceFolder)
-    {
-        if (info["file tree"] is not BDictionary tree)
-            throw new TorrentFormatException("file tree", info.ContainsKey("file tree") ? "is not a dictionary" : "missing");
-        if (tree.Count == 0)
-            throw new TorrentFormatException("file tree", "is empty");
-        if (tree.Get([]) is not null)
-            throw new TorrentFormatException("file tree", "the root must be a directory, not a file");
-
-        var found = new List<(List<string> Path, long Length, ReadOnlyMemory<byte> Root, string Attr)>();
-        var path = new List<string>();
-        WalkTree(tree, path, found);
-
-        // BEP 52: a tree with one file at its root is a single-file torrent; otherwise the files
-        // live in a folder called 'name'.
-        bool singleFile = !forceFolder && found.Count == 1 && found[0].Path.Count == 1;
-        var files = new List<TorrentFile>(found.Count);
-        long offset = 0;
-        foreach (var (filePath, length, root, attr) in found)
-        {
-            var components = singleFile ? filePath : [name, .. filePath];
-            string field = $"file tree/{string.Join('/', filePath)}";
-            TorrentPath.Validate(field, components);
-            files.Add(new TorrentFile { PathComponents = components, Length = length, Offset = offset, PiecesRoot = root, Attributes = attr });
-            long end = CheckedEnd(offset, length, field);
-            // Every non-empty file starts on a piece boundary.
-            offset = end % pieceLength == 0 ? end : CheckedEnd(end, pieceLength - end % pieceLength, field);
-        }
-        return (files, singleFile);
-    }
-
-    private static void WalkTree(BDictionary node, List<string> path, List<(List<string>, long, ReadOnlyMemory<byte>, string)> found)
-    {
-        foreach (var (key, value) in node.Entries)
-        {
-            string field = $"file tree/{string.Join('/', [.. path, TorrentPath.Decode(key.Span)])}";
-            if (value is not BDictionary child)
-                throw new TorrentFormatException(field, "is not a dictionary");
-            if (key.Bytes.Length == 0)
-                throw new TorrentFormatException(field, "a file entry ('') appears beside other entries");
-            path.Add(TorrentPath.Decode(key.Span));
-            if (child.Get([]) is { } fileValue)
-            {
-                if (child.Count != 1)
-                    throw new TorrentFormatException(field, "a file has sibling entries");
-                if (fileValue is not BDictionary file)
-                    throw new TorrentFormatException(field, "file entry is not a dictionary");
-                long length = ReadLength(file, field);
-                ReadOnlyMemory<byte> root = default;
-                if (length > 0)
-                {
-                    if (file["pieces root"] is not BString { Bytes.Length: MerkleTree.HashSize } r)
-                        throw new TorrentFormatException($"{field}: pieces root", file.ContainsKey("pieces root") ? "is not a 32-byte string" : "missing for a non-empty file");
-                    root = r.Bytes;
-                }
-                found.Add(([.. path], length, root, Text(file, "attr") ?? ""));
-            }
-            else
-            {
-                if (child.Count == 0)
-                    throw new TorrentFormatException(field, "empty directory");
-                WalkTree(child, path, found);
-            }
-            path.RemoveAt(path.Count - 1);
-        }
-    }
-
-    private static Dictionary<string, ReadOnlyMemory<byte>> ReadPieceLayers(BDictionary top, List<TorrentFile> files, int pieceLength)
-    {
-        var result = new Dictionary<string, ReadOnlyMemory<byte>>();
-        var needed = files.Where(f => f.Length > pieceLength).ToList();
-        if (needed.Count == 0)
-            return result;
-        if (top["piece layers"] is not BDictionary layers)
-            throw new TorrentFormatException("piece layers", top.ContainsKey("piece layers") ? "is not a dictionary" : "missing, but files larger than a piece need it");
-        foreach (var file in needed)
-        {
-            string hex = Convert.ToHexStringLower(file.PiecesRoot.Span);
-            if (result.ContainsKey(hex))
-                continue; // identical files share a root and a layer
-            string field = $"piece layers[{file.Path}]";
-            if (layers.Get(file.PiecesRoot.Span) is not BString layer)
-                throw new TorrentFormatException(field, "no layer for the file's pieces root");
-            long pieces = (file.Length + pieceLength - 1) / pieceLength;
-            if (layer.Bytes.Length != pieces * MerkleTree.HashSize)
-                throw new TorrentFormatException(field, $"holds {layer.Bytes.Length} bytes, expected {pieces} hashes of 32 bytes");
-            var computed = MerkleTree.FileRootFromPieceLayer(layer.Span, pieceLength);
-            if (!computed.AsSpan().SequenceEqual(file.PiecesRoot.Span))
-                throw new TorrentFormatException(field, "the layer does not hash to the file's pieces root");
-            result[hex] = layer.Bytes;
-        }
-        return result;
-    }
-
-    /// <summary>Checks that a hybrid's two file lists agree and returns the v1 list (with padding) carrying the v2 roots.</summary>
-    private static List<TorrentFile> MergeHybrid(List<TorrentFile> v2Files, List<TorrentFile> v1Files, int pieceLength)
-    {
-        var data = v1Files.Where(f => !f.IsPadding).ToList();
-        if (data.Count != v2Files.Count)
-            throw new TorrentFormatException("files", $"hybrid torrent lists {data.Count} files in v1 but {v2Files.Count} in the v2 file tree");
-        for (int i = 0; i < data.Count; i++)
-        {
-            var a = data[i];
-            var b = v2Files[i];
-            if (a.Path != b.Path || a.Length != b.Length)
-                throw new TorrentFormatException($"files[{i}]", $"hybrid torrent: v1 has '{a.Path}' ({a.Length} bytes) where the v2 file tree has '{b.Path}' ({b.Length} bytes)");
-            if (a.Length > 0 && a.Offset != b.Offset)
-                throw new TorrentFormatException($"files[{i}]", $"hybrid torrent: '{a.Path}' is not aligned to a piece boundary in v1 (offset {a.Offset}, piece length {pieceLength})");
-        }
-        var roots = new Dictionary<TorrentFile, ReadOnlyMemory<byte>>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < data.Count; i++)
-            roots[data[i]] = v2Files[i].PiecesRoot;
-        return [.. v1Files.Select(f => roots.TryGetValue(f, out var root)
-            ? new TorrentFile { PathComponents = f.PathComponents, Length = f.Length, Offset = f.Offset, Attributes = f.Attributes, PiecesRoot = root }
-            : f)];
-    }
-
     private static void CheckUniquePaths(List<TorrentFile> files)
     {
         var filePaths = new HashSet<string>(StringComparer.Ordinal);
@@ -400,5 +283,5 @@ public static class TorrentParser
         _ => [],
     };
 
-    private static string? Text(BDictionary dict, string key) => dict[key] is BString s ? s.Text : null;
+    internal static string? Text(BDictionary dict, string key) => dict[key] is BString s ? s.Text : null;
 }

@@ -15,7 +15,7 @@ public sealed class TcpPeerStream : PeerStream
     {
         _socket = socket;
         _socket.NoDelay = true;
-        RemoteEndPoint = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        RemoteEndPoint = EndPoints.Normalize((IPEndPoint)socket.RemoteEndPoint!);
         SetSendBacklog(DefaultBacklog);
     }
 
@@ -67,8 +67,4 @@ public sealed class TcpPeerStream : PeerStream
         }
         _socket.Dispose();
     }
-
-    /// <summary>IPv4-mapped IPv6 addresses become plain IPv4, so one peer has one address.</summary>
-    public static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.Net;
 
 namespace Shoal.Peers;
 
@@ -17,12 +18,12 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
 
     public int Count => _peers.Count;
 
-    public KnownPeer? Find(IPEndPoint endPoint) => _peers.GetValueOrDefault(Normalize(endPoint));
+    public KnownPeer? Find(IPEndPoint endPoint) => _peers.GetValueOrDefault(EndPoints.Normalize(endPoint));
 
     /// <summary>Adds or refreshes an address; false when it is new but the list is full of better ones.</summary>
     public bool Add(IPEndPoint endPoint, PeerSources source, PeerTraits traits = PeerTraits.None)
     {
-        endPoint = Normalize(endPoint);
+        endPoint = EndPoints.Normalize(endPoint);
         if (endPoint.Port == 0)
             return false;
         long now = time.GetTimestamp();
@@ -160,7 +161,7 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
 
     public void Ban(IPEndPoint endPoint)
     {
-        endPoint = Normalize(endPoint);
+        endPoint = EndPoints.Normalize(endPoint);
         if (!_peers.TryGetValue(endPoint, out var peer))
         {
             Add(endPoint, PeerSources.None);
@@ -178,7 +179,4 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
         foreach (var peer in _peers.Values)
             peer.Rank = rank(peer.EndPoint);
     }
-
-    public static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

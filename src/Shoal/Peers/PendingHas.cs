@@ -9,14 +9,9 @@ public sealed class PendingHas
     /// <summary>Have messages kept before the metadata; more are ignored (a bitfield says the same more cheaply).</summary>
     public const int MaxHaves = 65_536;
 
-    public static PendingHas Empty { get; } = new();
-
     public bool All { get; private set; }
     public byte[]? Bitfield { get; private set; }
     public HashSet<int> Haves { get; } = [];
-
-    /// <summary>A fresh record for one peer (never <see cref="Empty"/>, which stays empty).</summary>
-    public static PendingHas Create() => new();
 
     public void HaveAll() => All = true;
 

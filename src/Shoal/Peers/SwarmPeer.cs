@@ -37,8 +37,8 @@ public sealed class SwarmPeer
     public bool PeerChoking { get; set; } = true;
     public bool PeerInterested { get; set; }
     public Bitfield Has { get; set; }
-    /// <summary>What it said it has before the metadata was known; empty afterwards.</summary>
-    public PendingHas Pending { get; set; } = PendingHas.Create();
+    /// <summary>What it said it has before the metadata was known (made on its first claim); null afterwards.</summary>
+    public PendingHas? Pending { get; set; }
     /// <summary>How many of the pieces it has we want and lack: interest without a scan.</summary>
     public int WantedPieces { get; set; }
     public ExtensionHandshake? Extensions { get; set; }

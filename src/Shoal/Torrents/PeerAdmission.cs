@@ -194,13 +194,15 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         var wire = peer.Wire!;
         wire.MaxMessageLength = swarm.MaxMessageLength;
         var has = new Bitfield(torrent.PieceCount);
+        var pending = peer.Pending;
+        peer.Pending = null;
         try
         {
-            if (peer.Pending.All)
+            if (pending?.All == true)
                 has.SetAll();
-            else if (peer.Pending.Bitfield is { } bytes)
+            else if (pending?.Bitfield is { } bytes)
                 has = Bitfield.Parse(bytes, torrent.PieceCount);
-            foreach (int piece in peer.Pending.Haves)
+            foreach (int piece in pending?.Haves ?? [])
             {
                 if ((uint)piece >= (uint)torrent.PieceCount)
                     throw new FormatException($"have for piece {piece} of {torrent.PieceCount}");
@@ -212,7 +214,14 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             peer.Link.Close($"before the metadata it said: {e.Message}");
             return;
         }
-        peer.Pending = PendingHas.Empty;
+        // What we have goes out as haves; when that would be more than a fair share of what may
+        // wait for a peer (a big torrent found on disk), the peer is let go and dialled again,
+        // to get our bitfield in a fresh greeting.
+        if (picker.Have.SetCount * 9L > PeerSendQueue.MaxControlBacklog / 4)
+        {
+            peer.Link.Close("reconnecting for our bitfield, now that the data is checked");
+            return;
+        }
         foreach (int piece in picker.Have.SetIndices())
             wire.SendIndex(MessageId.Have, piece);
         OfferAllowedFast(peer, wire);

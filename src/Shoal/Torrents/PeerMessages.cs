@@ -139,16 +139,16 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                 peer.PeerInterested = message.Id == MessageId.Interested;
                 break;
             case MessageId.Have:
-                peer.Pending.Have(message.Index);
+                (peer.Pending ??= new()).Have(message.Index);
                 break;
             case MessageId.Bitfield:
-                peer.Pending.SetBitfield(message.Payload);
+                (peer.Pending ??= new()).SetBitfield(message.Payload);
                 break;
             case MessageId.HaveAll or MessageId.HaveNone:
                 if (!_wire.SupportsFast)
                     throw new PeerProtocolException($"{message.Id} without the fast extension");
                 if (message.Id == MessageId.HaveAll)
-                    peer.Pending.HaveAll();
+                    (peer.Pending ??= new()).HaveAll();
                 break;
             case MessageId.Request:
                 if (!_wire.SupportsFast)

@@ -58,25 +58,37 @@ internal sealed class TorrentRun(TorrentSession session)
     /// <summary>Starts the peer sources once (they run until the run ends).</summary>
     public void StartSources(CancellationToken token)
     {
-        if (_sources.Count > 0)
-            return;
-        foreach (var factory in session.Client.PeerSourceFactories)
+        lock (_sources)
         {
-            if (factory(session, session.Client, session.Options) is { } source)
-                _sources.Add((source, Task.Run(() => source.RunAsync(token), CancellationToken.None)));
+            if (_sources.Count > 0)
+                return;
+            foreach (var factory in session.Client.PeerSourceFactories)
+            {
+                if (factory(session, session.Client, session.Options) is { } source)
+                    _sources.Add((source, Task.Run(() => source.RunAsync(token), CancellationToken.None)));
+            }
         }
     }
 
-    /// <summary>Tells every source that something changed (the download completed).</summary>
+    /// <summary>Tells every source that something changed (the download completed); any thread.</summary>
     public void NudgeSources()
     {
-        foreach (var (source, _) in _sources)
-            source.Nudge();
+        lock (_sources)
+        {
+            foreach (var (source, _) in _sources)
+                source.Nudge();
+        }
     }
 
     private async Task StopSourcesAsync()
     {
-        foreach (var (source, task) in _sources)
+        (IPeerSource Source, Task Task)[] sources;
+        lock (_sources)
+        {
+            sources = [.. _sources];
+            _sources.Clear();
+        }
+        foreach (var (source, task) in sources)
         {
             try
             {
@@ -87,6 +99,5 @@ internal sealed class TorrentRun(TorrentSession session)
                 EngineLog.SourceFailed(session.Logger, session.Name, source.Name, e.Message);
             }
         }
-        _sources.Clear();
     }
 }
