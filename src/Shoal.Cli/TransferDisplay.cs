@@ -16,6 +16,7 @@ public sealed class TransferDisplay
     private readonly Mode _mode;
     private readonly CliLog? _log;
     private readonly int _listenPort;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TorrentStatus> _changes = new();
     private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
     public TransferDisplay(bool json, CliLog? log = null, int listenPort = 0)
@@ -23,6 +24,15 @@ public sealed class TransferDisplay
         _listenPort = listenPort;
         _mode = json ? Mode.Json : Console.IsErrorRedirected ? Mode.Plain : Mode.Live;
         _log = log;
+    }
+
+    /// <summary>Records each torrent's status at every state change, for a JSON line of its own.</summary>
+    public void Watch(IEnumerable<TorrentSession> torrents)
+    {
+        if (_mode != Mode.Json)
+            return;
+        foreach (var torrent in torrents)
+            torrent.StateChanged += (session, _) => _changes.Enqueue(session.GetStatus());
     }
 
     /// <summary>Engine log lines go to stderr, never into the JSON on stdout.</summary>
@@ -80,6 +90,8 @@ public sealed class TransferDisplay
                     while (true)
                     {
                         WriteLogLines(Console.Error.WriteLine);
+                        while (_changes.TryDequeue(out var change))
+                            WriteJson(stdout, change, _listenPort);
                         foreach (var torrent in torrents)
                             WriteJson(stdout, torrent.GetStatus(), _listenPort);
                         if (until.IsCompleted)
@@ -94,8 +106,10 @@ public sealed class TransferDisplay
     public static string Describe(TorrentStatus s)
     {
         var text = new StringBuilder();
-        text.Append(s.Name).Append(": ").Append(s.State.ToString().ToLowerInvariant())
-            .Append($" {100 * s.Progress:0.0}% {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.WantedBytes)}")
+        text.Append(s.Name).Append(": ").Append(StateName(s.State));
+        if (s.State == TorrentState.AwaitingMetadata)
+            text.Append($" (asked {s.MetadataPeers} peer{(s.MetadataPeers == 1 ? "" : "s")})");
+        text.Append($" {100 * s.Progress:0.0}% {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.WantedBytes)}")
             .Append($" down {ByteSize.Format(s.DownRate)}/s up {ByteSize.Format(s.UpRate)}/s peers {s.Peers}");
         if (s.State == TorrentState.Downloading)
             text.Append(" eta ").Append(s.Eta is { } eta ? FormatEta(eta) : "-");
@@ -103,6 +117,10 @@ public sealed class TransferDisplay
             text.Append(" error: ").Append(s.Error);
         return text.ToString();
     }
+
+    /// <summary>A state as shown: lower case, and "metadata" while it is fetched from peers.</summary>
+    public static string StateName(TorrentState state) =>
+        state == TorrentState.AwaitingMetadata ? "metadata" : state.ToString().ToLowerInvariant();
 
     private static string FormatEta(TimeSpan eta) =>
         eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h{eta.Minutes:00}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m{eta.Seconds:00}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
@@ -117,7 +135,9 @@ public sealed class TransferDisplay
             w.WriteNumber("elapsed", Math.Round(Clock.Elapsed.TotalSeconds, 3));
             w.WriteString("name", s.Name);
             w.WriteString("infoHash", s.InfoHash);
-            w.WriteString("state", s.State.ToString().ToLowerInvariant());
+            w.WriteString("state", StateName(s.State));
+            if (s.State == TorrentState.AwaitingMetadata)
+                w.WriteNumber("metadataPeers", s.MetadataPeers);
             w.WriteNumber("progress", Math.Round(s.Progress, 6));
             w.WriteNumber("verifiedBytes", s.VerifiedBytes);
             w.WriteNumber("wantedBytes", s.WantedBytes);

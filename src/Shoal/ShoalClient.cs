@@ -27,7 +27,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private readonly TcpTransport _tcp = new();
     private readonly List<ITransport> _transports;
     private readonly List<PeerSourceFactory> _sourceFactories = [TrackerSource.Create];
-    private readonly List<PeerExtensionFactory> _extensionFactories = [];
+    private readonly List<PeerExtensionFactory> _extensionFactories = [MetadataExtension.Create];
     private readonly List<PeerLinkFactory> _linkFactories = [];
     private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
     private int _connections;
@@ -172,8 +172,13 @@ public sealed class ShoalClient : IAsyncDisposable
     }
 
     /// <summary>Adds a torrent from what identifies it (a magnet link's contents); it waits for its metadata.</summary>
-    public TorrentSession Add(TorrentIdentity identity, string saveDirectory, TorrentOptions? options = null) =>
-        Add(identity, null, saveDirectory, options ?? new TorrentOptions());
+    public TorrentSession Add(TorrentIdentity identity, string saveDirectory, TorrentOptions? options = null)
+    {
+        var session = Add(identity, null, saveDirectory, options ?? new TorrentOptions());
+        if (MetadataPhase.LoadSaved(this, identity) is { } saved)
+            session.SetMetadata(saved); // fetched by an earlier run: not fetched again
+        return session;
+    }
 
     /// <summary>Adds a torrent from a magnet link; it waits for its metadata.</summary>
     public TorrentSession Add(MagnetLink magnet, string saveDirectory, TorrentOptions? options = null) =>

@@ -6,7 +6,7 @@ public static class GetCommand
 {
     public static Command Build()
     {
-        var torrents = new Argument<string[]>("TORRENT") { Description = "One or more .torrent files.", Arity = ArgumentArity.OneOrMore };
+        var torrents = new Argument<string[]>("TORRENT") { Description = "One or more .torrent files or magnet links.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Save folder.", DefaultValueFactory = _ => "." };
         var maxDown = new Option<string?>("--max-down") { Description = "Download cap for all torrents, bytes per second (500KiB, 4MiB, 10MB)." };
         var maxUp = new Option<string?>("--max-up") { Description = "Upload cap for all torrents, bytes per second." };
@@ -16,10 +16,11 @@ public static class GetCommand
         var seedRatio = new Option<double?>("--seed-ratio") { Description = "Seed until uploaded/size reaches R, then exit." };
         var seedTime = new Option<string?>("--seed-time") { Description = "Seed for this long (90s, 15m, 2h), then exit." };
         var preallocate = new Option<bool>("--preallocate") { Description = "Reserve each file's full size up front (a full disk shows at once) instead of sparse files." };
+        var saveTorrent = new Option<string?>("--save-torrent") { Description = "Write the .torrent to FILE once its metadata is known (for a magnet link, fetched from peers)." };
         var shared = new PeerOptions();
         var command = new Command("get", "Download torrents; exit 0 once every selected piece is verified.")
         {
-            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, preallocate,
+            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, preallocate, saveTorrent,
         };
         shared.AddTo(command);
         command.Validators.Add(result =>
@@ -39,6 +40,7 @@ public static class GetCommand
             SeedRatio = parse.GetValue(seedRatio),
             SeedTime = parse.GetValue(seedTime) is { } t ? CliParsing.Duration(t, "--seed-time") : null,
             Preallocate = parse.GetValue(preallocate),
+            SaveTorrent = parse.GetValue(saveTorrent),
         }), cancellationToken));
         return command;
     }

@@ -13,26 +13,35 @@ public static class TransferRun
         var duplicates = torrents.GroupBy(t => t.InfoHashes.Primary).FirstOrDefault(g => g.Count() > 1);
         if (duplicates is not null)
             throw new UsageException($"torrent {duplicates.First().Name} is given twice");
+        if (settings.SaveTorrent is not null && torrents.Count != 1)
+            throw new UsageException("--save-torrent needs exactly one torrent or magnet link");
         Directory.CreateDirectory(settings.OutputDirectory);
         var globs = settings.Only.Select(CliParsing.Glob).ToList();
 
         var log = new CliLog(settings.LogLevel);
         await using var client = await StartClientAsync(settings, log);
         var sessions = new List<TorrentSession>();
-        foreach (var torrent in torrents)
+        foreach (var source in torrents)
         {
-            var priorities = globs.Count == 0 ? null : SelectFiles(torrent, globs);
-            sessions.Add(client.Add(torrent, settings.OutputDirectory, new TorrentOptions
+            var options = new TorrentOptions
             {
                 Sequential = settings.Sequential,
-                FilePriorities = priorities,
                 Peers = settings.Peers,
                 MaxAnnounceInterval = settings.AnnounceInterval,
                 Allocation = settings.Preallocate ? Shoal.Storage.AllocationMode.Preallocate : Shoal.Storage.AllocationMode.Sparse,
-            }));
+                SelectFiles = globs.Count == 0 ? null : t => SelectFiles(t, globs),
+            };
+            var session = source.Torrent is { } torrent
+                ? client.Add(torrent, settings.OutputDirectory, options with { FilePriorities = options.SelectFiles?.Invoke(torrent) })
+                : client.Add(source.Magnet!, settings.OutputDirectory, options);
+            if (settings.SaveTorrent is { } saveTo)
+                SaveWhenKnown(session, saveTo);
+            sessions.Add(session);
         }
         if (!settings.Json)
             Console.Error.WriteLine($"listening on port {client.ListenPort}; saving into {Path.GetFullPath(settings.OutputDirectory)}");
+        var display = new TransferDisplay(settings.Json, log, client.ListenPort);
+        display.Watch(sessions); // every state change gets a JSON line, however brief the state
         foreach (var session in sessions)
             await session.StartAsync();
 
@@ -40,7 +49,7 @@ public static class TransferRun
         var finished = Task.WhenAll(sessions.Select(s => FinishedAsync(s, seed, settings, cancellationToken)));
         var interrupted = Task.Delay(Timeout.Infinite, cancellationToken);
         var until = Task.WhenAny(finished, interrupted);
-        await new TransferDisplay(settings.Json, log, client.ListenPort).RunAsync(sessions, until);
+        await display.RunAsync(sessions, until);
         bool wasInterrupted = cancellationToken.IsCancellationRequested;
 
         await client.DisposeAsync(); // stops every torrent and saves resume data
@@ -67,11 +76,31 @@ public static class TransferRun
         return failures == 0 ? CommandRunner.Success : CommandRunner.Failure;
     }
 
-    private static Torrent Load(string path)
+    /// <summary>A torrent file, or a magnet link whose metadata comes from peers.</summary>
+    private sealed record Source(Torrent? Torrent, MagnetLink? Magnet)
     {
-        if (path.StartsWith("magnet:", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException("magnet links need the metadata extension (BEP 9), which this version does not have yet; give a .torrent file");
-        return TorrentParser.Load(path);
+        public InfoHashes InfoHashes => Torrent?.InfoHashes ?? Magnet!.InfoHashes;
+        public string Name => Torrent?.Name ?? Magnet!.DisplayName ?? InfoHashes.Primary.ToHex();
+    }
+
+    private static Source Load(string path) =>
+        MagnetLink.IsMagnet(path) ? new Source(null, MagnetLink.Parse(path)) : new Source(TorrentParser.Load(path), null);
+
+    /// <summary>Writes the torrent to <paramref name="path"/> as soon as its metadata is known (at once for a .torrent file).</summary>
+    private static void SaveWhenKnown(TorrentSession session, string path)
+    {
+        int saved = 0;
+        void Save()
+        {
+            if (session.Torrent is { } torrent && Interlocked.Exchange(ref saved, 1) == 0)
+                File.WriteAllBytes(path, torrent.ToBytes());
+        }
+        session.StateChanged += (_, state) =>
+        {
+            if (state != TorrentState.AwaitingMetadata)
+                Save();
+        };
+        Save();
     }
 
     private static async Task<ShoalClient> StartClientAsync(TransferSettings settings, CliLog log)

@@ -56,6 +56,12 @@ public sealed class ExtensionRegistry
             extension.OnDisconnected(peer);
     }
 
+    public void OnTick()
+    {
+        foreach (var extension in _extensions)
+            extension.OnTick();
+    }
+
     /// <summary>Sends an extension message to <paramref name="peer"/> under the id its handshake gave <paramref name="name"/>; false when it does not support it.</summary>
     public static bool Send(SwarmPeer peer, string name, ReadOnlySpan<byte> payload)
     {

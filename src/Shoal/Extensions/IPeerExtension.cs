@@ -25,4 +25,9 @@ public interface IPeerExtension
 
     /// <summary>The peer left: forget what is kept for it.</summary>
     void OnDisconnected(SwarmPeer peer);
+
+    /// <summary>Once a second: time-outs and periodic sends.</summary>
+    void OnTick()
+    {
+    }
 }

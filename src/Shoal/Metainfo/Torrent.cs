@@ -82,6 +82,10 @@ public sealed record Torrent
 
     public ReadOnlySpan<byte> PieceHashV1(int index) => PieceHashesV1.Span.Slice(index * 20, 20);
 
+    /// <summary>The v2 files (larger than a piece) whose piece layer is not known: a torrent from BEP 9 metadata, before peers sent the layers.</summary>
+    public IReadOnlyList<TorrentFile> FilesMissingPieceLayers =>
+        HasV2 ? [.. Files.Where(f => !f.IsPadding && f.Length > PieceLength && !PieceLayers.ContainsKey(Convert.ToHexStringLower(f.PiecesRoot.Span)))] : [];
+
     public MagnetLink ToMagnetLink() => MagnetLink.FromTorrent(this);
 
     /// <summary>The complete .torrent file: the original info dictionary bytes plus the outer fields.</summary>

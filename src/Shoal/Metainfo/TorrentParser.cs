@@ -42,7 +42,13 @@ public static class TorrentParser
         }
     }
 
-    public static Torrent Parse(ReadOnlyMemory<byte> data)
+    public static Torrent Parse(ReadOnlyMemory<byte> data) => Parse(data, requirePieceLayers: true);
+
+    /// <summary>
+    /// Parses a torrent; with <paramref name="requirePieceLayers"/> false, a v2 torrent may lack
+    /// piece layers (one made from an info dictionary fetched by BEP 9; peers supply the layers).
+    /// </summary>
+    public static Torrent Parse(ReadOnlyMemory<byte> data, bool requirePieceLayers)
     {
         BValue root;
         try
@@ -78,7 +84,7 @@ public static class TorrentParser
             (files, singleFile) = V2Metainfo.ReadFileTree(info, name, pieceLength, forceFolder: version == TorrentVersion.Hybrid && !v1Single);
             if (singleFile && version == TorrentVersion.V2)
                 name = files[0].PathComponents[0]; // a one-file tree names the file itself (as libtorrent reads it)
-            layers = V2Metainfo.ReadPieceLayers(top, files, pieceLength);
+            layers = V2Metainfo.ReadPieceLayers(top, files, pieceLength, requirePieceLayers);
             if (version == TorrentVersion.Hybrid)
             {
                 files = V2Metainfo.MergeHybrid(files, v1Files, pieceLength);

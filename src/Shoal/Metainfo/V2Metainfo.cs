@@ -75,11 +75,11 @@ internal static class V2Metainfo
         }
     }
 
-    public static Dictionary<string, ReadOnlyMemory<byte>> ReadPieceLayers(BDictionary top, List<TorrentFile> files, int pieceLength)
+    public static Dictionary<string, ReadOnlyMemory<byte>> ReadPieceLayers(BDictionary top, List<TorrentFile> files, int pieceLength, bool required = true)
     {
         var result = new Dictionary<string, ReadOnlyMemory<byte>>();
         var needed = files.Where(f => f.Length > pieceLength).ToList();
-        if (needed.Count == 0)
+        if (needed.Count == 0 || (!required && top["piece layers"] is null))
             return result;
         if (top["piece layers"] is not BDictionary layers)
             throw new TorrentFormatException("piece layers", top.ContainsKey("piece layers") ? "is not a dictionary" : "missing, but files larger than a piece need it");
@@ -90,7 +90,11 @@ internal static class V2Metainfo
                 continue; // identical files share a root and a layer
             string field = $"piece layers[{file.Path}]";
             if (layers.Get(file.PiecesRoot.Span) is not BString layer)
+            {
+                if (!required)
+                    continue;
                 throw new TorrentFormatException(field, "no layer for the file's pieces root");
+            }
             long pieces = (file.Length + pieceLength - 1) / pieceLength;
             if (layer.Bytes.Length != pieces * MerkleTree.HashSize)
                 throw new TorrentFormatException(field, $"holds {layer.Bytes.Length} bytes, expected {pieces} hashes of 32 bytes");

@@ -245,6 +245,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 swarm.Picker.Forget(peer);
             }
             swarm.Extensions.OnDisconnected(peer);
+            swarm.LayerFetch?.OnDisconnected(peer);
             if (peer.ListenEndPoint is { } listen && !swarm.Peers.Any(p => listen.Equals(p.ListenEndPoint)))
                 swarm.Session.Peers.Disconnected(listen);
             if (!peer.AmChoking || swarm.Seeding)

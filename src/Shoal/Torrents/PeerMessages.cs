@@ -155,6 +155,9 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     throw new PeerProtocolException($"request for piece {message.Index} before we have any");
                 _wire.SendBlock(MessageId.Reject, new BlockRequest(message.Index, message.Begin, message.Length));
                 break;
+            case MessageId.Hashes or MessageId.HashReject:
+                swarm.LayerFetch?.OnMessage(peer, message.Id, message.Payload);
+                break;
             default:
                 break; // blocks we never asked for, suggestions, allowed-fast, cancels: nothing to act on yet
         }

@@ -61,6 +61,8 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
                         swarm.Scheduler.FillRequests(peer);
                 }
             }
+            swarm.Extensions.OnTick();
+            swarm.LayerFetch?.Pump(swarm.Peers);
             if (_tick % ChokeRoundTicks == 0)
                 ChokeRound(now);
             int room = swarm.Session.Options.MaxConnections - swarm.Peers.Count - swarm.Admission.Connecting;

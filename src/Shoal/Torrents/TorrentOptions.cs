@@ -13,6 +13,11 @@ public sealed record TorrentOptions
     public bool Sequential { get; init; }
     /// <summary>Priority per file index (0 = skip); null downloads everything.</summary>
     public IReadOnlyList<int>? FilePriorities { get; init; }
+    /// <summary>
+    /// For a torrent added without metadata: chooses the file priorities once the metadata is
+    /// known (before any data is checked); null keeps <see cref="FilePriorities"/> or the magnet's 'so'.
+    /// </summary>
+    public Func<Metainfo.Torrent, IReadOnlyList<int>?>? SelectFiles { get; init; }
     public int MaxConnections { get; init; } = 60;
     public AllocationMode Allocation { get; init; } = AllocationMode.Sparse;
     /// <summary>Peers to connect to without a tracker.</summary>

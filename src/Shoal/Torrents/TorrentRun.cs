@@ -26,7 +26,7 @@ internal sealed class TorrentRun(TorrentSession session)
             {
                 session.SetState(TorrentState.AwaitingMetadata);
                 StartSources(token);
-                torrent = await new MetadataPhase(session).RunAsync(token).ConfigureAwait(false);
+                torrent = await new MetadataPhase(session, swarm).RunAsync(token).ConfigureAwait(false);
                 client.Register(session); // the metadata may add a v2 hash
             }
             session.SetState(TorrentState.Checking);

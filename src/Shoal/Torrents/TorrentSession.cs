@@ -23,7 +23,9 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
 {
     private readonly Lock _life = new();
     private readonly Dictionary<string, string> _sourceErrors = [];
-    private TaskCompletionSource<Torrent> _metadata = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Torrent> _metadata = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<byte[]> _info = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _metadataPeersAsked;
     private CancellationTokenSource? _run;
     private Task? _runTask;
     private TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -138,14 +140,34 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         {
             if (_torrent is not null)
                 return;
-            if (Identity.SelectOnly is { } only && Options.FilePriorities is null)
+            if (Options.SelectFiles?.Invoke(torrent) is { } chosen)
+            {
+                if (chosen.Count != torrent.Files.Count)
+                    throw new ArgumentException($"{chosen.Count} file priorities for {torrent.Files.Count} files");
+                Options = Options with { FilePriorities = chosen };
+            }
+            else if (Identity.SelectOnly is { } only && Options.FilePriorities is null)
+            {
                 Options = Options with { FilePriorities = [.. Enumerable.Range(0, torrent.Files.Count).Select(i => only.Contains(i) ? 1 : 0)] };
+            }
             _torrent = torrent;
             _metadata.TrySetResult(torrent);
         }
     }
 
     internal Task<Torrent> MetadataArrived => _metadata.Task;
+
+    /// <summary>An info dictionary fetched from peers (BEP 9), already checked against the info-hashes.</summary>
+    internal Task<byte[]> InfoArrived => _info.Task;
+
+    internal void OnInfoDictionary(byte[] info) => _info.TrySetResult(info);
+
+    /// <summary>How many peers the metadata was asked of (BEP 9) in the current run.</summary>
+    internal int MetadataPeersAsked
+    {
+        get => Volatile.Read(ref _metadataPeersAsked);
+        set => Volatile.Write(ref _metadataPeersAsked, value);
+    }
 
     // ---------------------------------------------------------------- lifecycle
 
@@ -240,7 +262,10 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
             Name, InfoHash.ToHex(), State,
             wanted == 0 ? (State == TorrentState.Seeding ? 1 : 0) : (double)verified / wanted,
             verified, wanted, total, Downloaded, Uploaded,
-            downRate, UpRate.Rate, peers, seeds, eta, Error, trackerError);
+            downRate, UpRate.Rate, peers, seeds, eta, Error, trackerError)
+        {
+            MetadataPeers = MetadataPeersAsked,
+        };
     }
 
     /// <summary>Pieces verified so far (a copy); empty before the metadata is known.</summary>

@@ -20,4 +20,6 @@ public sealed record TorrentStatus(
     string? TrackerError)
 {
     public bool IsFinished => State == TorrentState.Seeding;
+    /// <summary>While awaiting metadata: how many peers were asked for it (BEP 9).</summary>
+    public int MetadataPeers { get; init; }
 }

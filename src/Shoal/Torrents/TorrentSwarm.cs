@@ -30,6 +30,7 @@ internal sealed class TorrentSwarm
     private volatile Torrent? _torrent;
     private volatile PiecePicker<SwarmPeer>? _picker;
     private Task? _ticker;
+    private volatile PieceLayerFetch? _layerFetch;
 
     public TorrentSwarm(TorrentSession session, TorrentRun run, CancellationToken token)
     {
@@ -136,6 +137,28 @@ internal sealed class TorrentSwarm
         Pieces.CheckCompletion();
         if (!_seeding)
             Links.Create();
+    }
+
+    /// <summary>The piece layers being fetched from peers (a v2 torrent from BEP 9 metadata); null otherwise.</summary>
+    public PieceLayerFetch? LayerFetch => _layerFetch;
+
+    /// <summary>Fetches the piece layers <paramref name="torrent"/> lacks from the connected peers (BEP 52 hash requests).</summary>
+    public async Task<Dictionary<string, ReadOnlyMemory<byte>>> FetchPieceLayersAsync(Torrent torrent, CancellationToken token)
+    {
+        var fetch = new PieceLayerFetch(torrent, Client.Time);
+        lock (Gate)
+        {
+            _layerFetch = fetch;
+            fetch.Pump(Peers);
+        }
+        try
+        {
+            return await fetch.Completed.WaitAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _layerFetch = null;
+        }
     }
 
     /// <summary>Waits until the run is stopped (the tick ends with it).</summary>

@@ -45,7 +45,8 @@ public class CliTests
     [InlineData("get", "x.torrent", "--peer", "nowhere")]
     [InlineData("get", "x.torrent", "--port", "70000")]
     [InlineData("get", "x.torrent", "--seed-time", "forever")]
-    [InlineData("get", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567")]
+    [InlineData("get", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567")]
+    [InlineData("get", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", "magnet:?xt=urn:btih:1123456789abcdef0123456789abcdef01234567", "--save-torrent", "x")]
     [InlineData("seed", "x.torrent")]
     [InlineData("demo", "--peers", "0")]
     public async Task UsageErrorsExitWithTwo(params string[] args)

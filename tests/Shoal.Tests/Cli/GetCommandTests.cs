@@ -47,6 +47,31 @@ public class GetCommandTests
     }
 
     [Fact]
+    public async Task Get_of_a_magnet_link_fetches_the_metadata_from_its_peer_shows_a_metadata_state_and_saves_the_torrent()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("docs/readme.txt", 50_000), ("video/big.bin", 400_000), ("video/small.bin", 40_000)], "set");
+        await using var cleanup = h;
+        var (seed, port) = await SeedAsync(h, torrent, seedDir);
+        using var seeding = seed;
+        var parsed = TorrentParser.Load(torrent);
+        string magnet = $"magnet:?xt=urn:btih:{parsed.InfoHashes.V1!.Value.ToHex()}&dn=set&x.pe=127.0.0.1:{port}";
+        string dir = h.NewDir();
+        string copy = Path.Combine(h.Root, "fetched.torrent");
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", magnet, "-o", dir, "--bind", "127.0.0.1", "--port", "0",
+            "--only", "*.txt", "--save-torrent", copy, "--json");
+        Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var lines = JsonLines(get);
+        var waiting = lines.FirstOrDefault(l => l.GetProperty("state").GetString() == "metadata");
+        Assert.True(waiting.ValueKind == JsonValueKind.Object, $"no line in the metadata state: {get.Output}");
+        Assert.True(waiting.TryGetProperty("metadataPeers", out _));
+        Assert.Equal("seeding", lines[^1].GetProperty("state").GetString());
+        Assert.Equal(parsed.InfoBytes.ToArray(), TorrentParser.Load(copy).InfoBytes.ToArray());
+        Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "set/docs/readme.txt")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "set/docs/readme.txt"))));
+        Assert.False(File.Exists(Path.Combine(dir, "set/video/small.bin")), "--only applies to a magnet's files once they are known");
+        Assert.True(lines[^1].GetProperty("downloaded").GetInt64() < 200_000);
+    }
+
+    [Fact]
     public async Task Get_only_fetches_matching_files()
     {
         var (torrent, seedDir, h) = await SampleAsync([("docs/readme.txt", 50_000), ("video/big.bin", 400_000), ("video/small.bin", 40_000)], "set");

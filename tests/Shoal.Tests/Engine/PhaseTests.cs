@@ -10,11 +10,12 @@ public class PhaseTests
     {
         await using var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
-        var seeder = await h.ClientAsync();
-        await seeder.Add(torrent, seedDir).StartAsync();
-        var leecher = await h.ClientAsync();
         var magnet = MagnetLink.Parse(torrent.ToMagnetLink().ToString());
-        var leech = leecher.Add(magnet, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        // The only peer has no metadata either: nothing can be fetched until it is supplied.
+        var other = await h.ClientAsync();
+        await other.Add(magnet, h.NewDir()).StartAsync();
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(magnet, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(other)] });
 
         Assert.Null(leech.Torrent);
         Assert.Equal("data.bin", leech.Name);
@@ -25,8 +26,8 @@ public class PhaseTests
         Assert.Equal(0, waiting.TotalBytes);
         Assert.Equal(torrent.InfoHashes.Primary.ToHex(), waiting.InfoHash);
 
-        // Peers connect while the metadata is awaited (this is where ut_metadata will fetch it).
-        await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 1, 10, "the seed connected before the metadata");
+        // Peers connect while the metadata is awaited.
+        await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 1, 10, "the peer connected before the metadata");
         Assert.Equal(TorrentState.AwaitingMetadata, leech.State);
 
         await leech.PauseAsync();
@@ -34,8 +35,11 @@ public class PhaseTests
         await leech.StartAsync();
         await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata again");
 
-        var other = (await h.CreateAsync("other.bin", [("other.bin", 1000)], seed: 9)).Torrent;
-        Assert.Throws<ArgumentException>(() => leech.SetMetadata(other));
+        var unrelated = (await h.CreateAsync("other.bin", [("other.bin", 1000)], seed: 9)).Torrent;
+        Assert.Throws<ArgumentException>(() => leech.SetMetadata(unrelated));
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        leech.AddPeer(EngineHarness.EndPoint(seeder));
         leech.SetMetadata(torrent);
         await EngineHarness.WaitCompleteAsync(leech);
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);

@@ -71,7 +71,17 @@ internal sealed class ScriptedPeer : IDisposable
     }
 
     /// <summary>Reads the next message (id, index, begin, length); null when the connection closed.</summary>
-    public async Task<(MessageId Id, int Index, int Begin, int Length)?> ReadAsync(TimeSpan timeout)
+    public async Task<(MessageId Id, int Index, int Begin, int Length)?> ReadAsync(TimeSpan timeout) =>
+        await ReadMessageAsync(timeout) is { } m ? (m.Id, m.Index, m.Begin, m.Length) : null;
+
+    /// <summary>Sends a BEP 10 message (id 0: the handshake).</summary>
+    public Task SendExtendedAsync(byte id, byte[] payload) => SendAsync(b => PeerWire.WriteExtended(b, id, payload));
+
+    /// <summary>A message as read: its id, index fields, and for extended messages the extended id and payload.</summary>
+    public sealed record Message(MessageId Id, int Index, int Begin, int Length, byte ExtendedId, byte[] Payload);
+
+    /// <summary>Reads the next whole message; null when the connection closed.</summary>
+    public async Task<Message?> ReadMessageAsync(TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
         while (true)
@@ -79,7 +89,9 @@ internal sealed class ScriptedPeer : IDisposable
             var status = PeerWire.TryRead(_buffer.AsSpan(0, _have), 1 << 20, out var message, out int consumed, out _);
             if (status == ParseStatus.Done)
             {
-                var result = message.IsKeepAlive ? ((MessageId)255, 0, 0, 0) : (message.Id, message.Index, message.Begin, message.Length);
+                var result = message.IsKeepAlive ? new Message((MessageId)255, 0, 0, 0, 0, [])
+                    : new Message(message.Id, message.Index, message.Begin, message.Length,
+                        message.Id == MessageId.Extended ? message.ExtendedId : (byte)0, message.Payload.ToArray());
                 _buffer.AsSpan(consumed, _have - consumed).CopyTo(_buffer);
                 _have -= consumed;
                 return result;

@@ -128,6 +128,24 @@ public class PrefixFuzzTests
     }
 
     [Fact]
+    public void Metadata_message()
+    {
+        var valid = new Shoal.Extensions.MetadataMessage(Shoal.Extensions.MetadataMessageType.Data, 2, 40_000, new byte[64]).Encode();
+        Check(valid, 11, bytes =>
+        {
+            try
+            {
+                Shoal.Extensions.MetadataMessage.Parse(bytes);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
     public void Http_tracker_announce_reply()
     {
         byte[] peers = [127, 0, 0, 1, 0x1A, 0xE1, 10, 0, 0, 2, 0x1A, 0xE2];
