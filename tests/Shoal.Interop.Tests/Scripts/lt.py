@@ -4,7 +4,7 @@
   lt.py info TORRENT                      -> JSON of what libtorrent reads
   lt.py create PATH OUT v1|v2|hybrid [PIECE_SIZE]
   lt.py check TORRENT SAVE_DIR            -> JSON list of the pieces libtorrent finds correct
-  lt.py swarm seed|leech TORRENT SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
+  lt.py swarm seed|leech TORRENT|MAGNET SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
       Runs a libtorrent session on 127.0.0.1: prints "port N" first, then one JSON status line a
       second; a leecher with --exit-when-done exits 0 once it is seeding.
 """
@@ -113,8 +113,11 @@ def swarm(argv):
         "alert_mask": lt.alert.category_t.error_notification,
     })
     session = lt.session(settings)
-    params = lt.add_torrent_params()
-    params.ti = lt.torrent_info(args.torrent)
+    if args.torrent.startswith("magnet:"):
+        params = lt.parse_magnet_uri(args.torrent)  # the metadata comes from peers (BEP 9)
+    else:
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(args.torrent)
     params.save_path = args.save_dir
     if args.mode == "seed":
         params.flags |= lt.torrent_flags.seed_mode
