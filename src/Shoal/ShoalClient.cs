@@ -27,7 +27,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private readonly TcpTransport _tcp = new();
     private readonly List<ITransport> _transports;
     private readonly List<PeerSourceFactory> _sourceFactories = [TrackerSource.Create];
-    private readonly List<PeerExtensionFactory> _extensionFactories = [MetadataExtension.Create];
+    private readonly List<PeerExtensionFactory> _extensionFactories = [MetadataExtension.Create, PexExtension.Create];
     private readonly List<PeerLinkFactory> _linkFactories = [];
     private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
     private int _connections;

@@ -34,6 +34,8 @@ public sealed record ShoalClientOptions
     /// is dialled first). Null keeps the canonical priority; locality ranks same-site peers first.
     /// </summary>
     public Func<IPEndPoint, uint, long>? PeerRanking { get; init; }
+    /// <summary>BEP 11 peer exchange with peers of non-private torrents.</summary>
+    public bool PeerExchange { get; init; } = true;
 
     /// <summary>$SHOAL_STATE_DIR, else $XDG_STATE_HOME/shoal, else ~/.local/state/shoal; plus <paramref name="name"/>.</summary>
     public static string DefaultStateDirectory(string name)

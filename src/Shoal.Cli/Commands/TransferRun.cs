@@ -116,6 +116,7 @@ public static class TransferRun
                 MaxDownloadRate = settings.MaxDown,
                 MaxUploadRate = settings.MaxUp,
                 LoggerFactory = log,
+                PeerExchange = settings.PeerExchange,
             });
             try
             {

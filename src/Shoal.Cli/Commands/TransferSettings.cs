@@ -20,6 +20,7 @@ public sealed record TransferSettings
     public bool Json { get; init; }
     public TimeSpan? AnnounceInterval { get; init; }
     public bool Preallocate { get; init; }
+    public bool PeerExchange { get; init; } = true;
     /// <summary>Where to write a copy of the torrent once its metadata is known (a magnet's, fetched from peers).</summary>
     public string? SaveTorrent { get; init; }
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;

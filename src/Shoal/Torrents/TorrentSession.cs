@@ -243,6 +243,9 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     internal void SetSwarm(TorrentSwarm? swarm) => _swarm = swarm;
 
+    /// <summary>The peers connected now (the swarm's own list: only under <see cref="Gate"/>).</summary>
+    internal IReadOnlyList<SwarmPeer> ConnectedPeers() => _swarm?.Peers ?? [];
+
     internal void SignalCompleted() => _completed.TrySetResult();
 
     // ---------------------------------------------------------------- status

@@ -146,6 +146,28 @@ public class PrefixFuzzTests
     }
 
     [Fact]
+    public void Pex_message()
+    {
+        var valid = new Shoal.Extensions.PexMessage
+        {
+            Added = [(new IPEndPoint(IPAddress.Loopback, 6881), 2), (new IPEndPoint(IPAddress.IPv6Loopback, 6882), 16)],
+            Dropped = [new IPEndPoint(IPAddress.Parse("10.0.0.1"), 80)],
+        }.Encode();
+        Check(valid, 12, bytes =>
+        {
+            try
+            {
+                Shoal.Extensions.PexMessage.Parse(bytes);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
     public void Http_tracker_announce_reply()
     {
         byte[] peers = [127, 0, 0, 1, 0x1A, 0xE1, 10, 0, 0, 2, 0x1A, 0xE2];
