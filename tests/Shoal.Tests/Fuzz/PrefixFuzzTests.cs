@@ -168,6 +168,30 @@ public class PrefixFuzzTests
     }
 
     [Fact]
+    public void Krpc_message()
+    {
+        var id = new Shoal.Dht.NodeId("abcdefghij0123456789"u8);
+        var valid = (Shoal.Dht.KrpcMessage.Response([7, 7], id) with
+        {
+            Token = [1, 2, 3, 4],
+            Nodes = [new Shoal.Dht.DhtNode(id, new IPEndPoint(IPAddress.Loopback, 6881))],
+            Values = [new IPEndPoint(IPAddress.Loopback, 6882)],
+        }).Encode();
+        Check(valid, 13, bytes =>
+        {
+            try
+            {
+                Shoal.Dht.KrpcMessage.Parse(bytes);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
     public void Http_tracker_announce_reply()
     {
         byte[] peers = [127, 0, 0, 1, 0x1A, 0xE1, 10, 0, 0, 2, 0x1A, 0xE2];
