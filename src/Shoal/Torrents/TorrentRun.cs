@@ -17,6 +17,7 @@ internal sealed class TorrentRun(TorrentSession session)
         var client = session.Client;
         client.Register(session);
         var swarm = new TorrentSwarm(session, this, token);
+        session.SetSwarm(swarm); // incoming peers are accepted from the moment the run is registered
         try
         {
             await Task.Yield();
