@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Shoal.Net;
 
 namespace Shoal.Dht;
 

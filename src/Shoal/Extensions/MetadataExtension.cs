@@ -34,6 +34,7 @@ public sealed class MetadataExtension : IPeerExtension
     private bool _oneSourceAtATime;
     private SwarmPeer? _source;
     private bool _done;
+    private int _peersAsked;
 
     private MetadataExtension(TorrentSession session)
     {
@@ -116,9 +117,6 @@ public sealed class MetadataExtension : IPeerExtension
         }
         Pump();
     }
-
-    /// <summary>How many peers were asked for metadata during this run.</summary>
-    public int PeersAsked { get; private set; }
 
     private void Serve(SwarmPeer peer, int piece)
     {
@@ -249,8 +247,7 @@ public sealed class MetadataExtension : IPeerExtension
             if (!state.Asked)
             {
                 state.Asked = true;
-                PeersAsked++;
-                _session.MetadataPeersAsked = PeersAsked;
+                _session.MetadataPeersAsked = ++_peersAsked;
             }
         }
     }

@@ -57,7 +57,7 @@ public sealed class PexExtension : IPeerExtension
             return;
         }
         if (!_peers.ContainsKey(peer))
-            _peers[peer] = new PexPeer(_time.GetTimestamp() - (long)((Interval - FirstDelay).TotalSeconds * _time.TimestampFrequency));
+            _peers[peer] = new PexPeer(_time.GetTimestamp());
     }
 
     public void OnMessage(SwarmPeer peer, ReadOnlySpan<byte> payload)
@@ -106,13 +106,13 @@ public sealed class PexExtension : IPeerExtension
         Dictionary<IPEndPoint, byte>? connected = null;
         foreach (var (peer, state) in _peers)
         {
-            if (_time.GetElapsedTime(state.LastSent, now) < Interval)
+            if (_time.GetElapsedTime(state.Since, now) < (state.First ? FirstDelay : Interval))
                 continue;
             connected ??= Connected();
             var added = connected.Where(c => !state.Told.Contains(c.Key) && !c.Key.Equals(peer.ListenEndPoint))
                 .Take(state.First ? MaxFirst : MaxPerMessage).ToList();
             var dropped = state.Told.Where(t => !connected.ContainsKey(t)).Take(MaxPerMessage).ToList();
-            state.LastSent = now;
+            state.Since = now;
             if (added.Count == 0 && dropped.Count == 0 && !state.First)
                 continue;
             state.First = false;
@@ -141,9 +141,10 @@ public sealed class PexExtension : IPeerExtension
         return result;
     }
 
-    private sealed class PexPeer(long lastSent)
+    private sealed class PexPeer(long since)
     {
-        public long LastSent { get; set; } = lastSent;
+        /// <summary>When we last sent it a message (or, before the first, when it said it has ut_pex).</summary>
+        public long Since { get; set; } = since;
         public bool First { get; set; } = true;
         /// <summary>The addresses it heard from us as connected and not yet as dropped.</summary>
         public HashSet<IPEndPoint> Told { get; } = [];

@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Shoal.Bencode;
+using Shoal.Net;
 
 namespace Shoal.Extensions;
 
@@ -29,12 +29,12 @@ public sealed record PexMessage
         var dict = new BDictionary();
         var v4 = Added.Where(a => a.EndPoint.AddressFamily == AddressFamily.InterNetwork).ToList();
         var v6 = Added.Where(a => a.EndPoint.AddressFamily == AddressFamily.InterNetworkV6).ToList();
-        dict.Set("added", Compact(v4.Select(a => a.EndPoint), 4));
+        dict.Set("added", CompactPeer.WriteList(v4.Select(a => a.EndPoint), AddressFamily.InterNetwork));
         dict.Set("added.f", v4.Select(a => a.Flags).ToArray());
-        dict.Set("added6", Compact(v6.Select(a => a.EndPoint), 16));
+        dict.Set("added6", CompactPeer.WriteList(v6.Select(a => a.EndPoint), AddressFamily.InterNetworkV6));
         dict.Set("added6.f", v6.Select(a => a.Flags).ToArray());
-        dict.Set("dropped", Compact(Dropped.Where(e => e.AddressFamily == AddressFamily.InterNetwork), 4));
-        dict.Set("dropped6", Compact(Dropped.Where(e => e.AddressFamily == AddressFamily.InterNetworkV6), 16));
+        dict.Set("dropped", CompactPeer.WriteList(Dropped, AddressFamily.InterNetwork));
+        dict.Set("dropped6", CompactPeer.WriteList(Dropped, AddressFamily.InterNetworkV6));
         return BencodeWriter.Encode(dict);
     }
 
@@ -55,48 +55,26 @@ public sealed record PexMessage
         if (value is not BDictionary dict)
             throw new FormatException("ut_pex message is not a dictionary");
         var added = new List<(IPEndPoint, byte)>();
-        ReadAdded(dict, "added", "added.f", 4, added);
-        ReadAdded(dict, "added6", "added6.f", 16, added);
+        ReadAdded(dict, "added", "added.f", AddressFamily.InterNetwork, added);
+        ReadAdded(dict, "added6", "added6.f", AddressFamily.InterNetworkV6, added);
         var dropped = new List<IPEndPoint>();
-        dropped.AddRange(ReadCompact(dict, "dropped", 4));
-        dropped.AddRange(ReadCompact(dict, "dropped6", 16));
+        dropped.AddRange(ReadList(dict, "dropped", AddressFamily.InterNetwork));
+        dropped.AddRange(ReadList(dict, "dropped6", AddressFamily.InterNetworkV6));
         return new PexMessage { Added = added, Dropped = dropped };
     }
 
-    private static void ReadAdded(BDictionary dict, string key, string flagsKey, int addressLength, List<(IPEndPoint, byte)> into)
+    private static void ReadAdded(BDictionary dict, string key, string flagsKey, AddressFamily family, List<(IPEndPoint, byte)> into)
     {
-        var peers = ReadCompact(dict, key, addressLength);
+        var peers = ReadList(dict, key, family);
         var flags = dict[flagsKey] is BString f ? f.Span : default;
         for (int i = 0; i < peers.Count; i++)
             into.Add((peers[i], i < flags.Length ? flags[i] : (byte)0));
     }
 
-    private static List<IPEndPoint> ReadCompact(BDictionary dict, string key, int addressLength)
+    private static List<IPEndPoint> ReadList(BDictionary dict, string key, AddressFamily family) => dict[key] switch
     {
-        var result = new List<IPEndPoint>();
-        if (dict[key] is null)
-            return result;
-        if (dict[key] is not BString list)
-            throw new FormatException($"ut_pex '{key}' is not a string");
-        int entry = addressLength + 2;
-        if (list.Bytes.Length % entry != 0)
-            throw new FormatException($"ut_pex '{key}' of {list.Bytes.Length} bytes is not a list of {entry}-byte addresses");
-        var span = list.Span;
-        for (int at = 0; at < span.Length && result.Count < MaxPeers; at += entry)
-            result.Add(new IPEndPoint(new IPAddress(span.Slice(at, addressLength)), BinaryPrimitives.ReadUInt16BigEndian(span[(at + addressLength)..])));
-        return result;
-    }
-
-    private static byte[] Compact(IEnumerable<IPEndPoint> endPoints, int addressLength)
-    {
-        var list = endPoints.ToList();
-        var bytes = new byte[list.Count * (addressLength + 2)];
-        for (int i = 0; i < list.Count; i++)
-        {
-            var at = bytes.AsSpan(i * (addressLength + 2));
-            list[i].Address.TryWriteBytes(at, out _);
-            BinaryPrimitives.WriteUInt16BigEndian(at[addressLength..], (ushort)list[i].Port);
-        }
-        return bytes;
-    }
+        null => [],
+        BString list => CompactPeer.ReadList(list.Span, family, MaxPeers),
+        _ => throw new FormatException($"ut_pex '{key}' is not a string"),
+    };
 }

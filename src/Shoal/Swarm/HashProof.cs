@@ -11,7 +11,7 @@ namespace Shoal.Swarm;
 /// </summary>
 public static class HashProof
 {
-    /// <summary>The proof layers to ask for so that an answer for a run of <paramref name="length"/> reaches the root of a layer <paramref name="width"/> wide.</summary>
+    /// <summary>The proof layers to ask for so that an answer for any run reaches the root of a layer <paramref name="width"/> wide (BEP 52 counts the layers inside the run too).</summary>
     public static int ProofLayers(long width) => Math.Max(0, BitOperations.Log2((ulong)width) - 1);
 
     /// <summary>

@@ -16,6 +16,18 @@ public static class HashRequests
     public const int RequestLength = 48;
     public const int MaxHashes = 512;
 
+    /// <summary>The payload of a 'hash request' (a 'hash reject' repeats it): pieces root, base layer, index, length, proof layers.</summary>
+    public static byte[] Request(ReadOnlySpan<byte> root, int baseLayer, int index, int length, int proofLayers)
+    {
+        var request = new byte[RequestLength];
+        root.CopyTo(request);
+        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(32), baseLayer);
+        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(36), index);
+        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(40), length);
+        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(44), proofLayers);
+        return request;
+    }
+
     /// <summary>
     /// Builds the payload of a 'hashes' message for <paramref name="request"/> (the 48-byte
     /// payload of a 'hash request'), or returns null when it should be rejected.

@@ -59,14 +59,23 @@ internal sealed class PieceLayerFetch
                 run.Refuse(now);
             run.Refused.RemoveWhere(r => _time.GetElapsedTime(r.At, now) > RetryAfter);
         }
-        var candidates = peers.Where(p => p.Wire is not null && !p.IsClosed).ToList();
-        foreach (var run in _runs.Where(r => !r.Done && r.Peer is null))
+        var load = peers.Where(p => p.Wire is not null && !p.IsClosed).ToDictionary(p => p, _ => 0);
+        foreach (var run in _runs)
         {
-            var peer = candidates
-                .Where(p => _runs.Count(r => r.Peer == p) < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == p))
-                .MinBy(p => _runs.Count(r => r.Peer == p));
+            if (run.Peer is { } busy && load.TryGetValue(busy, out int asked))
+                load[busy] = asked + 1;
+        }
+        foreach (var run in _runs)
+        {
+            if (load.Values.All(n => n >= MaxInFlightPerPeer))
+                break; // every peer has its fill
+            if (run.Done || run.Peer is not null)
+                continue;
+            var peer = load.Where(p => p.Value < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == p.Key))
+                .MinBy(p => p.Value).Key;
             if (peer is null)
                 continue;
+            load[peer]++;
             run.Peer = peer;
             run.SentAt = now;
             peer.Wire!.SendPayload(MessageId.HashRequest, run.Request(_pieceLayer));
@@ -125,15 +134,7 @@ internal sealed class PieceLayerFetch
             Peer = null;
         }
 
-        public byte[] Request(int pieceLayer)
-        {
-            var request = new byte[48];
-            RootBytes.CopyTo(request, 0);
-            BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(32), pieceLayer);
-            BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(36), Index);
-            BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(40), Length);
-            BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(44), HashProof.ProofLayers(MerkleTree.NextPowerOfTwo(Count)));
-            return request;
-        }
+        public byte[] Request(int pieceLayer) =>
+            HashRequests.Request(RootBytes, pieceLayer, Index, Length, HashProof.ProofLayers(MerkleTree.NextPowerOfTwo(Count)));
     }
 }

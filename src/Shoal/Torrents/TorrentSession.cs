@@ -136,20 +136,19 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         ArgumentNullException.ThrowIfNull(torrent);
         if (!Identity.Matches(torrent))
             throw new ArgumentException($"the metadata of {torrent.InfoHashes.Primary} is not that of {Identity.InfoHashes.Primary}");
+        if (_torrent is not null)
+            return;
+        var chosen = Options.SelectFiles?.Invoke(torrent); // the caller's code: never under the lock
+        if (chosen is not null && chosen.Count != torrent.Files.Count)
+            throw new ArgumentException($"{chosen.Count} file priorities for {torrent.Files.Count} files");
         lock (_life)
         {
             if (_torrent is not null)
                 return;
-            if (Options.SelectFiles?.Invoke(torrent) is { } chosen)
-            {
-                if (chosen.Count != torrent.Files.Count)
-                    throw new ArgumentException($"{chosen.Count} file priorities for {torrent.Files.Count} files");
+            if (chosen is not null)
                 Options = Options with { FilePriorities = chosen };
-            }
             else if (Identity.SelectOnly is { } only && Options.FilePriorities is null)
-            {
                 Options = Options with { FilePriorities = [.. Enumerable.Range(0, torrent.Files.Count).Select(i => only.Contains(i) ? 1 : 0)] };
-            }
             _torrent = torrent;
             _metadata.TrySetResult(torrent);
         }

@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Net;
 using Shoal.Bencode;
+using Shoal.Net;
 
 namespace Shoal.Trackers;
 
@@ -76,10 +76,9 @@ public static class TrackerResponse
             throw new TrackerException($"compact peer list of {data.Length} bytes is not a multiple of {entry}");
         for (int at = 0; at < data.Length && peers.Count < MaxPeers; at += entry)
         {
-            int port = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(at + addressLength, 2));
-            if (port == 0)
-                continue;
-            peers.Add(new IPEndPoint(new IPAddress(data.Slice(at, addressLength)), port));
+            var peer = CompactPeer.Read(data.Slice(at, entry));
+            if (peer.Port != 0)
+                peers.Add(peer);
         }
     }
 

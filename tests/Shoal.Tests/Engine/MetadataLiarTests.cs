@@ -16,10 +16,7 @@ public class MetadataLiarTests
     {
         await using var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
-        var leecher = await h.ClientAsync();
-        var leech = leecher.Add(new TorrentIdentity(torrent.InfoHashes, "data.bin"), h.NewDir());
-        await leech.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        var (leecher, leech) = await AwaitingMetadataAsync(h, torrent);
         using var liar = await JoinAsync(leecher, torrent, metadataSize: 2L * 1024 * 1024 * 1024);
 
         var seeder = await h.ClientAsync();
@@ -36,10 +33,7 @@ public class MetadataLiarTests
     {
         await using var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
-        var leecher = await h.ClientAsync();
-        var leech = leecher.Add(new TorrentIdentity(torrent.InfoHashes, "data.bin"), h.NewDir());
-        await leech.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        var (leecher, leech) = await AwaitingMetadataAsync(h, torrent);
         using var liar = await JoinAsync(leecher, torrent, torrent.InfoBytes.Length);
 
         Assert.True(await AnswerWithGarbageUntilClosedAsync(liar, torrent.InfoBytes.Length), "the liar was not dropped");
@@ -58,10 +52,7 @@ public class MetadataLiarTests
     {
         await using var h = new EngineHarness();
         var (torrent, _) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
-        var leecher = await h.ClientAsync();
-        var leech = leecher.Add(new TorrentIdentity(torrent.InfoHashes, "data.bin"), h.NewDir());
-        await leech.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        var (leecher, leech) = await AwaitingMetadataAsync(h, torrent);
         int size = torrent.InfoBytes.Length;
 
         using var wrongTotal = await JoinAsync(leecher, torrent, size);
@@ -81,10 +72,7 @@ public class MetadataLiarTests
     {
         await using var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("many", [.. Enumerable.Range(0, 1500).Select(i => ($"file-{i:D5}.bin", 7))]);
-        var leecher = await h.ClientAsync();
-        var leech = leecher.Add(new TorrentIdentity(torrent.InfoHashes, "many"), h.NewDir());
-        await leech.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        var (leecher, leech) = await AwaitingMetadataAsync(h, torrent);
         using var liar = await JoinAsync(leecher, torrent, torrent.InfoBytes.Length);
         var seeder = await h.ClientAsync();
         await seeder.Add(torrent, seedDir).StartAsync();
@@ -96,6 +84,16 @@ public class MetadataLiarTests
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
         liar.Dispose();
         await lying;
+    }
+
+    /// <summary>A client with <paramref name="torrent"/> added from its hashes alone, awaiting its metadata.</summary>
+    private static async Task<(ShoalClient Client, TorrentSession Session)> AwaitingMetadataAsync(EngineHarness h, Torrent torrent)
+    {
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(new TorrentIdentity(torrent.InfoHashes, torrent.Name), h.NewDir());
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        return (leecher, leech);
     }
 
     /// <summary>

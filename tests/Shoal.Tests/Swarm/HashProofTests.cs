@@ -20,16 +20,8 @@ public class HashProofTests
         return (torrent, file, pieces);
     }
 
-    private static byte[] Request(ReadOnlySpan<byte> root, int index, int length, int proof)
-    {
-        var request = new byte[48];
-        root.CopyTo(request);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(32), PieceLayer);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(36), index);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(40), length);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(44), proof);
-        return request;
-    }
+    private static byte[] Request(ReadOnlySpan<byte> root, int index, int length, int proof) =>
+        HashRequests.Request(root, PieceLayer, index, length, proof);
 
     [Theory]
     [InlineData(5, 8)]      // one run covering a layer padded from 5 to 8

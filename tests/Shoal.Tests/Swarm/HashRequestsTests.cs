@@ -16,16 +16,8 @@ public class HashRequestsTests
         return (torrent, torrent.Files.First(f => f.Path.EndsWith("big.bin", StringComparison.Ordinal)));
     }
 
-    private static byte[] Request(ReadOnlySpan<byte> root, int baseLayer, int index, int length, int proof)
-    {
-        var request = new byte[48];
-        root.CopyTo(request);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(32), baseLayer);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(36), index);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(40), length);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(44), proof);
-        return request;
-    }
+    private static byte[] Request(ReadOnlySpan<byte> root, int baseLayer, int index, int length, int proof) =>
+        HashRequests.Request(root, baseLayer, index, length, proof);
 
     [Theory]
     [InlineData(4, 4)]
