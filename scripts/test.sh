@@ -17,4 +17,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # A test that hangs fails after 10 minutes with a dump of the test process, instead of eating CI's limit.
-dotnet test Shoal.slnx -c Release --logger "console;verbosity=normal" --blame-hang-timeout 10m --blame-hang-dump-type mini "$@"
+# The failures are printed again at the end, where a log cut to its tail still shows them.
+log=$(mktemp)
+status=0
+dotnet test Shoal.slnx -c Release --logger "console;verbosity=normal" --blame-hang-timeout 10m --blame-hang-dump-type mini "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "=== failed tests (repeated from above) ==="
+  grep -E -A14 '^\s+Failed [A-Za-z]' "$log" | head -300 || true
+fi
+rm -f "$log"
+exit "$status"

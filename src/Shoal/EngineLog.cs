@@ -37,4 +37,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "{Torrent}: {State}")]
     public static partial void StateChanged(ILogger logger, string torrent, TorrentState state);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "{Torrent}: a bug of ours stopped it")]
+    public static partial void InternalError(ILogger logger, string torrent, Exception exception);
 }

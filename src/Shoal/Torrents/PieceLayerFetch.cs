@@ -71,8 +71,13 @@ internal sealed class PieceLayerFetch
                 break; // every peer has its fill
             if (run.Done || run.Peer is not null)
                 continue;
-            var peer = load.Where(p => p.Value < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == p.Key))
-                .MinBy(p => p.Value).Key;
+            // The least loaded peer with room that has not refused this run lately (none: it waits).
+            SwarmPeer? peer = null;
+            foreach (var (candidate, asked) in load)
+            {
+                if (asked < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == candidate) && (peer is null || asked < load[peer]))
+                    peer = candidate;
+            }
             if (peer is null)
                 continue;
             load[peer]++;

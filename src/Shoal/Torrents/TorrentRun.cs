@@ -46,7 +46,7 @@ internal sealed class TorrentRun(TorrentSession session)
         catch (Exception e)
         {
             // A bug of ours must still stop this torrent visibly, not leave it 'checking'.
-            session.Fail($"internal error ({e.GetType().Name}): {e.Message}");
+            session.FailInternal(e);
         }
         finally
         {

@@ -214,6 +214,13 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     }
 
     /// <summary>Stops the torrent with an error (disk full, permissions); other torrents go on.</summary>
+    /// <summary>Stops the torrent for a bug of ours: the status says so, the log has the stack.</summary>
+    internal void FailInternal(Exception e)
+    {
+        EngineLog.InternalError(Logger, Name, e);
+        Fail($"internal error ({e.GetType().Name}): {e.Message}");
+    }
+
     internal void Fail(string message)
     {
         lock (_life)

@@ -102,7 +102,7 @@ internal sealed class TorrentSwarm
         }
         catch (Exception e)
         {
-            Session.Fail($"internal error ({e.GetType().Name}): {e.Message}");
+            Session.FailInternal(e);
         }
     }
 

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Time.Testing;
+using Shoal.Extensions;
 using Shoal.Metainfo;
+using Shoal.Wire;
 
 namespace Shoal.Tests.Engine;
 
@@ -40,24 +43,101 @@ public class MetadataExchangeTests
     }
 
     [Fact]
-    public async Task Metadata_of_several_blocks_comes_from_several_peers()
+    public async Task Metadata_of_several_blocks_is_requested_from_several_peers_at_once()
     {
         await using var h = new EngineHarness();
         // 1,500 small files: an info dictionary of several 16 KiB blocks.
-        var (torrent, seedDir) = await h.CreateAsync("many", [.. Enumerable.Range(0, 1500).Select(i => ($"file-{i:D5}.bin", 7))]);
-        Assert.True(torrent.InfoBytes.Length > 3 * 16 * 1024, $"{torrent.InfoBytes.Length} bytes");
-        var seeds = new List<ShoalClient>();
+        var (torrent, _) = await h.CreateAsync("many", [.. Enumerable.Range(0, 1500).Select(i => ($"file-{i:D5}.bin", 7))]);
+        Assert.True(torrent.InfoBytes.Length > 3 * MetadataMessage.BlockSize, $"{torrent.InfoBytes.Length} bytes");
+        var (leecher, leech) = await MetadataPeer.AwaitingMetadataAsync(h, torrent);
+        // Three peers join before any of them answers: at most 2 requests in flight each, so the
+        // blocks must be spread over at least two of them.
+        var peers = new List<MetadataPeer>();
         for (int i = 0; i < 3; i++)
+            peers.Add(await MetadataPeer.JoinAsync(leecher, torrent, torrent.InfoBytes.Length, number: i));
+        try
         {
-            var seeder = await h.ClientAsync();
-            await seeder.Add(torrent, seedDir).StartAsync();
-            seeds.Add(seeder);
+            var asked = await Task.WhenAll(peers.Select(p => ServeUntilAsync(p, torrent.InfoBytes, () => leech.Torrent is not null)));
+            Assert.True(asked.Count(n => n > 0) >= 2, $"requests per peer: {string.Join(", ", asked)}");
+            Assert.True(leech.GetStatus().MetadataPeers >= 2, $"asked {leech.GetStatus().MetadataPeers} peers");
+            Assert.Equal(torrent.InfoBytes.ToArray(), leech.Torrent!.InfoBytes.ToArray());
         }
-        var leecher = await h.ClientAsync();
-        var leech = leecher.Add(new TorrentIdentity(torrent.InfoHashes, "many") { Peers = [.. seeds.Select(EngineHarness.EndPoint)] }, h.NewDir());
-        await leech.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => leech.Torrent is not null, 30, "the metadata");
-        Assert.True(leech.GetStatus().MetadataPeers >= 2, $"asked {leech.GetStatus().MetadataPeers} peers");
-        await EngineHarness.WaitCompleteAsync(leech);
+        finally
+        {
+            peers.ForEach(p => p.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_v2_magnet_whose_only_peer_rejects_the_piece_layer_asks_again_after_a_while()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, _) = await h.CreateAsync("big.bin", [("big.bin", 640_000)], TorrentVersion.V2, pieceLength: 16 * 1024);
+        var time = new FakeTimeProvider();
+        var (leecher, leech) = await MetadataPeer.AwaitingMetadataAsync(h, torrent, o => o with { Time = time });
+        using var peer = await MetadataPeer.JoinAsync(leecher, torrent, torrent.InfoBytes.Length);
+
+        // The layer fetch runs on the swarm's tick: the clock moves a second at a time until it asks.
+        var first = await TickUntilAsync(time, ServeMetadataUntilHashRequestAsync(peer, torrent.InfoBytes), seconds: 5);
+        await peer.Peer.SendAsync(b => PeerWire.WritePayload(b, MessageId.HashReject, first));
+        // A refused run waits PieceLayerFetch.RetryAfter (10 s) before the same peer is asked
+        // again; the ticks meanwhile have nobody to ask and must simply wait.
+        var again = await TickUntilAsync(time, ServeMetadataUntilHashRequestAsync(peer, torrent.InfoBytes), seconds: 12);
+        Assert.NotEqual(TorrentState.Error, leech.State);
+        Assert.Equal(first, again);
+        await leecher.DisposeAsync();
+    }
+
+    /// <summary>Advances <paramref name="time"/> a second at a time, at most <paramref name="seconds"/>, until <paramref name="task"/> is done.</summary>
+    private static async Task<T> TickUntilAsync<T>(FakeTimeProvider time, Task<T> task, int seconds)
+    {
+        for (int second = 0; second < seconds && !task.IsCompleted; second++)
+        {
+            await Task.WhenAny(task, Task.Delay(200)); // what one tick set off, let it arrive
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+        return await task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Answers metadata requests truthfully until a BEP 52 hash request comes; its payload.</summary>
+    private static async Task<byte[]> ServeMetadataUntilHashRequestAsync(MetadataPeer peer, ReadOnlyMemory<byte> info)
+    {
+        while (await peer.ReadMessageAsync(MetadataPeer.Wait) is { } message)
+        {
+            if (message.Id == MessageId.HashRequest)
+                return message.Payload;
+            if (message is { Id: MessageId.Extended, ExtendedId: MetadataPeer.OwnId }
+                && MetadataMessage.Parse(message.Payload) is { Type: MetadataMessageType.Request } request)
+                await peer.AnswerHonestlyAsync(request, info);
+        }
+        throw new IOException("closed before a hash request");
+    }
+
+    /// <summary>Answers <paramref name="peer"/>'s metadata requests truthfully until <paramref name="done"/>; how many it answered.</summary>
+    private static async Task<int> ServeUntilAsync(MetadataPeer peer, ReadOnlyMemory<byte> info, Func<bool> done)
+    {
+        int answered = 0;
+        var deadline = DateTime.UtcNow + MetadataPeer.Wait;
+        while (!done() && DateTime.UtcNow < deadline)
+        {
+            ScriptedPeer.Message? message;
+            try
+            {
+                message = await peer.ReadMessageAsync(TimeSpan.FromMilliseconds(200));
+            }
+            catch (OperationCanceledException)
+            {
+                continue;
+            }
+            if (message is null)
+                break;
+            if (message is { Id: MessageId.Extended, ExtendedId: MetadataPeer.OwnId }
+                && MetadataMessage.Parse(message.Payload) is { Type: MetadataMessageType.Request } request)
+            {
+                await peer.AnswerHonestlyAsync(request, info);
+                answered++;
+            }
+        }
+        return answered;
     }
 }

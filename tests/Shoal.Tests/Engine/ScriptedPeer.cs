@@ -18,14 +18,17 @@ internal sealed class ScriptedPeer : IDisposable
 
     public static readonly byte[] Id = "-XX0001-scripted0000"u8.ToArray();
 
-    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash, int? receiveBuffer = null)
+    /// <summary>A peer id of its own for peer <paramref name="n"/> of several (the engine refuses a second connection from one id).</summary>
+    public static byte[] NumberedId(int n) => System.Text.Encoding.ASCII.GetBytes($"-XX0001-scripted{n:D4}");
+
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash, int? receiveBuffer = null, byte[]? id = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (receiveBuffer is int size)
             socket.ReceiveBufferSize = size; // before connecting, so the window stays small
         await socket.ConnectAsync(endPoint);
         var peer = new ScriptedPeer(socket);
-        await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, Id).ToBytes());
+        await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
         await ReceiveHandshakeAsync(socket);
         return peer;
     }
