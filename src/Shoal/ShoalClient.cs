@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Shoal.Dht;
 using Shoal.Discovery;
 using Shoal.Extensions;
 using Shoal.Limits;
@@ -30,6 +32,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private readonly List<PeerExtensionFactory> _extensionFactories = [MetadataExtension.Create, PexExtension.Create];
     private readonly List<PeerLinkFactory> _linkFactories = [];
     private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
+    private UdpEndpoint? _udp;
     private int _connections;
     private int _halfOpen;
     private bool _started;
@@ -64,6 +67,8 @@ public sealed class ShoalClient : IAsyncDisposable
     internal HttpClient Http { get; }
     /// <summary>What a dialled stream goes through before the handshake (none: plain).</summary>
     public IOutgoingOpening? OutgoingOpening { get; set; }
+    /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>
+    public DhtService? Dht { get; private set; }
     /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
     public IncomingRouter Router { get; }
     /// <summary>Bounds the pieces being hashed and written at once.</summary>
@@ -157,8 +162,22 @@ public sealed class ShoalClient : IAsyncDisposable
             _ownEndPoints = _tcp.LocalEndPoints;
             foreach (var transport in _transports)
                 transport.StartListening(Router.RouteAsync, _stopping.Token);
+            if (Options.Dht is { } dht)
+                StartDht(dht);
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The DHT node on a UDP socket of the TCP port's number (unless told another), a source for every non-private torrent.</summary>
+    private void StartDht(DhtOptions options)
+    {
+        _udp = new UdpEndpoint();
+        _udp.Bind(Options.ListenAddresses, options.Port ?? ListenPort);
+        Dht = new DhtService(options with { ExternalAddress = options.ExternalAddress ?? ExternalAddress }, _udp, Time,
+            Options.LoggerFactory.CreateLogger<DhtService>(), NextSeed());
+        _udp.Start();
+        Dht.Start();
+        _sourceFactories.Add(DhtSource.Create);
     }
 
     /// <summary>Adds a torrent (not yet started) that saves into <paramref name="saveDirectory"/>.</summary>
@@ -269,6 +288,10 @@ public sealed class ShoalClient : IAsyncDisposable
         foreach (var transport in _transports)
             await transport.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(Torrents.Select(t => t.StopAsync())).ConfigureAwait(false);
+        if (Dht is not null)
+            await Dht.DisposeAsync().ConfigureAwait(false);
+        if (_udp is not null)
+            await _udp.DisposeAsync().ConfigureAwait(false);
         Http.Dispose();
         _stopping.Dispose();
     }

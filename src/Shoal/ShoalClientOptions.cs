@@ -34,6 +34,8 @@ public sealed record ShoalClientOptions
     /// is dialled first). Null keeps the canonical priority; locality ranks same-site peers first.
     /// </summary>
     public Func<IPEndPoint, uint, long>? PeerRanking { get; init; }
+    /// <summary>A DHT node (BEP 5) on the client's UDP port, finding and announcing non-private torrents; null for none (the default).</summary>
+    public Dht.DhtOptions? Dht { get; init; }
     /// <summary>BEP 11 peer exchange with peers of non-private torrents.</summary>
     public bool PeerExchange { get; init; } = true;
 

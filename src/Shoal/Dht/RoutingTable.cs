@@ -37,7 +37,7 @@ public sealed class RoutingTable(NodeId own, TimeProvider time, int k = RoutingT
     /// Records a node that answered a query of ours (<paramref name="responded"/>) or queried us.
     /// A node that answered joins when there is room (replacing a bad node, or after a split), else
     /// waits in its bucket's replacement cache. Returns a node worth pinging: a questionable one in
-    /// a full bucket, or a stranger that only queried us; null when there is none.
+    /// a full bucket, or a stranger that only queried us and would find room; null when there is none.
     /// </summary>
     public DhtNode? Seen(DhtNode node, bool responded)
     {
@@ -61,7 +61,12 @@ public sealed class RoutingTable(NodeId own, TimeProvider time, int k = RoutingT
             return null;
         }
         if (!responded)
-            return node; // a stranger: it joins once it answers our ping
+        {
+            // A stranger joins once it answers our ping; worth one only when there is room for it.
+            bool room = bucket.Nodes.Count < k || (bucket == _buckets[^1] && _buckets.Count < MaxBuckets)
+                || bucket.Nodes.Any(n => Liveness(n) == NodeLiveness.Bad);
+            return room ? node : null;
+        }
         while (true)
         {
             if (bucket.Nodes.Count < k)
@@ -106,6 +111,10 @@ public sealed class RoutingTable(NodeId own, TimeProvider time, int k = RoutingT
             bucket.Nodes.Add(new RoutingNode(replacement.Id, replacement.EndPoint));
         }
     }
+
+    /// <summary>Whether a node other than <paramref name="id"/> already sits at <paramref name="address"/>.</summary>
+    public bool HasOtherNodeAt(System.Net.IPAddress address, NodeId id) =>
+        _buckets.Any(b => b.Nodes.Any(n => n.EndPoint.Address.Equals(address) && n.Id != id));
 
     /// <summary>The <paramref name="count"/> nodes closest to <paramref name="target"/> that are not bad.</summary>
     public List<DhtNode> Closest(NodeId target, int count) =>

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace Shoal.Dht;
+
+internal static partial class DhtLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "DHT bootstrap node {Node} not resolved: {Error}")]
+    public static partial void BootstrapUnresolved(ILogger logger, string node, string error);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "DHT state not saved to {File}: {Error}")]
+    public static partial void StateNotSaved(ILogger logger, string file, string error);
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Shoal.Net;
+
+namespace Shoal.Dht;
+
+/// <summary>
+/// One iterative lookup (BEP 5): ask the <see cref="Alpha"/> closest nodes not yet asked, learn
+/// closer ones from their answers, and stop when the <see cref="RoutingTable.K"/> closest known
+/// nodes have all answered (or failed). Bounded in queries and candidates. For get_peers it
+/// collects the peers found and each answering node's token for the announce.
+/// </summary>
+internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, AddressFamily family)
+{
+    public const int Alpha = 3;
+    public const int MaxQueries = 256;
+    public const int MaxCandidates = 512;
+    public const int MaxPeers = 2_000;
+
+    private readonly Dictionary<NodeId, Candidate> _candidates = [];
+    private readonly HashSet<IPEndPoint> _peers = [];
+
+    public async Task<LookupResult> RunAsync(IEnumerable<DhtNode> start, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var node in start)
+            Consider(node);
+        var inFlight = new List<Task<(Candidate, KrpcMessage?)>>();
+        int queries = 0;
+        while (true)
+        {
+            var best = Ordered().Take(RoutingTable.K).ToList();
+            foreach (var candidate in best)
+            {
+                if (inFlight.Count >= Alpha || queries >= MaxQueries)
+                    break;
+                if (candidate.State != CandidateState.New)
+                    continue;
+                candidate.State = CandidateState.Asked;
+                queries++;
+                inFlight.Add(AskAsync(candidate, cancellationToken));
+            }
+            if (inFlight.Count == 0)
+                break; // the closest all answered or failed, or the query budget is spent
+            var done = await Task.WhenAny(inFlight).ConfigureAwait(false);
+            inFlight.Remove(done);
+            var (asked, answer) = await done.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            Absorb(asked, answer);
+        }
+        var closest = Ordered().Where(c => c.State == CandidateState.Answered).Take(RoutingTable.K).Select(c => (c.Node, c.Token)).ToList();
+        return new LookupResult([.. _peers], closest, queries, clock.Elapsed);
+    }
+
+    private IEnumerable<Candidate> Ordered() =>
+        _candidates.Values.Where(c => c.State != CandidateState.Failed).Order(Comparer<Candidate>.Create((a, b) => NodeId.CompareDistance(target, a.Node.Id, b.Node.Id)));
+
+    private async Task<(Candidate, KrpcMessage?)> AskAsync(Candidate candidate, CancellationToken cancellationToken)
+    {
+        var query = getPeers
+            ? dht.Query("get_peers") with { InfoHash = target, Want = [family == AddressFamily.InterNetworkV6 ? "n6" : "n4"] }
+            : dht.Query("find_node") with { Target = target, Want = [family == AddressFamily.InterNetworkV6 ? "n6" : "n4"] };
+        return (candidate, await dht.QueryAsync(candidate.Node.EndPoint, query, candidate.Node.Id, cancellationToken).ConfigureAwait(false));
+    }
+
+    private void Absorb(Candidate asked, KrpcMessage? answer)
+    {
+        if (answer is not { Kind: KrpcKind.Response })
+        {
+            asked.State = CandidateState.Failed;
+            return;
+        }
+        asked.State = CandidateState.Answered;
+        asked.Token = answer.Token;
+        foreach (var peer in answer.Values)
+        {
+            if (_peers.Count < MaxPeers && EndPoints.IsPeerAddress(peer))
+                _peers.Add(EndPoints.Normalize(peer));
+        }
+        foreach (var node in family == AddressFamily.InterNetworkV6 ? answer.Nodes6 : answer.Nodes)
+            Consider(node);
+    }
+
+    private void Consider(DhtNode node)
+    {
+        if (node.Id == dht.Id || _candidates.ContainsKey(node.Id) || !EndPoints.IsPeerAddress(node.EndPoint)
+            || node.EndPoint.AddressFamily != family)
+            return;
+        if (_candidates.Count >= MaxCandidates)
+        {
+            // Full: a newcomer only displaces the farthest node not yet asked, and only when closer.
+            var farthest = _candidates.Values.Where(c => c.State == CandidateState.New)
+                .Order(Comparer<Candidate>.Create((a, b) => NodeId.CompareDistance(target, b.Node.Id, a.Node.Id))).FirstOrDefault();
+            if (farthest is null || !node.Id.CloserTo(target, farthest.Node.Id))
+                return;
+            _candidates.Remove(farthest.Node.Id);
+        }
+        _candidates[node.Id] = new Candidate(node);
+    }
+
+    private enum CandidateState
+    {
+        New,
+        Asked,
+        Answered,
+        Failed,
+    }
+
+    private sealed class Candidate(DhtNode node)
+    {
+        public DhtNode Node { get; } = node;
+        public CandidateState State { get; set; }
+        public byte[]? Token { get; set; }
+    }
+}

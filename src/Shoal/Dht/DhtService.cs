@@ -1,0 +1,390 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Shoal.Net;
+
+namespace Shoal.Dht;
+
+/// <summary>
+/// A DHT node (BEP 5, with BEP 32 IPv6, BEP 42 ids, BEP 43 read-only and BEP 51 samples) on a
+/// <see cref="UdpEndpoint"/>: it sends queries and matches their answers by transaction id and
+/// sender, keeps one routing table per address family, answers others' queries through
+/// <see cref="DhtResponder"/>, runs iterative lookups (<see cref="DhtLookup"/>), bootstraps from
+/// its saved table and the bootstrap nodes, refreshes stale buckets, and saves its table.
+/// </summary>
+public sealed class DhtService : IAsyncDisposable
+{
+    public const int MaxPending = 4_096;
+    public const int MaxConcurrentPings = 16;
+    public static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan RefreshAfter = TimeSpan.FromMinutes(15);
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromMinutes(10);
+    private static readonly byte[] OurVersion = "SH\0\x01"u8.ToArray();
+
+    private readonly UdpEndpoint _udp;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ushort, Pending> _pending = [];
+    private readonly DhtResponder _responder;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DhtCounters _counters = new();
+    private ushort _nextTransaction;
+    private readonly HashSet<IPEndPoint> _pinging = [];
+    private Task _maintenance = Task.CompletedTask;
+
+    public DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
+    {
+        Options = options;
+        _udp = udp;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _random = randomSeed is int seed ? new Random(seed) : new Random();
+        var saved = options.StateFile is { } file ? DhtStateFile.Load(file) : null;
+        Id = saved?.Id is { } id && (options.ExternalAddress is null || NodeIdSecurity.IsValid(id, options.ExternalAddress)) ? id
+            : options.ExternalAddress is { } external ? NodeIdSecurity.Generate(external, _random)
+            : NodeId.Random(_random);
+        Table = new RoutingTable(Id, _time);
+        Table6 = new RoutingTable(Id, _time);
+        Store = new DhtPeerStore(_time);
+        Tokens = new DhtTokens(_time);
+        _savedNodes = saved?.Nodes ?? [];
+        _nextTransaction = (ushort)_random.Next();
+        _responder = new DhtResponder(this, new SourceRateLimit(_time, options.QueriesPerSource, options.QueriesTotal));
+        udp.AddReceiver(static datagram => datagram.Length > 0 && datagram[0] == (byte)'d', OnDatagram);
+    }
+
+    private readonly IReadOnlyList<DhtNode> _savedNodes;
+
+    public DhtOptions Options { get; }
+    /// <summary>Every query that arrives, before the rate limit (for watching traffic; runs on the receive loop, keep it short).</summary>
+    public event Action<KrpcMessage, IPEndPoint>? QueryReceived;
+    public NodeId Id { get; }
+    internal RoutingTable Table { get; }
+    internal RoutingTable Table6 { get; }
+    internal DhtPeerStore Store { get; }
+    internal DhtTokens Tokens { get; }
+    internal Lock Gate => _gate;
+    internal TimeProvider Time => _time;
+    internal DhtCounters Counters => _counters;
+    public int Port => _udp.Port;
+    /// <summary>Where the node listens (its first bound address).</summary>
+    public IPEndPoint LocalEndPoint => _udp.LocalEndPoints[0];
+    /// <summary>Completes once the first bootstrap was tried (whether it found anybody or not).</summary>
+    public Task Ready => _ready.Task;
+
+    internal Random Random => _random;
+
+    /// <summary>Starts bootstrapping and the upkeep loop.</summary>
+    public void Start()
+    {
+        _maintenance = Task.Run(MaintainAsync);
+    }
+
+    public DhtStats GetStats()
+    {
+        lock (_gate)
+        {
+            return _counters.Snapshot(Id.ToString(), Table.Count, Table6.Count, Store.HashCount);
+        }
+    }
+
+    /// <summary>The table for <paramref name="family"/>.</summary>
+    internal RoutingTable TableFor(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? Table6 : Table;
+
+    /// <summary>Up to <paramref name="count"/> good nodes of <paramref name="family"/> closest to <paramref name="target"/>.</summary>
+    public List<DhtNode> Closest(NodeId target, AddressFamily family, int count = RoutingTable.K)
+    {
+        lock (_gate)
+            return TableFor(family).Closest(target, count);
+    }
+
+    /// <summary>Finds peers of <paramref name="infoHash"/> (and the closest nodes, with their tokens).</summary>
+    public Task<LookupResult> GetPeersAsync(NodeId infoHash, AddressFamily family, CancellationToken cancellationToken) =>
+        LookupAsync(infoHash, getPeers: true, family, Closest(infoHash, family, RoutingTable.K * 2), cancellationToken);
+
+    public Task<LookupResult> FindNodeAsync(NodeId target, AddressFamily family, CancellationToken cancellationToken) =>
+        LookupAsync(target, getPeers: false, family, Closest(target, family, RoutingTable.K * 2), cancellationToken);
+
+    private async Task<LookupResult> LookupAsync(NodeId target, bool getPeers, AddressFamily family, IEnumerable<DhtNode> start, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _counters.Lookups);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        return await new DhtLookup(this, target, getPeers, family).RunAsync(start, linked.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Looks <paramref name="infoHash"/> up and announces us (at <paramref name="port"/>) to the
+    /// closest nodes that gave a token; returns the lookup (the peers found on the way).
+    /// </summary>
+    public async Task<LookupResult> AnnounceAsync(NodeId infoHash, int port, AddressFamily family, CancellationToken cancellationToken)
+    {
+        var lookup = await GetPeersAsync(infoHash, family, cancellationToken).ConfigureAwait(false);
+        if (Options.ReadOnly)
+            return lookup;
+        var announces = lookup.Closest.Where(c => c.Token is not null).Select(c => QueryAsync(c.Node.EndPoint,
+            Query("announce_peer") with { InfoHash = infoHash, Port = port, Token = c.Token }, c.Node.Id, cancellationToken));
+        var answers = await Task.WhenAll(announces).ConfigureAwait(false);
+        int accepted = answers.Count(a => a?.Kind == KrpcKind.Response);
+        Interlocked.Add(ref _counters.Announces, accepted);
+        return lookup with { AnnouncedTo = accepted };
+    }
+
+    /// <summary>A query of ours with our id (and BEP 43 'ro' when read-only); the transaction id is set when sent.</summary>
+    internal KrpcMessage Query(string method) => KrpcMessage.Query([], method, Id) with { ReadOnly = Options.ReadOnly };
+
+    /// <summary>
+    /// Sends <paramref name="query"/> to <paramref name="to"/> and waits for its answer (null after
+    /// <see cref="DhtOptions.QueryTimeout"/>, or when it cannot be sent). An answering node joins the
+    /// routing table; one that times out is marked failed.
+    /// </summary>
+    public async Task<KrpcMessage?> QueryAsync(IPEndPoint to, KrpcMessage query, NodeId? expected, CancellationToken cancellationToken)
+    {
+        to = EndPoints.Normalize(to);
+        if (!_udp.CanReach(to))
+            return null;
+        var pending = new Pending(to);
+        ushort transaction;
+        lock (_gate)
+        {
+            if (_pending.Count >= MaxPending)
+                return null;
+            do
+                transaction = _nextTransaction++;
+            while (_pending.ContainsKey(transaction));
+            _pending[transaction] = pending;
+        }
+        var tid = new byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(tid, transaction);
+        try
+        {
+            if (!Send((query with { TransactionId = tid, Version = OurVersion }).Encode(), to))
+                return null;
+            Interlocked.Increment(ref _counters.QueriesSent);
+            var answer = await pending.Answer.Task.WaitAsync(Options.QueryTimeout, _time, cancellationToken).ConfigureAwait(false);
+            if (answer.Kind == KrpcKind.Response && answer.Id is { } id)
+                Seen(id, to, responded: true);
+            return answer;
+        }
+        catch (TimeoutException)
+        {
+            Interlocked.Increment(ref _counters.Timeouts);
+            if (expected is { } id)
+            {
+                lock (_gate)
+                    TableFor(to.AddressFamily).Failed(id);
+            }
+            return null;
+        }
+        finally
+        {
+            lock (_gate)
+                _pending.Remove(transaction);
+        }
+    }
+
+    internal bool Send(byte[] datagram, IPEndPoint to)
+    {
+        if (!_udp.Send(datagram, to))
+            return false;
+        Interlocked.Add(ref _counters.BytesOut, datagram.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// A node answered us or queried us: into its table when it may be there (BEP 42 when enforced,
+    /// one node per address when restricted). A node the table wants checked gets a ping.
+    /// </summary>
+    internal void Seen(NodeId id, IPEndPoint endPoint, bool responded)
+    {
+        if (!EndPoints.IsPeerAddress(endPoint) || (Options.EnforceNodeIds && !NodeIdSecurity.IsValid(id, endPoint.Address)))
+            return;
+        DhtNode? ping;
+        lock (_gate)
+        {
+            var table = TableFor(endPoint.AddressFamily);
+            if (Options.RestrictRoutingIps && !IPAddress.IsLoopback(endPoint.Address) && table.HasOtherNodeAt(endPoint.Address, id))
+                return;
+            ping = table.Seen(new DhtNode(id, endPoint), responded);
+        }
+        if (ping is { } node)
+        {
+            lock (_gate)
+            {
+                // One ping at a time per address and a few in all: a flood of queries is no amplifier.
+                if (_pinging.Count >= MaxConcurrentPings || !_pinging.Add(node.EndPoint))
+                    return;
+            }
+            _ = PingAsync(node);
+        }
+    }
+
+    private async Task PingAsync(DhtNode node)
+    {
+        try
+        {
+            await QueryAsync(node.EndPoint, Query("ping"), node.Id, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            lock (_gate)
+                _pinging.Remove(node.EndPoint);
+        }
+    }
+
+    private void OnDatagram(ReadOnlyMemory<byte> datagram, IPEndPoint from)
+    {
+        Interlocked.Add(ref _counters.BytesIn, datagram.Length);
+        KrpcMessage message;
+        try
+        {
+            message = KrpcMessage.Parse(datagram.Span);
+        }
+        catch (FormatException)
+        {
+            Interlocked.Increment(ref _counters.Malformed);
+            return; // no answer: an error reply to a forged source would be an amplifier
+        }
+        if (message.Kind == KrpcKind.Query)
+        {
+            QueryReceived?.Invoke(message, from);
+            _responder.Answer(message, from);
+            return;
+        }
+        if (message.TransactionId.Length != 2)
+            return;
+        ushort transaction = BinaryPrimitives.ReadUInt16BigEndian(message.TransactionId);
+        Pending? pending;
+        lock (_gate)
+        {
+            // Only the node we asked may answer: a forged answer from elsewhere is ignored.
+            if (!_pending.TryGetValue(transaction, out pending) || !pending.To.Equals(from))
+                return;
+        }
+        Interlocked.Increment(ref _counters.Responses);
+        pending.Answer.TrySetResult(message);
+    }
+
+    /// <summary>Joins the DHT: asks the saved nodes and the bootstrap nodes for nodes near our id, then looks our id up.</summary>
+    public async Task BootstrapAsync(CancellationToken cancellationToken)
+    {
+        var endPoints = new List<IPEndPoint>(_savedNodes.Select(n => n.EndPoint));
+        foreach (string bootstrap in Options.Bootstrap)
+            endPoints.AddRange(await ResolveAsync(bootstrap, cancellationToken).ConfigureAwait(false));
+        var answers = await Task.WhenAll(endPoints.Distinct().Select(e => QueryAsync(e, Query("find_node") with { Target = Id, Want = ["n4", "n6"] }, null, cancellationToken)))
+            .ConfigureAwait(false);
+        var found = answers.Where(a => a?.Kind == KrpcKind.Response).SelectMany(a => a!.Nodes.Concat(a.Nodes6)).ToList();
+        foreach (var family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
+        {
+            var start = found.Where(n => n.EndPoint.AddressFamily == family).Concat(Closest(Id, family)).ToList();
+            if (start.Count > 0)
+                await LookupAsync(Id, getPeers: false, family, start, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<IPEndPoint>> ResolveAsync(string hostAndPort, CancellationToken cancellationToken)
+    {
+        if (IPEndPoint.TryParse(hostAndPort, out var literal) && literal.Port != 0)
+            return [literal];
+        int colon = hostAndPort.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(hostAndPort[(colon + 1)..], out int port) || port is <= 0 or > 65535)
+            return [];
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(hostAndPort[..colon], cancellationToken).ConfigureAwait(false);
+            return [.. addresses.Select(a => new IPEndPoint(a, port))];
+        }
+        catch (SocketException e)
+        {
+            DhtLog.BootstrapUnresolved(_logger, hostAndPort, e.Message);
+            return [];
+        }
+    }
+
+    private async Task MaintainAsync()
+    {
+        var token = _stopping.Token;
+        long lastSave = _time.GetTimestamp();
+        try
+        {
+            await BootstrapAsync(token).ConfigureAwait(false);
+            _ready.TrySetResult();
+            using var timer = new PeriodicTimer(MaintenanceInterval, _time);
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            {
+                Store.Expire();
+                if (Table.Count + Table6.Count == 0)
+                {
+                    await BootstrapAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+                await RefreshAsync(token).ConfigureAwait(false);
+                if (_time.GetElapsedTime(lastSave) >= SaveInterval)
+                {
+                    Save();
+                    lastSave = _time.GetTimestamp();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    /// <summary>Looks up a random id in each bucket nobody touched for <see cref="RefreshAfter"/> (a few per round).</summary>
+    private async Task RefreshAsync(CancellationToken token)
+    {
+        foreach (var family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
+        {
+            List<NodeId> stale;
+            lock (_gate)
+                stale = TableFor(family).Count == 0 ? [] : TableFor(family).StaleTargets(RefreshAfter, _random);
+            foreach (var target in stale.Take(3))
+                await FindNodeAsync(target, family, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Saves the id and the table (when a state file is set).</summary>
+    public void Save()
+    {
+        if (Options.StateFile is not { } file)
+            return;
+        List<DhtNode> nodes;
+        lock (_gate)
+            nodes = [.. Table.All(), .. Table6.All()];
+        try
+        {
+            DhtStateFile.Save(file, new DhtStateFile.State(Id, nodes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DhtLog.StateNotSaved(_logger, file, e.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _maintenance.ConfigureAwait(false);
+        Save();
+    }
+
+    private sealed class Pending(IPEndPoint to)
+    {
+        public IPEndPoint To { get; } = to;
+        public TaskCompletionSource<KrpcMessage> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

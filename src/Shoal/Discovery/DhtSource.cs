@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using Shoal.Dht;
+using Shoal.Peers;
+
+namespace Shoal.Discovery;
+
+/// <summary>
+/// Finds a torrent's peers on the DHT and announces it there: once the node has bootstrapped,
+/// a get_peers lookup and an announce for each of its info-hashes (the v1 one and the truncated
+/// v2 one of a hybrid), on each address family with nodes; again after a random time between
+/// one and two <see cref="DhtOptions.AnnounceInterval"/>s, sooner (a minute, doubling) while it
+/// has found nobody. Never for a private torrent, including a magnet whose metadata says private.
+/// </summary>
+public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random) : IPeerSource
+{
+    public static readonly TimeSpan FirstRetry = TimeSpan.FromMinutes(1);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The registration: a DHT source per non-private torrent when the client runs a DHT node.</summary>
+    public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options) =>
+        client.Dht is { } dht && !host.IsPrivate ? new DhtSource(host, dht, client.Time, () => client.ListenPort, new Random(client.NextSeed())) : null;
+
+    public string Name => "dht";
+
+    public void Nudge() => Volatile.Read(ref _wake).TrySetResult();
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dht.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            int fruitless = 0;
+            while (!cancellationToken.IsCancellationRequested && !host.IsPrivate)
+            {
+                int found = await AnnounceAllAsync(cancellationToken).ConfigureAwait(false);
+                fruitless = found > 0 ? 0 : fruitless + 1;
+                var wait = found > 0 || fruitless > 4
+                    ? dht.Options.AnnounceInterval * (1 + random.NextDouble())
+                    : FirstRetry * (1 << (fruitless - 1));
+                try
+                {
+                    await Volatile.Read(ref _wake).Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Announces every info-hash of the torrent on every family with nodes; how many peers were found.</summary>
+    private async Task<int> AnnounceAllAsync(CancellationToken cancellationToken)
+    {
+        var hashes = new List<NodeId>();
+        if (host.InfoHashes.V1 is { } v1)
+            hashes.Add(new NodeId(v1.Span));
+        if (host.InfoHashes.V2 is { } v2)
+            hashes.Add(new NodeId(v2.Truncated.Span));
+        int found = 0;
+        bool anyNodes = false;
+        foreach (var family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
+        {
+            if (dht.Closest(dht.Id, family, 1).Count == 0)
+                continue;
+            anyNodes = true;
+            foreach (var hash in hashes)
+            {
+                if (host.IsPrivate)
+                    return found; // a magnet's metadata said private: stop at once
+                var result = await dht.AnnounceAsync(hash, port(), family, cancellationToken).ConfigureAwait(false);
+                host.AddPeers(result.Peers, PeerSources.Dht);
+                found += result.Peers.Count;
+            }
+        }
+        host.ReportSourceError(Name, anyNodes ? null : "no DHT nodes yet");
+        return found;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Shoal.Net;
+
+/// <summary>
+/// The client's UDP sockets: one per listening address, all on one port (by default the TCP
+/// listener's number). Every datagram goes to the first receiver that claims it by its first
+/// bytes: KRPC (the DHT) starts with 'd'; uTP will claim its own. Addresses arrive normalized
+/// (IPv4-mapped IPv6 as IPv4). Sending picks the socket of the destination's family.
+/// </summary>
+public sealed class UdpEndpoint : IAsyncDisposable
+{
+    public const int MaxDatagram = 65_507;
+    private readonly List<Socket> _sockets = [];
+    private readonly List<(Func<ReadOnlySpan<byte>, bool> Claims, Action<ReadOnlyMemory<byte>, IPEndPoint> Receive)> _receivers = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private int _disposed;
+
+    /// <summary>The endpoints bound by <see cref="Bind"/>.</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
+    public int Port { get; private set; }
+
+    /// <summary>Binds every address on <paramref name="port"/> (0 picks a free one); returns the port. Throws when it is taken.</summary>
+    public int Bind(IReadOnlyList<IPAddress> addresses, int port)
+    {
+        var bound = new List<IPEndPoint>();
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                    socket.DualMode = address.Equals(IPAddress.IPv6Any);
+                socket.ReceiveBufferSize = 1 << 20;
+                socket.Bind(new IPEndPoint(address, port));
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            _sockets.Add(socket);
+            bound.Add(new IPEndPoint(address, port));
+        }
+        LocalEndPoints = bound;
+        Port = port;
+        return port;
+    }
+
+    /// <summary>Registers a receiver for the datagrams <paramref name="claims"/> recognises (before <see cref="Start"/>).</summary>
+    public void AddReceiver(Func<ReadOnlySpan<byte>, bool> claims, Action<ReadOnlyMemory<byte>, IPEndPoint> receive) =>
+        _receivers.Add((claims, receive));
+
+    public void Start()
+    {
+        foreach (var socket in _sockets)
+            _loops.Add(Task.Run(() => ReceiveLoopAsync(socket)));
+    }
+
+    /// <summary>Sends one datagram; false when no socket can reach that family or the send failed.</summary>
+    public bool Send(ReadOnlySpan<byte> datagram, IPEndPoint to)
+    {
+        var socket = SocketFor(to);
+        if (socket is null)
+            return false;
+        try
+        {
+            socket.SendTo(datagram, SocketFlags.None, to);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false; // unreachable, or the buffer is full: UDP may lose it anyway
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether a datagram can go to <paramref name="to"/>'s family.</summary>
+    public bool CanReach(IPEndPoint to) => SocketFor(to) is not null;
+
+    private Socket? SocketFor(IPEndPoint to)
+    {
+        foreach (var socket in _sockets)
+        {
+            if (socket.AddressFamily == to.AddressFamily || (socket.DualMode && to.AddressFamily == AddressFamily.InterNetwork))
+                return socket;
+        }
+        return null;
+    }
+
+    private async Task ReceiveLoopAsync(Socket socket)
+    {
+        var buffer = new byte[MaxDatagram];
+        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (!_stopping.IsCancellationRequested)
+        {
+            SocketReceiveFromResult result;
+            try
+            {
+                result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // an ICMP error from an earlier send: nothing to do with this socket
+            }
+            var from = EndPoints.Normalize((IPEndPoint)result.RemoteEndPoint);
+            var datagram = buffer.AsMemory(0, result.ReceivedBytes);
+            foreach (var (claims, receive) in _receivers)
+            {
+                if (claims(datagram.Span))
+                {
+                    receive(datagram, from);
+                    break;
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var socket in _sockets)
+            socket.Dispose();
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

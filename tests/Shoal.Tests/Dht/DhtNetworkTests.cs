@@ -1,0 +1,96 @@
+using System.Net.Sockets;
+using Shoal.Dht;
+using Shoal.Tests.Engine;
+
+namespace Shoal.Tests.Dht;
+
+/// <summary>Shoal DHT nodes talking over real UDP on loopback.</summary>
+public class DhtNetworkTests
+{
+    [Fact]
+    public async Task Thirty_nodes_bootstrapped_from_one_find_a_peer_announced_by_another()
+    {
+        await using var net = new DhtTestNetwork();
+        var first = net.Add();
+        var nodes = new List<DhtService> { first };
+        for (int i = 0; i < 29; i++)
+            nodes.Add(net.Add([first]));
+        await Task.WhenAll(nodes.Select(n => n.Ready));
+        // Everyone knows somebody beyond the bootstrap node.
+        Assert.All(nodes.Skip(1), n => Assert.True(n.GetStats().Nodes >= 2, $"{n.GetStats().Nodes} nodes"));
+
+        var infoHash = NodeId.Random(new Random(5));
+        var announce = await nodes[7].AnnounceAsync(infoHash, 6881, AddressFamily.InterNetwork, CancellationToken.None);
+        Assert.True(announce.AnnouncedTo >= 3, $"announced to {announce.AnnouncedTo}");
+
+        var lookup = await nodes[23].GetPeersAsync(infoHash, AddressFamily.InterNetwork, CancellationToken.None);
+        var peer = Assert.Single(lookup.Peers);
+        Assert.Equal(nodes[7].LocalEndPoint.Address, peer.Address);
+        Assert.Equal(6881, peer.Port);
+    }
+
+    [Fact]
+    public async Task Lookups_still_find_the_peer_after_a_third_of_the_nodes_went_away()
+    {
+        await using var net = new DhtTestNetwork();
+        var first = net.Add();
+        var nodes = new List<DhtService> { first };
+        for (int i = 0; i < 29; i++)
+            nodes.Add(net.Add([first]));
+        await Task.WhenAll(nodes.Select(n => n.Ready));
+        var infoHash = NodeId.Random(new Random(9));
+        await nodes[1].AnnounceAsync(infoHash, 7000, AddressFamily.InterNetwork, CancellationToken.None);
+
+        // Every third node but the announcer stops answering (its queries then time out).
+        foreach (var gone in nodes.Where((_, i) => i % 3 == 2))
+            await gone.DisposeAsync();
+        foreach (var asker in nodes.Where((_, i) => i % 3 == 0).Take(5))
+        {
+            var lookup = await asker.GetPeersAsync(infoHash, AddressFamily.InterNetwork, CancellationToken.None);
+            Assert.Contains(lookup.Peers, p => p.Port == 7000);
+        }
+    }
+
+    [Fact]
+    public async Task A_restarted_node_keeps_its_id_and_rejoins_through_its_saved_table_alone()
+    {
+        await using var net = new DhtTestNetwork();
+        var first = net.Add();
+        var others = Enumerable.Range(0, 10).Select(_ => net.Add([first])).ToList();
+        string state = Path.Combine(TestData.TempDir(), "dht.dat");
+        await using var before = new DhtTestNetwork();
+        var node = before.Add([first], o => o with { StateFile = state });
+        await node.Ready;
+        Assert.True(node.GetStats().Nodes >= 5, $"{node.GetStats().Nodes} nodes");
+        await before.DisposeAsync(); // saves
+
+        await using var after = new DhtTestNetwork();
+        var again = after.Add(bootstrap: null, o => o with { StateFile = state });
+        await again.Ready;
+        Assert.Equal(node.Id, again.Id);
+        Assert.True(again.GetStats().Nodes >= 5, $"{again.GetStats().Nodes} nodes after the restart");
+    }
+
+    [Fact]
+    public async Task A_read_only_node_finds_peers_but_answers_nobody_and_joins_no_table()
+    {
+        await using var net = new DhtTestNetwork();
+        var first = net.Add();
+        var nodes = Enumerable.Range(0, 12).Select(_ => net.Add([first])).Prepend(first).ToList();
+        await Task.WhenAll(nodes.Select(n => n.Ready));
+        var infoHash = NodeId.Random(new Random(4));
+        await nodes[5].AnnounceAsync(infoHash, 7100, AddressFamily.InterNetwork, CancellationToken.None);
+
+        var reader = net.Add([first], o => o with { ReadOnly = true });
+        await reader.Ready;
+        var lookup = await reader.GetPeersAsync(infoHash, AddressFamily.InterNetwork, CancellationToken.None);
+        Assert.Contains(lookup.Peers, p => p.Port == 7100);
+        var announced = await reader.AnnounceAsync(infoHash, 7200, AddressFamily.InterNetwork, CancellationToken.None);
+        Assert.Equal(0, announced.AnnouncedTo);
+
+        using var probe = new KrpcProbe(net.NextAddress());
+        Assert.Null(await probe.AskAsync(probe.Query("ping"), reader.LocalEndPoint, seconds: 1));
+        foreach (var node in nodes)
+            Assert.DoesNotContain(node.Closest(reader.Id, AddressFamily.InterNetwork, 100), n => n.Id == reader.Id);
+    }
+}

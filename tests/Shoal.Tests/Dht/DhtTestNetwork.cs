@@ -1,0 +1,56 @@
+using System.Net;
+using Shoal.Dht;
+using Shoal.Net;
+
+namespace Shoal.Tests.Dht;
+
+/// <summary>
+/// Shoal DHT nodes on their own loopback addresses (127.0.N.x, so per-address rate limits and
+/// one-node-per-address rules apply as between machines), each on a port the system picks.
+/// </summary>
+internal sealed class DhtTestNetwork : IAsyncDisposable
+{
+    private static int _nextBlock;
+    private readonly List<(DhtService Node, UdpEndpoint Udp)> _nodes = [];
+    private readonly int _block = 1 + Interlocked.Increment(ref _nextBlock) % 200;
+
+    public IReadOnlyList<DhtService> Nodes => [.. _nodes.Select(n => n.Node)];
+
+    private int _addresses;
+
+    /// <summary>A fresh loopback address (for a node or a scripted peer): 127.{block}.{n / 250}.{n % 250 + 1}.</summary>
+    public IPAddress NextAddress()
+    {
+        int n = _addresses++;
+        return new IPAddress([127, (byte)_block, (byte)(n / 250), (byte)(n % 250 + 1)]);
+    }
+
+    /// <summary>Starts a node bootstrapping from <paramref name="bootstrap"/> (none: it waits to be found).</summary>
+    public DhtService Add(IEnumerable<DhtService>? bootstrap = null, Func<DhtOptions, DhtOptions>? configure = null, TimeProvider? time = null)
+    {
+        var options = new DhtOptions
+        {
+            Bootstrap = [.. (bootstrap ?? []).Select(b => EndPoint(b).ToString())],
+            QueryTimeout = TimeSpan.FromSeconds(2),
+        };
+        options = configure?.Invoke(options) ?? options;
+        var udp = new UdpEndpoint();
+        udp.Bind([NextAddress()], 0);
+        var node = new DhtService(options, udp, time);
+        udp.Start();
+        node.Start();
+        _nodes.Add((node, udp));
+        return node;
+    }
+
+    public static IPEndPoint EndPoint(DhtService node) => node.LocalEndPoint;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (node, udp) in _nodes)
+        {
+            await node.DisposeAsync();
+            await udp.DisposeAsync();
+        }
+    }
+}
