@@ -12,5 +12,6 @@ var root = new RootCommand("Shoal: a BitTorrent client, tracker and toolkit.")
     SeedCommand.Build(),
     DemoCommand.Build(),
     TrackerCommand.Build(),
+    DhtNodeCommand.Build(),
 };
 return await CommandRunner.RunAsync(root, args);

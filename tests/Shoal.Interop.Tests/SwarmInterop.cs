@@ -134,13 +134,16 @@ internal sealed class SwarmInterop : IDisposable
     public async Task<(BackgroundProcess Process, int Port)> ShoalSeedAsync(string torrent, string dir, params string[] extra)
     {
         var seed = Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
-            ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", "0", "--json", "--announce-interval", "2s", .. extra]));
+            ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", "0", "--json", "--announce-interval", "2s", .. NoPublicDht(extra), .. extra]));
         return (seed, await seed.ShoalListenPortAsync());
     }
 
+    /// <summary>No DHT unless the test names its own bootstrap node: tests never reach the public routers.</summary>
+    private static string[] NoPublicDht(string[] extra) => extra.Contains("--dht-bootstrap") ? [] : ["--no-dht"];
+
     public BackgroundProcess ShoalGet(string torrent, string dir, params string[] extra) =>
         Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
-            ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--announce-interval", "2s", "--json", .. extra]));
+            ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--announce-interval", "2s", "--json", .. NoPublicDht(extra), .. extra]));
 
     /// <summary>Runs `shoal get` to the end and checks it exited 0.</summary>
     public async Task ShoalGetAsync(string torrent, string dir, params string[] extra)

@@ -11,11 +11,14 @@ public sealed class PeerOptions
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON status object per line per torrent, every second." };
     private readonly Option<string?> _announce = new("--announce-interval") { Description = "Re-announce at least this often (e.g. 30s), whatever the tracker says." };
     private readonly Option<bool> _noPex = new("--no-pex") { Description = "Do not exchange peers with peers (BEP 11); private torrents never do." };
+    private readonly Option<bool> _noDht = new("--no-dht") { Description = "Do not use the DHT (BEP 5); private torrents never do." };
+    private readonly DhtCliOptions _dht = new();
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "Show engine messages at or above this level: trace, debug, info, warning (default), error, none." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _peers, _port, _bind, _json, _announce, _noPex, _logLevel })
+        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _logLevel];
+        foreach (var option in all)
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -34,5 +37,6 @@ public sealed class PeerOptions
         AnnounceInterval = parse.GetValue(_announce) is { } a ? CliParsing.Duration(a, "--announce-interval") : null,
         LogLevel = CliLog.ParseLevel(parse.GetValue(_logLevel)),
         PeerExchange = !parse.GetValue(_noPex),
+        Dht = parse.GetValue(_noDht) ? null : _dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht.dat"), Dht.DhtOptions.PublicRouters),
     };
 }

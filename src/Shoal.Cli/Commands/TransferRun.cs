@@ -117,6 +117,7 @@ public static class TransferRun
                 MaxUploadRate = settings.MaxUp,
                 LoggerFactory = log,
                 PeerExchange = settings.PeerExchange,
+                Dht = settings.Dht,
             });
             try
             {

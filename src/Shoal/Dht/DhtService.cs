@@ -320,8 +320,9 @@ public sealed class DhtService : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {
                 Store.Expire();
-                if (Table.Count + Table6.Count == 0)
+                if (Table.Count + Table6.Count < RoutingTable.K)
                 {
+                    // Alone or nearly (the bootstrap node knew few when we joined): join again.
                     await BootstrapAsync(token).ConfigureAwait(false);
                     continue;
                 }

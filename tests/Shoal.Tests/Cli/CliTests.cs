@@ -24,6 +24,7 @@ public class CliTests
     [InlineData("get", "--help")]
     [InlineData("seed", "--help")]
     [InlineData("demo", "--help")]
+    [InlineData("dht-node", "--help")]
     public async Task HelpWorksEverywhere(params string[] args)
     {
         var result = await ProcessRunner.Shoal(args);
@@ -49,6 +50,9 @@ public class CliTests
     [InlineData("get", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", "magnet:?xt=urn:btih:1123456789abcdef0123456789abcdef01234567", "--save-torrent", "x")]
     [InlineData("seed", "x.torrent")]
     [InlineData("demo", "--peers", "0")]
+    [InlineData("get", "x.torrent", "--dht-bootstrap", "nowhere")]
+    [InlineData("dht-node", "--port", "70000")]
+    [InlineData("dht-node", "--interval", "often")]
     public async Task UsageErrorsExitWithTwo(params string[] args)
     {
         var result = await ProcessRunner.Shoal(args);

@@ -16,8 +16,8 @@ public class DhtNetworkTests
         for (int i = 0; i < 29; i++)
             nodes.Add(net.Add([first]));
         await Task.WhenAll(nodes.Select(n => n.Ready));
-        // Everyone knows somebody beyond the bootstrap node.
-        Assert.All(nodes.Skip(1), n => Assert.True(n.GetStats().Nodes >= 2, $"{n.GetStats().Nodes} nodes"));
+        // The bootstrap node pinged those that queried it, and keeps those that answered.
+        await EngineHarness.WaitUntilAsync(() => first.GetStats().Nodes >= 8, 20, "the bootstrap node's table filling");
 
         var infoHash = NodeId.Random(new Random(5));
         var announce = await nodes[7].AnnounceAsync(infoHash, 6881, AddressFamily.InterNetwork, CancellationToken.None);

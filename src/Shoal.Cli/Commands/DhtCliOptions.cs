@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Shoal.Dht;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>The DHT options of `get`, `seed` and `dht-node`.</summary>
+public sealed class DhtCliOptions
+{
+    private readonly Option<string[]> _bootstrap = new("--dht-bootstrap")
+    {
+        Description = "Join the DHT through this node, HOST:PORT (repeatable). Default: the saved table and the public routers ("
+            + string.Join(", ", DhtOptions.PublicRouters) + ").",
+    };
+    private readonly Option<bool> _readOnly = new("--dht-read-only") { Description = "BEP 43: look up and announce, but answer nobody's queries." };
+    private readonly Option<bool> _enforceIds = new("--dht-enforce-ids") { Description = "BEP 42: keep nodes whose id does not match their address out of the routing table." };
+
+    public IEnumerable<Option> All => [_bootstrap, _readOnly, _enforceIds];
+
+    /// <summary>The node's settings, its table saved as <paramref name="stateFile"/>; without --dht-bootstrap, <paramref name="defaultBootstrap"/>.</summary>
+    public DhtOptions Read(ParseResult parse, string stateFile, IReadOnlyList<string> defaultBootstrap)
+    {
+        var bootstrap = parse.GetValue(_bootstrap) ?? [];
+        foreach (string node in bootstrap)
+        {
+            int colon = node.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(node[(colon + 1)..], out int port) || port is <= 0 or > 65535)
+                throw new UsageException($"--dht-bootstrap: '{node}' is not HOST:PORT");
+        }
+        return new DhtOptions
+        {
+            Bootstrap = bootstrap.Length > 0 ? bootstrap : defaultBootstrap,
+            StateFile = stateFile,
+            ReadOnly = parse.GetValue(_readOnly),
+            EnforceNodeIds = parse.GetValue(_enforceIds),
+        };
+    }
+}
