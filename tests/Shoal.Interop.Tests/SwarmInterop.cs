@@ -165,6 +165,29 @@ internal sealed class SwarmInterop : IDisposable
         return (process, int.Parse(line[5..]));
     }
 
+    /// <summary>A libtorrent DHT node alone (lt.py dht-node) on <paramref name="bind"/>, bootstrapped from <paramref name="bootstrap"/>; with its port.</summary>
+    public async Task<(BackgroundProcess Process, int Port)> LibtorrentDhtNodeAsync(string bind, params string[] bootstrap)
+    {
+        var process = Track(BackgroundProcess.Start("/usr/bin/python3",
+            [LtScript, "dht-node", "--bind", bind, .. bootstrap.SelectMany(b => new[] { "--dht-node", b })]));
+        string line = await process.WaitForLineAsync(l => l.StartsWith("port ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "libtorrent's port");
+        return (process, int.Parse(line[5..]));
+    }
+
+    /// <summary>`shoal dht-node` on <paramref name="bind"/> (any free port), with the port from its first JSON line.</summary>
+    public async Task<(BackgroundProcess Process, int Port)> ShoalDhtNodeAsync(string bind, params string[] bootstrap)
+    {
+        var node = Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),
+            ["dht-node", "--port", "0", "--bind", bind, "--json", "--interval", "0.5s", .. bootstrap.SelectMany(b => new[] { "--dht-bootstrap", b })]));
+        string line = await node.WaitForLineAsync(l => l.StartsWith('{'), TimeSpan.FromSeconds(30), "the shoal DHT node's first status");
+        return (node, JsonDocument.Parse(line).RootElement.GetProperty("port").GetInt32());
+    }
+
+    private static int _nextLoopbackBlock;
+
+    /// <summary>A /24 of loopback addresses of its own for one test's DHT nodes (127.0.N.x), so per-address limits see separate machines.</summary>
+    public static string LoopbackBlock() => $"127.0.{100 + Interlocked.Increment(ref _nextLoopbackBlock) % 150}";
+
     public static async Task WaitLibtorrentDoneAsync(BackgroundProcess leecher)
     {
         await leecher.WaitForLineAsync(l => l.Contains("\"done\": true"), TimeSpan.FromSeconds(120), "libtorrent to finish");

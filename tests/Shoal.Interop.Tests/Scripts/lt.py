@@ -5,16 +5,25 @@
   lt.py create PATH OUT v1|v2|hybrid [PIECE_SIZE]
   lt.py check TORRENT SAVE_DIR            -> JSON list of the pieces libtorrent finds correct
   lt.py swarm seed|leech TORRENT|MAGNET SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
-      Runs a libtorrent session on 127.0.0.1: prints "port N" first, then one JSON status line a
-      second; a leecher with --exit-when-done exits 0 once it is seeding.
+               [--bind IP] [--dht-node HOST:PORT]...
+      Runs a libtorrent session on 127.0.0.1 (or --bind): prints "port N" first, then one JSON status
+      line a second; a leecher with --exit-when-done exits 0 once it is seeding. --dht-node turns the
+      DHT on, bootstrapped from those nodes only (the status then shows its table), and announces
+      the torrent every 5 s while it has no peer.
+  lt.py dht-node [--bind IP] [--dht-node HOST:PORT]...
+      A libtorrent DHT node and nothing else: "port N", then a JSON line twice a second with its
+      table and the info-hashes announced to it.
 """
 import argparse
+import warnings
 import json
 import os
 import sys
 import time
 
 import libtorrent as lt
+
+warnings.simplefilter("ignore", DeprecationWarning)  # status() and dht_state() still say what the tests need
 
 
 def info(path):
@@ -87,6 +96,66 @@ def check(torrent, save_dir):
     return {"have": have, "pieceCount": params.ti.num_pieces()}
 
 
+def dht_settings(settings, nodes):
+    """DHT on loopback: bootstrap only from the given nodes, no one-node-per-/24 rules, no rate ban."""
+    settings.update({
+        "enable_dht": bool(nodes),
+        "dht_bootstrap_nodes": "",
+        "dht_restrict_routing_ips": False,
+        "dht_restrict_search_ips": False,
+        "dht_block_ratelimit": 100000,
+        "dht_upload_rate_limit": 1000000,
+    })
+
+
+def add_dht_nodes(session, nodes):
+    for node in nodes:
+        host, port = node.rsplit(":", 1)
+        session.add_dht_node((host, int(port)))
+
+
+def dht_alerts(session, seen):
+    """Reads the alerts: the routing table as "ip:port" strings (from the latest dht_live_nodes_alert,
+    and asks for a fresh one), and the info-hashes others announced to this node, into seen."""
+    live = None
+    for alert in session.pop_alerts():
+        if isinstance(alert, lt.dht_live_nodes_alert):
+            live = ["%s:%d" % (n["endpoint"][0], n["endpoint"][1]) for n in alert.nodes]
+        elif isinstance(alert, lt.dht_announce_alert):
+            seen.add(str(alert.info_hash))
+    ids = session.dht_state().get(b"node-id") or []
+    if ids:
+        session.dht_live_nodes(lt.sha1_hash(ids[0][:20]))  # the entry is the id, then the address it was made for
+    return live
+
+
+def dht_node(argv):
+    parser = argparse.ArgumentParser(prog="lt.py dht-node")
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--dht-node", action="append", default=[])
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args(argv)
+    settings = {
+        "listen_interfaces": "%s:0" % args.bind,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "alert_mask": lt.alert.category_t.dht_notification | lt.alert.category_t.error_notification,
+    }
+    dht_settings(settings, True)
+    session = lt.session(settings)
+    add_dht_nodes(session, args.dht_node)
+    print("port %d" % session.listen_port(), flush=True)
+    deadline = time.time() + args.timeout
+    live = []
+    announced = set()
+    while time.time() < deadline:
+        live = dht_alerts(session, announced) or live
+        print(json.dumps({"dhtNodes": session.status().dht_nodes, "live": live, "announced": sorted(announced)}), flush=True)
+        time.sleep(0.5)
+    raise SystemExit("timed out")
+
+
 def swarm(argv):
     parser = argparse.ArgumentParser(prog="lt.py swarm")
     parser.add_argument("mode", choices=["seed", "leech"])
@@ -97,11 +166,12 @@ def swarm(argv):
     parser.add_argument("--max-up", type=int, default=0)
     parser.add_argument("--high-performance", action="store_true")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--dht-node", action="append", default=[])
     args = parser.parse_args(argv)
     settings = lt.high_performance_seed() if args.high_performance else {}
     settings.update({
-        "listen_interfaces": "127.0.0.1:0",
-        "enable_dht": False,
+        "listen_interfaces": "%s:0" % args.bind,
         "enable_lsd": False,
         "enable_upnp": False,
         "enable_natpmp": False,
@@ -110,9 +180,12 @@ def swarm(argv):
         "allow_multiple_connections_per_ip": True,
         "announce_to_all_trackers": True,
         "upload_rate_limit": args.max_up,
-        "alert_mask": lt.alert.category_t.error_notification,
+        "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.dht_notification
+                      | lt.alert.category_t.tracker_notification,  # dht_reply_alert is a tracker alert
     })
+    dht_settings(settings, args.dht_node)
     session = lt.session(settings)
+    add_dht_nodes(session, args.dht_node)
     if args.torrent.startswith("magnet:"):
         params = lt.parse_magnet_uri(args.torrent)  # the metadata comes from peers (BEP 9)
     else:
@@ -130,13 +203,23 @@ def swarm(argv):
         handle.connect_peer((host, int(port)), 0)
     deadline = time.time() + args.timeout
     last = 0
+    live = []
+    forced = 0
     while time.time() < deadline:
         st = handle.status()
         if time.time() - last >= 1:
             last = time.time()
-            print(json.dumps({"state": str(st.state), "progress": st.progress, "peers": st.num_peers,
-                              "down": st.total_payload_download, "up": st.total_payload_upload,
-                              "seeding": st.is_seeding, "errc": st.errc.message() if st.errc.value() else None}), flush=True)
+            status = {"state": str(st.state), "progress": st.progress, "peers": st.num_peers,
+                      "down": st.total_payload_download, "up": st.total_payload_upload,
+                      "seeding": st.is_seeding, "errc": st.errc.message() if st.errc.value() else None}
+            if args.dht_node:
+                live = dht_alerts(session, set()) or live
+                # The DHT announces on a 15-minute timer; a test cannot wait for it: again every 5 s while alone.
+                if st.num_peers == 0 and time.time() - forced >= 5:
+                    forced = time.time()
+                    handle.force_dht_announce()
+                status.update({"dhtNodes": session.status().dht_nodes, "dhtLive": live})
+            print(json.dumps(status), flush=True)
         if args.exit_when_done and st.is_seeding:
             print(json.dumps({"done": True, "down": st.total_payload_download}), flush=True)
             return
@@ -151,6 +234,9 @@ def main():
     cmd = sys.argv[1]
     if cmd == "swarm":
         swarm(sys.argv[2:])
+        return
+    if cmd == "dht-node":
+        dht_node(sys.argv[2:])
         return
     if cmd == "info":
         print(json.dumps(info(sys.argv[2])))
