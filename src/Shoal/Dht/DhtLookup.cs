@@ -8,8 +8,9 @@ namespace Shoal.Dht;
 /// <summary>
 /// One iterative lookup (BEP 5): ask the <see cref="Alpha"/> closest nodes not yet asked, learn
 /// closer ones from their answers, and stop when the <see cref="RoutingTable.K"/> closest known
-/// nodes have all answered (or failed). Bounded in queries and candidates. For get_peers it
-/// collects the peers found and each answering node's token for the announce.
+/// nodes have all answered (or failed, or are slow: unanswered after half the query time-out).
+/// Bounded in queries and candidates. For get_peers it collects the peers found and each
+/// answering node's token for the announce.
 /// </summary>
 internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, AddressFamily family)
 {
@@ -24,37 +25,55 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
     public async Task<LookupResult> RunAsync(IEnumerable<DhtNode> start, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var time = dht.Time;
+        var slowAfter = dht.Options.QueryTimeout / 2;
         foreach (var node in start)
             Consider(node);
-        var inFlight = new List<Task<(Candidate, KrpcMessage?)>>();
+        var inFlight = new Dictionary<Task<(Candidate, KrpcMessage?)>, Candidate>();
         int queries = 0;
         while (true)
         {
-            var best = Ordered().Take(RoutingTable.K).ToList();
-            foreach (var candidate in best)
+            long now = time.GetTimestamp();
+            foreach (var asked in inFlight.Values)
+                asked.Slow |= time.GetElapsedTime(asked.AskedAt, now) >= slowAfter;
+            // A node slow to answer gives its place to the next: it neither holds a query slot
+            // nor keeps the lookup waiting once closer nodes have answered (libtorrent does the same).
+            int active = inFlight.Values.Count(c => !c.Slow);
+            foreach (var candidate in Ordered().Take(RoutingTable.K))
             {
-                if (inFlight.Count >= Alpha || queries >= MaxQueries)
+                if (active >= Alpha || queries >= MaxQueries)
                     break;
                 if (candidate.State != CandidateState.New)
                     continue;
                 candidate.State = CandidateState.Asked;
+                candidate.AskedAt = now;
                 queries++;
-                inFlight.Add(AskAsync(candidate, cancellationToken));
+                active++;
+                inFlight[AskAsync(candidate, cancellationToken)] = candidate;
             }
-            if (inFlight.Count == 0)
-                break; // the closest all answered or failed, or the query budget is spent
-            var done = await Task.WhenAny(inFlight).ConfigureAwait(false);
-            inFlight.Remove(done);
-            var (asked, answer) = await done.ConfigureAwait(false);
+            if (active == 0)
+                break; // the closest all answered or failed (or are slow), or the query budget is spent
+            var oldest = inFlight.Values.Where(c => !c.Slow).Min(c => c.AskedAt);
+            var untilSlow = slowAfter - time.GetElapsedTime(oldest, now);
+            var done = await Task.WhenAny(inFlight.Keys.Append(Task.Delay(untilSlow > TimeSpan.Zero ? untilSlow : TimeSpan.Zero, time, cancellationToken)))
+                .ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            Absorb(asked, answer);
+            if (done is not Task<(Candidate, KrpcMessage?)> answered)
+                continue; // somebody became slow: room for another query
+            inFlight.Remove(answered);
+            var (asker, answer) = await answered.ConfigureAwait(false);
+            Absorb(asker, answer);
         }
-        var closest = Ordered().Where(c => c.State == CandidateState.Answered).Take(RoutingTable.K).Select(c => (c.Node, c.Token)).ToList();
+        var closest = _candidates.Values.Where(c => c.State == CandidateState.Answered)
+            .Order(ByDistance).Take(RoutingTable.K).Select(c => (c.Node, c.Token)).ToList();
         return new LookupResult([.. _peers], closest, queries, clock.Elapsed);
     }
 
+    private Comparer<Candidate> ByDistance => Comparer<Candidate>.Create((a, b) => NodeId.CompareDistance(target, a.Node.Id, b.Node.Id));
+
+    /// <summary>Candidates by distance, leaving out those that failed and those slow to answer.</summary>
     private IEnumerable<Candidate> Ordered() =>
-        _candidates.Values.Where(c => c.State != CandidateState.Failed).Order(Comparer<Candidate>.Create((a, b) => NodeId.CompareDistance(target, a.Node.Id, b.Node.Id)));
+        _candidates.Values.Where(c => c.State != CandidateState.Failed && !c.Slow).Order(ByDistance);
 
     private async Task<(Candidate, KrpcMessage?)> AskAsync(Candidate candidate, CancellationToken cancellationToken)
     {
@@ -72,6 +91,7 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
             return;
         }
         asked.State = CandidateState.Answered;
+        asked.Slow = false;
         asked.Token = answer.Token;
         foreach (var peer in answer.Values)
         {
@@ -112,5 +132,8 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
         public DhtNode Node { get; } = node;
         public CandidateState State { get; set; }
         public byte[]? Token { get; set; }
+        public long AskedAt { get; set; }
+        /// <summary>Asked more than half a time-out ago and not answered yet.</summary>
+        public bool Slow { get; set; }
     }
 }
