@@ -69,6 +69,8 @@ public sealed class ShoalClient : IAsyncDisposable
     public IOutgoingOpening? OutgoingOpening { get; set; }
     /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>
     public DhtService? Dht { get; private set; }
+    /// <summary>Local service discovery (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Lsd"/> is set).</summary>
+    public LsdService? Lsd { get; private set; }
     /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
     public IncomingRouter Router { get; }
     /// <summary>Bounds the pieces being hashed and written at once.</summary>
@@ -164,6 +166,12 @@ public sealed class ShoalClient : IAsyncDisposable
                 transport.StartListening(Router.RouteAsync, _stopping.Token);
             if (Options.Dht is { } dht)
                 StartDht(dht);
+            if (Options.Lsd is { } lsd)
+            {
+                Lsd = new LsdService(lsd, Options.ListenAddresses);
+                Lsd.Start();
+                _sourceFactories.Add(LsdSource.Create);
+            }
         }
         return Task.CompletedTask;
     }
@@ -290,6 +298,8 @@ public sealed class ShoalClient : IAsyncDisposable
         await Task.WhenAll(Torrents.Select(t => t.StopAsync())).ConfigureAwait(false);
         if (Dht is not null)
             await Dht.DisposeAsync().ConfigureAwait(false);
+        if (Lsd is not null)
+            await Lsd.DisposeAsync().ConfigureAwait(false);
         if (_udp is not null)
             await _udp.DisposeAsync().ConfigureAwait(false);
         Http.Dispose();

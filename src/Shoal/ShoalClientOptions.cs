@@ -36,6 +36,8 @@ public sealed record ShoalClientOptions
     public Func<IPEndPoint, uint, long>? PeerRanking { get; init; }
     /// <summary>A DHT node (BEP 5) on the client's UDP port, finding and announcing non-private torrents; null for none (the default).</summary>
     public Dht.DhtOptions? Dht { get; init; }
+    /// <summary>Local service discovery (BEP 14) for non-private torrents; null for none (the default).</summary>
+    public Discovery.LsdOptions? Lsd { get; init; }
     /// <summary>BEP 11 peer exchange with peers of non-private torrents.</summary>
     public bool PeerExchange { get; init; } = true;
 

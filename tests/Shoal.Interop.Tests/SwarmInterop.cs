@@ -138,8 +138,11 @@ internal sealed class SwarmInterop : IDisposable
         return (seed, await seed.ShoalListenPortAsync());
     }
 
-    /// <summary>No DHT unless the test names its own bootstrap node: tests never reach the public routers.</summary>
-    private static string[] NoPublicDht(string[] extra) => extra.Contains("--dht-bootstrap") ? [] : ["--no-dht"];
+    /// <summary>
+    /// No DHT unless the test names its own bootstrap node (tests never reach the public routers),
+    /// and no LSD (its multicast would leave the machine) outside a test's own network namespaces.
+    /// </summary>
+    private static string[] NoPublicDht(string[] extra) => [.. extra.Contains("--dht-bootstrap") ? Array.Empty<string>() : ["--no-dht"], "--no-lsd"];
 
     public BackgroundProcess ShoalGet(string torrent, string dir, params string[] extra) =>
         Track(BackgroundProcess.Shoal(Dir("state-" + Guid.NewGuid().ToString("N")[..6]),

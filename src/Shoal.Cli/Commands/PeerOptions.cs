@@ -13,11 +13,12 @@ public sealed class PeerOptions
     private readonly Option<bool> _noPex = new("--no-pex") { Description = "Do not exchange peers with peers (BEP 11); private torrents never do." };
     private readonly Option<bool> _noDht = new("--no-dht") { Description = "Do not use the DHT (BEP 5); private torrents never do." };
     private readonly DhtCliOptions _dht = new();
+    private readonly Option<bool> _noLsd = new("--no-lsd") { Description = "Do not announce or look for peers on the local network (BEP 14 multicast); private torrents never do." };
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "Show engine messages at or above this level: trace, debug, info, warning (default), error, none." };
 
     public void AddTo(Command command)
     {
-        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _logLevel];
+        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _logLevel];
         foreach (var option in all)
             command.Options.Add(option);
         command.Validators.Add(result =>
@@ -38,5 +39,6 @@ public sealed class PeerOptions
         LogLevel = CliLog.ParseLevel(parse.GetValue(_logLevel)),
         PeerExchange = !parse.GetValue(_noPex),
         Dht = parse.GetValue(_noDht) ? null : _dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht.dat"), Dht.DhtOptions.PublicRouters),
+        Lsd = !parse.GetValue(_noLsd),
     };
 }

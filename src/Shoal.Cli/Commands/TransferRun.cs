@@ -118,6 +118,7 @@ public static class TransferRun
                 LoggerFactory = log,
                 PeerExchange = settings.PeerExchange,
                 Dht = settings.Dht,
+                Lsd = settings.Lsd ? new Shoal.Discovery.LsdOptions() : null,
             });
             try
             {

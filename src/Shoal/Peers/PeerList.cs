@@ -32,9 +32,10 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
             known.Sources |= source;
             known.Traits |= traits;
             known.LastSeen = now;
+            known.Rank = Rank(endPoint, known.Traits);
             return true;
         }
-        long newRank = rank(endPoint);
+        long newRank = Rank(endPoint, traits);
         if (_peers.Count >= capacity && !EvictFor(newRank))
             return false;
         _peers[endPoint] = new KnownPeer(endPoint, now) { Sources = source, Traits = traits, Rank = newRank };
@@ -177,6 +178,13 @@ public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int
     public void Rerank()
     {
         foreach (var peer in _peers.Values)
-            peer.Rank = rank(peer.EndPoint);
+            peer.Rank = Rank(peer.EndPoint, peer.Traits);
     }
+
+    /// <summary>Above every canonical priority (a uint): how much a local peer's rank is raised.</summary>
+    public const long LocalBoost = 1L << 33;
+
+    /// <summary>The client's rank of the address, raised for a peer found on the local network.</summary>
+    private long Rank(IPEndPoint endPoint, PeerTraits traits) =>
+        rank(endPoint) + ((traits & PeerTraits.Local) != 0 ? LocalBoost : 0);
 }

@@ -8,4 +8,6 @@ public enum PeerTraits
     Seed = 1,
     Encryption = 2,
     Utp = 4,
+    /// <summary>Found on the local network (LSD): dialled before others.</summary>
+    Local = 8,
 }

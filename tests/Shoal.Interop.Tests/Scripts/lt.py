@@ -5,11 +5,11 @@
   lt.py create PATH OUT v1|v2|hybrid [PIECE_SIZE]
   lt.py check TORRENT SAVE_DIR            -> JSON list of the pieces libtorrent finds correct
   lt.py swarm seed|leech TORRENT|MAGNET SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
-               [--bind IP] [--dht-node HOST:PORT]...
+               [--bind IP] [--dht-node HOST:PORT]... [--lsd]
       Runs a libtorrent session on 127.0.0.1 (or --bind): prints "port N" first, then one JSON status
       line a second; a leecher with --exit-when-done exits 0 once it is seeding. --dht-node turns the
       DHT on, bootstrapped from those nodes only (the status then shows its table), and announces
-      the torrent every 5 s while it has no peer.
+      the torrent every 5 s while it has no peer. --lsd turns local service discovery on.
   lt.py dht-node [--bind IP] [--dht-node HOST:PORT]...
       A libtorrent DHT node and nothing else: "port N", then a JSON line twice a second with its
       table and the info-hashes announced to it.
@@ -168,6 +168,7 @@ def swarm(argv):
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--dht-node", action="append", default=[])
+    parser.add_argument("--lsd", action="store_true")
     args = parser.parse_args(argv)
     settings = lt.high_performance_seed() if args.high_performance else {}
     settings.update({
@@ -184,6 +185,7 @@ def swarm(argv):
                       | lt.alert.category_t.tracker_notification,  # dht_reply_alert is a tracker alert
     })
     dht_settings(settings, args.dht_node)
+    settings["enable_lsd"] = args.lsd
     session = lt.session(settings)
     add_dht_nodes(session, args.dht_node)
     if args.torrent.startswith("magnet:"):

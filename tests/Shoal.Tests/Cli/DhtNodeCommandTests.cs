@@ -22,13 +22,13 @@ public class DhtNodeCommandTests
         string bootstrap = $"127.0.0.1:{first.GetProperty("port").GetInt32()}";
 
         using var seed = BackgroundProcess.Shoal(h.NewDir("state"),
-            "seed", torrentFile, seedDir, "--bind", "127.0.0.1", "--port", "0", "--dht-bootstrap", bootstrap, "--json");
+            "seed", torrentFile, seedDir, "--bind", "127.0.0.1", "--port", "0", "--dht-bootstrap", bootstrap, "--no-lsd", "--json");
         await node.WaitForLineAsync(l => l.Contains("\"storedInfoHashes\":1"), TimeSpan.FromSeconds(30), "the seed's announce at the node");
 
         string dir = h.NewDir();
         using var get = BackgroundProcess.Shoal(h.NewDir("state"),
             "get", $"magnet:?xt=urn:btih:{torrent.InfoHashes.V1!.Value.ToHex()}", "-o", dir, "--bind", "127.0.0.1", "--port", "0",
-            "--dht-bootstrap", bootstrap, "--json");
+            "--dht-bootstrap", bootstrap, "--no-lsd", "--json");
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data.bin")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data.bin"))));
 

@@ -20,7 +20,7 @@ public class GetCommandTests
     /// <summary>A `shoal seed` on a port it picks (--port 0), with the port it reports.</summary>
     private static async Task<(BackgroundProcess Process, int Port)> SeedAsync(EngineHarness h, string torrent, string dir, params string[] extra)
     {
-        var seed = BackgroundProcess.Shoal(h.NewDir("state"), ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--json", .. extra]);
+        var seed = BackgroundProcess.Shoal(h.NewDir("state"), ["seed", torrent, dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--json", .. extra]);
         return (seed, await seed.ShoalListenPortAsync());
     }
 
@@ -35,7 +35,7 @@ public class GetCommandTests
         var (seed, port) = await SeedAsync(h, torrent, seedDir);
         using var seeding = seed;
         string dir = h.NewDir();
-        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--peer", $"127.0.0.1:{port}", "--json");
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}", "--json");
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var last = JsonLines(get)[^1];
         foreach (var field in new[] { "name", "infoHash", "state", "progress", "verifiedBytes", "downloaded", "uploaded", "downRate", "upRate", "peers" })
@@ -57,7 +57,7 @@ public class GetCommandTests
         string magnet = $"magnet:?xt=urn:btih:{parsed.InfoHashes.V1!.Value.ToHex()}&dn=set&x.pe=127.0.0.1:{port}";
         string dir = h.NewDir();
         string copy = Path.Combine(h.Root, "fetched.torrent");
-        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", magnet, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht",
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", magnet, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd",
             "--only", "*.txt", "--save-torrent", copy, "--json");
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var lines = JsonLines(get);
@@ -79,7 +79,7 @@ public class GetCommandTests
         var (seed, port) = await SeedAsync(h, torrent, seedDir);
         using var seeding = seed;
         string dir = h.NewDir();
-        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht",
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd",
             "--peer", $"127.0.0.1:{port}", "--only", "*.txt", "--json");
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "set/docs/readme.txt")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "set/docs/readme.txt"))));
@@ -96,7 +96,7 @@ public class GetCommandTests
         using var seeding = seed;
         string dir = h.NewDir();
         string state = h.NewDir("state");
-        string[] args = ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--peer", $"127.0.0.1:{port}", "--json", "--max-down", "1MiB"];
+        string[] args = ["get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}", "--json", "--max-down", "1MiB"];
 
         long verifiedAtKill;
         using (var first = BackgroundProcess.Shoal(state, args))
@@ -123,7 +123,7 @@ public class GetCommandTests
     {
         var (torrent, _, h) = await SampleAsync([("data", 100_000)]);
         await using var cleanup = h;
-        var result = await ProcessRunner.Shoal("seed", torrent, Path.Combine(h.Root, "nope"), "--no-dht");
+        var result = await ProcessRunner.Shoal("seed", torrent, Path.Combine(h.Root, "nope"), "--no-dht", "--no-lsd");
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("shoal: no such folder", result.Stderr, StringComparison.Ordinal);
     }
@@ -135,7 +135,7 @@ public class GetCommandTests
         await using var cleanup = h;
         await using var mounted = await h.MountTmpfsAsync("size=256k");
         // No peer at all: the space is reserved before any data arrives.
-        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", mounted.Path, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--preallocate");
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", mounted.Path, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--preallocate");
         Assert.Equal(1, await get.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("shoal: data: Failed to create", get.Output);
         Assert.Contains("disk was full", get.Output);

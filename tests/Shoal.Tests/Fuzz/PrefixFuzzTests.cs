@@ -192,6 +192,25 @@ public class PrefixFuzzTests
     }
 
     [Fact]
+    public void Lsd_announce()
+    {
+        var hashes = new[] { new Shoal.Metainfo.InfoHash(new byte[20]), new Shoal.Metainfo.InfoHash(Enumerable.Repeat((byte)0xab, 20).ToArray()) };
+        var valid = new Shoal.Discovery.LsdMessage(6881, hashes, "c00c1e").Encode("239.192.152.143:6771");
+        Check(valid, 17, bytes =>
+        {
+            try
+            {
+                Shoal.Discovery.LsdMessage.Parse(bytes);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        });
+    }
+
+    [Fact]
     public void Http_tracker_announce_reply()
     {
         byte[] peers = [127, 0, 0, 1, 0x1A, 0xE1, 10, 0, 0, 2, 0x1A, 0xE2];

@@ -1,0 +1,79 @@
+using System.Net;
+using Shoal.Metainfo;
+using Shoal.Net;
+using Shoal.Peers;
+
+namespace Shoal.Discovery;
+
+/// <summary>
+/// One torrent on local service discovery: announced on start and every
+/// <see cref="LsdOptions.Interval"/> (a nudge, as after a network change, sooner but never within
+/// <see cref="LsdOptions.MinInterval"/> of the last); peers heard go to the peer list as LSD and
+/// local. Never for a private torrent, including a magnet whose metadata says private.
+/// </summary>
+public sealed class LsdSource(IPeerSourceHost host, LsdService lsd, LsdOptions options, TimeProvider time, Func<int> port) : IPeerSource
+{
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options) =>
+        client.Lsd is { } lsd && !host.IsPrivate ? new LsdSource(host, lsd, client.Options.Lsd!, client.Time, () => client.ListenPort) : null;
+
+    public string Name => "lsd";
+
+    public void Nudge() => Volatile.Read(ref _wake).TrySetResult();
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var registered = new List<InfoHash>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && !host.IsPrivate)
+            {
+                var hashes = Hashes();
+                foreach (var hash in hashes.Except(registered))
+                {
+                    lsd.Register(hash, Found);
+                    registered.Add(hash);
+                }
+                lsd.Announce(hashes, port());
+                long announced = time.GetTimestamp();
+                try
+                {
+                    await Volatile.Read(ref _wake).Task.WaitAsync(options.Interval, time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+                Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                var early = options.MinInterval - time.GetElapsedTime(announced);
+                if (early > TimeSpan.Zero)
+                    await Task.Delay(early, time, cancellationToken).ConfigureAwait(false); // nudged: still at most one a minute
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var hash in registered)
+                lsd.Unregister(hash);
+        }
+    }
+
+    /// <summary>The v1 hash and the truncated v2 one (a hybrid is announced under both).</summary>
+    private List<InfoHash> Hashes()
+    {
+        var hashes = new List<InfoHash>();
+        if (host.InfoHashes.V1 is { } v1)
+            hashes.Add(v1);
+        if (host.InfoHashes.V2 is { } v2)
+            hashes.Add(v2.Truncated);
+        return hashes;
+    }
+
+    private void Found(IPEndPoint peer)
+    {
+        if (!host.IsPrivate && EndPoints.IsPeerAddress(peer))
+            host.AddPeers([peer], PeerSources.Lsd, PeerTraits.Local);
+    }
+}

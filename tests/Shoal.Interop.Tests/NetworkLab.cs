@@ -1,0 +1,99 @@
+using Shoal.Tests.Common;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>
+/// Hosts on a LAN of the test's own: a network namespace per host, each joined by a veth link to
+/// a bridge in a namespace of its own, addresses 10.{block}.0.{host}/24 and a multicast route, so
+/// multicast travels between hosts as on a real LAN (it does not over a bare lo). Processes run
+/// inside a host with `ip netns exec`; everything is deleted at the end. Needs root (CAP_NET_ADMIN).
+/// </summary>
+internal sealed class NetworkLab : IDisposable
+{
+    private static int _nextBlock;
+    private readonly string _prefix;
+    private readonly int _block;
+    private readonly List<string> _namespaces = [];
+    private readonly List<BackgroundProcess> _processes = [];
+
+    private NetworkLab(int block)
+    {
+        _block = block;
+        _prefix = $"shl{Environment.ProcessId % 10000}x{block}";
+    }
+
+    public int HostCount { get; private set; }
+
+    /// <summary>A LAN of <paramref name="hosts"/> hosts behind one bridge.</summary>
+    public static async Task<NetworkLab> CreateAsync(int hosts)
+    {
+        var lab = new NetworkLab(10 + Interlocked.Increment(ref _nextBlock) % 200);
+        try
+        {
+            string bridge = lab.Namespace("br");
+            await lab.AddNamespaceAsync(bridge);
+            await Ip("-n", bridge, "link", "add", "br0", "type", "bridge");
+            await Ip("-n", bridge, "link", "set", "br0", "up");
+            for (int host = 1; host <= hosts; host++)
+            {
+                string ns = lab.Namespace("h" + host);
+                string inside = $"{lab._prefix}h{host}", outside = $"{lab._prefix}b{host}";
+                await lab.AddNamespaceAsync(ns);
+                await Ip("link", "add", inside, "type", "veth", "peer", "name", outside);
+                await Ip("link", "set", inside, "netns", ns);
+                await Ip("link", "set", outside, "netns", bridge);
+                await Ip("-n", bridge, "link", "set", outside, "master", "br0");
+                await Ip("-n", bridge, "link", "set", outside, "up");
+                await Ip("-n", ns, "link", "set", "lo", "up");
+                await Ip("-n", ns, "addr", "add", $"{lab.Address(host)}/24", "dev", inside);
+                await Ip("-n", ns, "link", "set", inside, "up");
+                await Ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", inside);
+                lab.HostCount = host;
+            }
+            return lab;
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    public string Address(int host) => $"10.{_block}.0.{host}";
+
+    public string Namespace(string name) => $"{_prefix}-{name}";
+
+    /// <summary>Starts <paramref name="program"/> inside host <paramref name="host"/>; killed when the lab is disposed.</summary>
+    public BackgroundProcess Run(int host, string program, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var process = BackgroundProcess.Start(ProcessRunner.Require("ip"), ["netns", "exec", Namespace("h" + host), program, .. args], environment);
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>`shoal` inside host <paramref name="host"/>, bound to its address, with its state in <paramref name="stateDir"/>.</summary>
+    public BackgroundProcess Shoal(int host, string stateDir, params string[] args) =>
+        Run(host, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args, "--bind", Address(host)],
+            new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = stateDir });
+
+    private async Task AddNamespaceAsync(string name)
+    {
+        await Ip("netns", "add", name);
+        _namespaces.Add(name);
+    }
+
+    private static async Task Ip(params string[] args)
+    {
+        var result = await ProcessRunner.Run(ProcessRunner.Require("ip"), args);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"ip {string.Join(' ', args)}: {result.Stderr.Trim()} (network namespaces need root)");
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+            process.Dispose();
+        foreach (var ns in _namespaces)
+            ProcessRunner.Run("ip", ["netns", "del", ns]).GetAwaiter().GetResult(); // its veth ends go with it
+    }
+}
