@@ -14,7 +14,7 @@ namespace Shoal.Discovery;
 /// we listen on, with a cookie so our own are ignored when they loop back. Announces heard are
 /// handed to the torrent registered for their info-hash.
 /// </summary>
-public sealed class LsdService : IAsyncDisposable
+public sealed class LsdService : ILocalDiscovery, IAsyncDisposable
 {
     private readonly LsdOptions _options;
     private readonly IReadOnlyList<IPAddress> _listen;
@@ -126,12 +126,11 @@ public sealed class LsdService : IAsyncDisposable
         }
     }
 
-    /// <summary>Hands the peers announced for <paramref name="infoHash"/> to <paramref name="found"/> until unregistered.</summary>
     public void Register(InfoHash infoHash, Action<IPEndPoint> found) => _torrents[infoHash] = found;
 
     public void Unregister(InfoHash infoHash) => _torrents.TryRemove(infoHash, out _);
 
-    /// <summary>Announces <paramref name="hashes"/> (at most 20 a datagram) with our <paramref name="port"/> on every interface; how many datagrams left.</summary>
+    /// <summary>Announces <paramref name="hashes"/> (at most 20 a datagram) with our <paramref name="port"/> on every interface.</summary>
     public int Announce(IReadOnlyList<InfoHash> hashes, int port)
     {
         int sent = 0;

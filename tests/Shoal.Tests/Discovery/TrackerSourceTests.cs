@@ -12,23 +12,6 @@ namespace Shoal.Tests.Discovery;
 /// <summary>The announce schedule, on a fake clock: no test here waits for real time to pass.</summary>
 public class TrackerSourceTests
 {
-    private sealed class Host : IPeerSourceHost
-    {
-        public ConcurrentQueue<IPEndPoint> Peers { get; } = new();
-        public volatile bool Complete;
-        public string? LastError;
-        public InfoHashes InfoHashes { get; } = new(new InfoHash(new byte[20]), null);
-        public bool IsPrivate => false;
-        public IReadOnlyList<IReadOnlyList<string>> Trackers => [["http://tracker.invalid/announce"]];
-        public AnnounceStats GetAnnounceStats() => new(0, 0, Complete ? 0 : 1000, Complete);
-        public void AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits = PeerTraits.None)
-        {
-            foreach (var peer in peers)
-                Peers.Enqueue(peer);
-        }
-        public void ReportSourceError(string source, string? error) => LastError = error;
-    }
-
     private sealed class Tracker : ITrackerClient
     {
         public ConcurrentQueue<TrackerEvent> Events { get; } = new();
@@ -45,25 +28,8 @@ public class TrackerSourceTests
         public Task<ScrapeResult?> ScrapeAsync(byte[] infoHash, CancellationToken cancellationToken) => Task.FromResult<ScrapeResult?>(null);
     }
 
-    /// <summary>The fake clock, counting the timers created on it, so a test advances only once the source waits.</summary>
-    private sealed class CountingTime : TimeProvider
-    {
-        private readonly FakeTimeProvider _fake = new();
-        private int _timers;
-        public int Timers => Volatile.Read(ref _timers);
-        public void Advance(TimeSpan by) => _fake.Advance(by);
-        public override DateTimeOffset GetUtcNow() => _fake.GetUtcNow();
-        public override long GetTimestamp() => _fake.GetTimestamp();
-        public override long TimestampFrequency => _fake.TimestampFrequency;
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            Interlocked.Increment(ref _timers);
-            return _fake.CreateTimer(callback, state, dueTime, period);
-        }
-    }
-
     private readonly CountingTime _time = new();
-    private readonly Host _host = new();
+    private readonly FakeSourceHost _host = new();
     private readonly Tracker _tracker = new();
 
     private TrackerSource Source(TimeSpan? maxInterval = null) =>

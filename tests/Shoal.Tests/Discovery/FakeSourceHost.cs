@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Shoal.Discovery;
+using Shoal.Metainfo;
+using Shoal.Peers;
+
+namespace Shoal.Tests.Discovery;
+
+/// <summary>A torrent as a peer source sees it, recording the peers (and their kind) handed to it.</summary>
+internal sealed class FakeSourceHost : IPeerSourceHost
+{
+    public ConcurrentQueue<IPEndPoint> Peers { get; } = new();
+    public ConcurrentQueue<(PeerSources Source, PeerTraits Traits)> Kinds { get; } = new();
+    public volatile bool Complete;
+    public string? LastError;
+    public InfoHashes InfoHashes { get; } = new(new InfoHash(new byte[20]), null);
+    public volatile bool Private;
+    public bool IsPrivate => Private;
+    public IReadOnlyList<IReadOnlyList<string>> Trackers => [["http://tracker.invalid/announce"]];
+    public AnnounceStats GetAnnounceStats() => new(0, 0, Complete ? 0 : 1000, Complete);
+    public void AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits = PeerTraits.None)
+    {
+        foreach (var peer in peers)
+        {
+            Peers.Enqueue(peer);
+            Kinds.Enqueue((source, traits));
+        }
+    }
+    public void ReportSourceError(string source, string? error) => LastError = error;
+}
