@@ -10,16 +10,19 @@ public class LsdInteropTests
 {
     private static string LtScript => Path.Combine(AppContext.BaseDirectory, "Scripts", "lt.py");
 
-    [Fact]
-    public async Task A_shoal_leecher_finds_a_shoal_seed_on_the_lan()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_shoal_leecher_finds_a_shoal_seed_on_the_lan(bool ipv6)
     {
         using var swarm = new SwarmInterop();
         using var lab = await NetworkLab.CreateAsync(2);
         var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
-        var seed = lab.Shoal(1, swarm.Dir("state-seed"), "seed", torrent, seedDir, "--port", "0", "--no-dht", "--json");
+        // Over IPv6 both listen on their IPv6 address only: the announce goes to [ff15::efc0:988f]:6771.
+        var seed = lab.Shoal(1, swarm.Dir("state-seed"), ["seed", torrent, seedDir, "--port", "0", "--no-dht", "--json"], ipv6);
         await seed.ShoalListenPortAsync();
         string dir = swarm.Dir("shoal");
-        var get = lab.Shoal(2, swarm.Dir("state-get"), "get", torrent, "-o", dir, "--port", "0", "--no-dht", "--json");
+        var get = lab.Shoal(2, swarm.Dir("state-get"), ["get", torrent, "-o", dir, "--port", "0", "--no-dht", "--json"], ipv6);
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         SwarmInterop.AssertSame(seedDir, dir);
     }
@@ -33,7 +36,7 @@ public class LsdInteropTests
         var seed = lab.Run(1, "/usr/bin/python3", [LtScript, "swarm", "seed", torrent, seedDir, "--bind", lab.Address(1), "--lsd"]);
         await seed.WaitForLineAsync(l => l.StartsWith("port ", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "libtorrent's port");
         string dir = swarm.Dir("shoal");
-        var get = lab.Shoal(2, swarm.Dir("state-get"), "get", torrent, "-o", dir, "--port", "0", "--no-dht", "--json");
+        var get = lab.Shoal(2, swarm.Dir("state-get"), ["get", torrent, "-o", dir, "--port", "0", "--no-dht", "--json"]);
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         SwarmInterop.AssertSame(seedDir, dir);
     }
@@ -44,7 +47,7 @@ public class LsdInteropTests
         using var swarm = new SwarmInterop();
         using var lab = await NetworkLab.CreateAsync(2);
         var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
-        var seed = lab.Shoal(1, swarm.Dir("state-seed"), "seed", torrent, seedDir, "--port", "0", "--no-dht", "--json");
+        var seed = lab.Shoal(1, swarm.Dir("state-seed"), ["seed", torrent, seedDir, "--port", "0", "--no-dht", "--json"]);
         await seed.ShoalListenPortAsync();
         string dir = swarm.Dir("lt");
         var leecher = lab.Run(2, "/usr/bin/python3", [LtScript, "swarm", "leech", torrent, dir, "--bind", lab.Address(2), "--lsd", "--exit-when-done"]);
@@ -68,7 +71,7 @@ public class LsdInteropTests
         string both = swarm.Dir("both");
         File.Copy(Path.Combine(openDir, "open"), Path.Combine(both, "open"));
         File.Copy(Path.Combine(secretDir, "secret"), Path.Combine(both, "secret"));
-        var client = lab.Shoal(1, swarm.Dir("state"), "get", open, privateTorrent, "-o", both, "--seed", "--port", "0", "--no-dht", "--json");
+        var client = lab.Shoal(1, swarm.Dir("state"), ["get", open, privateTorrent, "-o", both, "--seed", "--port", "0", "--no-dht", "--json"]);
         // A torrent's sources start once its data is checked: both seeding means both would have announced.
         foreach (string name in new[] { "open", "secret" })
             await client.WaitForLineAsync(l => l.Contains($"\"name\":\"{name}\"") && l.Contains("\"state\":\"seeding\""), TimeSpan.FromSeconds(60), name + " seeding");

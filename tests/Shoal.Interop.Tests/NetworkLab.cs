@@ -4,7 +4,8 @@ namespace Shoal.Interop.Tests;
 
 /// <summary>
 /// Hosts on a LAN of the test's own: a network namespace per host, each joined by a veth link to
-/// a bridge in a namespace of its own, addresses 10.{block}.0.{host}/24 and a multicast route, so
+/// a bridge in a namespace of its own, addresses 10.{block}.0.{host}/24 and fd00:{block}::{host}/64
+/// and a multicast route, so
 /// multicast travels between hosts as on a real LAN (it does not over a bare lo). Processes run
 /// inside a host with `ip netns exec`; everything is deleted at the end. Needs root (CAP_NET_ADMIN).
 /// </summary>
@@ -46,6 +47,7 @@ internal sealed class NetworkLab : IDisposable
                 await Ip("-n", bridge, "link", "set", outside, "up");
                 await Ip("-n", ns, "link", "set", "lo", "up");
                 await Ip("-n", ns, "addr", "add", $"{lab.Address(host)}/24", "dev", inside);
+                await Ip("-n", ns, "-6", "addr", "add", $"{lab.Address6(host)}/64", "dev", inside, "nodad");
                 await Ip("-n", ns, "link", "set", inside, "up");
                 await Ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", inside);
                 lab.HostCount = host;
@@ -61,6 +63,9 @@ internal sealed class NetworkLab : IDisposable
 
     public string Address(int host) => $"10.{_block}.0.{host}";
 
+    /// <summary>The host's IPv6 address (a unique local one, usable at once: no duplicate detection).</summary>
+    public string Address6(int host) => $"fd00:{_block}::{host}";
+
     public string Namespace(string name) => $"{_prefix}-{name}";
 
     /// <summary>Starts <paramref name="program"/> inside host <paramref name="host"/>; killed when the lab is disposed.</summary>
@@ -71,9 +76,9 @@ internal sealed class NetworkLab : IDisposable
         return process;
     }
 
-    /// <summary>`shoal` inside host <paramref name="host"/>, bound to its address, with its state in <paramref name="stateDir"/>.</summary>
-    public BackgroundProcess Shoal(int host, string stateDir, params string[] args) =>
-        Run(host, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args, "--bind", Address(host)],
+    /// <summary>`shoal` inside host <paramref name="host"/>, bound to its IPv4 address (or its IPv6 one), with its state in <paramref name="stateDir"/>.</summary>
+    public BackgroundProcess Shoal(int host, string stateDir, string[] args, bool ipv6 = false) =>
+        Run(host, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args, "--bind", ipv6 ? Address6(host) : Address(host)],
             new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = stateDir });
 
     private async Task AddNamespaceAsync(string name)

@@ -93,4 +93,20 @@ public class DhtNetworkTests
         foreach (var node in nodes)
             Assert.DoesNotContain(node.Closest(reader.Id, AddressFamily.InterNetwork, 100), n => n.Id == reader.Id);
     }
+
+    [Fact]
+    public async Task Ipv6_nodes_keep_their_own_table_and_find_a_peer_announced_over_ipv6()
+    {
+        await using var net = new DhtTestNetwork();
+        var first = net.Add(address: System.Net.IPAddress.IPv6Loopback);
+        var nodes = Enumerable.Range(0, 12).Select(_ => net.Add([first], address: System.Net.IPAddress.IPv6Loopback)).Prepend(first).ToList();
+        await Task.WhenAll(nodes.Select(n => n.Ready));
+        Assert.All(nodes.Skip(1), n => Assert.True(n.GetStats().Nodes6 >= 1 && n.GetStats().Nodes == 0, n.GetStats().ToString()));
+
+        var infoHash = NodeId.Random(new Random(6));
+        var announce = await nodes[3].AnnounceAsync(infoHash, 7300, AddressFamily.InterNetworkV6, CancellationToken.None);
+        Assert.True(announce.AnnouncedTo >= 3, $"announced to {announce.AnnouncedTo}");
+        var lookup = await nodes[9].GetPeersAsync(infoHash, AddressFamily.InterNetworkV6, CancellationToken.None);
+        Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 7300), Assert.Single(lookup.Peers));
+    }
 }

@@ -25,8 +25,12 @@ internal sealed class DhtTestNetwork : IAsyncDisposable
         return new IPAddress([127, (byte)_block, (byte)(n / 250), (byte)(n % 250 + 1)]);
     }
 
-    /// <summary>Starts a node bootstrapping from <paramref name="bootstrap"/> (none: it waits to be found).</summary>
-    public DhtService Add(IEnumerable<DhtService>? bootstrap = null, Func<DhtOptions, DhtOptions>? configure = null, TimeProvider? time = null)
+    /// <summary>
+    /// Starts a node bootstrapping from <paramref name="bootstrap"/> (none: it waits to be found),
+    /// on its own loopback address, or on <paramref name="address"/> (::1 for an IPv6 node).
+    /// </summary>
+    public DhtService Add(IEnumerable<DhtService>? bootstrap = null, Func<DhtOptions, DhtOptions>? configure = null, TimeProvider? time = null,
+        IPAddress? address = null)
     {
         var options = new DhtOptions
         {
@@ -35,7 +39,7 @@ internal sealed class DhtTestNetwork : IAsyncDisposable
         };
         options = configure?.Invoke(options) ?? options;
         var udp = new UdpEndpoint();
-        udp.Bind([NextAddress()], 0);
+        udp.Bind([address ?? NextAddress()], 0);
         var node = new DhtService(options, udp, time);
         udp.Start();
         node.Start();
