@@ -39,6 +39,8 @@ public sealed class SwarmPeer
     public Bitfield Has { get; set; }
     /// <summary>What it said it has before the metadata was known (made on its first claim); null afterwards.</summary>
     public PendingHas? Pending { get; set; }
+    /// <summary>Our extension handshake went out before we knew the metadata (so without its size).</summary>
+    public bool GreetedWithoutMetadata { get; set; }
     /// <summary>How many of the pieces it has we want and lack: interest without a scan.</summary>
     public int WantedPieces { get; set; }
     public ExtensionHandshake? Extensions { get; set; }

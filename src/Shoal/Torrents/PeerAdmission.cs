@@ -141,14 +141,8 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         var wire = peer.Wire!;
         if (wire.SupportsExtensions)
         {
-            var common = new ExtensionHandshake
-            {
-                Client = "Shoal 0.1",
-                RequestQueue = 500,
-                ListenPort = swarm.Client.ListenPort > 0 ? swarm.Client.ListenPort : null,
-                YourIp = peer.EndPoint.Address,
-            };
-            wire.SendExtended(0, swarm.Extensions.Handshake(common, peer));
+            SendExtensionHandshake(peer);
+            peer.GreetedWithoutMetadata = swarm.Session.Torrent is null;
         }
         if (!swarm.HasContent)
         {
@@ -182,16 +176,35 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         }
     }
 
+    private void SendExtensionHandshake(SwarmPeer peer)
+    {
+        var common = new ExtensionHandshake
+        {
+            Client = "Shoal 0.1",
+            RequestQueue = 500,
+            ListenPort = swarm.Client.ListenPort > 0 ? swarm.Client.ListenPort : null,
+            YourIp = peer.EndPoint.Address,
+        };
+        peer.Wire!.SendExtended(0, swarm.Extensions.Handshake(common, peer));
+    }
+
     /// <summary>
     /// The metadata arrived while <paramref name="peer"/> was connected (under the lock): what it
     /// said it has becomes its bitfield (checked against the piece count now known), and it hears
-    /// what we have, as haves after the have-none or nothing it got at first.
+    /// what we have, as haves after the have-none or nothing it got at first. A peer greeted
+    /// before we had the metadata gets our extension handshake again, now with metadata_size
+    /// (BEP 10 allows it), so it can fetch the metadata from us too.
     /// </summary>
     public void OnContent(SwarmPeer peer)
     {
         var torrent = swarm.Torrent!;
         var picker = swarm.Picker!;
         var wire = peer.Wire!;
+        if (peer.GreetedWithoutMetadata && wire.SupportsExtensions)
+        {
+            peer.GreetedWithoutMetadata = false;
+            SendExtensionHandshake(peer);
+        }
         wire.MaxMessageLength = swarm.MaxMessageLength;
         var has = new Bitfield(torrent.PieceCount);
         var pending = peer.Pending;

@@ -88,6 +88,30 @@ public class MetadataExchangeTests
         await leecher.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_peer_connected_before_the_metadata_hears_its_size_once_it_is_known()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        var (leecher, leech) = await MetadataPeer.AwaitingMetadataAsync(h, torrent);
+        // A peer without the metadata either: our first handshake could not carry its size.
+        using var early = await MetadataPeer.JoinAsync(leecher, torrent, metadataSize: null);
+        var seeder = await h.ClientAsync();
+        await seeder.Add(torrent, seedDir).StartAsync();
+        leech.AddPeer(EngineHarness.EndPoint(seeder));
+        await EngineHarness.WaitUntilAsync(() => leech.Torrent is not null, 30, "the metadata from the seed");
+
+        while (await early.ReadMessageAsync(MetadataPeer.Wait) is { } message)
+        {
+            if (message is { Id: MessageId.Extended, ExtendedId: 0 })
+            {
+                Assert.Equal(torrent.InfoBytes.Length, ExtensionHandshake.Parse(message.Payload).MetadataSize);
+                return;
+            }
+        }
+        Assert.Fail("no second extension handshake");
+    }
+
     /// <summary>Advances <paramref name="time"/> a second at a time, at most <paramref name="seconds"/>, until <paramref name="task"/> is done.</summary>
     private static async Task<T> TickUntilAsync<T>(FakeTimeProvider time, Task<T> task, int seconds)
     {

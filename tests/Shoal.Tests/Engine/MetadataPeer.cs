@@ -25,8 +25,8 @@ internal sealed record MetadataPeer(ScriptedPeer Peer, byte EngineId) : IDisposa
         return (leecher, leech);
     }
 
-    /// <summary>Connects, says it has <paramref name="metadataSize"/> bytes of metadata, and reads the engine's handshake.</summary>
-    public static async Task<MetadataPeer> JoinAsync(ShoalClient client, Torrent torrent, long metadataSize, int number = 0)
+    /// <summary>Connects, says it has <paramref name="metadataSize"/> bytes of metadata (null: it has none either), and reads the engine's handshake.</summary>
+    public static async Task<MetadataPeer> JoinAsync(ShoalClient client, Torrent torrent, long? metadataSize, int number = 0)
     {
         var peer = await ScriptedPeer.ConnectAsync(EngineHarness.EndPoint(client), torrent.InfoHashes.Primary.Span.ToArray(), id: ScriptedPeer.NumberedId(number));
         var handshake = new ExtensionHandshake
