@@ -1,4 +1,5 @@
 using Shoal.Metainfo;
+using Shoal.Tests.Common;
 
 namespace Shoal.Interop.Tests;
 
@@ -53,6 +54,25 @@ public class LsdInteropTests
         var leecher = lab.Run(2, "/usr/bin/python3", [LtScript, "swarm", "leech", torrent, dir, "--bind", lab.Address(2), "--lsd", "--exit-when-done"]);
         await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
         SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Fact]
+    public async Task Transmission_given_only_a_magnet_finds_a_shoal_seed_on_the_lan_and_gets_metadata_and_data()
+    {
+        using var swarm = new SwarmInterop();
+        using var lab = await NetworkLab.CreateAsync(2);
+        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 1_000_000);
+        var seed = lab.Shoal(1, swarm.Dir("state-seed"), ["seed", torrent, seedDir, "--port", "0", "--no-dht", "--json"]);
+        await seed.ShoalListenPortAsync();
+        // Transmission's local peer discovery is off by default: its settings turn it on (and the rest off).
+        string config = swarm.Dir("transmission-config");
+        await File.WriteAllTextAsync(Path.Combine(config, "settings.json"),
+            """{"lpd-enabled": true, "dht-enabled": false, "pex-enabled": true, "utp-enabled": false, "port-forwarding-enabled": false}""");
+        string dir = swarm.Dir("transmission");
+        var magnet = new MagnetLink { InfoHashes = TorrentParser.Load(torrent).InfoHashes }.ToString();
+        var leecher = lab.Run(2, ProcessRunner.Require("transmission-cli"), ["-g", config, "-w", dir, "-p", "51413", "-et", "-M", magnet]);
+        await SwarmInterop.WaitSameAsync(seedDir, dir, TimeSpan.FromSeconds(120),
+            () => seed.Output + "\n" + leecher.Output[^Math.Min(2000, leecher.Output.Length)..]);
     }
 
     [Fact]
