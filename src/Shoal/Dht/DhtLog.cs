@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace Shoal.Dht;
@@ -9,4 +10,7 @@ internal static partial class DhtLog
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "DHT state not saved to {File}: {Error}")]
     public static partial void StateNotSaved(ILogger logger, string file, string error);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "DHT nodes see us at {Address}: our node id is now {Id} (BEP 42)")]
+    public static partial void NewNodeId(ILogger logger, IPAddress address, NodeId id);
 }

@@ -35,6 +35,7 @@ public sealed class DhtService : IAsyncDisposable
     private readonly DhtCounters _counters = new();
     private ushort _nextTransaction;
     private readonly HashSet<IPEndPoint> _pinging = [];
+    private readonly ExternalAddressVotes _votes = new();
     private Task _maintenance = Task.CompletedTask;
 
     public DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
@@ -48,6 +49,7 @@ public sealed class DhtService : IAsyncDisposable
         Id = saved?.Id is { } id && (options.ExternalAddress is null || NodeIdSecurity.IsValid(id, options.ExternalAddress)) ? id
             : options.ExternalAddress is { } external ? NodeIdSecurity.Generate(external, _random)
             : NodeId.Random(_random);
+        ExternalAddress = options.ExternalAddress;
         Table = new RoutingTable(Id, _time);
         Table6 = new RoutingTable(Id, _time);
         Store = new DhtPeerStore(_time);
@@ -63,9 +65,12 @@ public sealed class DhtService : IAsyncDisposable
     public DhtOptions Options { get; }
     /// <summary>Every query that arrives, before the rate limit (for watching traffic; runs on the receive loop, keep it short).</summary>
     public event Action<KrpcMessage, IPEndPoint>? QueryReceived;
-    public NodeId Id { get; }
-    internal RoutingTable Table { get; }
-    internal RoutingTable Table6 { get; }
+    /// <summary>Our node id; it changes once, when our public address becomes known and the id does not fit it (BEP 42).</summary>
+    public NodeId Id { get; private set; }
+    /// <summary>Our public address as the nodes we ask see it, once enough agree (or as configured).</summary>
+    public IPAddress? ExternalAddress { get; private set; }
+    internal RoutingTable Table { get; private set; }
+    internal RoutingTable Table6 { get; private set; }
     internal DhtPeerStore Store { get; }
     internal DhtTokens Tokens { get; }
     internal Lock Gate => _gate;
@@ -168,6 +173,8 @@ public sealed class DhtService : IAsyncDisposable
             var answer = await pending.Answer.Task.WaitAsync(Options.QueryTimeout, _time, cancellationToken).ConfigureAwait(false);
             if (answer.Kind == KrpcKind.Response && answer.Id is { } id)
                 Seen(id, to, responded: true);
+            if (answer.ExternalIp is { } seen)
+                VoteExternal(to.Address, seen.Address);
             return answer;
         }
         catch (TimeoutException)
@@ -185,6 +192,30 @@ public sealed class DhtService : IAsyncDisposable
             lock (_gate)
                 _pending.Remove(transaction);
         }
+    }
+
+    /// <summary>
+    /// A node we asked says where it sees us. Once enough agree on a public address our id is
+    /// checked against it; an id that does not fit is replaced by one that does (BEP 42), and the
+    /// tables are rebuilt around it with the nodes they held.
+    /// </summary>
+    private void VoteExternal(IPAddress voter, IPAddress seen)
+    {
+        lock (_gate)
+        {
+            if (!_votes.Vote(voter, seen))
+                return;
+            ExternalAddress = _votes.Agreed;
+            if (NodeIdSecurity.IsValid(Id, ExternalAddress!))
+                return;
+            Id = NodeIdSecurity.Generate(ExternalAddress!, _random);
+            var nodes = Table.All().Concat(Table6.All()).ToList();
+            Table = new RoutingTable(Id, _time);
+            Table6 = new RoutingTable(Id, _time);
+            foreach (var node in nodes)
+                TableFor(node.EndPoint.AddressFamily).Seen(node, responded: true);
+        }
+        DhtLog.NewNodeId(_logger, ExternalAddress!, Id);
     }
 
     internal bool Send(byte[] datagram, IPEndPoint to)

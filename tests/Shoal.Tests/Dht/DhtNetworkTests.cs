@@ -109,4 +109,35 @@ public class DhtNetworkTests
         var lookup = await nodes[9].GetPeersAsync(infoHash, AddressFamily.InterNetworkV6, CancellationToken.None);
         Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 7300), Assert.Single(lookup.Peers));
     }
+
+    [Fact]
+    public async Task A_node_takes_a_bep_42_id_for_the_public_address_five_nodes_say_they_see()
+    {
+        await using var net = new DhtTestNetwork();
+        var node = net.Add();
+        var before = node.Id;
+        var publicAddress = System.Net.IPAddress.Parse("198.51.100.7");
+        var probes = Enumerable.Range(0, 5).Select(_ => new KrpcProbe(net.NextAddress())).ToList();
+        try
+        {
+            foreach (var probe in probes)
+            {
+                var ping = node.QueryAsync(probe.EndPoint, node.Query("ping"), null, CancellationToken.None);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                var query = await probe.ReceiveAsync(wait.Token);
+                probe.Send((KrpcMessage.Response(query!.TransactionId, probe.Id) with { ExternalIp = new System.Net.IPEndPoint(publicAddress, 6881) }).Encode(),
+                    node.LocalEndPoint);
+                Assert.Equal(KrpcKind.Response, (await ping)?.Kind);
+            }
+            Assert.Equal(publicAddress, node.ExternalAddress);
+            Assert.NotEqual(before, node.Id);
+            Assert.True(NodeIdSecurity.IsValid(node.Id, publicAddress));
+            // The nodes it knew are kept in the tables rebuilt around the new id.
+            Assert.Equal(5, node.GetStats().Nodes);
+        }
+        finally
+        {
+            probes.ForEach(p => p.Dispose());
+        }
+    }
 }

@@ -95,4 +95,19 @@ public class DhtPartsTests
             limit.TryTake(new IPAddress(BitConverter.GetBytes(i + 1)));
         Assert.True(limit.SourceCount <= SourceRateLimit.MaxSources, $"{limit.SourceCount} sources");
     }
+
+    [Fact]
+    public void Our_public_address_counts_once_five_different_nodes_name_it_and_local_ones_never()
+    {
+        var votes = new ExternalAddressVotes();
+        var seen = IPAddress.Parse("198.51.100.7");
+        for (int i = 1; i <= 10; i++)
+            Assert.False(votes.Vote(IPAddress.Parse("203.0.113.1"), seen)); // one node saying it ten times
+        Assert.False(votes.Vote(IPAddress.Parse("203.0.113.2"), IPAddress.Parse("10.0.0.5"))); // local: no vote
+        for (int i = 2; i <= 4; i++)
+            Assert.False(votes.Vote(IPAddress.Parse($"203.0.113.{i}"), seen));
+        Assert.True(votes.Vote(IPAddress.Parse("203.0.113.5"), seen));
+        Assert.Equal(seen, votes.Agreed);
+        Assert.False(votes.Vote(IPAddress.Parse("203.0.113.6"), seen)); // already agreed
+    }
 }
