@@ -50,6 +50,22 @@ public class DhtInteropTests
     }
 
     [Fact]
+    public async Task Libtorrent_given_a_magnet_and_only_the_shoal_seeds_own_node_finds_the_seed()
+    {
+        using var swarm = new SwarmInterop();
+        string net = SwarmInterop.LoopbackBlock();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
+        // The seed knows no node at all; libtorrent knows only the seed's (on its TCP port's number).
+        var (seed, port) = await swarm.ShoalSeedAsync(torrent, seedDir, "--dht-bootstrap", "none");
+        await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
+        string dir = swarm.Dir("lt");
+        var magnet = new MagnetLink { InfoHashes = TorrentParser.Load(torrent).InfoHashes }.ToString();
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", magnet, dir, "--bind", $"{net}.2", "--dht-node", $"127.0.0.1:{port}", "--exit-when-done");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Fact]
     public async Task Libtorrent_keeps_the_shoal_node_in_its_table_and_shoal_reaches_a_node_it_learned_from_libtorrent()
     {
         using var swarm = new SwarmInterop();

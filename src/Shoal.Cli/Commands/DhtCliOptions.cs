@@ -8,7 +8,7 @@ public sealed class DhtCliOptions
 {
     private readonly Option<string[]> _bootstrap = new("--dht-bootstrap")
     {
-        Description = "Join the DHT through this node, HOST:PORT (repeatable). Default: the saved table and the public routers ("
+        Description = "Join the DHT through this node, HOST:PORT (repeatable), or 'none' for the saved table alone. Default: the saved table and the public routers ("
             + string.Join(", ", DhtOptions.PublicRouters) + ").",
     };
     private readonly Option<bool> _readOnly = new("--dht-read-only") { Description = "BEP 43: look up and announce, but answer nobody's queries." };
@@ -20,6 +20,13 @@ public sealed class DhtCliOptions
     public DhtOptions Read(ParseResult parse, string stateFile, IReadOnlyList<string> defaultBootstrap)
     {
         var bootstrap = parse.GetValue(_bootstrap) ?? [];
+        if (bootstrap.Contains("none"))
+        {
+            if (bootstrap.Length > 1)
+                throw new UsageException("--dht-bootstrap none cannot be combined with nodes");
+            bootstrap = [];
+            defaultBootstrap = [];
+        }
         foreach (string node in bootstrap)
         {
             int colon = node.LastIndexOf(':');

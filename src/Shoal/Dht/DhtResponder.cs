@@ -5,8 +5,8 @@ using Shoal.Net;
 namespace Shoal.Dht;
 
 /// <summary>
-/// Answers the queries of other nodes: ping, find_node, get_peers (a token, the peers we know and
-/// the closest nodes), announce_peer (with a valid token), sample_infohashes (BEP 51); other
+/// Answers the queries of other nodes: ping, find_node, get_peers (a token, the peers we know,
+/// ourselves for a torrent we take part in, and the closest nodes), announce_peer (with a valid token), sample_infohashes (BEP 51); other
 /// methods get error 204 and bad arguments 203. Each source is rate-limited before any work, a
 /// read-only node (BEP 43) answers nobody, and every reply carries the asker's address (BEP 42).
 /// </summary>
@@ -16,7 +16,7 @@ internal sealed class DhtResponder(DhtService dht, SourceRateLimit limit)
     public const int MaxSamples = 20;
     public const int SampleInterval = 300;
 
-    public void Answer(KrpcMessage query, IPEndPoint from)
+    public void Answer(KrpcMessage query, IPEndPoint from, IPAddress localAddress)
     {
         Interlocked.Increment(ref dht.Counters.QueriesReceived);
         if (dht.Options.ReadOnly)
@@ -28,11 +28,11 @@ internal sealed class DhtResponder(DhtService dht, SourceRateLimit limit)
         }
         if (!query.ReadOnly && query.Id is { } id)
             dht.Seen(id, from, responded: false);
-        var reply = Reply(query, from) with { ExternalIp = from };
+        var reply = Reply(query, from, localAddress) with { ExternalIp = from };
         dht.Send(reply.Encode(), from);
     }
 
-    private KrpcMessage Reply(KrpcMessage query, IPEndPoint from)
+    private KrpcMessage Reply(KrpcMessage query, IPEndPoint from, IPAddress localAddress)
     {
         var t = query.TransactionId;
         var ok = KrpcMessage.Response(t, dht.Id);
@@ -46,6 +46,10 @@ internal sealed class DhtResponder(DhtService dht, SourceRateLimit limit)
                 if (query.InfoHash is not { } hash)
                     return Error(t, "get_peers without an info_hash");
                 var values = dht.Store.Get(hash, from.AddressFamily, MaxValues, dht.Random);
+                // We take part in it: we are one of its peers, at the address this query came to.
+                if (dht.LocalPort(hash) is int ours && localAddress.AddressFamily == from.AddressFamily && !localAddress.Equals(IPAddress.Any)
+                    && !localAddress.Equals(IPAddress.IPv6Any))
+                    values = [new IPEndPoint(localAddress, ours), .. values.Take(MaxValues - 1)];
                 return WithNodes(ok with { Token = dht.Tokens.Issue(from.Address), Values = values }, hash, query, from);
             case "announce_peer":
                 if (query.InfoHash is not { } announced)

@@ -36,6 +36,7 @@ public sealed class DhtService : IAsyncDisposable
     private ushort _nextTransaction;
     private readonly HashSet<IPEndPoint> _pinging = [];
     private readonly ExternalAddressVotes _votes = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<NodeId, int> _local = new();
     private Task _maintenance = Task.CompletedTask;
 
     public DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
@@ -107,6 +108,16 @@ public sealed class DhtService : IAsyncDisposable
         lock (_gate)
             return TableFor(family).Closest(target, count);
     }
+
+    /// <summary>
+    /// Torrents this machine takes part in, with the port peers reach it on: a get_peers for one
+    /// of them lists us too, so a peer that knows only our node still finds us.
+    /// </summary>
+    public void AddLocalTorrent(NodeId infoHash, int port) => _local[infoHash] = port;
+
+    public void RemoveLocalTorrent(NodeId infoHash) => _local.TryRemove(infoHash, out _);
+
+    internal int? LocalPort(NodeId infoHash) => _local.TryGetValue(infoHash, out int port) ? port : null;
 
     /// <summary>Finds peers of <paramref name="infoHash"/> (and the closest nodes, with their tokens).</summary>
     public Task<LookupResult> GetPeersAsync(NodeId infoHash, AddressFamily family, CancellationToken cancellationToken) =>
@@ -270,7 +281,7 @@ public sealed class DhtService : IAsyncDisposable
         }
     }
 
-    private void OnDatagram(ReadOnlyMemory<byte> datagram, IPEndPoint from)
+    private void OnDatagram(ReadOnlyMemory<byte> datagram, IPEndPoint from, IPAddress localAddress)
     {
         Interlocked.Add(ref _counters.BytesIn, datagram.Length);
         KrpcMessage message;
@@ -286,7 +297,7 @@ public sealed class DhtService : IAsyncDisposable
         if (message.Kind == KrpcKind.Query)
         {
             QueryReceived?.Invoke(message, from);
-            _responder.Answer(message, from);
+            _responder.Answer(message, from, localAddress);
             return;
         }
         if (message.TransactionId.Length != 2)

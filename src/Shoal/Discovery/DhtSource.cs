@@ -26,12 +26,18 @@ public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var local = new List<NodeId>();
         try
         {
             await dht.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
             int fruitless = 0;
             while (!cancellationToken.IsCancellationRequested && !host.IsPrivate)
             {
+                foreach (var hash in Hashes().Except(local))
+                {
+                    dht.AddLocalTorrent(hash, port());
+                    local.Add(hash);
+                }
                 int found = await AnnounceAllAsync(cancellationToken).ConfigureAwait(false);
                 fruitless = found > 0 ? 0 : fruitless + 1;
                 var wait = found > 0 || fruitless > 4
@@ -50,16 +56,17 @@ public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            foreach (var hash in local)
+                dht.RemoveLocalTorrent(hash);
+        }
     }
 
     /// <summary>Announces every info-hash of the torrent on every family with nodes; how many peers were found.</summary>
     private async Task<int> AnnounceAllAsync(CancellationToken cancellationToken)
     {
-        var hashes = new List<NodeId>();
-        if (host.InfoHashes.V1 is { } v1)
-            hashes.Add(new NodeId(v1.Span));
-        if (host.InfoHashes.V2 is { } v2)
-            hashes.Add(new NodeId(v2.Truncated.Span));
+        var hashes = Hashes();
         int found = 0;
         bool anyNodes = false;
         foreach (var family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
@@ -78,5 +85,16 @@ public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider
         }
         host.ReportSourceError(Name, anyNodes ? null : "no DHT nodes yet");
         return found;
+    }
+
+    /// <summary>The v1 hash and the truncated v2 one (a hybrid is announced under both).</summary>
+    private List<NodeId> Hashes()
+    {
+        var hashes = new List<NodeId>();
+        if (host.InfoHashes.V1 is { } v1)
+            hashes.Add(new NodeId(v1.Span));
+        if (host.InfoHashes.V2 is { } v2)
+            hashes.Add(new NodeId(v2.Truncated.Span));
+        return hashes;
     }
 }

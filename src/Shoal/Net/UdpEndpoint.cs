@@ -13,7 +13,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
 {
     public const int MaxDatagram = 65_507;
     private readonly List<Socket> _sockets = [];
-    private readonly List<(Func<ReadOnlySpan<byte>, bool> Claims, Action<ReadOnlyMemory<byte>, IPEndPoint> Receive)> _receivers = [];
+    private readonly List<(Func<ReadOnlySpan<byte>, bool> Claims, DatagramHandler Receive)> _receivers = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private int _disposed;
@@ -33,6 +33,11 @@ public sealed class UdpEndpoint : IAsyncDisposable
             {
                 if (address.AddressFamily == AddressFamily.InterNetworkV6)
                     socket.DualMode = address.Equals(IPAddress.IPv6Any);
+                // Which of our addresses a datagram came to: the DHT names it when it lists us as a peer.
+                if (address.AddressFamily == AddressFamily.InterNetwork || socket.DualMode)
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                    socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
                 socket.ReceiveBufferSize = 1 << 20;
                 socket.Bind(new IPEndPoint(address, port));
             }
@@ -51,7 +56,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     }
 
     /// <summary>Registers a receiver for the datagrams <paramref name="claims"/> recognises (before <see cref="Start"/>).</summary>
-    public void AddReceiver(Func<ReadOnlySpan<byte>, bool> claims, Action<ReadOnlyMemory<byte>, IPEndPoint> receive) =>
+    public void AddReceiver(Func<ReadOnlySpan<byte>, bool> claims, DatagramHandler receive) =>
         _receivers.Add((claims, receive));
 
     public void Start()
@@ -100,10 +105,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
         EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
         while (!_stopping.IsCancellationRequested)
         {
-            SocketReceiveFromResult result;
+            SocketReceiveMessageFromResult result;
             try
             {
-                result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stopping.Token).ConfigureAwait(false);
+                result = await socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, _stopping.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
@@ -114,12 +119,14 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 continue; // an ICMP error from an earlier send: nothing to do with this socket
             }
             var from = EndPoints.Normalize((IPEndPoint)result.RemoteEndPoint);
+            var local = result.PacketInformation.Address;
+            local = local is null ? IPAddress.Any : local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
             var datagram = buffer.AsMemory(0, result.ReceivedBytes);
             foreach (var (claims, receive) in _receivers)
             {
                 if (claims(datagram.Span))
                 {
-                    receive(datagram, from);
+                    receive(datagram, from, local);
                     break;
                 }
             }

@@ -51,6 +51,7 @@ public class CliTests
     [InlineData("seed", "x.torrent")]
     [InlineData("demo", "--peers", "0")]
     [InlineData("get", "x.torrent", "--dht-bootstrap", "nowhere")]
+    [InlineData("get", "x.torrent", "--dht-bootstrap", "none", "--dht-bootstrap", "127.0.0.1:6881")]
     [InlineData("dht-node", "--port", "70000")]
     [InlineData("dht-node", "--interval", "often")]
     public async Task UsageErrorsExitWithTwo(params string[] args)

@@ -35,6 +35,26 @@ public class DhtSwarmTests
     }
 
     [Fact]
+    public async Task A_magnet_finds_a_seed_whose_own_dht_node_is_the_only_node_known()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 200_000)]);
+        var seeder = await h.ClientAsync(o => o with { Dht = new DhtOptions { Bootstrap = [] } });
+        var seed = seeder.Add(torrent, seedDir);
+        await seed.StartAsync();
+        var hash = new NodeId(torrent.InfoHashes.V1!.Value.Span);
+        await EngineHarness.WaitUntilAsync(() => seeder.Dht!.LocalPort(hash) is not null, 10, "the seed's torrent on its DHT node");
+
+        // A two-node DHT: the seed's node lists the seed itself for a torrent it takes part in.
+        var dht = new DhtOptions { Bootstrap = [EngineHarness.EndPoint(seeder).ToString()] };
+        var leecher = await h.ClientAsync(o => o with { Dht = dht });
+        var leech = leecher.Add(new MagnetLink { InfoHashes = torrent.InfoHashes }, h.NewDir());
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech, 30);
+        Assert.Equal(PeerSources.Dht, leech.Peers.Find(EngineHarness.EndPoint(seeder))!.Sources);
+    }
+
+    [Fact]
     public async Task A_private_torrent_is_never_announced_or_looked_up_while_a_public_one_is()
     {
         await using var h = new EngineHarness();
