@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -18,9 +19,6 @@ public sealed class DhtService : IAsyncDisposable
 {
     public const int MaxPending = 4_096;
     public const int MaxConcurrentPings = 16;
-    public static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan RefreshAfter = TimeSpan.FromMinutes(15);
-    public static readonly TimeSpan SaveInterval = TimeSpan.FromMinutes(10);
     private static readonly byte[] OurVersion = "SH\0\x01"u8.ToArray();
 
     private readonly UdpEndpoint _udp;
@@ -36,7 +34,8 @@ public sealed class DhtService : IAsyncDisposable
     private ushort _nextTransaction;
     private readonly HashSet<IPEndPoint> _pinging = [];
     private readonly ExternalAddressVotes _votes = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<NodeId, int> _local = new();
+    private readonly ConcurrentDictionary<NodeId, int> _local = new();
+    private readonly IReadOnlyList<DhtNode> _savedNodes;
     private Task _maintenance = Task.CompletedTask;
 
     public DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
@@ -61,8 +60,6 @@ public sealed class DhtService : IAsyncDisposable
         udp.AddReceiver(static datagram => datagram.Length > 0 && datagram[0] == (byte)'d', OnDatagram);
     }
 
-    private readonly IReadOnlyList<DhtNode> _savedNodes;
-
     public DhtOptions Options { get; }
     /// <summary>Every query that arrives, before the rate limit (for watching traffic; runs on the receive loop, keep it short).</summary>
     public event Action<KrpcMessage, IPEndPoint>? QueryReceived;
@@ -74,7 +71,6 @@ public sealed class DhtService : IAsyncDisposable
     internal RoutingTable Table6 { get; private set; }
     internal DhtPeerStore Store { get; }
     internal DhtTokens Tokens { get; }
-    internal Lock Gate => _gate;
     internal TimeProvider Time => _time;
     internal DhtCounters Counters => _counters;
     public int Port => _udp.Port;
@@ -88,7 +84,21 @@ public sealed class DhtService : IAsyncDisposable
     /// <summary>Starts bootstrapping and the upkeep loop.</summary>
     public void Start()
     {
-        _maintenance = Task.Run(MaintainAsync);
+        _maintenance = Task.Run(() => new DhtUpkeep(this, _savedNodes, _logger).RunAsync(_ready, _stopping.Token));
+    }
+
+    /// <summary>Nodes in both tables.</summary>
+    internal int NodeCount()
+    {
+        lock (_gate)
+            return Table.Count + Table6.Count;
+    }
+
+    /// <summary>Random ids in the buckets of <paramref name="family"/> unchanged for <paramref name="age"/>.</summary>
+    internal List<NodeId> StaleTargets(AddressFamily family, TimeSpan age)
+    {
+        lock (_gate)
+            return TableFor(family).Count == 0 ? [] : TableFor(family).StaleTargets(age, _random);
     }
 
     public DhtStats GetStats()
@@ -126,7 +136,7 @@ public sealed class DhtService : IAsyncDisposable
     public Task<LookupResult> FindNodeAsync(NodeId target, AddressFamily family, CancellationToken cancellationToken) =>
         LookupAsync(target, getPeers: false, family, Closest(target, family, RoutingTable.K * 2), cancellationToken);
 
-    private async Task<LookupResult> LookupAsync(NodeId target, bool getPeers, AddressFamily family, IEnumerable<DhtNode> start, CancellationToken cancellationToken)
+    internal async Task<LookupResult> LookupAsync(NodeId target, bool getPeers, AddressFamily family, IEnumerable<DhtNode> start, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _counters.Lookups);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
@@ -312,90 +322,6 @@ public sealed class DhtService : IAsyncDisposable
         }
         Interlocked.Increment(ref _counters.Responses);
         pending.Answer.TrySetResult(message);
-    }
-
-    /// <summary>Joins the DHT: asks the saved nodes and the bootstrap nodes for nodes near our id, then looks our id up.</summary>
-    public async Task BootstrapAsync(CancellationToken cancellationToken)
-    {
-        var endPoints = new List<IPEndPoint>(_savedNodes.Select(n => n.EndPoint));
-        foreach (string bootstrap in Options.Bootstrap)
-            endPoints.AddRange(await ResolveAsync(bootstrap, cancellationToken).ConfigureAwait(false));
-        var answers = await Task.WhenAll(endPoints.Distinct().Select(e => QueryAsync(e, Query("find_node") with { Target = Id, Want = ["n4", "n6"] }, null, cancellationToken)))
-            .ConfigureAwait(false);
-        var found = answers.Where(a => a?.Kind == KrpcKind.Response).SelectMany(a => a!.Nodes.Concat(a.Nodes6)).ToList();
-        foreach (var family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
-        {
-            var start = found.Where(n => n.EndPoint.AddressFamily == family).Concat(Closest(Id, family)).ToList();
-            if (start.Count > 0)
-                await LookupAsync(Id, getPeers: false, family, start, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<List<IPEndPoint>> ResolveAsync(string hostAndPort, CancellationToken cancellationToken)
-    {
-        if (IPEndPoint.TryParse(hostAndPort, out var literal) && literal.Port != 0)
-            return [literal];
-        int colon = hostAndPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostAndPort[(colon + 1)..], out int port) || port is <= 0 or > 65535)
-            return [];
-        try
-        {
-            var addresses = await Dns.GetHostAddressesAsync(hostAndPort[..colon], cancellationToken).ConfigureAwait(false);
-            return [.. addresses.Select(a => new IPEndPoint(a, port))];
-        }
-        catch (SocketException e)
-        {
-            DhtLog.BootstrapUnresolved(_logger, hostAndPort, e.Message);
-            return [];
-        }
-    }
-
-    private async Task MaintainAsync()
-    {
-        var token = _stopping.Token;
-        long lastSave = _time.GetTimestamp();
-        try
-        {
-            await BootstrapAsync(token).ConfigureAwait(false);
-            _ready.TrySetResult();
-            using var timer = new PeriodicTimer(MaintenanceInterval, _time);
-            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
-            {
-                Store.Expire();
-                if (Table.Count + Table6.Count < RoutingTable.K)
-                {
-                    // Alone or nearly (the bootstrap node knew few when we joined): join again.
-                    await BootstrapAsync(token).ConfigureAwait(false);
-                    continue;
-                }
-                await RefreshAsync(token).ConfigureAwait(false);
-                if (_time.GetElapsedTime(lastSave) >= SaveInterval)
-                {
-                    Save();
-                    lastSave = _time.GetTimestamp();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            _ready.TrySetResult();
-        }
-    }
-
-    /// <summary>Looks up a random id in each bucket nobody touched for <see cref="RefreshAfter"/> (a few per round).</summary>
-    private async Task RefreshAsync(CancellationToken token)
-    {
-        foreach (var family in new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 })
-        {
-            List<NodeId> stale;
-            lock (_gate)
-                stale = TableFor(family).Count == 0 ? [] : TableFor(family).StaleTargets(RefreshAfter, _random);
-            foreach (var target in stale.Take(3))
-                await FindNodeAsync(target, family, token).ConfigureAwait(false);
-        }
     }
 
     /// <summary>Saves the id and the table (when a state file is set).</summary>
