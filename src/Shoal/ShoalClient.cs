@@ -180,7 +180,15 @@ public sealed class ShoalClient : IAsyncDisposable
     private void StartDht(DhtOptions options)
     {
         _udp = new UdpEndpoint();
-        _udp.Bind(Options.ListenAddresses, options.Port ?? ListenPort);
+        try
+        {
+            _udp.Bind(Options.ListenAddresses, options.Port ?? ListenPort);
+        }
+        catch (SocketException e) when (options.Port is null && e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // Another program holds UDP on our TCP port's number: any free port serves the DHT as well.
+            _udp.Bind(Options.ListenAddresses, 0);
+        }
         Dht = new DhtService(options with { ExternalAddress = options.ExternalAddress ?? ExternalAddress }, _udp, Time,
             Options.LoggerFactory.CreateLogger<DhtService>(), NextSeed());
         _udp.Start();

@@ -22,7 +22,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
     public int Port { get; private set; }
 
-    /// <summary>Binds every address on <paramref name="port"/> (0 picks a free one); returns the port. Throws when it is taken.</summary>
+    /// <summary>Binds every address on <paramref name="port"/> (0 picks a free one); returns the port. Throws when it is taken, with nothing left bound.</summary>
     public int Bind(IReadOnlyList<IPAddress> addresses, int port)
     {
         var bound = new List<IPEndPoint>();
@@ -43,7 +43,10 @@ public sealed class UdpEndpoint : IAsyncDisposable
             }
             catch
             {
+                // Leave nothing half bound: the caller may try again on another port.
                 socket.Dispose();
+                _sockets.ForEach(s => s.Dispose());
+                _sockets.Clear();
                 throw;
             }
             port = ((IPEndPoint)socket.LocalEndPoint!).Port;

@@ -55,6 +55,19 @@ public class DhtSwarmTests
     }
 
     [Fact]
+    public async Task When_another_program_holds_udp_on_the_tcp_port_the_dht_takes_another_port()
+    {
+        await using var h = new EngineHarness();
+        using var squatter = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int taken = ((System.Net.IPEndPoint)squatter.Client.LocalEndPoint!).Port;
+        var client = await h.ClientAsync(o => o with { Port = taken, Dht = new DhtOptions { Bootstrap = [] } });
+        Assert.Equal(taken, client.ListenPort);
+        Assert.NotEqual(taken, client.Dht!.Port);
+        using var probe = new KrpcProbe(System.Net.IPAddress.Loopback);
+        Assert.Equal(KrpcKind.Response, (await probe.AskAsync(probe.Query("ping"), client.Dht.LocalEndPoint))?.Kind);
+    }
+
+    [Fact]
     public async Task A_private_torrent_is_never_announced_or_looked_up_while_a_public_one_is()
     {
         await using var h = new EngineHarness();
