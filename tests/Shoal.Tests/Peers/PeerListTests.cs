@@ -36,6 +36,17 @@ public class PeerListTests
     }
 
     [Fact]
+    public void A_peer_found_on_the_local_network_is_dialled_before_better_ranked_others()
+    {
+        var list = new PeerList(_time, ep => ep.Address.GetAddressBytes()[3]);
+        for (int i = 1; i <= 10; i++)
+            list.Add(Ep(i), PeerSources.Tracker);
+        list.Add(Ep(2), PeerSources.Lsd, PeerTraits.Local); // known from the tracker, then heard on the LAN
+        list.Add(Ep(11), PeerSources.Lsd, PeerTraits.Local);
+        Assert.Equal([Ep(11), Ep(2), Ep(10)], list.TakeDialable(3));
+    }
+
+    [Fact]
     public void A_failed_address_backs_off_and_is_dropped_after_repeated_failures()
     {
         var list = new PeerList(_time, _ => 0);
