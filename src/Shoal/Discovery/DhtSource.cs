@@ -11,14 +11,15 @@ namespace Shoal.Discovery;
 /// one and two <see cref="DhtOptions.AnnounceInterval"/>s, sooner (a minute, doubling) while it
 /// has found nobody. Never for a private torrent, including a magnet whose metadata says private.
 /// </summary>
-public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random) : IPeerSource
+public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random,
+    Func<System.Net.IPEndPoint, bool> isOwn) : IPeerSource
 {
     public static readonly TimeSpan FirstRetry = TimeSpan.FromMinutes(1);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The registration: a DHT source per non-private torrent when the client runs a DHT node.</summary>
     public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options) =>
-        client.Dht is { } dht && !host.IsPrivate ? new DhtSource(host, dht, client.Time, () => client.ListenPort, new Random(client.NextSeed())) : null;
+        client.Dht is { } dht && !host.IsPrivate ? new DhtSource(host, dht, client.Time, () => client.ListenPort, new Random(client.NextSeed()), client.IsOwnEndPoint) : null;
 
     public string Name => "dht";
 
@@ -63,7 +64,7 @@ public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider
         }
     }
 
-    /// <summary>Announces every info-hash of the torrent on every family with nodes; how many peers were found.</summary>
+    /// <summary>Announces every info-hash of the torrent on every family with nodes; how many peers (other than us) were found.</summary>
     private async Task<int> AnnounceAllAsync(CancellationToken cancellationToken)
     {
         var hashes = Hashes();
@@ -80,7 +81,7 @@ public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider
                     return found; // a magnet's metadata said private: stop at once
                 var result = await dht.AnnounceAsync(hash, port(), family, cancellationToken).ConfigureAwait(false);
                 host.AddPeers(result.Peers, PeerSources.Dht);
-                found += result.Peers.Count;
+                found += result.Peers.Count(p => !isOwn(p)); // the nodes we announced to list us too
             }
         }
         host.ReportSourceError(Name, anyNodes ? null : "no DHT nodes yet");
