@@ -213,7 +213,6 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
             SetState(final);
     }
 
-    /// <summary>Stops the torrent with an error (disk full, permissions); other torrents go on.</summary>
     /// <summary>Stops the torrent for a bug of ours: the status says so, the log has the stack.</summary>
     internal void FailInternal(Exception e)
     {
@@ -221,6 +220,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         Fail($"internal error ({e.GetType().Name}): {e.Message}");
     }
 
+    /// <summary>Stops the torrent with an error (disk full, permissions); other torrents go on.</summary>
     internal void Fail(string message)
     {
         lock (_life)
