@@ -13,5 +13,6 @@ var root = new RootCommand("Shoal: a BitTorrent client, tracker and toolkit.")
     DemoCommand.Build(),
     TrackerCommand.Build(),
     DhtNodeCommand.Build(),
+    DaemonCommand.Build(),
 };
 return await CommandRunner.RunAsync(root, args);

@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Shoal.Dht;
+using Shoal.Discovery;
+
+namespace Shoal.Daemon;
+
+/// <summary>
+/// `shoal daemon`: the engine with its torrents brought back from the state folder, and
+/// Transmission's RPC on Kestrel (127.0.0.1:9091 unless settings or options say otherwise), on
+/// Microsoft.Extensions.Hosting, until SIGTERM, Ctrl-C or session-close.
+/// </summary>
+public static class DaemonHost
+{
+    public sealed record Options(string StateDirectory, int? RpcPort = null, string? RpcBind = null);
+
+    public static async Task RunAsync(Options options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        string state = Path.GetFullPath(options.StateDirectory);
+        Directory.CreateDirectory(state);
+        var settings = DaemonSettings.Load(Path.Combine(state, "settings.json"));
+        if (!File.Exists(settings.Path))
+            settings.Save(); // the defaults, written out for the user to edit
+        if (options.RpcPort is int port)
+            settings.RpcPort = port;
+        if (options.RpcBind is { } bind)
+            settings.RpcBindAddress = bind;
+        if (!IPAddress.TryParse(settings.RpcBindAddress, out var rpcAddress))
+            throw new InvalidDataException($"rpc-bind-address '{settings.RpcBindAddress}' is not an IP address");
+
+        await using var client = new ShoalClient(new ShoalClientOptions
+        {
+            Port = settings.PeerPort,
+            ResumeDirectory = Path.Combine(state, "resume"),
+            Dht = settings.DhtEnabled ? new DhtOptions { StateFile = Path.Combine(state, "dht.dat") } : null,
+            Lsd = settings.LpdEnabled ? new LsdOptions() : null,
+            PeerExchange = settings.PexEnabled,
+            LoggerFactory = loggers,
+        });
+        await client.StartAsync().ConfigureAwait(false);
+        var book = new TorrentBook(client, state, TimeProvider.System);
+        await book.LoadAsync().ConfigureAwait(false);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers); // ASP.NET Core's lines go where the engine's go
+        builder.WebHost.ConfigureKestrel(k => k.Listen(rpcAddress, settings.RpcPort));
+        await using var app = builder.Build();
+        var server = new RpcServer(settings, book, client, new RpcGate(settings), () => app.Lifetime.StopApplication());
+        app.MapMethods("/transmission/rpc", ["GET", "POST"], server.HandleAsync); // routing matches the trailing slash too
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        DaemonLog.Started(loggers.CreateLogger("Shoal.Daemon"), url, client.ListenPort, state);
+        using var stop = cancellationToken.Register(() => app.Lifetime.StopApplication());
+        await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+        book.Save();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Shoal.Storage;
+
+namespace Shoal.Daemon;
+
+/// <summary>
+/// The daemon's settings.json, with Transmission's setting names where one exists. Keys we do
+/// not know are kept as they are; a missing key has Transmission's default. Saved atomically.
+/// </summary>
+public sealed class DaemonSettings
+{
+    public const int MaxBytes = 1 << 20;
+    private readonly JsonObject _values;
+    private readonly Lock _gate = new();
+
+    private DaemonSettings(string path, JsonObject values)
+    {
+        Path = path;
+        _values = values;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Reads <paramref name="path"/> (defaults when it does not exist); throws <see cref="InvalidDataException"/> for a file that is not a JSON object.</summary>
+    public static DaemonSettings Load(string path)
+    {
+        if (!File.Exists(path))
+            return new DaemonSettings(path, []);
+        var info = new FileInfo(path);
+        if (info.Length > MaxBytes)
+            throw new InvalidDataException($"{path} is over {MaxBytes} bytes");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) is JsonObject values
+                ? new DaemonSettings(path, values)
+                : throw new InvalidDataException($"{path} is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public void Save()
+    {
+        string text;
+        lock (_gate)
+            text = _values.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.Write(Path, System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+    }
+
+    public string DownloadDir
+    {
+        get => String("download-dir", Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home
+            ? System.IO.Path.Combine(home, "Downloads") : "/tmp");
+        set => Set("download-dir", value);
+    }
+
+    public int RpcPort { get => Int("rpc-port", 9091); set => Set("rpc-port", value); }
+    public string RpcBindAddress { get => String("rpc-bind-address", "127.0.0.1"); set => Set("rpc-bind-address", value); }
+    public bool RpcWhitelistEnabled => Bool("rpc-whitelist-enabled", true);
+    public string RpcWhitelist => String("rpc-whitelist", "127.0.0.1,::1");
+    public bool RpcHostWhitelistEnabled => Bool("rpc-host-whitelist-enabled", true);
+    public string RpcHostWhitelist => String("rpc-host-whitelist", "");
+    public int PeerPort { get => Int("peer-port", 51413); set => Set("peer-port", value); }
+    public bool StartAddedTorrents { get => Bool("start-added-torrents", true); set => Set("start-added-torrents", value); }
+    public bool DhtEnabled { get => Bool("dht-enabled", true); set => Set("dht-enabled", value); }
+    public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }
+    public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
+
+    private string String(string key, string fallback)
+    {
+        lock (_gate)
+            return _values[key] is JsonValue v && v.TryGetValue(out string? s) ? s : fallback;
+    }
+
+    private int Int(string key, int fallback)
+    {
+        lock (_gate)
+            return _values[key] is JsonValue v && v.TryGetValue(out int i) ? i : fallback;
+    }
+
+    private bool Bool(string key, bool fallback)
+    {
+        lock (_gate)
+            return _values[key] is JsonValue v && v.TryGetValue(out bool b) ? b : fallback;
+    }
+
+    private void Set<T>(string key, T value)
+    {
+        lock (_gate)
+            _values[key] = JsonValue.Create(value);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+
+namespace Shoal.Daemon;
+
+/// <summary>
+/// Transmission's checks on an RPC request, in its order: the IP allow-list (403), then the Host
+/// header against DNS rebinding (421: an IP literal or localhost passes, other names only when
+/// listed), then the session id (409 with X-Transmission-Session-Id, which the client repeats).
+/// </summary>
+public sealed class RpcGate(DaemonSettings settings)
+{
+    public const string SessionHeader = "X-Transmission-Session-Id";
+
+    public string SessionId { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(36)).Replace('/', '_').Replace('+', '-');
+
+    /// <summary>Null when the request may go on; else the status code and the text to answer.</summary>
+    public (int Status, string Text)? Check(HttpContext context)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if (settings.RpcWhitelistEnabled && (remote is null || !Allowed(remote)))
+            return (StatusCodes.Status403Forbidden, $"Unauthorized IP Address. Either disable the IP address whitelist or add your address to it.");
+        string host = context.Request.Host.Host;
+        if (settings.RpcHostWhitelistEnabled && !HostAllowed(host))
+            return (StatusCodes.Status421MisdirectedRequest, "Transmission received your request, but the hostname was unrecognized.");
+        if (context.Request.Headers[SessionHeader] != SessionId)
+            return (StatusCodes.Status409Conflict, $"<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p><p><code>{SessionHeader}: {SessionId}</code></p>");
+        return null;
+    }
+
+    private bool Allowed(IPAddress remote)
+    {
+        if (remote.IsIPv4MappedToIPv6)
+            remote = remote.MapToIPv4();
+        string text = remote.ToString();
+        return settings.RpcWhitelist.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Any(pattern => Wildcard(pattern, text));
+    }
+
+    private bool HostAllowed(string host)
+    {
+        host = host.Trim('[', ']');
+        if (IPAddress.TryParse(host, out _) || host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || host.Equals("localhost.", StringComparison.OrdinalIgnoreCase))
+            return true;
+        return settings.RpcHostWhitelist.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Any(pattern => Wildcard(pattern, host));
+    }
+
+    /// <summary>Transmission's patterns: '*' matches any run of characters, '?' one.</summary>
+    private static bool Wildcard(string pattern, string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text,
+            "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Shoal.Metainfo;
+using Shoal.Storage;
+
+namespace Shoal.Daemon;
+
+/// <summary>
+/// The daemon's torrents and what brings them back after a restart, clean or not: the list
+/// (<c>torrents.json</c>: id, hash, magnet, folder, paused, added) rewritten atomically on every
+/// change, and each torrent's metainfo under <c>torrents/HASH.torrent</c>. Verified pieces come
+/// back from the engine's resume data.
+/// </summary>
+public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeProvider time)
+{
+    private readonly List<DaemonTorrent> _torrents = [];
+    private readonly Lock _gate = new();
+    private int _nextId = 1;
+
+    private string ListPath => Path.Combine(stateDirectory, "torrents.json");
+    private string MetainfoPath(string hash) => Path.Combine(stateDirectory, "torrents", hash + ".torrent");
+
+    public IReadOnlyList<DaemonTorrent> All
+    {
+        get
+        {
+            lock (_gate)
+                return [.. _torrents];
+        }
+    }
+
+    /// <summary>Adds back every torrent of the saved list, started unless it was paused.</summary>
+    public async Task LoadAsync()
+    {
+        if (!File.Exists(ListPath))
+            return;
+        JsonArray entries;
+        try
+        {
+            entries = JsonNode.Parse(await File.ReadAllTextAsync(ListPath).ConfigureAwait(false)) as JsonArray ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{ListPath}: {e.Message}", e);
+        }
+        foreach (var entry in entries.OfType<JsonObject>())
+        {
+            int id = (int?)entry["id"] ?? 0;
+            string hash = (string?)entry["hash"] ?? "";
+            string dir = (string?)entry["downloadDir"] ?? "";
+            string? magnet = (string?)entry["magnet"];
+            TorrentSession session;
+            if (File.Exists(MetainfoPath(hash)))
+                session = client.Add(MetainfoPath(hash), dir);
+            else if (magnet is not null)
+                session = client.Add(MagnetLink.Parse(magnet), dir);
+            else
+                continue; // its metainfo is gone: nothing to bring back
+            var torrent = new DaemonTorrent(id, session, magnet, (long?)entry["addedDate"] ?? 0) { Paused = (bool?)entry["paused"] ?? false };
+            lock (_gate)
+            {
+                _torrents.Add(torrent);
+                _nextId = Math.Max(_nextId, id + 1);
+            }
+            if (!torrent.Paused)
+                await session.StartAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Adds a torrent from its metainfo or a magnet link; the existing one (and false) when it is
+    /// already here. Throws <see cref="TorrentFormatException"/> or <see cref="FormatException"/> for bad input.
+    /// </summary>
+    public async Task<(DaemonTorrent Torrent, bool Added)> AddAsync(byte[]? metainfo, string? magnet, string downloadDir, bool paused)
+    {
+        Torrent? parsed = metainfo is not null ? TorrentParser.Parse(metainfo) : null;
+        var link = parsed is null ? MagnetLink.Parse(magnet ?? throw new FormatException("neither metainfo nor a magnet link")) : null;
+        var hash = parsed?.InfoHashes.Primary ?? link!.InfoHashes.Primary;
+        DaemonTorrent torrent;
+        lock (_gate)
+        {
+            if (_torrents.FirstOrDefault(t => t.Session.InfoHash == hash || t.Session.Torrent?.InfoHashes.Primary == hash) is { } existing)
+                return (existing, false);
+            if (parsed is not null)
+                AtomicFile.Write(MetainfoPath(hash.ToHex()), metainfo);
+            var session = parsed is not null ? client.Add(parsed, downloadDir) : client.Add(link!, downloadDir);
+            torrent = new DaemonTorrent(_nextId++, session, parsed is null ? magnet : null, time.GetUtcNow().ToUnixTimeSeconds()) { Paused = paused };
+            _torrents.Add(torrent);
+        }
+        Save();
+        if (!paused)
+            await torrent.Session.StartAsync().ConfigureAwait(false);
+        return (torrent, true);
+    }
+
+    public async Task StartAsync(DaemonTorrent torrent)
+    {
+        torrent.Paused = false;
+        Save();
+        await torrent.Session.StartAsync().ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(DaemonTorrent torrent)
+    {
+        torrent.Paused = true;
+        Save();
+        await torrent.Session.PauseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets a torrent (and with <paramref name="deleteData"/> deletes its files).</summary>
+    public async Task RemoveAsync(DaemonTorrent torrent, bool deleteData)
+    {
+        lock (_gate)
+            _torrents.Remove(torrent);
+        Save();
+        await client.RemoveAsync(torrent.Session).ConfigureAwait(false);
+        File.Delete(MetainfoPath(torrent.HashString));
+        if (deleteData && torrent.Session.Torrent is { } metainfo)
+            DeleteData(metainfo, torrent.Session.SaveDirectory);
+    }
+
+    private static void DeleteData(Torrent torrent, string saveDirectory)
+    {
+        string root = Path.GetFullPath(Path.Combine(saveDirectory, torrent.Name));
+        if (!root.StartsWith(Path.GetFullPath(saveDirectory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            return; // never outside the folder (the name is validated, but deleting is no place to trust it)
+        if (Directory.Exists(root))
+            Directory.Delete(root, recursive: true);
+        else if (File.Exists(root))
+            File.Delete(root);
+    }
+
+    /// <summary>Writes the list (atomically: a kill in the middle leaves the old one).</summary>
+    public void Save()
+    {
+        var entries = new JsonArray();
+        lock (_gate)
+        {
+            foreach (var t in _torrents)
+            {
+                entries.Add(new JsonObject
+                {
+                    ["id"] = t.Id,
+                    ["hash"] = t.HashString,
+                    ["magnet"] = t.Magnet,
+                    ["downloadDir"] = t.Session.SaveDirectory,
+                    ["paused"] = t.Paused,
+                    ["addedDate"] = t.AddedDate,
+                });
+            }
+        }
+        AtomicFile.Write(ListPath, System.Text.Encoding.UTF8.GetBytes(entries.ToJsonString()));
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+
+namespace Shoal.Daemon;
+
+/// <summary>
+/// The values of Transmission's torrent-get fields for one torrent, faithful to Transmission's
+/// meaning: status 0-6, eta -1 (not available) or -2 (unknown), sizes in bytes, dates in unix
+/// seconds, rates in bytes per second. A field is looked up by its name in any of the RPC
+/// spellings (camelCase, kebab-case, snake_case); an unknown field gives null.
+/// </summary>
+public static class TorrentFields
+{
+    public const int StatusStopped = 0;
+    public const int StatusChecking = 2;
+    public const int StatusDownloading = 4;
+    public const int StatusSeeding = 6;
+
+    /// <summary>The spelling-free key of a field name: "peer-limit", "peer_limit" and "peerLimit" are one.</summary>
+    public static string Canonical(string name) => name.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    public static JsonNode? Value(string field, DaemonTorrent t, TorrentStatus s, int queuePosition)
+    {
+        var session = t.Session;
+        var torrent = session.Torrent;
+        return Canonical(field) switch
+        {
+            "id" => t.Id,
+            "name" => s.Name,
+            "hashstring" => t.HashString,
+            "status" => Status(s),
+            "percentdone" => s.WantedBytes > 0 ? Math.Round((double)s.VerifiedBytes / s.WantedBytes, 4) : (torrent is null ? 0.0 : 1.0),
+            "percentcomplete" => s.TotalBytes > 0 ? Math.Round((double)s.VerifiedBytes / s.TotalBytes, 4) : 0.0,
+            "metadatapercentcomplete" => torrent is null ? 0.0 : 1.0,
+            "ratedownload" => s.DownRate,
+            "rateupload" => s.UpRate,
+            "eta" => s.State == TorrentState.Seeding ? -1 : s.Eta is { } eta ? (long)eta.TotalSeconds : -2,
+            "sizewhendone" => s.WantedBytes,
+            "leftuntildone" => Math.Max(0, s.WantedBytes - s.VerifiedBytes),
+            "totalsize" => s.TotalBytes,
+            "havevalid" => s.VerifiedBytes,
+            "haveunchecked" => 0,
+            "desiredavailable" => Math.Max(0, s.WantedBytes - s.VerifiedBytes),
+            "uploadedever" => s.Uploaded,
+            "downloadedever" => s.Downloaded,
+            "corruptever" => 0,
+            "uploadratio" => s.Downloaded > 0 ? Math.Round((double)s.Uploaded / s.Downloaded, 4) : s.Uploaded > 0 ? -2.0 : -1.0,
+            "error" => s.Error is null ? 0 : 3, // 3: a local error
+            "errorstring" => s.Error ?? "",
+            "isfinished" => s.State == TorrentState.Seeding && t.Paused,
+            "isstalled" => false,
+            "isprivate" => torrent?.IsPrivate ?? false,
+            "peersconnected" => s.Peers,
+            "peersgettingfromus" => session.GetPeers().Count(p => !p.AmChoking && p.PeerInterested),
+            "peerssendingtous" => session.GetPeers().Count(p => p.DownRate > 0),
+            "downloaddir" => session.SaveDirectory,
+            "addeddate" => t.AddedDate,
+            "magnetlink" => torrent?.ToMagnetLink().ToString() ?? t.Magnet,
+            "piececount" => torrent?.PieceCount ?? 0,
+            "piecesize" => torrent?.PieceLength ?? 0,
+            "queueposition" => queuePosition,
+            "recheckprogress" => 0.0,
+            "comment" => torrent?.Comment ?? "",
+            "creator" => torrent?.CreatedBy ?? "",
+            "datecreated" => torrent?.CreationDate?.ToUnixTimeSeconds() ?? 0,
+            "labels" => new JsonArray(),
+            "webseeds" => new JsonArray([.. (torrent?.WebSeeds ?? []).Select(w => (JsonNode)w)]),
+            "files" => Files(torrent, session),
+            "filestats" => FileStats(torrent, session),
+            "priorities" => new JsonArray([.. FilePriorities(torrent, session).Select(p => (JsonNode)(p > 1 ? 1 : 0))]),
+            "wanted" => new JsonArray([.. FilePriorities(torrent, session).Select(p => (JsonNode)(p > 0 ? 1 : 0))]),
+            "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
+            _ => null,
+        };
+    }
+
+    /// <summary>Transmission's status: 0 stopped, 2 checking, 4 downloading (a magnet fetching its metadata too), 6 seeding.</summary>
+    private static int Status(TorrentStatus s) => s.State switch
+    {
+        TorrentState.Checking => StatusChecking,
+        TorrentState.Downloading or TorrentState.AwaitingMetadata => StatusDownloading,
+        TorrentState.Seeding => StatusSeeding,
+        _ => StatusStopped,
+    };
+
+    private static List<int> FilePriorities(Metainfo.Torrent? torrent, TorrentSession session) =>
+        torrent is null ? [] : [.. torrent.Files.Select((_, i) => session.Options.FilePriorities is { } p ? p[i] : 1)];
+
+    private static JsonArray Files(Metainfo.Torrent? torrent, TorrentSession session)
+    {
+        var files = new JsonArray();
+        if (torrent is null)
+            return files;
+        var have = FileProgress(torrent, session);
+        for (int i = 0; i < torrent.Files.Count; i++)
+            files.Add(new JsonObject { ["name"] = torrent.Files[i].Path, ["length"] = torrent.Files[i].Length, ["bytesCompleted"] = have[i] });
+        return files;
+    }
+
+    private static JsonArray FileStats(Metainfo.Torrent? torrent, TorrentSession session)
+    {
+        var stats = new JsonArray();
+        if (torrent is null)
+            return stats;
+        var have = FileProgress(torrent, session);
+        var priorities = FilePriorities(torrent, session);
+        for (int i = 0; i < torrent.Files.Count; i++)
+            stats.Add(new JsonObject { ["bytesCompleted"] = have[i], ["wanted"] = priorities[i] > 0, ["priority"] = priorities[i] > 1 ? 1 : 0 });
+        return stats;
+    }
+
+    /// <summary>Verified bytes per file, from the verified pieces (the one walk from piece space to files).</summary>
+    private static long[] FileProgress(Metainfo.Torrent torrent, TorrentSession session)
+    {
+        var have = new long[torrent.Files.Count];
+        foreach (int piece in session.VerifiedPieces.SetIndices())
+        {
+            foreach (var range in torrent.Space.Ranges((long)piece * torrent.PieceLength, torrent.PieceSize(piece)))
+                have[range.File] += range.Length;
+        }
+        return have;
+    }
+}

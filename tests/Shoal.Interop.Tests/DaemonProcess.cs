@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using Shoal.Tests.Common;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>
+/// `shoal daemon` with a state folder of its own (no DHT, no LSD: nothing leaves the machine),
+/// its RPC on a port it picks, and transmission-remote pointed at it.
+/// </summary>
+internal sealed class DaemonProcess : IDisposable
+{
+    private BackgroundProcess _process;
+
+    private DaemonProcess(string state, BackgroundProcess process, int port)
+    {
+        State = state;
+        _process = process;
+        Port = port;
+    }
+
+    public string State { get; }
+    public int Port { get; private set; }
+    public string Output => _process.Output;
+    public string DownloadDir => Path.Combine(State, "downloads");
+
+    public static async Task<DaemonProcess> StartAsync(SwarmInterop swarm)
+    {
+        string state = swarm.Dir("daemon-" + Guid.NewGuid().ToString("N")[..6]);
+        var settings = new JsonObject
+        {
+            ["dht-enabled"] = false,
+            ["lpd-enabled"] = false,
+            ["peer-port"] = 0,
+            ["download-dir"] = Path.Combine(state, "downloads"),
+        };
+        await File.WriteAllTextAsync(Path.Combine(state, "settings.json"), settings.ToJsonString());
+        var (process, port) = await LaunchAsync(state);
+        return new DaemonProcess(state, process, port);
+    }
+
+    private static async Task<(BackgroundProcess, int)> LaunchAsync(string state)
+    {
+        var process = BackgroundProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), "daemon", "--state", state, "--rpc-port", "0"]);
+        string line = await process.WaitForLineAsync(l => l.Contains("/transmission/rpc", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the daemon's start line");
+        int at = line.IndexOf("http://127.0.0.1:", StringComparison.Ordinal) + "http://127.0.0.1:".Length;
+        return (process, int.Parse(line[at..line.IndexOf('/', at)]));
+    }
+
+    /// <summary>kill -9, then start again on the same state folder.</summary>
+    public async Task KillAndRestartAsync()
+    {
+        _process.KillHard();
+        _process.Dispose();
+        (_process, Port) = await LaunchAsync(State);
+    }
+
+    /// <summary>Runs transmission-remote against the daemon; its stdout, after checking it exited 0.</summary>
+    public async Task<string> RemoteAsync(params string[] args)
+    {
+        var result = await ProcessRunner.Run(ProcessRunner.Require("transmission-remote"), [$"127.0.0.1:{Port}", .. args]);
+        Assert.True(result.ExitCode == 0, $"transmission-remote {string.Join(' ', args)}: {result}\ndaemon:\n{Output}");
+        return result.Stdout;
+    }
+
+    /// <summary>The -l row of torrent <paramref name="id"/> (null when it is not listed).</summary>
+    public async Task<string?> ListRowAsync(int id) =>
+        (await RemoteAsync("-l")).Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith($"{id} ", StringComparison.Ordinal) || l.TrimStart().StartsWith($"{id}* ", StringComparison.Ordinal));
+
+    /// <summary>Polls -l until torrent <paramref name="id"/>'s row matches (a deadline, not a sleep).</summary>
+    public async Task<string> WaitForRowAsync(int id, Func<string, bool> match, int seconds, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        string? row = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            row = await ListRowAsync(id);
+            if (row is not null && match(row))
+                return row;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"torrent {id} never {what}; last row: {row}\ndaemon:\n{Output}");
+    }
+
+    public void Dispose() => _process.Dispose();
+}

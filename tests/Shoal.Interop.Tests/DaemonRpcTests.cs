@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>`shoal daemon` driven by transmission-remote (Debian's transmission-cli 3.00) and by raw requests.</summary>
+public class DaemonRpcTests
+{
+    private static async Task<(SwarmInterop Swarm, string Torrent, string SeedDir)> SeededAsync(string name, int size = 2_000_000)
+    {
+        var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync(name, size: size, multi: true);
+        int tracker = await swarm.OpenTrackerAsync(torrent);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
+        await swarm.ShoalSeedAsync(torrent, seedDir);
+        return (swarm, torrent, seedDir);
+    }
+
+    [Fact]
+    public async Task Transmission_remote_adds_a_torrent_that_completes_then_stops_starts_and_removes_it_with_its_data()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("data");
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+
+        Assert.Contains("success", await daemon.RemoteAsync("-a", torrent));
+        string row = await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "completed");
+        Assert.Contains("data", row);
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
+
+        await daemon.RemoteAsync("-t", "1", "-S");
+        Assert.Contains("Stopped", (await daemon.ListRowAsync(1))!);
+        await daemon.RemoteAsync("-t", "1", "-s");
+        await daemon.WaitForRowAsync(1, r => !r.Contains("Stopped"), 30, "started again");
+        Assert.Contains("Name: data", await daemon.RemoteAsync("-t", "1", "-i"));
+
+        await daemon.RemoteAsync("-t", "1", "--remove-and-delete");
+        Assert.Null(await daemon.ListRowAsync(1));
+        Assert.False(Directory.Exists(Path.Combine(daemon.DownloadDir, "data")), "the data is deleted with the torrent");
+    }
+
+    [Fact]
+    public async Task After_kill_9_the_daemon_brings_back_every_torrent_and_a_stopped_one_stays_stopped()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("first");
+        using var _ = swarm;
+        var (second, _) = await swarm.SampleAsync("second", seed: 3);
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        await daemon.RemoteAsync("-a", second); // no peer for it: it stays incomplete
+        await daemon.RemoteAsync("-t", "2", "-S");
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%"), 90, "completed");
+
+        await daemon.KillAndRestartAsync();
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 60, "back complete");
+        Assert.Contains("Stopped", (await daemon.ListRowAsync(2))!);
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
+    }
+
+    [Fact]
+    public async Task Raw_requests_get_409_without_a_session_id_421_for_a_foreign_host_and_json_errors_for_bad_bodies()
+    {
+        using var swarm = new SwarmInterop();
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{daemon.Port}") };
+
+        using var first = await http.PostAsync("/transmission/rpc", new StringContent("""{"method":"session-get"}"""));
+        Assert.Equal(HttpStatusCode.Conflict, first.StatusCode);
+        string session = first.Headers.GetValues("X-Transmission-Session-Id").Single();
+
+        async Task<(HttpStatusCode, JsonNode?)> PostAsync(string body, string? host = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/transmission/rpc/") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Transmission-Session-Id", session);
+            if (host is not null)
+                request.Headers.Host = host;
+            using var response = await http.SendAsync(request);
+            string text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, response.StatusCode == HttpStatusCode.OK ? JsonNode.Parse(text) : null);
+        }
+
+        var (status, get) = await PostAsync("""{"method":"session-get","tag":7}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("success", (string?)get!["result"]);
+        Assert.Equal(7, (int?)get["tag"]);
+        Assert.Matches(@"^\d+\.\d+ \(\d+\)", (string?)get["arguments"]!["version"]);
+
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, (await PostAsync("""{"method":"session-get"}""", host: "evil.example:9091")).Item1);
+        Assert.Equal("method name not recognized", (string?)(await PostAsync("""{"method":"torrent-frobnicate"}""")).Item2!["result"]);
+        Assert.StartsWith("JSON parse error", (string?)(await PostAsync("""{"method": """)).Item2!["result"]);
+        Assert.Equal("invalid or corrupt torrent file",
+            (string?)(await PostAsync("""{"method":"torrent-add","arguments":{"metainfo":"ZGVhZGJlZWY="}}""")).Item2!["result"]);
+        Assert.Empty((JsonArray)(await PostAsync("""{"method":"torrent-get","arguments":{"ids":[99],"fields":["id"]}}""")).Item2!["arguments"]!["torrents"]!);
+
+        // JSON-RPC 2.0 (rpc-version 18 style): snake_case names, result or error objects.
+        var (_, modern) = await PostAsync("""{"jsonrpc":"2.0","method":"session_stats","id":3}""");
+        Assert.Equal(3, (int?)modern!["id"]);
+        Assert.Equal(0, (int?)modern["result"]!["torrentCount"]);
+        var (_, missing) = await PostAsync("""{"jsonrpc":"2.0","method":"no_such_method","id":4}""");
+        Assert.Equal(-32601, (int?)missing!["error"]!["code"]);
+    }
+}
