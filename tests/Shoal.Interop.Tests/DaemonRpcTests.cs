@@ -41,6 +41,20 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Transmission_remote_adds_a_magnet_whose_metadata_and_data_come_from_the_swarm()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("data");
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        var parsed = Shoal.Metainfo.TorrentParser.Load(torrent);
+        var magnet = new Shoal.Metainfo.MagnetLink { InfoHashes = parsed.InfoHashes, Trackers = [.. parsed.Trackers.SelectMany(t => t)] }.ToString();
+
+        Assert.Contains("success", await daemon.RemoteAsync("-a", magnet));
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("data"), 90, "completed");
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
+    }
+
+    [Fact]
     public async Task After_kill_9_the_daemon_brings_back_every_torrent_and_a_stopped_one_stays_stopped()
     {
         var (swarm, torrent, seedDir) = await SeededAsync("first");

@@ -25,6 +25,7 @@ public class CliTests
     [InlineData("seed", "--help")]
     [InlineData("demo", "--help")]
     [InlineData("dht-node", "--help")]
+    [InlineData("daemon", "--help")]
     public async Task HelpWorksEverywhere(params string[] args)
     {
         var result = await ProcessRunner.Shoal(args);
@@ -54,6 +55,7 @@ public class CliTests
     [InlineData("get", "x.torrent", "--dht-bootstrap", "none", "--dht-bootstrap", "127.0.0.1:6881")]
     [InlineData("dht-node", "--port", "70000")]
     [InlineData("dht-node", "--interval", "often")]
+    [InlineData("daemon", "--rpc-port", "70000")]
     public async Task UsageErrorsExitWithTwo(params string[] args)
     {
         var result = await ProcessRunner.Shoal(args);
