@@ -27,6 +27,11 @@ public static class DaemonHost
         var settings = DaemonSettings.Load(Path.Combine(state, "settings.json"));
         if (!File.Exists(settings.Path))
             settings.Save(); // the defaults, written out for the user to edit
+        if (settings.RpcPassword.Length > 0 && !PasswordHash.IsHashed(settings.RpcPassword))
+        {
+            settings.RpcPassword = PasswordHash.Hash(settings.RpcPassword); // a password written by hand is kept hashed from now on
+            settings.Save();
+        }
         if (options.RpcPort is int port)
             settings.RpcPort = port;
         if (options.RpcBind is { } bind)
@@ -44,6 +49,7 @@ public static class DaemonHost
             LoggerFactory = loggers,
         });
         await client.StartAsync().ConfigureAwait(false);
+        (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
         var book = new TorrentBook(client, state, TimeProvider.System);
         await book.LoadAsync().ConfigureAwait(false);
 

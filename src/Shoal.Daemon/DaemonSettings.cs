@@ -68,6 +68,24 @@ public sealed class DaemonSettings
     public bool DhtEnabled { get => Bool("dht-enabled", true); set => Set("dht-enabled", value); }
     public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
+    public bool RpcAuthenticationRequired => Bool("rpc-authentication-required", false);
+    public string RpcUsername => String("rpc-username", "");
+    /// <summary>Salted and hashed (see <see cref="PasswordHash"/>); a plain password written by hand is hashed at start.</summary>
+    public string RpcPassword { get => String("rpc-password", ""); set => Set("rpc-password", value); }
+    /// <summary>Global limits in kB/s (1000 bytes), as Transmission counts them.</summary>
+    public int SpeedLimitDown { get => Int("speed-limit-down", 100); set => Set("speed-limit-down", value); }
+    public bool SpeedLimitDownEnabled { get => Bool("speed-limit-down-enabled", false); set => Set("speed-limit-down-enabled", value); }
+    public int SpeedLimitUp { get => Int("speed-limit-up", 100); set => Set("speed-limit-up", value); }
+    public bool SpeedLimitUpEnabled { get => Bool("speed-limit-up-enabled", false); set => Set("speed-limit-up-enabled", value); }
+    /// <summary>The alternative ("turtle") limits, in kB/s, and whether they are in force.</summary>
+    public int AltSpeedDown { get => Int("alt-speed-down", 50); set => Set("alt-speed-down", value); }
+    public int AltSpeedUp { get => Int("alt-speed-up", 50); set => Set("alt-speed-up", value); }
+    public bool AltSpeedEnabled { get => Bool("alt-speed-enabled", false); set => Set("alt-speed-enabled", value); }
+
+    /// <summary>Bytes per second down and up now (0: no limit): the alternative limits when on, else the enabled global ones.</summary>
+    public (long Down, long Up) EffectiveLimits() => AltSpeedEnabled
+        ? (AltSpeedDown * 1000L, AltSpeedUp * 1000L)
+        : (SpeedLimitDownEnabled ? SpeedLimitDown * 1000L : 0, SpeedLimitUpEnabled ? SpeedLimitUp * 1000L : 0);
 
     private string String(string key, string fallback)
     {

@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Http;
 namespace Shoal.Daemon;
 
 /// <summary>
-/// Transmission's checks on an RPC request, in its order: the IP allow-list (403), then the Host
-/// header against DNS rebinding (421: an IP literal or localhost passes, other names only when
-/// listed), then the session id (409 with X-Transmission-Session-Id, which the client repeats).
+/// Transmission's checks on an RPC request, in its order: the IP allow-list (403), Basic auth when
+/// required (401), the Host header against DNS rebinding (421: an IP literal or localhost passes,
+/// other names only when listed; skipped when a password is required, as Transmission does), then
+/// the session id (409 with X-Transmission-Session-Id, which the client repeats).
 /// </summary>
 public sealed class RpcGate(DaemonSettings settings)
 {
@@ -21,12 +22,45 @@ public sealed class RpcGate(DaemonSettings settings)
         var remote = context.Connection.RemoteIpAddress;
         if (settings.RpcWhitelistEnabled && (remote is null || !Allowed(remote)))
             return (StatusCodes.Status403Forbidden, $"Unauthorized IP Address. Either disable the IP address whitelist or add your address to it.");
+        if (settings.RpcAuthenticationRequired && !Authenticated(context.Request.Headers.Authorization.ToString()))
+        {
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"Transmission\"";
+            return (StatusCodes.Status401Unauthorized, "<h1>401: Unauthorized</h1>Unauthorized User");
+        }
         string host = context.Request.Host.Host;
-        if (settings.RpcHostWhitelistEnabled && !HostAllowed(host))
+        if (settings.RpcHostWhitelistEnabled && !settings.RpcAuthenticationRequired && !HostAllowed(host))
             return (StatusCodes.Status421MisdirectedRequest, "Transmission received your request, but the hostname was unrecognized.");
         if (context.Request.Headers[SessionHeader] != SessionId)
             return (StatusCodes.Status409Conflict, $"<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p><p><code>{SessionHeader}: {SessionId}</code></p>");
         return null;
+    }
+
+    private string? _acceptedAuthorization;
+
+    /// <summary>Basic credentials against the stored hash; the last header that passed is remembered, so a client's every request costs no hashing.</summary>
+    private bool Authenticated(string header)
+    {
+        if (header.Length == 0 || header.Length > 1024)
+            return false;
+        if (Volatile.Read(ref _acceptedAuthorization) is { } accepted && CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(accepted), System.Text.Encoding.UTF8.GetBytes(header)))
+            return true;
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            return false;
+        string credentials;
+        try
+        {
+            credentials = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        int colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0 || credentials[..colon] != settings.RpcUsername || !PasswordHash.Verify(credentials[(colon + 1)..], settings.RpcPassword))
+            return false;
+        Volatile.Write(ref _acceptedAuthorization, header);
+        return true;
     }
 
     private bool Allowed(IPAddress remote)

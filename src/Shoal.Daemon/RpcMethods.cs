@@ -31,6 +31,11 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
                 foreach (var t in Select(args))
                     await book.StartAsync(t).ConfigureAwait(false);
                 return Ok([]);
+            case "torrent-set":
+                foreach (var t in Select(args))
+                    TorrentSet(t, args);
+                book.Save();
+                return Ok([]);
             case "torrent-stop":
                 foreach (var t in Select(args))
                     await book.StopAsync(t).ConfigureAwait(false);
@@ -73,11 +78,21 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
         ["utp-enabled"] = false,
         ["encryption"] = "tolerated",
         ["config-dir"] = Path.GetDirectoryName(settings.Path),
-        ["speed-limit-down"] = 0,
-        ["speed-limit-down-enabled"] = false,
-        ["speed-limit-up"] = 0,
-        ["speed-limit-up-enabled"] = false,
-        ["alt-speed-enabled"] = false,
+        ["speed-limit-down"] = settings.SpeedLimitDown,
+        ["speed-limit-down-enabled"] = settings.SpeedLimitDownEnabled,
+        ["speed-limit-up"] = settings.SpeedLimitUp,
+        ["speed-limit-up-enabled"] = settings.SpeedLimitUpEnabled,
+        ["alt-speed-down"] = settings.AltSpeedDown,
+        ["alt-speed-up"] = settings.AltSpeedUp,
+        ["alt-speed-enabled"] = settings.AltSpeedEnabled,
+        ["alt-speed-time-enabled"] = false,
+        ["alt-speed-time-begin"] = 540,
+        ["alt-speed-time-end"] = 1020,
+        ["alt-speed-time-day"] = 127,
+        ["peer-limit-global"] = client.Options.MaxConnections,
+        ["peer-limit-per-torrent"] = 50,
+        ["port-forwarding-enabled"] = false,
+        ["cache-size-mb"] = 4,
         ["seedRatioLimit"] = 2.0,
         ["seedRatioLimited"] = false,
         ["download-queue-enabled"] = false,
@@ -97,11 +112,71 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
 
     private void SessionSet(JsonObject args)
     {
-        if (Arg(args, "download-dir") is JsonValue dir && dir.TryGetValue(out string? path))
+        if (String(args, "download-dir") is { } path)
             settings.DownloadDir = Path.GetFullPath(path);
-        if (Arg(args, "start-added-torrents") is JsonValue start && start.TryGetValue(out bool starts))
+        if (Bool(args, "start-added-torrents") is bool starts)
             settings.StartAddedTorrents = starts;
-        settings.Save();
+        if (Rate(args, "speed-limit-down") is int down)
+            settings.SpeedLimitDown = down;
+        if (Bool(args, "speed-limit-down-enabled") is bool downOn)
+            settings.SpeedLimitDownEnabled = downOn;
+        if (Rate(args, "speed-limit-up") is int up)
+            settings.SpeedLimitUp = up;
+        if (Bool(args, "speed-limit-up-enabled") is bool upOn)
+            settings.SpeedLimitUpEnabled = upOn;
+        if (Rate(args, "alt-speed-down") is int altDown)
+            settings.AltSpeedDown = altDown;
+        if (Rate(args, "alt-speed-up") is int altUp)
+            settings.AltSpeedUp = altUp;
+        if (Bool(args, "alt-speed-enabled") is bool alt)
+            settings.AltSpeedEnabled = alt;
+        (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
+        settings.Save(); // what changes over RPC is kept
+    }
+
+    /// <summary>Limits (kB/s) and the wanted files and their priorities of one torrent.</summary>
+    private static void TorrentSet(DaemonTorrent t, JsonObject args)
+    {
+        if (Rate(args, "downloadLimit") is int down)
+            t.DownloadLimit = down;
+        if (Bool(args, "downloadLimited") is bool downOn)
+            t.DownloadLimited = downOn;
+        if (Rate(args, "uploadLimit") is int up)
+            t.UploadLimit = up;
+        if (Bool(args, "uploadLimited") is bool upOn)
+            t.UploadLimited = upOn;
+        t.ApplyLimits();
+        if (t.Session.Torrent is not { } torrent)
+            return;
+        var priorities = t.FilePriorities();
+        int files = priorities.Length;
+        // An empty list means every file (the RPC spec's shorthand, which transmission-remote's "all" sends).
+        IEnumerable<int> Files(string key) => Arg(args, key) is JsonArray list
+            ? list.Count == 0 ? Enumerable.Range(0, files) : list.OfType<JsonValue>().Select(v => v.TryGetValue(out int i) ? i : -1).Where(i => i >= 0 && i < files)
+            : [];
+        foreach (int i in Files("files-unwanted"))
+            priorities[i] = 0;
+        foreach (int i in Files("files-wanted"))
+            priorities[i] = priorities[i] == 0 ? 2 : priorities[i];
+        foreach (var (key, level) in new[] { ("priority-low", 1), ("priority-normal", 2), ("priority-high", 3) })
+        {
+            foreach (int i in Files(key))
+                priorities[i] = priorities[i] == 0 ? 0 : level;
+        }
+        if (!priorities.SequenceEqual(t.FilePriorities()))
+            t.Session.SetFilePriorities(priorities);
+    }
+
+    private static string? String(JsonObject args, string name) => Arg(args, name) is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    private static bool? Bool(JsonObject args, string name) => Arg(args, name) is JsonValue v && v.TryGetValue(out bool b) ? b : null;
+
+    /// <summary>A rate in kB/s: 0 to a day's worth of bytes at most, else a clear refusal.</summary>
+    private static int? Rate(JsonObject args, string name)
+    {
+        if (Arg(args, name) is not JsonValue v)
+            return null;
+        return v.TryGetValue(out int rate) && rate is >= 0 and <= 100_000_000 ? rate : throw new RpcException($"{name} must be a number of kB/s");
     }
 
     private JsonObject SessionStats()

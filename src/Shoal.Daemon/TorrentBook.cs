@@ -56,7 +56,17 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 session = client.Add(MagnetLink.Parse(magnet), dir);
             else
                 continue; // its metainfo is gone: nothing to bring back
-            var torrent = new DaemonTorrent(id, session, magnet, (long?)entry["addedDate"] ?? 0) { Paused = (bool?)entry["paused"] ?? false };
+            var torrent = new DaemonTorrent(id, session, magnet, (long?)entry["addedDate"] ?? 0)
+            {
+                Paused = (bool?)entry["paused"] ?? false,
+                DownloadLimit = (int?)entry["downloadLimit"] ?? 100,
+                DownloadLimited = (bool?)entry["downloadLimited"] ?? false,
+                UploadLimit = (int?)entry["uploadLimit"] ?? 100,
+                UploadLimited = (bool?)entry["uploadLimited"] ?? false,
+            };
+            torrent.ApplyLimits();
+            if (entry["priorities"] is JsonArray saved && session.Torrent is { } metainfo && saved.Count == metainfo.Files.Count)
+                session.SetFilePriorities([.. saved.Select(p => (int?)p ?? 2)]);
             lock (_gate)
             {
                 _torrents.Add(torrent);
@@ -146,6 +156,11 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["downloadDir"] = t.Session.SaveDirectory,
                     ["paused"] = t.Paused,
                     ["addedDate"] = t.AddedDate,
+                    ["downloadLimit"] = t.DownloadLimit,
+                    ["downloadLimited"] = t.DownloadLimited,
+                    ["uploadLimit"] = t.UploadLimit,
+                    ["uploadLimited"] = t.UploadLimited,
+                    ["priorities"] = t.Session.Options.FilePriorities is { } p ? new JsonArray([.. p.Select(v => (JsonNode)v)]) : null,
                 });
             }
         }

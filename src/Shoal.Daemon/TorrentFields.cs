@@ -65,9 +65,20 @@ public static class TorrentFields
             "labels" => new JsonArray(),
             "webseeds" => new JsonArray([.. (torrent?.WebSeeds ?? []).Select(w => (JsonNode)w)]),
             "files" => Files(torrent, session),
-            "filestats" => FileStats(torrent, session),
-            "priorities" => new JsonArray([.. FilePriorities(torrent, session).Select(p => (JsonNode)(p > 1 ? 1 : 0))]),
-            "wanted" => new JsonArray([.. FilePriorities(torrent, session).Select(p => (JsonNode)(p > 0 ? 1 : 0))]),
+            "filestats" => FileStats(t),
+            "priorities" => new JsonArray([.. t.FilePriorities().Select(p => (JsonNode)TransmissionPriority(p))]),
+            "wanted" => new JsonArray([.. t.FilePriorities().Select(p => (JsonNode)(p > 0 ? 1 : 0))]),
+            "downloadlimit" => t.DownloadLimit,
+            "downloadlimited" => t.DownloadLimited,
+            "uploadlimit" => t.UploadLimit,
+            "uploadlimited" => t.UploadLimited,
+            "honorssessionlimits" => true,
+            "bandwidthpriority" => 0,
+            "peerlimit" => session.Options.MaxConnections,
+            "seedratiomode" => 0,
+            "seedratiolimit" => 2.0,
+            "seedidlemode" => 0,
+            "seedidlelimit" => 30,
             "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
             _ => null,
         };
@@ -82,8 +93,8 @@ public static class TorrentFields
         _ => StatusStopped,
     };
 
-    private static List<int> FilePriorities(Metainfo.Torrent? torrent, TorrentSession session) =>
-        torrent is null ? [] : [.. torrent.Files.Select((_, i) => session.Options.FilePriorities is { } p ? p[i] : 1)];
+    /// <summary>Transmission's file priority (-1 low, 0 normal, 1 high) from the engine's (see <see cref="DaemonTorrent.FilePriorities"/>).</summary>
+    public static int TransmissionPriority(int engine) => engine <= 0 ? 0 : Math.Clamp(engine - 2, -1, 1);
 
     private static JsonArray Files(Metainfo.Torrent? torrent, TorrentSession session)
     {
@@ -96,15 +107,15 @@ public static class TorrentFields
         return files;
     }
 
-    private static JsonArray FileStats(Metainfo.Torrent? torrent, TorrentSession session)
+    private static JsonArray FileStats(DaemonTorrent t)
     {
         var stats = new JsonArray();
-        if (torrent is null)
+        if (t.Session.Torrent is not { } torrent)
             return stats;
-        var have = FileProgress(torrent, session);
-        var priorities = FilePriorities(torrent, session);
+        var have = FileProgress(torrent, t.Session);
+        var priorities = t.FilePriorities();
         for (int i = 0; i < torrent.Files.Count; i++)
-            stats.Add(new JsonObject { ["bytesCompleted"] = have[i], ["wanted"] = priorities[i] > 0, ["priority"] = priorities[i] > 1 ? 1 : 0 });
+            stats.Add(new JsonObject { ["bytesCompleted"] = have[i], ["wanted"] = priorities[i] > 0, ["priority"] = TransmissionPriority(priorities[i]) });
         return stats;
     }
 

@@ -23,7 +23,7 @@ internal sealed class DaemonProcess : IDisposable
     public string Output => _process.Output;
     public string DownloadDir => Path.Combine(State, "downloads");
 
-    public static async Task<DaemonProcess> StartAsync(SwarmInterop swarm)
+    public static async Task<DaemonProcess> StartAsync(SwarmInterop swarm, Action<JsonObject>? configure = null)
     {
         string state = swarm.Dir("daemon-" + Guid.NewGuid().ToString("N")[..6]);
         var settings = new JsonObject
@@ -33,6 +33,7 @@ internal sealed class DaemonProcess : IDisposable
             ["peer-port"] = 0,
             ["download-dir"] = Path.Combine(state, "downloads"),
         };
+        configure?.Invoke(settings);
         await File.WriteAllTextAsync(Path.Combine(state, "settings.json"), settings.ToJsonString());
         var (process, port) = await LaunchAsync(state);
         return new DaemonProcess(state, process, port);
@@ -57,10 +58,13 @@ internal sealed class DaemonProcess : IDisposable
     /// <summary>Runs transmission-remote against the daemon; its stdout, after checking it exited 0.</summary>
     public async Task<string> RemoteAsync(params string[] args)
     {
-        var result = await ProcessRunner.Run(ProcessRunner.Require("transmission-remote"), [$"127.0.0.1:{Port}", .. args]);
+        var result = await TryRemoteAsync(args);
         Assert.True(result.ExitCode == 0, $"transmission-remote {string.Join(' ', args)}: {result}\ndaemon:\n{Output}");
         return result.Stdout;
     }
+
+    public Task<ProcessResult> TryRemoteAsync(params string[] args) =>
+        ProcessRunner.Run(ProcessRunner.Require("transmission-remote"), [$"127.0.0.1:{Port}", .. args]);
 
     /// <summary>The -l row of torrent <paramref name="id"/> (null when it is not listed).</summary>
     public async Task<string?> ListRowAsync(int id) =>

@@ -73,6 +73,58 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Limits_turtle_mode_and_unwanted_files_set_with_transmission_remote_show_and_survive_a_restart()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, _) = await swarm.SampleAsync("set", multi: true); // no tracker and no peer: it stays at 0%
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        await daemon.RemoteAsync("-d", "100");
+        await daemon.RemoteAsync("--alt-speed");
+        await daemon.RemoteAsync("-t", "1", "-d", "50", "-u", "20");
+        await daemon.RemoteAsync("-t", "1", "-G", "0");
+
+        for (int run = 0; run < 2; run++)
+        {
+            string session = await daemon.RemoteAsync("-si");
+            Assert.Contains("Download speed limit: 50 kB/s (Enabled limit: 100 kB/s; Enabled turtle limit: 50 kB/s)", session);
+            Assert.Contains("Upload speed limit: 50 kB/s (Disabled limit: 100 kB/s; Enabled turtle limit: 50 kB/s)", session);
+            string details = await daemon.RemoteAsync("-t", "1", "-i");
+            Assert.Contains("Download Limit: 50 kB/s", details);
+            Assert.Contains("Upload Limit: 20 kB/s", details);
+            var files = (await daemon.RemoteAsync("-t", "1", "-f")).Split('\n');
+            Assert.Matches(@"^\s*0:\s+0% Normal\s+No\b", files.Single(l => l.TrimStart().StartsWith("0:", StringComparison.Ordinal)));
+            Assert.Matches(@"^\s*2:\s+0% Normal\s+Yes\b", files.Single(l => l.TrimStart().StartsWith("2:", StringComparison.Ordinal))); // 1 is the empty file
+            if (run == 0)
+                await daemon.KillAndRestartAsync();
+        }
+        await daemon.RemoteAsync("--no-alt-speed");
+        Assert.Contains("Download speed limit: 100 kB/s (Enabled limit: 100 kB/s; Disabled turtle limit: 50 kB/s)", await daemon.RemoteAsync("-si"));
+    }
+
+    [Fact]
+    public async Task A_password_is_kept_hashed_and_a_wrong_or_missing_one_gets_401()
+    {
+        using var swarm = new SwarmInterop();
+        using var daemon = await DaemonProcess.StartAsync(swarm, s =>
+        {
+            s["rpc-authentication-required"] = true;
+            s["rpc-username"] = "ops";
+            s["rpc-password"] = "s3cret";
+        });
+        Assert.Contains("Sum:", await daemon.RemoteAsync("-n", "ops:s3cret", "-l"));
+        foreach (var args in new[] { new[] { "-n", "ops:wrong", "-l" }, new[] { "-l" } })
+        {
+            var refused = await daemon.TryRemoteAsync(args);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("401", refused.Stdout + refused.Stderr);
+        }
+        string stored = File.ReadAllText(Path.Combine(daemon.State, "settings.json"));
+        Assert.DoesNotContain("s3cret", stored);
+        Assert.Contains("{pbkdf2}", stored);
+    }
+
+    [Fact]
     public async Task Raw_requests_get_409_without_a_session_id_421_for_a_foreign_host_and_json_errors_for_bad_bodies()
     {
         using var swarm = new SwarmInterop();
