@@ -36,6 +36,10 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
                     TorrentSet(t, args);
                 book.Save();
                 return Ok([]);
+            case "torrent-verify":
+                foreach (var t in Select(args))
+                    await t.Session.RecheckAsync().ConfigureAwait(false);
+                return Ok([]);
             case "torrent-stop":
                 foreach (var t in Select(args))
                     await book.StopAsync(t).ConfigureAwait(false);

@@ -41,6 +41,27 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Verify_finds_a_damaged_piece_and_the_torrent_fetches_it_again()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("data");
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "completed");
+
+        string damaged = Directory.EnumerateFiles(Path.Combine(daemon.DownloadDir, "data"), "*", SearchOption.AllDirectories)
+            .First(f => new FileInfo(f).Length > 100_000);
+        // Written from another program, as a disk fault or a user would: .NET's own advisory lock would refuse us.
+        var wrote = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
+            ["-c", "import sys; f = open(sys.argv[1], 'r+b'); f.seek(70000); b = f.read(1); f.seek(70000); f.write(bytes([b[0] ^ 0xff]))", damaged]);
+        Assert.Equal(0, wrote.ExitCode);
+        Assert.False(SwarmInterop.Same(seedDir, daemon.DownloadDir));
+        await daemon.RemoteAsync("-t", "1", "-v");
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "complete again");
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
+    }
+
+    [Fact]
     public async Task Transmission_remote_adds_a_magnet_whose_metadata_and_data_come_from_the_swarm()
     {
         var (swarm, torrent, seedDir) = await SeededAsync("data");

@@ -244,7 +244,7 @@ internal sealed class SwarmInterop : IDisposable
     public static void AssertSame(string seedDir, string dir) =>
         Assert.True(Same(seedDir, dir), $"{dir} differs from {seedDir}");
 
-    private static bool Same(string seedDir, string dir)
+    public static bool Same(string seedDir, string dir)
     {
         foreach (var file in Directory.EnumerateFiles(seedDir, "*", SearchOption.AllDirectories))
         {

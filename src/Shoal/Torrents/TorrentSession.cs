@@ -186,6 +186,24 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Checks the data on disk again, trusting no resume data: a running torrent stops, forgets
+    /// its resume data and starts again (hashing what is there and fetching what is not); a
+    /// stopped one is checked when it next starts.
+    /// </summary>
+    public async Task RecheckAsync()
+    {
+        bool running;
+        lock (_life)
+            running = _run is not null;
+        if (running)
+            await PauseAsync().ConfigureAwait(false);
+        if (_torrent is { } torrent)
+            File.Delete(CheckingPhase.ResumePath(this, torrent));
+        if (running)
+            await StartAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Disconnects every peer and saves resume data; <see cref="StartAsync"/> resumes.</summary>
     public Task PauseAsync() => HaltAsync(TorrentState.Paused);
 
