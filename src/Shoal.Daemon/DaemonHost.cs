@@ -54,6 +54,7 @@ public static class DaemonHost
         await book.LoadAsync().ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddSystemd(); // under systemd: Type=notify readiness and stopping, journal-friendly lines
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers); // ASP.NET Core's lines go where the engine's go
         builder.WebHost.ConfigureKestrel(k => k.Listen(rpcAddress, settings.RpcPort));
