@@ -80,6 +80,12 @@ public static class TorrentFields
             "seedidlemode" => 0,
             "seedidlelimit" => 30,
             "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
+            "peers" => new JsonArray([.. session.GetPeers().Select(Peer)]),
+            "peersfrom" => new JsonObject
+            {
+                ["fromCache"] = 0, ["fromDht"] = 0, ["fromIncoming"] = session.GetPeers().Count(p => !p.Outgoing), ["fromLpd"] = 0,
+                ["fromLtep"] = 0, ["fromPex"] = 0, ["fromTracker"] = session.GetPeers().Count(p => p.Outgoing),
+            },
             _ => null,
         };
     }
@@ -92,6 +98,48 @@ public static class TorrentFields
         TorrentState.Seeding => StatusSeeding,
         _ => StatusStopped,
     };
+
+    /// <summary>One connected peer as Transmission describes it, with its flag letters.</summary>
+    private static JsonNode Peer(PeerInfo p) => new JsonObject
+    {
+        ["address"] = p.EndPoint.Address.ToString(),
+        ["port"] = p.EndPoint.Port,
+        ["clientName"] = p.Client,
+        ["clientIsChoked"] = p.PeerChoking,
+        ["clientIsInterested"] = p.AmInterested,
+        ["peerIsChoked"] = p.AmChoking,
+        ["peerIsInterested"] = p.PeerInterested,
+        ["flagStr"] = FlagString(p),
+        ["isDownloadingFrom"] = p.AmInterested && !p.PeerChoking,
+        ["isUploadingTo"] = p.PeerInterested && !p.AmChoking,
+        ["isEncrypted"] = false,
+        ["isIncoming"] = !p.Outgoing,
+        ["isUTP"] = false,
+        ["progress"] = Math.Round(p.Progress, 4),
+        ["rateToClient"] = p.DownRate,
+        ["rateToPeer"] = p.UpRate,
+    };
+
+    /// <summary>
+    /// Transmission's peer flags: D downloading from it (d: we want to but it chokes us), U
+    /// uploading to it (u: it wants to but we choke it), K it unchoked us though we want nothing,
+    /// ? we unchoked it though it wants nothing, I it connected to us.
+    /// </summary>
+    public static string FlagString(PeerInfo p)
+    {
+        var flags = new System.Text.StringBuilder();
+        if (p.AmInterested)
+            flags.Append(p.PeerChoking ? 'd' : 'D');
+        else if (!p.PeerChoking)
+            flags.Append('K');
+        if (p.PeerInterested)
+            flags.Append(p.AmChoking ? 'u' : 'U');
+        else if (!p.AmChoking)
+            flags.Append('?');
+        if (!p.Outgoing)
+            flags.Append('I');
+        return flags.ToString();
+    }
 
     /// <summary>Transmission's file priority (-1 low, 0 normal, 1 high) from the engine's (see <see cref="DaemonTorrent.FilePriorities"/>).</summary>
     public static int TransmissionPriority(int engine) => engine <= 0 ? 0 : Math.Clamp(engine - 2, -1, 1);

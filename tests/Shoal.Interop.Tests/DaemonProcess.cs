@@ -71,18 +71,23 @@ internal sealed class DaemonProcess : IDisposable
         (await RemoteAsync("-l")).Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith($"{id} ", StringComparison.Ordinal) || l.TrimStart().StartsWith($"{id}* ", StringComparison.Ordinal));
 
     /// <summary>Polls -l until torrent <paramref name="id"/>'s row matches (a deadline, not a sleep).</summary>
-    public async Task<string> WaitForRowAsync(int id, Func<string, bool> match, int seconds, string what)
+    public async Task<string> WaitForRowAsync(int id, Func<string, bool> match, int seconds, string what) =>
+        (await WaitForAsync(async () => await ListRowAsync(id) is { } row && match(row) ? row : null, seconds, $"torrent {id} {what}"))!;
+
+    /// <summary>Polls transmission-remote <paramref name="args"/> until its output matches.</summary>
+    public Task<string> WaitForOutputAsync(Func<string, bool> match, int seconds, string what, params string[] args) =>
+        WaitForAsync(async () => await RemoteAsync(args) is { } output && match(output) ? output : null, seconds, what);
+
+    private async Task<string> WaitForAsync(Func<Task<string?>> probe, int seconds, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        string? row = null;
         while (DateTime.UtcNow < deadline)
         {
-            row = await ListRowAsync(id);
-            if (row is not null && match(row))
-                return row;
+            if (await probe() is { } found)
+                return found;
             await Task.Delay(250);
         }
-        throw new TimeoutException($"torrent {id} never {what}; last row: {row}\ndaemon:\n{Output}");
+        throw new TimeoutException($"never {what}\ndaemon:\n{Output}");
     }
 
     public void Dispose() => _process.Dispose();

@@ -7,13 +7,13 @@ namespace Shoal.Interop.Tests;
 /// <summary>`shoal daemon` driven by transmission-remote (Debian's transmission-cli 3.00) and by raw requests.</summary>
 public class DaemonRpcTests
 {
-    private static async Task<(SwarmInterop Swarm, string Torrent, string SeedDir)> SeededAsync(string name, int size = 2_000_000)
+    private static async Task<(SwarmInterop Swarm, string Torrent, string SeedDir)> SeededAsync(string name, int size = 2_000_000, params string[] seedArgs)
     {
         var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync(name, size: size, multi: true);
         int tracker = await swarm.OpenTrackerAsync(torrent);
         SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
-        await swarm.ShoalSeedAsync(torrent, seedDir);
+        await swarm.ShoalSeedAsync(torrent, seedDir, seedArgs);
         return (swarm, torrent, seedDir);
     }
 
@@ -38,6 +38,18 @@ public class DaemonRpcTests
         await daemon.RemoteAsync("-t", "1", "--remove-and-delete");
         Assert.Null(await daemon.ListRowAsync(1));
         Assert.False(Directory.Exists(Path.Combine(daemon.DownloadDir, "data")), "the data is deleted with the torrent");
+    }
+
+    [Fact]
+    public async Task Transmission_remote_lists_the_peer_a_torrent_downloads_from()
+    {
+        var (swarm, torrent, _) = await SeededAsync("data", 2_000_000, "--max-up", "100KiB"); // slow: still downloading while we look
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        string peers = await daemon.WaitForOutputAsync(o => o.Split('\n').Any(l => l.StartsWith("127.0.0.1", StringComparison.Ordinal) && l.Contains('D')),
+            60, "a peer we download from", "-t", "1", "-pi");
+        Assert.Contains("Shoal", peers);
     }
 
     [Fact]
