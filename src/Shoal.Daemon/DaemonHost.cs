@@ -65,7 +65,11 @@ public static class DaemonHost
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         DaemonLog.Started(loggers.CreateLogger("Shoal.Daemon"), url, client.ListenPort, state);
         using var stop = cancellationToken.Register(() => app.Lifetime.StopApplication());
+        var watching = settings.WatchDirEnabled && settings.WatchDir.Length > 0
+            ? new WatchFolder(settings.WatchDir, book, settings, loggers.CreateLogger("Shoal.Daemon"), TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
+            : Task.CompletedTask;
         await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+        await watching.ConfigureAwait(false);
         book.Save();
     }
 }

@@ -6,4 +6,10 @@ internal static partial class DaemonLog
 {
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "shoal daemon: RPC on {Url}/transmission/rpc, peers on port {PeerPort}, state in {State}")]
     public static partial void Started(ILogger logger, string url, int peerPort, string state);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "watch folder: {Path} is not a valid torrent ({Error}); renamed .invalid")]
+    public static partial void WatchedFileInvalid(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Debug, Message = "watch folder: {Path} not read yet: {Error}")]
+    public static partial void WatchedFileUnreadable(ILogger logger, string path, string error);
 }

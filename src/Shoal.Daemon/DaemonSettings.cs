@@ -68,6 +68,8 @@ public sealed class DaemonSettings
     public bool DhtEnabled { get => Bool("dht-enabled", true); set => Set("dht-enabled", value); }
     public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
+    public bool WatchDirEnabled => Bool("watch-dir-enabled", false);
+    public string WatchDir => String("watch-dir", "");
     public bool RpcAuthenticationRequired => Bool("rpc-authentication-required", false);
     public string RpcUsername => String("rpc-username", "");
     /// <summary>Salted and hashed (see <see cref="PasswordHash"/>); a plain password written by hand is hashed at start.</summary>

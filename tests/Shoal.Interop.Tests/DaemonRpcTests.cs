@@ -53,6 +53,28 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task A_torrent_dropped_in_the_watch_folder_is_added_and_renamed_and_a_bad_one_set_aside()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, _) = await swarm.SampleAsync("watched");
+        string watch = swarm.Dir("watch");
+        using var daemon = await DaemonProcess.StartAsync(swarm, s =>
+        {
+            s["watch-dir-enabled"] = true;
+            s["watch-dir"] = watch;
+        });
+        File.Copy(torrent, Path.Combine(watch, "watched.tmp"));
+        File.Move(Path.Combine(watch, "watched.tmp"), Path.Combine(watch, "watched.torrent")); // appears whole, as a careful user drops it
+        await File.WriteAllTextAsync(Path.Combine(watch, "junk.torrent"), "not bencode");
+
+        Assert.Contains("watched", await daemon.WaitForRowAsync(1, _ => true, 30, "added from the watch folder"));
+        await daemon.WaitForOutputAsync(_ => File.Exists(Path.Combine(watch, "junk.torrent.invalid")), 30, "the bad file set aside", "-l");
+        Assert.True(File.Exists(Path.Combine(watch, "watched.torrent.added")));
+        Assert.False(File.Exists(Path.Combine(watch, "watched.torrent")));
+        Assert.Null(await daemon.ListRowAsync(2));
+    }
+
+    [Fact]
     public async Task Verify_finds_a_damaged_piece_and_the_torrent_fetches_it_again()
     {
         var (swarm, torrent, seedDir) = await SeededAsync("data");
