@@ -32,6 +32,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
                     await book.StartAsync(t).ConfigureAwait(false);
                 return Ok([]);
             case "torrent-set":
+                _ = (Rate(args, "downloadLimit"), Rate(args, "uploadLimit")); // refused before anything changes, even with no torrent
                 foreach (var t in Select(args))
                     TorrentSet(t, args);
                 book.Save();

@@ -75,6 +75,12 @@ public sealed class RpcServer(DaemonSettings settings, TorrentBook book, ShoalCl
         {
             (error, result) = (e.Message, []);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or IOException
+            or UnauthorizedAccessException or JsonException)
+        {
+            // Wrong types, impossible values, a path that cannot be: the client hears why, the daemon goes on.
+            (error, result) = ($"{method}: {e.Message}", []);
+        }
         if (!jsonRpc)
             return Legacy(tag, error, result);
         return error is null

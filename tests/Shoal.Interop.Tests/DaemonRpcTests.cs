@@ -214,6 +214,22 @@ public class DaemonRpcTests
             (string?)(await PostAsync("""{"method":"torrent-add","arguments":{"metainfo":"ZGVhZGJlZWY="}}""")).Item2!["result"]);
         Assert.Empty((JsonArray)(await PostAsync("""{"method":"torrent-get","arguments":{"ids":[99],"fields":["id"]}}""")).Item2!["arguments"]!["torrents"]!);
 
+        // Wrong types and impossible values: an error in the reply, never a 500.
+        foreach (string body in new[]
+        {
+            """{"method":"free-space","arguments":{"path":5}}""",
+            """{"method":"torrent-set","arguments":{"downloadLimit":"fast"}}""",
+            """{"method":"torrent-get","arguments":{"fields":"id"}}""",
+            """{"method":["torrent-get"]}""",
+            """[1,2,3]""",
+            "{\"method\":\"torrent-add\",\"arguments\":{\"metainfo\":\"" + new string('A', 17 << 20) + "\"}}", // over the 16 MiB cap
+        })
+        {
+            var (code, reply) = await PostAsync(body);
+            Assert.Equal(HttpStatusCode.OK, code);
+            Assert.NotEqual("success", (string?)reply!["result"]);
+        }
+
         // JSON-RPC 2.0 (rpc-version 18 style): snake_case names, result or error objects.
         var (_, modern) = await PostAsync("""{"jsonrpc":"2.0","method":"session_stats","id":3}""");
         Assert.Equal(3, (int?)modern!["id"]);
