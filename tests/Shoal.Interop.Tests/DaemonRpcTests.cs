@@ -180,6 +180,25 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task A_client_outside_the_allow_list_gets_403_and_a_listed_host_name_is_served()
+    {
+        using var swarm = new SwarmInterop();
+        using var refusing = await DaemonProcess.StartAsync(swarm, s => s["rpc-whitelist"] = "192.168.*.*,10.0.0.?");
+        using var http = new HttpClient();
+        using (var response = await http.PostAsync($"http://127.0.0.1:{refusing.Port}/transmission/rpc", new StringContent("{}")))
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+
+        using var named = await DaemonProcess.StartAsync(swarm, s => s["rpc-host-whitelist"] = "seedbox.example,*.lan");
+        foreach (var (host, expected) in new[] { ("seedbox.example", HttpStatusCode.Conflict), ("box.lan", HttpStatusCode.Conflict), ("evil.example", HttpStatusCode.MisdirectedRequest) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{named.Port}/transmission/rpc") { Content = new StringContent("{}") };
+            request.Headers.Host = host;
+            using var response = await http.SendAsync(request);
+            Assert.Equal(expected, response.StatusCode); // 409: past the host check, at the session id
+        }
+    }
+
+    [Fact]
     public async Task Raw_requests_get_409_without_a_session_id_421_for_a_foreign_host_and_json_errors_for_bad_bodies()
     {
         using var swarm = new SwarmInterop();
