@@ -50,7 +50,8 @@ public static class DaemonHost
         });
         await client.StartAsync().ConfigureAwait(false);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
-        var book = new TorrentBook(client, state, TimeProvider.System);
+        var logger = loggers.CreateLogger("Shoal.Daemon");
+        var book = new TorrentBook(client, state, TimeProvider.System, logger);
         await book.LoadAsync().ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -63,10 +64,10 @@ public static class DaemonHost
         app.MapMethods("/transmission/rpc", ["GET", "POST"], server.HandleAsync); // routing matches the trailing slash too
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        DaemonLog.Started(loggers.CreateLogger("Shoal.Daemon"), url, client.ListenPort, state);
+        DaemonLog.Started(logger, url, client.ListenPort, state);
         using var stop = cancellationToken.Register(() => app.Lifetime.StopApplication());
         var watching = settings.WatchDirEnabled && settings.WatchDir.Length > 0
-            ? new WatchFolder(settings.WatchDir, book, settings, loggers.CreateLogger("Shoal.Daemon"), TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
+            ? new WatchFolder(settings.WatchDir, book, settings, logger, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
             : Task.CompletedTask;
         await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
         await watching.ConfigureAwait(false);

@@ -12,4 +12,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Debug, Message = "watch folder: {Path} not read yet: {Error}")]
     public static partial void WatchedFileUnreadable(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "torrent {Hash} not brought back: {Error}")]
+    public static partial void TorrentNotRestored(ILogger logger, string hash, string error);
 }

@@ -11,7 +11,7 @@ namespace Shoal.Daemon;
 /// change, and each torrent's metainfo under <c>torrents/HASH.torrent</c>. Verified pieces come
 /// back from the engine's resume data.
 /// </summary>
-public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeProvider time)
+public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
 {
     private readonly List<DaemonTorrent> _torrents = [];
     private readonly Lock _gate = new();
@@ -50,12 +50,21 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             string dir = (string?)entry["downloadDir"] ?? "";
             string? magnet = (string?)entry["magnet"];
             TorrentSession session;
-            if (File.Exists(MetainfoPath(hash)))
-                session = client.Add(MetainfoPath(hash), dir);
-            else if (magnet is not null)
-                session = client.Add(MagnetLink.Parse(magnet), dir);
-            else
-                continue; // its metainfo is gone: nothing to bring back
+            try
+            {
+                if (File.Exists(MetainfoPath(hash)))
+                    session = client.Add(MetainfoPath(hash), dir);
+                else if (magnet is not null)
+                    session = client.Add(MagnetLink.Parse(magnet), dir);
+                else
+                    continue; // its metainfo is gone: nothing to bring back
+            }
+            catch (Exception e) when (e is TorrentFormatException or FormatException or IOException or InvalidOperationException)
+            {
+                // One damaged entry must not keep the daemon and the other torrents down.
+                DaemonLog.TorrentNotRestored(logger, hash, e.Message);
+                continue;
+            }
             var torrent = new DaemonTorrent(id, session, magnet, (long?)entry["addedDate"] ?? 0)
             {
                 Paused = (bool?)entry["paused"] ?? false,

@@ -47,11 +47,12 @@ internal sealed class DaemonProcess : IDisposable
         return (process, int.Parse(line[at..line.IndexOf('/', at)]));
     }
 
-    /// <summary>kill -9, then start again on the same state folder.</summary>
-    public async Task KillAndRestartAsync()
+    /// <summary>kill -9, then (after <paramref name="meanwhile"/>) start again on the same state folder.</summary>
+    public async Task KillAndRestartAsync(Action? meanwhile = null)
     {
         _process.KillHard();
         _process.Dispose();
+        meanwhile?.Invoke();
         (_process, Port) = await LaunchAsync(State);
     }
 

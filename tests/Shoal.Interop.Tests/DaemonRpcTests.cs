@@ -128,6 +128,23 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task A_damaged_metainfo_file_keeps_neither_the_daemon_nor_the_other_torrents_down()
+    {
+        using var swarm = new SwarmInterop();
+        var (first, _) = await swarm.SampleAsync("first");
+        var (second, _) = await swarm.SampleAsync("second", seed: 5);
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", first);
+        await daemon.RemoteAsync("-a", second);
+        string hash = Shoal.Metainfo.TorrentParser.Load(second).InfoHashes.V1!.Value.ToHex();
+
+        await daemon.KillAndRestartAsync(() => File.WriteAllText(Path.Combine(daemon.State, "torrents", hash + ".torrent"), "d4:junke"));
+        Assert.Contains("first", (await daemon.ListRowAsync(1))!);
+        Assert.Null(await daemon.ListRowAsync(2));
+        Assert.Contains(hash, daemon.Output); // the log says which one was not brought back
+    }
+
+    [Fact]
     public async Task Limits_turtle_mode_and_unwanted_files_set_with_transmission_remote_show_and_survive_a_restart()
     {
         using var swarm = new SwarmInterop();
