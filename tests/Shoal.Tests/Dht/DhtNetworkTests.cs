@@ -8,16 +8,12 @@ namespace Shoal.Tests.Dht;
 public class DhtNetworkTests
 {
     [Fact]
-    public async Task Thirty_nodes_bootstrapped_from_one_find_a_peer_announced_by_another()
+    public async Task Thirty_nodes_find_a_peer_announced_by_another()
     {
         await using var net = new DhtTestNetwork();
-        var first = net.Add();
-        var nodes = new List<DhtService> { first };
-        for (int i = 0; i < 29; i++)
-            nodes.Add(net.Add([first]));
-        await Task.WhenAll(nodes.Select(n => n.Ready));
-        // The bootstrap node pinged those that queried it, and keeps those that answered.
-        await EngineHarness.WaitUntilAsync(() => first.GetStats().Nodes >= 8, 20, "the bootstrap node's table filling");
+        var nodes = await net.JoinAsync(30);
+        // The first node pinged those that queried it, and keeps those that answered.
+        await EngineHarness.WaitUntilAsync(() => nodes[0].GetStats().Nodes >= 8, 20, "the first node's table filling");
 
         var infoHash = NodeId.Random(new Random(5));
         var announce = await nodes[7].AnnounceAsync(infoHash, 6881, AddressFamily.InterNetwork, CancellationToken.None);
@@ -33,11 +29,7 @@ public class DhtNetworkTests
     public async Task Lookups_still_find_the_peer_after_a_third_of_the_nodes_went_away()
     {
         await using var net = new DhtTestNetwork();
-        var first = net.Add();
-        var nodes = new List<DhtService> { first };
-        for (int i = 0; i < 29; i++)
-            nodes.Add(net.Add([first]));
-        await Task.WhenAll(nodes.Select(n => n.Ready));
+        var nodes = await net.JoinAsync(30);
         var infoHash = NodeId.Random(new Random(9));
         await nodes[1].AnnounceAsync(infoHash, 7000, AddressFamily.InterNetwork, CancellationToken.None);
 
@@ -55,8 +47,10 @@ public class DhtNetworkTests
     public async Task A_restarted_node_keeps_its_id_and_rejoins_through_its_saved_table_alone()
     {
         await using var net = new DhtTestNetwork();
-        var first = net.Add();
-        var others = Enumerable.Range(0, 10).Select(_ => net.Add([first])).ToList();
+        var others = await net.JoinAsync(11);
+        var first = others[0];
+        // The first node knows the others (once their answers to its pings are in): the newcomer will hear of them.
+        await EngineHarness.WaitUntilAsync(() => first.GetStats().Nodes >= 8, 20, "the first node's table filling");
         string state = Path.Combine(TestData.TempDir(), "dht.dat");
         await using var before = new DhtTestNetwork();
         var node = before.Add([first], o => o with { StateFile = state });
@@ -75,9 +69,8 @@ public class DhtNetworkTests
     public async Task A_read_only_node_finds_peers_but_answers_nobody_and_joins_no_table()
     {
         await using var net = new DhtTestNetwork();
-        var first = net.Add();
-        var nodes = Enumerable.Range(0, 12).Select(_ => net.Add([first])).Prepend(first).ToList();
-        await Task.WhenAll(nodes.Select(n => n.Ready));
+        var nodes = await net.JoinAsync(13);
+        var first = nodes[0];
         var infoHash = NodeId.Random(new Random(4));
         await nodes[5].AnnounceAsync(infoHash, 7100, AddressFamily.InterNetwork, CancellationToken.None);
 
@@ -98,9 +91,7 @@ public class DhtNetworkTests
     public async Task Ipv6_nodes_keep_their_own_table_and_find_a_peer_announced_over_ipv6()
     {
         await using var net = new DhtTestNetwork();
-        var first = net.Add(address: System.Net.IPAddress.IPv6Loopback);
-        var nodes = Enumerable.Range(0, 12).Select(_ => net.Add([first], address: System.Net.IPAddress.IPv6Loopback)).Prepend(first).ToList();
-        await Task.WhenAll(nodes.Select(n => n.Ready));
+        var nodes = await net.JoinAsync(13, System.Net.IPAddress.IPv6Loopback);
         Assert.All(nodes.Skip(1), n => Assert.True(n.GetStats().Nodes6 >= 1 && n.GetStats().Nodes == 0, n.GetStats().ToString()));
 
         var infoHash = NodeId.Random(new Random(6));

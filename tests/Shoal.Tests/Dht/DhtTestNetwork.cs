@@ -47,6 +47,26 @@ internal sealed class DhtTestNetwork : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> nodes that join one after another, each through up to three that
+    /// joined before it (as a client knows a few routers), so the network is well connected
+    /// before a test looks anything up. Nodes joining all at once through one node may each learn
+    /// little until their upkeep joins again a minute later; that is not what these tests are about.
+    /// </summary>
+    public async Task<List<DhtService>> JoinAsync(int count, IPAddress? address = null, int seed = 1)
+    {
+        var random = new Random(seed);
+        var nodes = new List<DhtService>();
+        for (int i = 0; i < count; i++)
+        {
+            var through = Enumerable.Range(0, Math.Min(3, nodes.Count)).Select(_ => nodes[random.Next(nodes.Count)]).Distinct().ToList();
+            var node = Add(through, address: address);
+            await node.Ready;
+            nodes.Add(node);
+        }
+        return nodes;
+    }
+
     public static IPEndPoint EndPoint(DhtService node) => node.LocalEndPoint;
 
     public async ValueTask DisposeAsync()
