@@ -197,6 +197,24 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Pythons_transmissionrpc_adds_lists_stops_and_removes_through_the_daemon()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, _) = await swarm.SampleAsync("set", multi: true);
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        var result = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
+            [Path.Combine(AppContext.BaseDirectory, "Scripts", "trpc.py"), daemon.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), torrent]);
+        Assert.True(result.ExitCode == 0, $"{result}\ndaemon:\n{daemon.Output}");
+        var steps = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToDictionary(j => (string)j["step"]!);
+        Assert.Equal(17, (int?)steps["connect"]["rpc"]);
+        Assert.Equal("set", (string?)steps["list"]["name"]);
+        Assert.Equal(4, (int?)steps["list"]["files"]);
+        Assert.Equal("stopped", (string?)steps["stop"]["status"]);
+        Assert.Equal(1, (int?)steps["stats"]["torrents"]);
+        Assert.Equal(0, (int?)steps["remove"]["left"]);
+    }
+
+    [Fact]
     public async Task A_client_outside_the_allow_list_gets_403_and_a_listed_host_name_is_served()
     {
         using var swarm = new SwarmInterop();

@@ -1,0 +1,24 @@
+#!/usr/bin/python3
+"""Drives a Transmission RPC server with Debian's python3-transmissionrpc (0.11), which asks
+for every torrent field it knows: add, list, stop, start, stats, remove. Prints one JSON line
+per step.
+
+  trpc.py PORT TORRENT
+"""
+import json
+import sys
+
+import transmissionrpc
+
+client = transmissionrpc.Client("127.0.0.1", port=int(sys.argv[1]))
+print(json.dumps({"step": "connect", "server": list(client.server_version), "rpc": client.rpc_version}), flush=True)
+added = client.add_torrent(sys.argv[2])
+print(json.dumps({"step": "add", "id": added.id, "name": added.name}), flush=True)
+for t in client.get_torrents():
+    print(json.dumps({"step": "list", "id": t.id, "name": t.name, "status": t.status,
+                      "size": t.totalSize, "files": len(t.files())}), flush=True)
+client.stop_torrent(added.id)
+print(json.dumps({"step": "stop", "status": client.get_torrent(added.id).status}), flush=True)
+print(json.dumps({"step": "stats", "torrents": client.session_stats().torrentCount}), flush=True)
+client.remove_torrent(added.id)
+print(json.dumps({"step": "remove", "left": len(client.get_torrents())}), flush=True)
