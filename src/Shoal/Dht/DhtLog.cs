@@ -13,4 +13,7 @@ internal static partial class DhtLog
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "DHT nodes see us at {Address}: our node id is now {Id} (BEP 42)")]
     public static partial void NewNodeId(ILogger logger, IPAddress address, NodeId id);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Critical, Message = "DHT: a bug of ours on one datagram (the node goes on)")]
+    public static partial void DatagramFailed(ILogger logger, Exception exception);
 }

@@ -58,6 +58,7 @@ public sealed class DhtService : IAsyncDisposable
         _nextTransaction = (ushort)_random.Next();
         _responder = new DhtResponder(this, new SourceRateLimit(_time, options.QueriesPerSource, options.QueriesTotal));
         udp.AddReceiver(static datagram => datagram.Length > 0 && datagram[0] == (byte)'d', OnDatagram);
+        udp.ReceiverFailed += e => DhtLog.DatagramFailed(_logger, e);
     }
 
     public DhtOptions Options { get; }

@@ -22,6 +22,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
     public int Port { get; private set; }
 
+    /// <summary>A receiver threw on a datagram (a bug): the loop goes on; this says what happened.</summary>
+    public event Action<Exception>? ReceiverFailed;
+
     /// <summary>Binds every address on <paramref name="port"/> (0 picks a free one); returns the port. Throws when it is taken, with nothing left bound.</summary>
     public int Bind(IReadOnlyList<IPAddress> addresses, int port)
     {
@@ -127,11 +130,17 @@ public sealed class UdpEndpoint : IAsyncDisposable
             var datagram = buffer.AsMemory(0, result.ReceivedBytes);
             foreach (var (claims, receive) in _receivers)
             {
-                if (claims(datagram.Span))
+                if (!claims(datagram.Span))
+                    continue;
+                try
                 {
                     receive(datagram, from, local);
-                    break;
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    ReceiverFailed?.Invoke(e); // a bug of ours on one datagram must not leave the socket deaf
+                }
+                break;
             }
         }
     }
