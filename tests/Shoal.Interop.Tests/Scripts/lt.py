@@ -207,6 +207,7 @@ def swarm(argv):
     last = 0
     live = []
     forced = 0
+    reannounced = time.time()
     while time.time() < deadline:
         st = handle.status()
         if time.time() - last >= 1:
@@ -225,6 +226,11 @@ def swarm(argv):
         if args.exit_when_done and st.is_seeding:
             print(json.dumps({"done": True, "down": st.total_payload_download}), flush=True)
             return
+        # libtorrent announces to a tracker again no sooner than every 5 minutes; a leecher still
+        # alone after a first announce that went wrong (a time-out on a busy machine) asks again.
+        if not st.is_seeding and st.num_peers == 0 and time.time() - reannounced >= 15:
+            reannounced = time.time()
+            handle.force_reannounce()
         for peer in args.peer if st.num_peers == 0 and int(time.time()) % 5 == 0 else []:
             host, port = peer.rsplit(":", 1)
             handle.connect_peer((host, int(port)), 0)
