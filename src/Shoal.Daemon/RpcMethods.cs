@@ -283,14 +283,14 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
         if (fields.Count == 0)
             throw new RpcException("no fields specified");
         bool table = Arg(args, "format") is JsonValue f && f.TryGetValue(out string? format) && format == "table";
-        var all = book.All;
+        var positions = book.All.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
         var rows = new JsonArray();
         if (table)
             rows.Add(new JsonArray([.. fields.Select(n => (JsonNode)n)]));
         foreach (var t in Select(args))
         {
             var status = t.Session.GetStatus();
-            int position = all.ToList().IndexOf(t);
+            int position = positions.GetValueOrDefault(t);
             if (table)
             {
                 rows.Add(new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, position))]));

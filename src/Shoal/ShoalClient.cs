@@ -246,11 +246,8 @@ public sealed class ShoalClient : IAsyncDisposable
     /// <summary>Routes incoming connections for the torrent's hashes (v1, v2 truncated) to it.</summary>
     internal void Register(TorrentSession session)
     {
-        var hashes = session.Torrent?.InfoHashes ?? session.Identity.InfoHashes;
-        if (hashes.V1 is { } v1)
-            _running[v1] = session;
-        if (hashes.V2 is { } v2)
-            _running[v2.Truncated] = session;
+        foreach (var hash in (session.Torrent?.InfoHashes ?? session.Identity.InfoHashes).SwarmHashes)
+            _running[hash] = session;
     }
 
     internal void Unregister(TorrentSession session)

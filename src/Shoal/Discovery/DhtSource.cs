@@ -88,14 +88,5 @@ public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider
         return found;
     }
 
-    /// <summary>The v1 hash and the truncated v2 one (a hybrid is announced under both).</summary>
-    private List<NodeId> Hashes()
-    {
-        var hashes = new List<NodeId>();
-        if (host.InfoHashes.V1 is { } v1)
-            hashes.Add(new NodeId(v1.Span));
-        if (host.InfoHashes.V2 is { } v2)
-            hashes.Add(new NodeId(v2.Truncated.Span));
-        return hashes;
-    }
+    private List<NodeId> Hashes() => [.. host.InfoHashes.SwarmHashes.Select(h => new NodeId(h.Span))];
 }

@@ -46,7 +46,7 @@ public sealed class LsdService : ILocalDiscovery, IAsyncDisposable
             _socket4 = Open(AddressFamily.InterNetwork);
         if (_listen.Any(a => a.AddressFamily == AddressFamily.InterNetworkV6))
             _socket6 = Open(AddressFamily.InterNetworkV6);
-        JoinGroups();
+        JoinGroups(Interfaces());
         foreach (var socket in new[] { _socket4, _socket6 })
         {
             if (socket is not null)
@@ -102,9 +102,9 @@ public sealed class LsdService : ILocalDiscovery, IAsyncDisposable
         return found;
     }
 
-    private void JoinGroups()
+    private void JoinGroups(List<(int Index, IPAddress? Address4, bool Has6)> interfaces)
     {
-        foreach (var (index, address4, has6) in Interfaces())
+        foreach (var (index, address4, has6) in interfaces)
         {
             try
             {
@@ -136,11 +136,12 @@ public sealed class LsdService : ILocalDiscovery, IAsyncDisposable
         int sent = 0;
         lock (_gate)
         {
-            JoinGroups();
+            var interfaces = Interfaces(); // listed once an announce: joined where new, then sent on each
+            JoinGroups(interfaces);
             foreach (var chunk in hashes.Chunk(LsdMessage.HashesPerAnnounce))
             {
                 var message = new LsdMessage(port, chunk, Cookie);
-                foreach (var (index, address4, has6) in Interfaces())
+                foreach (var (index, address4, has6) in interfaces)
                 {
                     if (address4 is not null && _socket4 is not null)
                         sent += Send(_socket4, message, SocketOptionLevel.IP, address4.GetAddressBytes(), new IPEndPoint(LsdOptions.Group4, _options.Port));

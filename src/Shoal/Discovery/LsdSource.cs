@@ -29,7 +29,7 @@ public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOpti
         {
             while (!cancellationToken.IsCancellationRequested && !host.IsPrivate)
             {
-                var hashes = Hashes();
+                var hashes = host.InfoHashes.SwarmHashes;
                 foreach (var hash in hashes.Except(registered))
                 {
                     lsd.Register(hash, Found);
@@ -58,17 +58,6 @@ public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOpti
             foreach (var hash in registered)
                 lsd.Unregister(hash);
         }
-    }
-
-    /// <summary>The v1 hash and the truncated v2 one (a hybrid is announced under both).</summary>
-    private List<InfoHash> Hashes()
-    {
-        var hashes = new List<InfoHash>();
-        if (host.InfoHashes.V1 is { } v1)
-            hashes.Add(v1);
-        if (host.InfoHashes.V2 is { } v2)
-            hashes.Add(v2.Truncated);
-        return hashes;
     }
 
     private void Found(IPEndPoint peer)

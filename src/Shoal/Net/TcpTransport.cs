@@ -13,31 +13,13 @@ public sealed class TcpTransport : ITransport
     /// <summary>The endpoints bound by <see cref="Bind"/>.</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints { get; private set; } = [];
 
-    /// <summary>Binds every address on one port (0 picks a free one); returns that port. Throws when it is taken.</summary>
+    /// <summary>Binds every address on one port (0 picks a free one); returns that port. Throws when it is taken, with nothing left bound.</summary>
     public int Bind(IReadOnlyList<IPAddress> addresses, int port)
     {
-        var bound = new List<IPEndPoint>();
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                    socket.DualMode = address.Equals(IPAddress.IPv6Any);
-                socket.Bind(new IPEndPoint(address, port));
-                socket.Listen(128);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-            port = ((IPEndPoint)socket.LocalEndPoint!).Port; // later addresses share the first's port
-            _listeners.Add(socket);
-            bound.Add(new IPEndPoint(address, port));
-        }
-        LocalEndPoints = bound;
-        return port;
+        var (sockets, endPoints, bound) = PortBinding.Bind(addresses, port, SocketType.Stream, ProtocolType.Tcp, bound: s => s.Listen(128));
+        _listeners.AddRange(sockets);
+        LocalEndPoints = endPoints;
+        return bound;
     }
 
     public async Task<PeerStream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)

@@ -28,37 +28,19 @@ public sealed class UdpEndpoint : IAsyncDisposable
     /// <summary>Binds every address on <paramref name="port"/> (0 picks a free one); returns the port. Throws when it is taken, with nothing left bound.</summary>
     public int Bind(IReadOnlyList<IPAddress> addresses, int port)
     {
-        var bound = new List<IPEndPoint>();
-        foreach (var address in addresses)
+        var (sockets, endPoints, bound) = PortBinding.Bind(addresses, port, SocketType.Dgram, ProtocolType.Udp, setUp: socket =>
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            try
-            {
-                if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                    socket.DualMode = address.Equals(IPAddress.IPv6Any);
-                // Which of our addresses a datagram came to: the DHT names it when it lists us as a peer.
-                if (address.AddressFamily == AddressFamily.InterNetwork || socket.DualMode)
-                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
-                if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                    socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
-                socket.ReceiveBufferSize = 1 << 20;
-                socket.Bind(new IPEndPoint(address, port));
-            }
-            catch
-            {
-                // Leave nothing half bound: the caller may try again on another port.
-                socket.Dispose();
-                _sockets.ForEach(s => s.Dispose());
-                _sockets.Clear();
-                throw;
-            }
-            port = ((IPEndPoint)socket.LocalEndPoint!).Port;
-            _sockets.Add(socket);
-            bound.Add(new IPEndPoint(address, port));
-        }
-        LocalEndPoints = bound;
-        Port = port;
-        return port;
+            // Which of our addresses a datagram came to: the DHT names it when it lists us as a peer.
+            if (socket.AddressFamily == AddressFamily.InterNetwork || socket.DualMode)
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+            if (socket.AddressFamily == AddressFamily.InterNetworkV6)
+                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
+            socket.ReceiveBufferSize = 1 << 20;
+        });
+        _sockets.AddRange(sockets);
+        LocalEndPoints = endPoints;
+        Port = bound;
+        return bound;
     }
 
     /// <summary>Registers a receiver for the datagrams <paramref name="claims"/> recognises (before <see cref="Start"/>).</summary>
