@@ -17,6 +17,9 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     public int UploadLimit { get; set; } = 100;
     public bool UploadLimited { get; set; }
 
+    /// <summary>The user changed its trackers: the list is kept with it rather than taken from the metainfo.</summary>
+    public bool TrackersEdited { get; set; }
+
     /// <summary>Puts its limits into the engine.</summary>
     public void ApplyLimits()
     {

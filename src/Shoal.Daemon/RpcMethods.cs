@@ -37,6 +37,10 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
                     TorrentSet(t, args);
                 book.Save();
                 return Ok([]);
+            case "torrent-reannounce":
+                foreach (var t in Select(args))
+                    t.Session.Reannounce();
+                return Ok([]);
             case "torrent-verify":
                 foreach (var t in Select(args))
                     await t.Session.RecheckAsync().ConfigureAwait(false);
@@ -151,6 +155,8 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
         if (Bool(args, "uploadLimited") is bool upOn)
             t.UploadLimited = upOn;
         t.ApplyLimits();
+        if (TrackerFields.Edit(t.Session, args, Arg))
+            t.TrackersEdited = true;
         if (t.Session.Torrent is not { } torrent)
             return;
         var priorities = t.FilePriorities();
@@ -284,6 +290,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
             throw new RpcException("no fields specified");
         bool table = Arg(args, "format") is JsonValue f && f.TryGetValue(out string? format) && format == "table";
         var positions = book.All.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i);
+        var now = client.Options.Time.GetUtcNow();
         var rows = new JsonArray();
         if (table)
             rows.Add(new JsonArray([.. fields.Select(n => (JsonNode)n)]));
@@ -293,13 +300,13 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
             int position = positions.GetValueOrDefault(t);
             if (table)
             {
-                rows.Add(new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, position))]));
+                rows.Add(new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, position, now))]));
                 continue;
             }
             var row = new JsonObject();
             foreach (string name in fields)
             {
-                if (TorrentFields.Value(name, t, status, position) is { } value)
+                if (TorrentFields.Value(name, t, status, position, now) is { } value)
                     row[name] = value;
             }
             rows.Add(row);

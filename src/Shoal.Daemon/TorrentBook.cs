@@ -74,6 +74,11 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 UploadLimited = (bool?)entry["uploadLimited"] ?? false,
             };
             torrent.ApplyLimits();
+            if (entry["trackers"] is JsonArray trackers)
+            {
+                session.SetTrackers([.. trackers.OfType<JsonArray>().Select(tier => (IReadOnlyList<string>)[.. tier.Select(u => (string?)u).OfType<string>()])]);
+                torrent.TrackersEdited = true;
+            }
             if (entry["priorities"] is JsonArray saved && session.Torrent is { } metainfo && saved.Count == metainfo.Files.Count)
                 session.SetFilePriorities([.. saved.Select(p => (int?)p ?? 2)]);
             lock (_gate)
@@ -169,6 +174,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["downloadLimited"] = t.DownloadLimited,
                     ["uploadLimit"] = t.UploadLimit,
                     ["uploadLimited"] = t.UploadLimited,
+                    ["trackers"] = t.TrackersEdited ? new JsonArray([.. t.Session.Trackers.Select(tier => (JsonNode)new JsonArray([.. tier.Select(u => (JsonNode)u)]))]) : null,
                     ["priorities"] = t.Session.Options.FilePriorities is { } p ? new JsonArray([.. p.Select(v => (JsonNode)v)]) : null,
                 });
             }

@@ -18,7 +18,7 @@ public static class TorrentFields
     /// <summary>The spelling-free key of a field name: "peer-limit", "peer_limit" and "peerLimit" are one.</summary>
     public static string Canonical(string name) => name.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
 
-    public static JsonNode? Value(string field, DaemonTorrent t, TorrentStatus s, int queuePosition)
+    public static JsonNode? Value(string field, DaemonTorrent t, TorrentStatus s, int queuePosition, DateTimeOffset now)
     {
         var session = t.Session;
         var torrent = session.Torrent;
@@ -79,6 +79,9 @@ public static class TorrentFields
             "seedratiolimit" => 2.0,
             "seedidlemode" => 0,
             "seedidlelimit" => 30,
+            "trackers" => TrackerFields.Trackers(session),
+            "trackerstats" => TrackerFields.Stats(session, now),
+            "trackerlist" => TrackerFields.TrackerList(session),
             "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
             "peers" => new JsonArray([.. session.GetPeers().Select(Peer)]),
             "peersfrom" => new JsonObject

@@ -91,5 +91,31 @@ internal sealed class DaemonProcess : IDisposable
         throw new TimeoutException($"never {what}\ndaemon:\n{Output}");
     }
 
+    /// <summary>One rpc-version 17 call (the 409 handshake done here); its arguments, after checking the result is "success".</summary>
+    public async Task<JsonObject> RpcAsync(string method, JsonObject? arguments = null)
+    {
+        using var http = new HttpClient();
+        string url = $"http://127.0.0.1:{Port}/transmission/rpc";
+        string body = new JsonObject { ["method"] = method, ["arguments"] = arguments ?? [] }.ToJsonString();
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body) };
+            if (_sessionId is not null)
+                request.Headers.Add("X-Transmission-Session-Id", _sessionId);
+            using var response = await http.SendAsync(request);
+            if (response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                _sessionId = response.Headers.GetValues("X-Transmission-Session-Id").Single();
+                continue;
+            }
+            var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+            Assert.True((string?)reply["result"] == "success", $"{method}: {reply}");
+            return reply["arguments"]!.AsObject();
+        }
+        throw new InvalidOperationException("the daemon kept answering 409");
+    }
+
+    private string? _sessionId;
+
     public void Dispose() => _process.Dispose();
 }

@@ -53,6 +53,48 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Transmission_remote_shows_adds_and_removes_trackers_and_reannounce_asks_the_tracker_again()
+    {
+        var (swarm, torrent, _) = await SeededAsync("data");
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        string tracker = Shoal.Metainfo.TorrentParser.Load(torrent).Trackers[0][0];
+        var uri = new Uri(tracker);
+
+        string shown = await daemon.WaitForOutputAsync(o => o.Contains("Got a list of"), 60, "an announce shown", "-t", "1", "-it");
+        Assert.Contains($"Tracker 0: http://{uri.Host}:{uri.Port}", shown);
+        Assert.Contains("Active in tier 0", shown);
+
+        long AnnounceStart(JsonObject got) => (long)got["torrents"]![0]!["trackerStats"]![0]!["lastAnnounceStartTime"]!;
+        var fields = new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("trackerStats", "trackers") };
+        long first = AnnounceStart(await daemon.RpcAsync("torrent-get", fields.DeepClone().AsObject()));
+        Assert.True(first > 0);
+        await daemon.RemoteAsync("-t", "1", "--reannounce");
+        // opentracker's interval is 30 minutes: only the reannounce asks again within the minute.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (AnnounceStart(await daemon.RpcAsync("torrent-get", fields.DeepClone().AsObject())) == first)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the tracker was not asked again after --reannounce");
+            await Task.Delay(250);
+        }
+
+        await daemon.RemoteAsync("-t", "1", "-td", "http://127.0.0.1:9/announce");
+        string two = await daemon.RemoteAsync("-t", "1", "-it");
+        Assert.Contains("Tracker 1: http://127.0.0.1:9", two);
+        await daemon.RemoteAsync("-t", "1", "-tr", "1");
+        string one = await daemon.RemoteAsync("-t", "1", "-it");
+        Assert.DoesNotContain("Tracker 1:", one);
+        Assert.Contains("Tracker 0:", one);
+
+        // The edited list is the torrent's own now and survives a restart.
+        await daemon.RemoteAsync("-t", "1", "-td", "udp://127.0.0.1:9/announce");
+        await daemon.KillAndRestartAsync();
+        var list = await daemon.RpcAsync("torrent-get", new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("trackerList") });
+        Assert.Equal($"{tracker}\n\nudp://127.0.0.1:9/announce", (string?)list["torrents"]![0]!["trackerList"]);
+    }
+
+    [Fact]
     public async Task A_torrent_dropped_in_the_watch_folder_is_added_and_renamed_and_a_bad_one_set_aside()
     {
         using var swarm = new SwarmInterop();

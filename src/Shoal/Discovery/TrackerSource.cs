@@ -7,11 +7,15 @@ namespace Shoal.Discovery;
 /// Announces one torrent to its trackers (BEP 12 tiers): 'started' first, 'completed' once the
 /// download finishes, then at the tracker's interval (bounded below by its min interval and
 /// above by <see cref="TorrentOptions.MaxAnnounceInterval"/>), backing off after failures, and a
-/// brief 'stopped' when the torrent stops. Every wait runs on the client's clock.
+/// brief 'stopped' when the torrent stops. Every wait runs on the client's clock. When the
+/// host's tracker list changes (the user added or removed one) the next announce uses the new
+/// list, built by <paramref name="rebuild"/>; a torrent without trackers waits for one.
 /// </summary>
-public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, TimeProvider time, byte[] peerId, Func<int> port, TimeSpan? maxInterval, uint key)
+public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, TimeProvider time, byte[] peerId, Func<int> port, TimeSpan? maxInterval, uint key,
+    Func<IReadOnlyList<IReadOnlyList<string>>, TrackerTiers>? rebuild = null)
     : IPeerSource
 {
+    private IReadOnlyList<IReadOnlyList<string>> _builtFrom = host.Trackers;
     /// <summary>How long a stop waits for the tracker's answer to 'stopped'.</summary>
     public static readonly TimeSpan StopDeadline = TimeSpan.FromSeconds(3);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -19,12 +23,12 @@ public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Time
     /// <summary>The registration: one tracker source per torrent that has trackers and does not turn them off.</summary>
     public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options)
     {
-        if (options.DisableTrackers || host.Trackers.Count == 0)
+        if (options.DisableTrackers)
             return null;
-        var tiers = TrackerTiers.Create(host.Trackers, client.Http, client.Time, client.Options.UdpTrackerTimeout, new Random(client.NextSeed()));
-        if (tiers.IsEmpty)
-            return null;
-        return new TrackerSource(host, tiers, client.Time, client.PeerIdBytes, () => client.ListenPort, options.MaxAnnounceInterval, (uint)client.NextSeed());
+        TrackerTiers Build(IReadOnlyList<IReadOnlyList<string>> trackers) =>
+            TrackerTiers.Create(trackers, client.Http, client.Time, client.Options.UdpTrackerTimeout, new Random(client.NextSeed()));
+        return new TrackerSource(host, Build(host.Trackers), client.Time, client.PeerIdBytes, () => client.ListenPort, options.MaxAnnounceInterval,
+            (uint)client.NextSeed(), Build);
     }
 
     public string Name => "tracker";
@@ -41,6 +45,17 @@ public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Time
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (rebuild is not null && !ReferenceEquals(host.Trackers, _builtFrom))
+                {
+                    _builtFrom = host.Trackers;
+                    tiers = rebuild(_builtFrom);
+                }
+                if (tiers.IsEmpty)
+                {
+                    host.ReportSourceError(Name, null);
+                    await WaitAsync(TimeSpan.FromMinutes(30), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 var stats = host.GetAnnounceStats();
                 if (!sentCompleted && stats.Complete)
                 {
@@ -50,7 +65,7 @@ public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Time
                 TimeSpan wait;
                 try
                 {
-                    var (_, response) = await tiers.AnnounceAsync(Request(trackerEvent, stats), cancellationToken).ConfigureAwait(false);
+                    var (_, response) = await tiers.AnnounceAsync(Request(trackerEvent, stats), cancellationToken, host.TrackerLog, time).ConfigureAwait(false);
                     announced = true;
                     failures = 0;
                     trackerEvent = TrackerEvent.None;
@@ -66,22 +81,30 @@ public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Time
                 }
                 if (maxInterval is { } max && wait > max)
                     wait = max;
-                try
-                {
-                    await Volatile.Read(ref _wake).Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
-                    // Nudged: a nudge that comes during the next announce wakes the wait after it.
-                    Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                }
-                catch (TimeoutException)
-                {
-                }
+                host.TrackerLog.Scheduled(time.GetUtcNow() + wait);
+                await WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        host.TrackerLog.Scheduled(null);
         if (announced)
             await SayGoodbyeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for <paramref name="wait"/> or a nudge, whichever comes first.</summary>
+    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Volatile.Read(ref _wake).Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+            // Nudged: a nudge that comes during the next announce wakes the wait after it.
+            Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     /// <summary>The tracker's interval (30 minutes when it gives none that makes sense), never under its min interval.</summary>

@@ -34,6 +34,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     private volatile string? _error;
     private int _state = (int)TorrentState.Stopped;
     private bool _sequential;
+    private volatile IReadOnlyList<IReadOnlyList<string>>? _trackers;
     private long _downloaded;
     private long _uploaded;
 
@@ -119,6 +120,25 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
             Options = Options with { FilePriorities = priorities };
         _swarm?.ApplyPriorities();
     }
+
+    /// <summary>The trackers in BEP 12 tiers: the user's list when one was set, else the metainfo's (or the magnet's).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Trackers => _trackers ?? (_torrent?.Trackers is { Count: > 0 } t ? t : Identity.Trackers);
+
+    /// <summary>Replaces the tracker list (tiers of URLs); a running torrent announces to the new list at once.</summary>
+    public void SetTrackers(IReadOnlyList<IReadOnlyList<string>> tiers)
+    {
+        ArgumentNullException.ThrowIfNull(tiers);
+        _trackers = [.. tiers.Select(t => (IReadOnlyList<string>)[.. t]).Where(t => t.Count > 0)];
+        Reannounce();
+    }
+
+    /// <summary>Each tracker with the outcome of its last announce.</summary>
+    public IReadOnlyList<Discovery.TrackerInfo> GetTrackers() => TrackerLog.Snapshot(Trackers);
+
+    /// <summary>Asks every peer source (trackers, DHT, LSD) to announce now rather than at its next turn.</summary>
+    public void Reannounce() => _swarm?.Run.NudgeSources();
+
+    internal Discovery.TrackerLog TrackerLog { get; } = new();
 
     /// <summary>Adds a peer address to try (from the user, a tracker, or any other source).</summary>
     public void AddPeer(IPEndPoint endPoint)
@@ -314,7 +334,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     InfoHashes IPeerSourceHost.InfoHashes => Identity.InfoHashes;
     bool IPeerSourceHost.IsPrivate => _torrent?.IsPrivate ?? Identity.IsPrivate;
-    IReadOnlyList<IReadOnlyList<string>> IPeerSourceHost.Trackers => _torrent?.Trackers is { Count: > 0 } t ? t : Identity.Trackers;
+    Discovery.TrackerLog IPeerSourceHost.TrackerLog => TrackerLog;
 
     AnnounceStats IPeerSourceHost.GetAnnounceStats()
     {

@@ -35,28 +35,42 @@ public sealed class TrackerTiers
         };
     }
 
-    /// <summary>Announces to the first tracker that answers; throws <see cref="TrackerException"/> when none does.</summary>
-    public async Task<(ITrackerClient Tracker, AnnounceResponse Response)> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Announces to the first tracker that answers; throws <see cref="TrackerException"/> when
+    /// none does. Each try goes into <paramref name="log"/> when one is given.
+    /// </summary>
+    public async Task<(ITrackerClient Tracker, AnnounceResponse Response)> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken,
+        Discovery.TrackerLog? log = null, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         string? lastError = null;
         foreach (var tier in _tiers)
         {
             for (int i = 0; i < tier.Count; i++)
             {
                 var tracker = tier[i];
+                string url = tracker.Uri.OriginalString;
+                log?.Started(url, time.GetUtcNow());
                 try
                 {
                     var response = await tracker.AnnounceAsync(request with { TrackerId = _trackerIds.GetValueOrDefault(tracker) }, cancellationToken).ConfigureAwait(false);
                     if (response.TrackerId is not null)
                         _trackerIds[tracker] = response.TrackerId;
+                    log?.Succeeded(url, response, time.GetUtcNow());
                     tier.RemoveAt(i);
                     tier.Insert(0, tracker);
                     return (tracker, response);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    log?.Failed(url, "stopped", false, time.GetUtcNow());
+                    throw;
                 }
                 catch (Exception e) when (e is TrackerException or HttpRequestException or SocketException or IOException
                     || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
                     lastError = $"{tracker.Uri}: {e.Message}";
+                    log?.Failed(url, e.Message, e is OperationCanceledException, time.GetUtcNow());
                 }
             }
         }

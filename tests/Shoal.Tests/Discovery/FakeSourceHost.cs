@@ -16,7 +16,8 @@ internal sealed class FakeSourceHost : IPeerSourceHost
     public InfoHashes InfoHashes { get; } = new(new InfoHash(new byte[20]), null);
     public volatile bool Private;
     public bool IsPrivate => Private;
-    public IReadOnlyList<IReadOnlyList<string>> Trackers => [["http://tracker.invalid/announce"]];
+    public IReadOnlyList<IReadOnlyList<string>> Trackers { get; set; } = [["http://tracker.invalid/announce"]];
+    public TrackerLog TrackerLog { get; } = new();
     public AnnounceStats GetAnnounceStats() => new(0, 0, Complete ? 0 : 1000, Complete);
     public void AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits = PeerTraits.None)
     {

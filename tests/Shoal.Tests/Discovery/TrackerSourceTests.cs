@@ -12,11 +12,11 @@ namespace Shoal.Tests.Discovery;
 /// <summary>The announce schedule, on a fake clock: no test here waits for real time to pass.</summary>
 public class TrackerSourceTests
 {
-    private sealed class Tracker : ITrackerClient
+    private sealed class Tracker(string url = "http://tracker.invalid/announce") : ITrackerClient
     {
         public ConcurrentQueue<TrackerEvent> Events { get; } = new();
         public volatile bool Fail;
-        public Uri Uri { get; } = new("http://tracker.invalid/announce");
+        public Uri Uri { get; } = new(url);
         public Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
         {
             Events.Enqueue(request.Event);
@@ -64,6 +64,35 @@ public class TrackerSourceTests
         await stop.CancelAsync();
         await run;
         Assert.Equal(TrackerEvent.Stopped, _tracker.Events.Last());
+    }
+
+    [Fact]
+    public async Task A_changed_tracker_list_is_announced_to_at_the_next_nudge_and_each_outcome_is_logged()
+    {
+        var other = new Tracker("http://other.invalid/announce");
+        var byUrl = new Dictionary<string, ITrackerClient> { [_tracker.Uri.OriginalString] = _tracker, [other.Uri.OriginalString] = other };
+        var source = new TrackerSource(_host, new TrackerTiers([[_tracker]], new Random(1)), _time, new byte[20], () => 6881, null, 7,
+            list => new TrackerTiers(list.Select(tier => tier.Select(url => byUrl[url])), new Random(1)));
+        using var stop = new CancellationTokenSource();
+        _tracker.Fail = true;
+        var run = source.RunAsync(stop.Token);
+        await AnnouncesAsync(1);
+        var failed = _host.TrackerLog.Snapshot(_host.Trackers).Single();
+        Assert.False(failed.LastAnnounceSucceeded);
+        Assert.Equal("tracker says no", failed.LastAnnounceResult);
+        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(30), failed.NextAnnounce); // the first back-off
+
+        _host.Trackers = [[_tracker.Uri.OriginalString], [other.Uri.OriginalString]];
+        source.Nudge();
+        await EngineHarness.WaitUntilAsync(() => !other.Events.IsEmpty, 10, "an announce to the added tracker");
+        await EngineHarness.WaitUntilAsync(() => _host.TrackerLog.Snapshot(_host.Trackers)[1].LastAnnounceSucceeded, 10, "its success logged");
+        var both = _host.TrackerLog.Snapshot(_host.Trackers);
+        Assert.Equal([0, 1], both.Select(t => t.Tier));
+        Assert.Equal([0, 1], both.Select(t => t.Id));
+        Assert.Equal(1, both[1].LastAnnouncePeerCount);
+        Assert.Equal(TrackerEvent.Started, other.Events.Single()); // the first tier failed again, so 'started' is still owed
+        await stop.CancelAsync();
+        await run;
     }
 
     [Fact]
