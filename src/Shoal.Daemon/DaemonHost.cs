@@ -53,6 +53,7 @@ public static class DaemonHost
         var logger = loggers.CreateLogger("Shoal.Daemon");
         var book = new TorrentBook(client, state, TimeProvider.System, logger);
         await book.LoadAsync().ConfigureAwait(false);
+        using var queue = new DaemonQueue(book, settings, client, TimeProvider.System, logger);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Services.AddSystemd(); // under systemd: Type=notify readiness and stopping, journal-friendly lines
@@ -60,7 +61,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(loggers); // ASP.NET Core's lines go where the engine's go
         builder.WebHost.ConfigureKestrel(k => k.Listen(rpcAddress, settings.RpcPort));
         await using var app = builder.Build();
-        var server = new RpcServer(settings, book, client, new RpcGate(settings), () => app.Lifetime.StopApplication());
+        var server = new RpcServer(settings, book, queue, client, new RpcGate(settings), () => app.Lifetime.StopApplication());
         app.MapMethods("/transmission/rpc", ["GET", "POST"], server.HandleAsync); // routing matches the trailing slash too
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -69,8 +70,10 @@ public static class DaemonHost
         var watching = settings.WatchDirEnabled && settings.WatchDir.Length > 0
             ? new WatchFolder(settings.WatchDir, book, settings, logger, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
             : Task.CompletedTask;
+        var queueing = queue.RunAsync(app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
         await watching.ConfigureAwait(false);
+        await queueing.ConfigureAwait(false);
         book.Save();
     }
 }

@@ -15,4 +15,12 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "torrent {Hash} not brought back: {Error}")]
     public static partial void TorrentNotRestored(ILogger logger, string hash, string error);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "{Name}: seeding stopped, {Reason}")]
+    public static partial void SeedLimitReached(ILogger logger, string name, string reason);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "turtle schedule: alternative speed limits {On}")]
+    private static partial void TurtleScheduledCore(ILogger logger, string on);
+
+    public static void TurtleScheduled(ILogger logger, bool on) => TurtleScheduledCore(logger, on ? "on" : "off");
 }

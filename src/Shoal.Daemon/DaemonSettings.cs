@@ -42,6 +42,9 @@ public sealed class DaemonSettings
         }
     }
 
+    /// <summary>Settings that live nowhere, to try values on before the real ones change.</summary>
+    internal static DaemonSettings Scratch() => new(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "unsaved-settings.json"), []);
+
     public void Save()
     {
         string text;
@@ -84,6 +87,29 @@ public sealed class DaemonSettings
     public int AltSpeedUp { get => Int("alt-speed-up", 50); set => Set("alt-speed-up", value); }
     public bool AltSpeedEnabled { get => Bool("alt-speed-enabled", false); set => Set("alt-speed-enabled", value); }
 
+    /// <summary>The weekly turtle schedule: minutes after local midnight, and the days as bits (1 Sunday ... 64 Saturday).</summary>
+    public bool AltSpeedTimeEnabled { get => Bool("alt-speed-time-enabled", false); set => Set("alt-speed-time-enabled", value); }
+    public int AltSpeedTimeBegin { get => Int("alt-speed-time-begin", 540); set => Set("alt-speed-time-begin", value); }
+    public int AltSpeedTimeEnd { get => Int("alt-speed-time-end", 1020); set => Set("alt-speed-time-end", value); }
+    public int AltSpeedTimeDay { get => Int("alt-speed-time-day", 127); set => Set("alt-speed-time-day", value); }
+
+    /// <summary>Queueing: how many torrents download and seed at once, and when a quiet one stops holding its slot.</summary>
+    public bool DownloadQueueEnabled { get => Bool("download-queue-enabled", true); set => Set("download-queue-enabled", value); }
+    public int DownloadQueueSize { get => Int("download-queue-size", 5); set => Set("download-queue-size", value); }
+    public bool SeedQueueEnabled { get => Bool("seed-queue-enabled", false); set => Set("seed-queue-enabled", value); }
+    public int SeedQueueSize { get => Int("seed-queue-size", 10); set => Set("seed-queue-size", value); }
+    public bool QueueStalledEnabled { get => Bool("queue-stalled-enabled", true); set => Set("queue-stalled-enabled", value); }
+    public int QueueStalledMinutes { get => Int("queue-stalled-minutes", 30); set => Set("queue-stalled-minutes", value); }
+
+    /// <summary>When seeding stops for every torrent that follows the global limits: at a ratio, or after minutes without traffic.</summary>
+    public double RatioLimit { get => Double("ratio-limit", 2.0); set => Set("ratio-limit", value); }
+    public bool RatioLimitEnabled { get => Bool("ratio-limit-enabled", false); set => Set("ratio-limit-enabled", value); }
+    public int IdleSeedingLimit { get => Int("idle-seeding-limit", 30); set => Set("idle-seeding-limit", value); }
+    public bool IdleSeedingLimitEnabled { get => Bool("idle-seeding-limit-enabled", false); set => Set("idle-seeding-limit-enabled", value); }
+
+    public QueueLimits Queue => new(DownloadQueueEnabled ? DownloadQueueSize : null, SeedQueueEnabled ? SeedQueueSize : null,
+        QueueStalledEnabled ? TimeSpan.FromMinutes(QueueStalledMinutes) : null);
+
     /// <summary>Bytes per second down and up now (0: no limit): the alternative limits when on, else the enabled global ones.</summary>
     public (long Down, long Up) EffectiveLimits() => AltSpeedEnabled
         ? (AltSpeedDown * 1000L, AltSpeedUp * 1000L)
@@ -99,6 +125,12 @@ public sealed class DaemonSettings
     {
         lock (_gate)
             return _values[key] is JsonValue v && v.TryGetValue(out int i) ? i : fallback;
+    }
+
+    private double Double(string key, double fallback)
+    {
+        lock (_gate)
+            return _values[key] is JsonValue v && v.TryGetValue(out double d) ? d : fallback;
     }
 
     private bool Bool(string key, bool fallback)

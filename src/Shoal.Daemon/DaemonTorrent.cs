@@ -9,8 +9,39 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     public string? Magnet { get; } = magnet;
     /// <summary>Unix seconds.</summary>
     public long AddedDate { get; } = addedDate;
-    /// <summary>Stopped by the user: stays stopped across restarts.</summary>
+    /// <summary>Stopped by the user (or by a seed limit): stays stopped across restarts.</summary>
     public bool Paused { get; set; }
+    /// <summary>Stopped because its seed ratio or idle limit was reached (Transmission's isFinished).</summary>
+    public bool Finished { get; set; }
+    /// <summary>Started with torrent-start-now: runs whatever the queue says.</summary>
+    public bool StartNow { get; set; }
+    /// <summary>Started by the user after an error: the queue may run it again.</summary>
+    public bool Retry { get; set; }
+    /// <summary>Waiting for a queue slot (Transmission's download-wait and seed-wait).</summary>
+    public bool Queued { get; set; }
+    /// <summary>Running, but no data moved for queue-stalled-minutes: it holds no queue slot.</summary>
+    public bool Stalled { get; set; }
+    /// <summary>Every wanted piece was there when last seen.</summary>
+    public bool Done { get; set; }
+
+    public SeedLimitMode SeedRatioMode { get; set; }
+    public double SeedRatioLimit { get; set; } = 2.0;
+    public SeedLimitMode SeedIdleMode { get; set; }
+    /// <summary>Minutes.</summary>
+    public int SeedIdleLimit { get; set; } = 30;
+
+    /// <summary>Bytes moved before this daemon's run (the engine counts this run's).</summary>
+    public long UploadedBefore { get; set; }
+    public long DownloadedBefore { get; set; }
+    public long UploadedEver => UploadedBefore + Session.GetStatus().Uploaded;
+    public long DownloadedEver => DownloadedBefore + Session.GetStatus().Downloaded;
+
+    /// <summary>When data last moved for it (unix seconds, Transmission's activityDate), and the byte count then.</summary>
+    public DateTimeOffset LastActivity { get; set; }
+    internal long LastBytes { get; set; } = -1;
+
+    /// <summary>Running in the engine now (not stopped, paused or failed).</summary>
+    public bool Running => Session.State is TorrentState.AwaitingMetadata or TorrentState.Checking or TorrentState.Downloading or TorrentState.Seeding;
     /// <summary>Its own limits in kB/s (1000 bytes) and whether each is on, as torrent-set gives them.</summary>
     public int DownloadLimit { get; set; } = 100;
     public bool DownloadLimited { get; set; }

@@ -4,7 +4,7 @@ using Shoal.Metainfo;
 namespace Shoal.Daemon;
 
 /// <summary>The RPC methods: each takes the request's arguments and gives (error or null, result arguments).</summary>
-internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, ShoalClient client, Action requestStop)
+internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, DaemonQueue queue, ShoalClient client, Action requestStop)
 {
     public const string UnknownMethod = "method name not recognized";
     public const int MaxMetainfo = 16 << 20;
@@ -17,6 +17,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
                 return Ok(SessionGet());
             case "session-set":
                 SessionSet(args);
+                await queue.UpdateAsync().ConfigureAwait(false);
                 return Ok([]);
             case "session-stats":
                 return Ok(SessionStats());
@@ -24,18 +25,26 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
                 requestStop();
                 return Ok([]);
             case "torrent-add":
-                return Ok(await TorrentAddAsync(args).ConfigureAwait(false));
+                var added = await TorrentAddAsync(args).ConfigureAwait(false);
+                await queue.UpdateAsync().ConfigureAwait(false);
+                return Ok(added);
             case "torrent-get":
                 return Ok(TorrentGet(args));
             case "torrent-start" or "torrent-start-now":
                 foreach (var t in Select(args))
-                    await book.StartAsync(t).ConfigureAwait(false);
+                    book.Start(t, now: method == "torrent-start-now");
+                await queue.UpdateAsync().ConfigureAwait(false);
                 return Ok([]);
             case "torrent-set":
-                _ = (Rate(args, "downloadLimit"), Rate(args, "uploadLimit")); // refused before anything changes, even with no torrent
+                CheckTorrentSet(args); // refused before anything changes, even with no torrent
                 foreach (var t in Select(args))
                     TorrentSet(t, args);
                 book.Save();
+                await queue.UpdateAsync().ConfigureAwait(false);
+                return Ok([]);
+            case "queue-move-top" or "queue-move-up" or "queue-move-down" or "queue-move-bottom":
+                book.Move(Select(args), method["queue-move-".Length..]);
+                await queue.UpdateAsync().ConfigureAwait(false);
                 return Ok([]);
             case "torrent-reannounce":
                 foreach (var t in Select(args))
@@ -48,11 +57,13 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
             case "torrent-stop":
                 foreach (var t in Select(args))
                     await book.StopAsync(t).ConfigureAwait(false);
+                await queue.UpdateAsync().ConfigureAwait(false); // a freed slot goes to the next in line
                 return Ok([]);
             case "torrent-remove":
                 bool delete = Arg(args, "delete-local-data") is JsonValue d && d.TryGetValue(out bool del) && del;
                 foreach (var t in Select(args))
                     await book.RemoveAsync(t, delete).ConfigureAwait(false);
+                await queue.UpdateAsync().ConfigureAwait(false);
                 return Ok([]);
             case "free-space":
                 string path = Arg(args, "path")?.GetValue<string>() ?? settings.DownloadDir;
@@ -72,75 +83,58 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
         return args.FirstOrDefault(a => TorrentFields.Canonical(a.Key) == wanted).Value;
     }
 
-    private JsonObject SessionGet() => new()
+    private JsonObject SessionGet()
     {
-        ["rpc-version"] = RpcServer.RpcVersion,
-        ["rpc-version-minimum"] = 14,
-        ["rpc-version-semver"] = "5.3.0",
-        ["version"] = RpcServer.Version,
-        ["download-dir"] = settings.DownloadDir,
-        ["peer-port"] = client.ListenPort,
-        ["start-added-torrents"] = settings.StartAddedTorrents,
-        ["dht-enabled"] = settings.DhtEnabled,
-        ["lpd-enabled"] = settings.LpdEnabled,
-        ["pex-enabled"] = settings.PexEnabled,
-        ["utp-enabled"] = false,
-        ["encryption"] = "tolerated",
-        ["config-dir"] = Path.GetDirectoryName(settings.Path),
-        ["speed-limit-down"] = settings.SpeedLimitDown,
-        ["speed-limit-down-enabled"] = settings.SpeedLimitDownEnabled,
-        ["speed-limit-up"] = settings.SpeedLimitUp,
-        ["speed-limit-up-enabled"] = settings.SpeedLimitUpEnabled,
-        ["alt-speed-down"] = settings.AltSpeedDown,
-        ["alt-speed-up"] = settings.AltSpeedUp,
-        ["alt-speed-enabled"] = settings.AltSpeedEnabled,
-        ["alt-speed-time-enabled"] = false,
-        ["alt-speed-time-begin"] = 540,
-        ["alt-speed-time-end"] = 1020,
-        ["alt-speed-time-day"] = 127,
-        ["peer-limit-global"] = client.Options.MaxConnections,
-        ["peer-limit-per-torrent"] = 50,
-        ["port-forwarding-enabled"] = false,
-        ["cache-size-mb"] = 4,
-        ["seedRatioLimit"] = 2.0,
-        ["seedRatioLimited"] = false,
-        ["download-queue-enabled"] = false,
-        ["download-queue-size"] = 5,
-        ["seed-queue-enabled"] = false,
-        ["seed-queue-size"] = 10,
-        ["units"] = new JsonObject
+        var result = new JsonObject
         {
-            ["speed-units"] = new JsonArray("kB/s", "MB/s", "GB/s", "TB/s"),
-            ["speed-bytes"] = 1000,
-            ["size-units"] = new JsonArray("kB", "MB", "GB", "TB"),
-            ["size-bytes"] = 1000,
-            ["memory-units"] = new JsonArray("KiB", "MiB", "GiB", "TiB"),
-            ["memory-bytes"] = 1024,
-        },
-    };
+            ["rpc-version"] = RpcServer.RpcVersion,
+            ["rpc-version-minimum"] = 14,
+            ["rpc-version-semver"] = "5.3.0",
+            ["version"] = RpcServer.Version,
+            ["session-id"] = "",
+            ["peer-port"] = client.ListenPort,
+            ["utp-enabled"] = false,
+            ["encryption"] = "tolerated",
+            ["config-dir"] = Path.GetDirectoryName(settings.Path),
+            ["peer-limit-global"] = client.Options.MaxConnections,
+            ["peer-limit-per-torrent"] = 50,
+            ["port-forwarding-enabled"] = false,
+            ["cache-size-mb"] = 4,
+            ["rename-partial-files"] = false,
+            ["incomplete-dir-enabled"] = false,
+            ["incomplete-dir"] = settings.DownloadDir,
+            ["trash-original-torrent-files"] = false,
+            ["blocklist-enabled"] = false,
+            ["blocklist-size"] = 0,
+            ["blocklist-url"] = "",
+            ["script-torrent-done-enabled"] = false,
+            ["script-torrent-done-filename"] = "",
+            ["units"] = new JsonObject
+            {
+                ["speed-units"] = new JsonArray("kB/s", "MB/s", "GB/s", "TB/s"),
+                ["speed-bytes"] = 1000,
+                ["size-units"] = new JsonArray("kB", "MB", "GB", "TB"),
+                ["size-bytes"] = 1000,
+                ["memory-units"] = new JsonArray("KiB", "MiB", "GiB", "TiB"),
+                ["memory-bytes"] = 1024,
+            },
+        };
+        SessionFields.Fill(result, settings);
+        return result;
+    }
 
     private void SessionSet(JsonObject args)
     {
-        if (String(args, "download-dir") is { } path)
-            settings.DownloadDir = Path.GetFullPath(path);
-        if (Bool(args, "start-added-torrents") is bool starts)
-            settings.StartAddedTorrents = starts;
-        if (Rate(args, "speed-limit-down") is int down)
-            settings.SpeedLimitDown = down;
-        if (Bool(args, "speed-limit-down-enabled") is bool downOn)
-            settings.SpeedLimitDownEnabled = downOn;
-        if (Rate(args, "speed-limit-up") is int up)
-            settings.SpeedLimitUp = up;
-        if (Bool(args, "speed-limit-up-enabled") is bool upOn)
-            settings.SpeedLimitUpEnabled = upOn;
-        if (Rate(args, "alt-speed-down") is int altDown)
-            settings.AltSpeedDown = altDown;
-        if (Rate(args, "alt-speed-up") is int altUp)
-            settings.AltSpeedUp = altUp;
-        if (Bool(args, "alt-speed-enabled") is bool alt)
-            settings.AltSpeedEnabled = alt;
+        SessionFields.Apply(args, settings, Arg);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
         settings.Save(); // what changes over RPC is kept
+    }
+
+    /// <summary>Refuses a torrent-set whose values are wrong, before any torrent changes.</summary>
+    private static void CheckTorrentSet(JsonObject args)
+    {
+        _ = (Rate(args, "downloadLimit"), Rate(args, "uploadLimit"), Mode(args, "seedRatioMode"), Mode(args, "seedIdleMode"));
+        _ = (Ratio(args, "seedRatioLimit"), Minutes(args, "seedIdleLimit"));
     }
 
     /// <summary>Limits (kB/s) and the wanted files and their priorities of one torrent.</summary>
@@ -155,6 +149,14 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
         if (Bool(args, "uploadLimited") is bool upOn)
             t.UploadLimited = upOn;
         t.ApplyLimits();
+        if (Mode(args, "seedRatioMode") is { } ratioMode)
+            t.SeedRatioMode = ratioMode;
+        if (Ratio(args, "seedRatioLimit") is double ratio)
+            t.SeedRatioLimit = ratio;
+        if (Mode(args, "seedIdleMode") is { } idleMode)
+            t.SeedIdleMode = idleMode;
+        if (Minutes(args, "seedIdleLimit") is int idle)
+            t.SeedIdleLimit = idle;
         if (TrackerFields.Edit(t.Session, args, Arg))
             t.TrackersEdited = true;
         if (t.Session.Torrent is not { } torrent)
@@ -189,6 +191,15 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Shoa
             return null;
         return v.TryGetValue(out int rate) && rate is >= 0 and <= 100_000_000 ? rate : throw new RpcException($"{name} must be a number of kB/s");
     }
+
+    private static SeedLimitMode? Mode(JsonObject args, string name) => Arg(args, name) is not JsonValue v ? null
+        : v.TryGetValue(out int mode) && mode is >= 0 and <= 2 ? (SeedLimitMode)mode : throw new RpcException($"{name} must be 0 (global), 1 (this torrent's) or 2 (unlimited)");
+
+    private static double? Ratio(JsonObject args, string name) => Arg(args, name) is not JsonValue v ? null
+        : v.TryGetValue(out double ratio) && ratio is >= 0 and <= 1e6 ? ratio : throw new RpcException($"{name} must be a ratio from 0");
+
+    private static int? Minutes(JsonObject args, string name) => Arg(args, name) is not JsonValue v ? null
+        : v.TryGetValue(out int minutes) && minutes is >= 0 and <= 1_000_000 ? minutes : throw new RpcException($"{name} must be a number of minutes");
 
     private JsonObject SessionStats()
     {

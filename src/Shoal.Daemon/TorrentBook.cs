@@ -29,7 +29,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
         }
     }
 
-    /// <summary>Adds back every torrent of the saved list, started unless it was paused.</summary>
+    /// <summary>Adds back every torrent of the saved list, in its queue order (the queue starts those not paused).</summary>
     public async Task LoadAsync()
     {
         if (!File.Exists(ListPath))
@@ -68,6 +68,16 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             var torrent = new DaemonTorrent(id, session, magnet, (long?)entry["addedDate"] ?? 0)
             {
                 Paused = (bool?)entry["paused"] ?? false,
+                Finished = (bool?)entry["finished"] ?? false,
+                StartNow = (bool?)entry["startNow"] ?? false,
+                Done = (bool?)entry["done"] ?? false,
+                SeedRatioMode = (SeedLimitMode)Math.Clamp((int?)entry["seedRatioMode"] ?? 0, 0, 2),
+                SeedRatioLimit = (double?)entry["seedRatioLimit"] ?? 2.0,
+                SeedIdleMode = (SeedLimitMode)Math.Clamp((int?)entry["seedIdleMode"] ?? 0, 0, 2),
+                SeedIdleLimit = (int?)entry["seedIdleLimit"] ?? 30,
+                UploadedBefore = (long?)entry["uploadedEver"] ?? 0,
+                DownloadedBefore = (long?)entry["downloadedEver"] ?? 0,
+                LastActivity = DateTimeOffset.FromUnixTimeSeconds((long?)entry["activityDate"] ?? 0),
                 DownloadLimit = (int?)entry["downloadLimit"] ?? 100,
                 DownloadLimited = (bool?)entry["downloadLimited"] ?? false,
                 UploadLimit = (int?)entry["uploadLimit"] ?? 100,
@@ -86,8 +96,6 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 _torrents.Add(torrent);
                 _nextId = Math.Max(_nextId, id + 1);
             }
-            if (!torrent.Paused)
-                await session.StartAsync().ConfigureAwait(false);
         }
     }
 
@@ -112,23 +120,60 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             _torrents.Add(torrent);
         }
         Save();
-        if (!paused)
-            await torrent.Session.StartAsync().ConfigureAwait(false);
-        return (torrent, true);
+        return (torrent, true); // the queue starts it unless paused
     }
 
-    public async Task StartAsync(DaemonTorrent torrent)
+    /// <summary>Marks a torrent to run: at its turn in the queue, or with <paramref name="now"/> at once whatever the queue says.</summary>
+    public void Start(DaemonTorrent torrent, bool now)
     {
         torrent.Paused = false;
+        torrent.Finished = false;
+        torrent.Retry = true;
+        torrent.StartNow = now;
         Save();
-        await torrent.Session.StartAsync().ConfigureAwait(false);
     }
 
     public async Task StopAsync(DaemonTorrent torrent)
     {
         torrent.Paused = true;
+        torrent.StartNow = false;
         Save();
         await torrent.Session.PauseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Moves torrents in the queue: "top", "up", "down" or "bottom" (queue-move-*), keeping their order among themselves.</summary>
+    public void Move(IReadOnlyCollection<DaemonTorrent> moved, string where)
+    {
+        lock (_gate)
+        {
+            var chosen = moved.ToHashSet();
+            switch (where)
+            {
+                case "top" or "bottom":
+                    var first = _torrents.Where(t => chosen.Contains(t) == (where == "top")).ToList();
+                    var rest = _torrents.Where(t => chosen.Contains(t) != (where == "top")).ToList();
+                    _torrents.Clear();
+                    _torrents.AddRange(first.Concat(rest));
+                    break;
+                case "up":
+                    for (int i = 1; i < _torrents.Count; i++)
+                    {
+                        if (chosen.Contains(_torrents[i]) && !chosen.Contains(_torrents[i - 1]))
+                            (_torrents[i - 1], _torrents[i]) = (_torrents[i], _torrents[i - 1]);
+                    }
+                    break;
+                case "down":
+                    for (int i = _torrents.Count - 2; i >= 0; i--)
+                    {
+                        if (chosen.Contains(_torrents[i]) && !chosen.Contains(_torrents[i + 1]))
+                            (_torrents[i + 1], _torrents[i]) = (_torrents[i], _torrents[i + 1]);
+                    }
+                    break;
+                default:
+                    throw new ArgumentException($"no queue move '{where}'", nameof(where));
+            }
+        }
+        Save();
     }
 
     /// <summary>Forgets a torrent (and with <paramref name="deleteData"/> deletes its files).</summary>
@@ -169,6 +214,16 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["magnet"] = t.Magnet,
                     ["downloadDir"] = t.Session.SaveDirectory,
                     ["paused"] = t.Paused,
+                    ["finished"] = t.Finished,
+                    ["startNow"] = t.StartNow,
+                    ["done"] = t.Done,
+                    ["seedRatioMode"] = (int)t.SeedRatioMode,
+                    ["seedRatioLimit"] = t.SeedRatioLimit,
+                    ["seedIdleMode"] = (int)t.SeedIdleMode,
+                    ["seedIdleLimit"] = t.SeedIdleLimit,
+                    ["uploadedEver"] = t.UploadedEver,
+                    ["downloadedEver"] = t.DownloadedEver,
+                    ["activityDate"] = t.LastActivity.ToUnixTimeSeconds(),
                     ["addedDate"] = t.AddedDate,
                     ["downloadLimit"] = t.DownloadLimit,
                     ["downloadLimited"] = t.DownloadLimited,

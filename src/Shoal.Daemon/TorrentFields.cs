@@ -12,7 +12,9 @@ public static class TorrentFields
 {
     public const int StatusStopped = 0;
     public const int StatusChecking = 2;
+    public const int StatusDownloadWait = 3;
     public const int StatusDownloading = 4;
+    public const int StatusSeedWait = 5;
     public const int StatusSeeding = 6;
 
     /// <summary>The spelling-free key of a field name: "peer-limit", "peer_limit" and "peerLimit" are one.</summary>
@@ -27,7 +29,7 @@ public static class TorrentFields
             "id" => t.Id,
             "name" => s.Name,
             "hashstring" => t.HashString,
-            "status" => Status(s),
+            "status" => Status(t, s),
             "percentdone" => s.WantedBytes > 0 ? Math.Round((double)s.VerifiedBytes / s.WantedBytes, 4) : (torrent is null ? 0.0 : 1.0),
             "percentcomplete" => s.TotalBytes > 0 ? Math.Round((double)s.VerifiedBytes / s.TotalBytes, 4) : 0.0,
             "metadatapercentcomplete" => torrent is null ? 0.0 : 1.0,
@@ -40,14 +42,15 @@ public static class TorrentFields
             "havevalid" => s.VerifiedBytes,
             "haveunchecked" => 0,
             "desiredavailable" => Math.Max(0, s.WantedBytes - s.VerifiedBytes),
-            "uploadedever" => s.Uploaded,
-            "downloadedever" => s.Downloaded,
+            "uploadedever" => t.UploadedEver,
+            "downloadedever" => t.DownloadedEver,
             "corruptever" => 0,
-            "uploadratio" => s.Downloaded > 0 ? Math.Round((double)s.Uploaded / s.Downloaded, 4) : s.Uploaded > 0 ? -2.0 : -1.0,
+            "uploadratio" => UploadRatio(t.UploadedEver, t.DownloadedEver),
             "error" => s.Error is null ? 0 : 3, // 3: a local error
             "errorstring" => s.Error ?? "",
-            "isfinished" => s.State == TorrentState.Seeding && t.Paused,
-            "isstalled" => false,
+            "isfinished" => t.Finished,
+            "isstalled" => t.Stalled,
+            "activitydate" => t.LastActivity.ToUnixTimeSeconds(),
             "isprivate" => torrent?.IsPrivate ?? false,
             "peersconnected" => s.Peers,
             "peersgettingfromus" => session.GetPeers().Count(p => !p.AmChoking && p.PeerInterested),
@@ -75,10 +78,10 @@ public static class TorrentFields
             "honorssessionlimits" => true,
             "bandwidthpriority" => 0,
             "peerlimit" => session.Options.MaxConnections,
-            "seedratiomode" => 0,
-            "seedratiolimit" => 2.0,
-            "seedidlemode" => 0,
-            "seedidlelimit" => 30,
+            "seedratiomode" => (int)t.SeedRatioMode,
+            "seedratiolimit" => t.SeedRatioLimit,
+            "seedidlemode" => (int)t.SeedIdleMode,
+            "seedidlelimit" => t.SeedIdleLimit,
             "trackers" => TrackerFields.Trackers(session),
             "trackerstats" => TrackerFields.Stats(session, now),
             "trackerlist" => TrackerFields.TrackerList(session),
@@ -93,8 +96,14 @@ public static class TorrentFields
         };
     }
 
-    /// <summary>Transmission's status: 0 stopped, 2 checking, 4 downloading (a magnet fetching its metadata too), 6 seeding.</summary>
-    private static int Status(TorrentStatus s) => s.State switch
+    /// <summary>Transmission's ratio: -1 when nothing moved either way, -2 (infinite) when uploaded without downloading.</summary>
+    private static double UploadRatio(long up, long down) => down > 0 ? Math.Round((double)up / down, 4) : up > 0 ? -2.0 : -1.0;
+
+    /// <summary>
+    /// Transmission's status: 0 stopped, 2 checking, 3 waiting for a download slot, 4 downloading
+    /// (a magnet fetching its metadata too), 5 waiting for a seed slot, 6 seeding.
+    /// </summary>
+    private static int Status(DaemonTorrent t, TorrentStatus s) => t.Queued ? (t.Done ? StatusSeedWait : StatusDownloadWait) : s.State switch
     {
         TorrentState.Checking => StatusChecking,
         TorrentState.Downloading or TorrentState.AwaitingMetadata => StatusDownloading,

@@ -95,6 +95,46 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task With_a_download_queue_of_one_the_others_wait_and_a_freed_slot_goes_to_the_one_moved_to_the_top()
+    {
+        using var swarm = new SwarmInterop();
+        using var daemon = await DaemonProcess.StartAsync(swarm, s => s["download-queue-size"] = 1);
+        foreach (var (name, seed) in new[] { ("first", 1), ("second", 2), ("third", 3) })
+        {
+            var (torrent, _) = await swarm.SampleAsync(name, seed: seed); // nobody has them: they never finish
+            await daemon.RemoteAsync("-a", torrent);
+        }
+        await daemon.WaitForRowAsync(1, r => !r.Contains("Queued") && !r.Contains("Stopped"), 30, "running");
+        Assert.Contains("Queued", await daemon.ListRowAsync(2));
+        Assert.Contains("Queued", await daemon.ListRowAsync(3));
+
+        await daemon.RpcAsync("queue-move-top", new JsonObject { ["ids"] = new JsonArray(3) });
+        var positions = await daemon.RpcAsync("torrent-get", new JsonObject { ["fields"] = new JsonArray("id", "queuePosition", "status") });
+        Assert.Equal([(3, 0), (1, 1), (2, 2)], ((JsonArray)positions["torrents"]!).Select(t => ((int)t!["id"]!, (int)t["queuePosition"]!)).OrderBy(p => p.Item2));
+        Assert.Contains("Queued", await daemon.ListRowAsync(3)); // a running torrent is not pushed out
+
+        await daemon.RemoteAsync("-t", "1", "-S");
+        await daemon.WaitForRowAsync(3, r => !r.Contains("Queued"), 30, "given the freed slot");
+        Assert.Contains("Queued", await daemon.ListRowAsync(2));
+        Assert.Contains("Stopped", await daemon.ListRowAsync(1));
+    }
+
+    [Fact]
+    public async Task A_torrent_given_a_seed_ratio_of_zero_stops_as_finished_once_complete()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("data");
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        await daemon.RemoteAsync("-t", "1", "-sr", "0");
+        await daemon.WaitForRowAsync(1, r => r.Contains("Finished") && r.Contains("100%"), 90, "finished");
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
+        var got = await daemon.RpcAsync("torrent-get", new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("isFinished", "seedRatioMode", "seedRatioLimit") });
+        Assert.True((bool)got["torrents"]![0]!["isFinished"]!);
+        Assert.Equal(1, (int)got["torrents"]![0]!["seedRatioMode"]!);
+    }
+
+    [Fact]
     public async Task A_torrent_dropped_in_the_watch_folder_is_added_and_renamed_and_a_bad_one_set_aside()
     {
         using var swarm = new SwarmInterop();
