@@ -48,6 +48,9 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     public int UploadLimit { get; set; } = 100;
     public bool UploadLimited { get; set; }
 
+    /// <summary>Files and folders renamed (torrent-rename-path), in order, to apply again after a restart.</summary>
+    public List<(string Path, string Name)> Renames { get; } = [];
+
     /// <summary>The user changed its trackers: the list is kept with it rather than taken from the metainfo.</summary>
     public bool TrackersEdited { get; set; }
 

@@ -38,10 +38,25 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             case "torrent-set":
                 CheckTorrentSet(args); // refused before anything changes, even with no torrent
                 foreach (var t in Select(args))
+                {
                     TorrentSet(t, args);
+                    if (String(args, "location") is { } newLocation)
+                        await t.Session.MoveAsync(newLocation, moveData: false).ConfigureAwait(false); // the data is already there
+                }
                 book.Save();
                 await queue.UpdateAsync().ConfigureAwait(false);
                 return Ok([]);
+            case "torrent-set-location":
+                string location = String(args, "location") ?? throw new RpcException("no location given");
+                bool move = Bool(args, "move") ?? false;
+                foreach (var t in Select(args))
+                    await t.Session.MoveAsync(location, move).ConfigureAwait(false);
+                book.Save();
+                return Ok([]);
+            case "port-test":
+                return Ok(PortTest(args));
+            case "torrent-rename-path":
+                return Ok(await RenamePathAsync(args).ConfigureAwait(false));
             case "queue-move-top" or "queue-move-up" or "queue-move-down" or "queue-move-bottom":
                 book.Move(Select(args), method["queue-move-".Length..]);
                 await queue.UpdateAsync().ConfigureAwait(false);
@@ -128,6 +143,45 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         SessionFields.Apply(args, settings, Arg);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
         settings.Save(); // what changes over RPC is kept
+    }
+
+    /// <summary>
+    /// Whether peers can reach our port, from what we know without asking anyone outside: open
+    /// when a peer from another host has reached us with a handshake (over the asked IP version).
+    /// </summary>
+    private JsonObject PortTest(JsonObject args)
+    {
+        string? protocol = String(args, "ip_protocol");
+        if (protocol is not (null or "ipv4" or "ipv6"))
+            throw new RpcException("ip_protocol must be ipv4 or ipv6");
+        var (v4, v6) = client.Router.Reached;
+        long reached = protocol switch { "ipv4" => v4, "ipv6" => v6, _ => v4 + v6 };
+        var result = new JsonObject { ["port-is-open"] = client.ListenPort > 0 && reached > 0 };
+        if (protocol is not null)
+            result["ip_protocol"] = protocol;
+        return result;
+    }
+
+    /// <summary>Renames a file or folder of exactly one torrent; the answer names the old path, the new name and the torrent.</summary>
+    private async Task<JsonObject> RenamePathAsync(JsonObject args)
+    {
+        var chosen = Select(args);
+        if (chosen.Count != 1 || Arg(args, "ids") is null)
+            throw new RpcException("torrent-rename-path needs exactly one torrent");
+        var t = chosen[0];
+        string path = String(args, "path") ?? throw new RpcException("no path given");
+        string name = String(args, "name") ?? throw new RpcException("no name given");
+        try
+        {
+            await t.Session.RenamePathAsync(path, name).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(e.Message);
+        }
+        t.Renames.Add((path, name));
+        book.Save();
+        return new JsonObject { ["path"] = path, ["name"] = name, ["id"] = t.Id };
     }
 
     /// <summary>Refuses a torrent-set whose values are wrong, before any torrent changes.</summary>
@@ -245,7 +299,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             if (MagnetLink.IsMagnet(filename))
                 magnet = filename;
             else
-                metainfo = await ReadMetainfoAsync(filename).ConfigureAwait(false);
+                metainfo = await ReadMetainfoAsync(filename, String(args, "cookies")).ConfigureAwait(false);
         }
         else
         {
@@ -274,10 +328,10 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         return new JsonObject { [added ? "torrent-added" : "torrent-duplicate"] = summary };
     }
 
-    private async Task<byte[]> ReadMetainfoAsync(string filename)
+    private static async Task<byte[]> ReadMetainfoAsync(string filename, string? cookies)
     {
         if (Uri.TryCreate(filename, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            throw new RpcException("adding by http(s) URL is not supported yet");
+            return await MetainfoDownload.GetAsync(uri, cookies).ConfigureAwait(false);
         try
         {
             var info = new FileInfo(filename);

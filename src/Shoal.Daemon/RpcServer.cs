@@ -84,8 +84,29 @@ public sealed class RpcServer(DaemonSettings settings, TorrentBook book, DaemonQ
         if (!jsonRpc)
             return Legacy(tag, error, result);
         return error is null
-            ? new JsonObject { ["jsonrpc"] = "2.0", ["result"] = result, ["id"] = tag }
+            ? new JsonObject { ["jsonrpc"] = "2.0", ["result"] = SnakeCase(result), ["id"] = tag }
             : new JsonObject { ["jsonrpc"] = "2.0", ["error"] = new JsonObject { ["code"] = error == RpcMethods.UnknownMethod ? -32601 : -32000, ["message"] = error }, ["id"] = tag };
+    }
+
+    /// <summary>rpc-version 18 speaks snake_case: every key of a JSON-RPC 2.0 answer (hashString, peer-limit) becomes hash_string, peer_limit.</summary>
+    public static JsonNode? SnakeCase(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(SnakeCase(p.Key), SnakeCase(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(SnakeCase)]),
+        _ => node?.DeepClone(),
+    };
+
+    public static string SnakeCase(string key)
+    {
+        var text = new System.Text.StringBuilder(key.Length + 4);
+        foreach (char c in key)
+        {
+            if (char.IsUpper(c))
+                text.Append(text.Length > 0 ? "_" : "").Append(char.ToLowerInvariant(c));
+            else
+                text.Append(c == '-' ? '_' : c);
+        }
+        return text.ToString();
     }
 
     private static JsonObject Legacy(JsonNode? tag, string? error, JsonObject arguments)

@@ -89,12 +89,31 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 session.SetTrackers([.. trackers.OfType<JsonArray>().Select(tier => (IReadOnlyList<string>)[.. tier.Select(u => (string?)u).OfType<string>()])]);
                 torrent.TrackersEdited = true;
             }
+            if (entry["renames"] is JsonArray renames)
+                await RestoreRenamesAsync(torrent, renames).ConfigureAwait(false);
             if (entry["priorities"] is JsonArray saved && session.Torrent is { } metainfo && saved.Count == metainfo.Files.Count)
                 session.SetFilePriorities([.. saved.Select(p => (int?)p ?? 2)]);
             lock (_gate)
             {
                 _torrents.Add(torrent);
                 _nextId = Math.Max(_nextId, id + 1);
+            }
+        }
+    }
+
+    private async Task RestoreRenamesAsync(DaemonTorrent torrent, JsonArray renames)
+    {
+        foreach (var rename in renames.OfType<JsonArray>().Where(r => r.Count == 2))
+        {
+            string path = (string?)rename[0] ?? "", name = (string?)rename[1] ?? "";
+            try
+            {
+                await torrent.Session.RenamePathAsync(path, name, onDisk: false).ConfigureAwait(false);
+                torrent.Renames.Add((path, name));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                DaemonLog.TorrentNotRestored(logger, torrent.HashString, $"rename of {path}: {e.Message}");
             }
         }
     }
@@ -230,6 +249,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["uploadLimit"] = t.UploadLimit,
                     ["uploadLimited"] = t.UploadLimited,
                     ["trackers"] = t.TrackersEdited ? new JsonArray([.. t.Session.Trackers.Select(tier => (JsonNode)new JsonArray([.. tier.Select(u => (JsonNode)u)]))]) : null,
+                    ["renames"] = t.Renames.Count == 0 ? null : new JsonArray([.. t.Renames.Select(r => (JsonNode)new JsonArray(r.Path, r.Name))]),
                     ["priorities"] = t.Session.Options.FilePriorities is { } p ? new JsonArray([.. p.Select(v => (JsonNode)v)]) : null,
                 });
             }

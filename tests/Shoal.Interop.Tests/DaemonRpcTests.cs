@@ -135,6 +135,38 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Transmission_remote_adds_a_torrent_by_http_url_and_move_takes_its_data_to_a_new_folder_without_fetching_it_again()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("data");
+        using var _ = swarm;
+        using var web = Shoal.Tests.Common.BackgroundProcess.Start("/usr/bin/python3",
+            ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", Path.GetDirectoryName(torrent)!]);
+        string serving = await web.WaitForLineAsync(l => l.Contains("Serving HTTP"), TimeSpan.FromSeconds(20), "python's http.server");
+        int port = int.Parse(System.Text.RegularExpressions.Regex.Match(serving, @"port (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+
+        Assert.Contains("success", await daemon.RemoteAsync("-a", $"http://127.0.0.1:{port}/{Path.GetFileName(torrent)}"));
+        var missing = await daemon.TryRemoteAsync("-a", $"http://127.0.0.1:{port}/no-such.torrent");
+        Assert.Contains("404", missing.Stdout + missing.Stderr);
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "completed");
+        long downloaded = await DownloadedEverAsync();
+
+        string moved = swarm.Dir("moved");
+        await daemon.RemoteAsync("-t", "1", "--move", moved);
+        Assert.Contains($"Location: {moved}", await daemon.RemoteAsync("-t", "1", "-i"));
+        SwarmInterop.AssertSame(seedDir, moved);
+        Assert.False(Directory.Exists(Path.Combine(daemon.DownloadDir, "data")), "moved, not copied");
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && !r.Contains("Verifying"), 30, "complete in its new place");
+        await daemon.KillAndRestartAsync();
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && !r.Contains("Verifying"), 30, "complete after a restart");
+        Assert.Equal(downloaded, await DownloadedEverAsync()); // nothing fetched again
+        SwarmInterop.AssertSame(seedDir, moved);
+
+        async Task<long> DownloadedEverAsync() =>
+            (long)(await daemon.RpcAsync("torrent-get", new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("downloadedEver") }))["torrents"]![0]!["downloadedEver"]!;
+    }
+
+    [Fact]
     public async Task A_torrent_dropped_in_the_watch_folder_is_added_and_renamed_and_a_bad_one_set_aside()
     {
         using var swarm = new SwarmInterop();
@@ -279,7 +311,7 @@ public class DaemonRpcTests
     }
 
     [Fact]
-    public async Task Pythons_transmissionrpc_adds_lists_stops_and_removes_through_the_daemon()
+    public async Task Pythons_transmissionrpc_adds_lists_renames_queues_tests_the_port_stops_and_removes_through_the_daemon()
     {
         using var swarm = new SwarmInterop();
         var (torrent, _) = await swarm.SampleAsync("set", multi: true);
@@ -291,6 +323,9 @@ public class DaemonRpcTests
         Assert.Equal(17, (int?)steps["connect"]["rpc"]);
         Assert.Equal("set", (string?)steps["list"]["name"]);
         Assert.Equal(4, (int?)steps["list"]["files"]);
+        Assert.Equal("renamed", (string?)steps["rename"]["name"]);
+        Assert.Equal(0, (int?)steps["queue"]["position"]);
+        Assert.False((bool?)steps["port"]["open"]); // nobody from another host has reached us: we do not claim an open port
         Assert.Equal("stopped", (string?)steps["stop"]["status"]);
         Assert.Equal(1, (int?)steps["stats"]["torrents"]);
         Assert.Equal(0, (int?)steps["remove"]["left"]);
@@ -369,7 +404,8 @@ public class DaemonRpcTests
         // JSON-RPC 2.0 (rpc-version 18 style): snake_case names, result or error objects.
         var (_, modern) = await PostAsync("""{"jsonrpc":"2.0","method":"session_stats","id":3}""");
         Assert.Equal(3, (int?)modern!["id"]);
-        Assert.Equal(0, (int?)modern["result"]!["torrentCount"]);
+        Assert.Equal(0, (int?)modern["result"]!["torrent_count"]); // rpc-version 18 answers in snake_case
+        Assert.NotNull(modern["result"]!["cumulative_stats"]!["uploaded_bytes"]);
         var (_, missing) = await PostAsync("""{"jsonrpc":"2.0","method":"no_such_method","id":4}""");
         Assert.Equal(-32601, (int?)missing!["error"]!["code"]);
     }

@@ -12,6 +12,14 @@ namespace Shoal.Net;
 public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, TimeSpan deadline, TimeProvider time)
 {
     private readonly List<IIncomingHandshake> _kinds = [new PlainIncomingHandshake()];
+    private long _reachedV4;
+    private long _reachedV6;
+
+    /// <summary>
+    /// How many peers reached us with a complete BitTorrent handshake, over IPv4 and over IPv6
+    /// (loopback not counted): proof that our port is open, learnt without asking anyone.
+    /// </summary>
+    public (long V4, long V6) Reached => (Interlocked.Read(ref _reachedV4), Interlocked.Read(ref _reachedV6));
 
     /// <summary>Adds a kind of opening (tried in order after the plain handshake).</summary>
     public void Register(IIncomingHandshake kind) => _kinds.Add(kind);
@@ -33,6 +41,7 @@ public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, Time
                 return;
             var (opened, remote) = await kind.ReceiveAsync(stream, first, this, timeout.Token).ConfigureAwait(false);
             stream = opened;
+            CountReached(stream.RemoteEndPoint.Address);
             if (Find(new InfoHash(remote.InfoHash)) is not { } target)
                 return; // not a torrent we serve: just close
             handedOver = true;
@@ -47,5 +56,15 @@ public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, Time
             if (!handedOver)
                 await stream.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private void CountReached(System.Net.IPAddress address)
+    {
+        if (System.Net.IPAddress.IsLoopback(address))
+            return;
+        if (address.IsIPv4MappedToIPv6 || address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            Interlocked.Increment(ref _reachedV4);
+        else
+            Interlocked.Increment(ref _reachedV6);
     }
 }

@@ -35,6 +35,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     private int _state = (int)TorrentState.Stopped;
     private bool _sequential;
     private volatile IReadOnlyList<IReadOnlyList<string>>? _trackers;
+    private volatile string _saveDirectory;
     private long _downloaded;
     private long _uploaded;
 
@@ -44,7 +45,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         Logger = client.Options.LoggerFactory.CreateLogger<TorrentSession>();
         Identity = identity;
         _torrent = torrent;
-        SaveDirectory = Path.GetFullPath(saveDirectory);
+        _saveDirectory = Path.GetFullPath(saveDirectory);
         Options = options;
         _sequential = options.Sequential;
         DownRate = new RateMeter(client.Time);
@@ -62,7 +63,8 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// <summary>The metadata; null until it is known (a torrent added from a magnet link).</summary>
     public Torrent? Torrent => _torrent;
     public string Name => _torrent?.Name ?? Identity.Name;
-    public string SaveDirectory { get; }
+    /// <summary>The folder the data is in (the torrent's name under it); changed only by <see cref="MoveAsync"/>.</summary>
+    public string SaveDirectory => _saveDirectory;
     public TorrentOptions Options { get; private set; }
     public TorrentState State => (TorrentState)Volatile.Read(ref _state);
     public string? Error => _error;
@@ -213,15 +215,80 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// </summary>
     public async Task RecheckAsync()
     {
+        bool running = await HaltForChangeAsync().ConfigureAwait(false);
+        if (_torrent is { } torrent)
+            File.Delete(CheckingPhase.ResumePath(this, torrent));
+        if (running)
+            await StartAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="directory"/> the torrent's folder. With <paramref name="moveData"/>
+    /// the data goes there (a rename, or a copy across file systems) and what was verified stays
+    /// verified; without, the data is looked for there on the next start. A running torrent
+    /// pauses for the move and starts again after it.
+    /// </summary>
+    public async Task MoveAsync(string directory, bool moveData)
+    {
+        string target = Path.GetFullPath(directory);
+        if (target == SaveDirectory)
+            return;
+        bool running = await HaltForChangeAsync().ConfigureAwait(false);
+        try
+        {
+            if (moveData && _torrent is { } torrent)
+            {
+                var resume = ResumeData.TryLoad(CheckingPhase.ResumePath(this, torrent), torrent, SaveDirectory);
+                DataMover.Move(Path.Combine(SaveDirectory, torrent.Name), Path.Combine(target, torrent.Name));
+                if (resume is not null && resume.MatchesDisk(torrent, target))
+                    (resume with { SaveDirectory = target }).Save(CheckingPhase.ResumePath(this, torrent));
+            }
+            _saveDirectory = target;
+        }
+        finally
+        {
+            if (running)
+                await StartAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Renames the file or folder at <paramref name="path"/> (the torrent's name first, '/'
+    /// between parts) to <paramref name="newName"/>, on disk too unless
+    /// <paramref name="onDisk"/> is false (restoring a rename made before). The info-hash does
+    /// not change. Throws <see cref="ArgumentException"/> for a path or name that cannot be, and
+    /// <see cref="InvalidOperationException"/> before the metadata is known.
+    /// </summary>
+    public async Task RenamePathAsync(string path, string newName, bool onDisk = true)
+    {
+        var torrent = _torrent ?? throw new InvalidOperationException("the metadata is not known yet");
+        var renamed = torrent.Renamed(path, newName);
+        bool running = onDisk && await HaltForChangeAsync().ConfigureAwait(false);
+        try
+        {
+            if (onDisk)
+            {
+                string from = Path.Combine([SaveDirectory, .. path.Split('/', StringSplitOptions.RemoveEmptyEntries)]);
+                DataMover.Move(from, Path.Combine(Path.GetDirectoryName(from)!, newName));
+            }
+            _torrent = renamed;
+        }
+        finally
+        {
+            if (running)
+                await StartAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Pauses a running torrent for a change on disk; true when it was running (and should start again).</summary>
+    private async Task<bool> HaltForChangeAsync()
+    {
         bool running;
         lock (_life)
             running = _run is not null;
         if (running)
             await PauseAsync().ConfigureAwait(false);
-        if (_torrent is { } torrent)
-            File.Delete(CheckingPhase.ResumePath(this, torrent));
-        if (running)
-            await StartAsync().ConfigureAwait(false);
+        return running;
     }
 
     /// <summary>Disconnects every peer and saves resume data; <see cref="StartAsync"/> resumes.</summary>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Drives a Transmission RPC server with Debian's python3-transmissionrpc (0.11), which asks
-for every torrent field it knows: add, list, stop, start, stats, remove. Prints one JSON line
-per step.
+for every torrent field it knows: add, list, rename a path, queue, port test, reannounce, stop,
+stats, remove. Prints one JSON line per step.
 
   trpc.py PORT TORRENT
 """
@@ -17,6 +17,13 @@ print(json.dumps({"step": "add", "id": added.id, "name": added.name}), flush=Tru
 for t in client.get_torrents():
     print(json.dumps({"step": "list", "id": t.id, "name": t.name, "status": t.status,
                       "size": t.totalSize, "files": len(t.files())}), flush=True)
+client.rename_torrent_path(added.id, added.name, "renamed")
+print(json.dumps({"step": "rename", "name": client.get_torrent(added.id).name}), flush=True)
+client.queue_top(added.id)
+client.queue_bottom(added.id)
+print(json.dumps({"step": "queue", "position": client.get_torrent(added.id).queuePosition}), flush=True)
+print(json.dumps({"step": "port", "open": client.port_test()}), flush=True)
+client.reannounce_torrent(added.id)
 client.stop_torrent(added.id)
 print(json.dumps({"step": "stop", "status": client.get_torrent(added.id).status}), flush=True)
 print(json.dumps({"step": "stats", "torrents": client.session_stats().torrentCount}), flush=True)
