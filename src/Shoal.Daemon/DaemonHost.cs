@@ -61,8 +61,12 @@ public static class DaemonHost
         builder.Services.AddSingleton(loggers); // ASP.NET Core's lines go where the engine's go
         builder.WebHost.ConfigureKestrel(k => k.Listen(rpcAddress, settings.RpcPort));
         await using var app = builder.Build();
-        var server = new RpcServer(settings, book, queue, client, new RpcGate(settings), () => app.Lifetime.StopApplication());
+        var gate = new RpcGate(settings);
+        var server = new RpcServer(settings, book, queue, client, gate, () => app.Lifetime.StopApplication());
         app.MapMethods("/transmission/rpc", ["GET", "POST"], server.HandleAsync); // routing matches the trailing slash too
+        var page = new WebPage(gate);
+        foreach (string path in WebPage.Paths)
+            app.MapGet(path, page.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         DaemonLog.Started(logger, url, client.ListenPort, state);

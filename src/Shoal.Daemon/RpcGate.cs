@@ -16,8 +16,8 @@ public sealed class RpcGate(DaemonSettings settings)
 
     public string SessionId { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(36)).Replace('/', '_').Replace('+', '-');
 
-    /// <summary>Null when the request may go on; else the status code and the text to answer.</summary>
-    public (int Status, string Text)? Check(HttpContext context)
+    /// <summary>Null when the request may go on; else the status code and the text to answer. The web page's files need no session id.</summary>
+    public (int Status, string Text)? Check(HttpContext context, bool requireSession = true)
     {
         var remote = context.Connection.RemoteIpAddress;
         if (settings.RpcWhitelistEnabled && (remote is null || !Allowed(remote)))
@@ -30,7 +30,7 @@ public sealed class RpcGate(DaemonSettings settings)
         string host = context.Request.Host.Host;
         if (settings.RpcHostWhitelistEnabled && !settings.RpcAuthenticationRequired && !HostAllowed(host))
             return (StatusCodes.Status421MisdirectedRequest, "Transmission received your request, but the hostname was unrecognized.");
-        if (context.Request.Headers[SessionHeader] != SessionId)
+        if (requireSession && context.Request.Headers[SessionHeader] != SessionId)
             return (StatusCodes.Status409Conflict, $"<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p><p><code>{SessionHeader}: {SessionId}</code></p>");
         return null;
     }

@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>
+/// The daemon's web page in Debian's headless Chromium, driven by Playwright as a person would
+/// use it. Screenshots go to artifacts/screenshots at the repository's root.
+/// </summary>
+public class WebPageTests
+{
+    private static string Chromium => Shoal.Tests.Common.ProcessRunner.Require("chromium");
+
+    private static string ScreenshotPath(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Shoal.slnx")))
+            dir = dir.Parent;
+        string folder = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, name + ".png");
+    }
+
+    private static async Task<(IPlaywright, IBrowser)> BrowserAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        return (playwright, browser);
+    }
+
+    private static ILocator Row(IPage page, string name) => page.Locator("li.torrent").Filter(new() { Has = page.Locator(".name", new() { HasTextString = name }) });
+
+    private static Task WaitStateAsync(ILocator row, string state) =>
+        Assertions.Expect(row).ToHaveAttributeAsync("data-state", state, new() { Timeout = 60_000 });
+
+    [Fact]
+    public async Task A_person_adds_a_torrent_watches_it_complete_pauses_resumes_looks_inside_sets_limits_and_removes_it_with_its_data()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 2_000_000, multi: true);
+        int tracker = await swarm.OpenTrackerAsync(torrent);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
+        await swarm.ShoalSeedAsync(torrent, seedDir, "--max-up", "250KiB"); // slow enough to watch it download
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        var (playwright, browser) = await BrowserAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 800 } });
+        await page.GotoAsync($"http://127.0.0.1:{daemon.Port}/");
+        await Assertions.Expect(page.Locator("#empty")).ToBeVisibleAsync();
+
+        await page.SetInputFilesAsync("#add-file", torrent);
+        await page.ClickAsync("[data-testid=add-button]");
+        var row = Row(page, "data");
+        await WaitStateAsync(row, "Downloading");
+        await row.Locator(".details-button").ClickAsync();
+        await Assertions.Expect(row.Locator("[data-testid=file]")).ToHaveCountAsync(4);
+        await row.Locator(".tab[data-tab=peers]").ClickAsync();
+        await Assertions.Expect(row.Locator("[data-testid=peer]").First).ToContainTextAsync("127.0.0.1", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = ScreenshotPath("web-downloading"), FullPage = true });
+        await WaitStateAsync(row, "Seeding"); // downloaded from the seed, live on the page without a reload
+        await Assertions.Expect(row.Locator(".line")).ToContainTextAsync("100.0%");
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
+        await page.ScreenshotAsync(new() { Path = ScreenshotPath("web-complete"), FullPage = true });
+
+        await row.Locator(".toggle").ClickAsync();
+        await WaitStateAsync(row, "Paused");
+        await row.Locator(".toggle").ClickAsync();
+        await WaitStateAsync(row, "Seeding");
+
+        await row.Locator(".tab[data-tab=trackers]").ClickAsync();
+        await Assertions.Expect(row.Locator("[data-testid=tracker]")).ToHaveCountAsync(1);
+        await row.Locator(".tab[data-tab=limits]").ClickAsync();
+        await row.Locator("input[name=downloadLimited]").CheckAsync();
+        await row.Locator("input[name=downloadLimit]").FillAsync("250");
+        await row.Locator("button[type=submit]").ClickAsync();
+        await Assertions.Expect(page.Locator("#message")).ToHaveTextAsync("Limits saved.");
+        var limits = (await daemon.RpcAsync("torrent-get", new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("downloadLimit", "downloadLimited") }))["torrents"]![0]!;
+        Assert.Equal(250, (int)limits["downloadLimit"]!);
+        Assert.True((bool)limits["downloadLimited"]!);
+
+        // The same torrent again, by its magnet link: the page says it is already there.
+        string magnet = Shoal.Metainfo.TorrentParser.Load(torrent).ToMagnetLink().ToString();
+        await page.FillAsync("[data-testid=add-link]", magnet);
+        await page.ClickAsync("[data-testid=add-button]");
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("already here");
+
+        await page.SetViewportSizeAsync(390, 844); // a phone
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= document.documentElement.clientWidth"),
+            "the page fits a phone's width without scrolling sideways");
+        await page.ScreenshotAsync(new() { Path = ScreenshotPath("web-phone"), FullPage = true });
+
+        await row.Locator(".remove").ClickAsync();
+        await page.ClickAsync("[data-testid=remove-delete]");
+        await Assertions.Expect(page.Locator("li.torrent")).ToHaveCountAsync(0);
+        Assert.False(Directory.Exists(Path.Combine(daemon.DownloadDir, "data")), "removed with its data");
+    }
+
+    [Fact]
+    public async Task The_page_asks_for_the_password_and_shows_the_torrents_once_given()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, _) = await swarm.SampleAsync("guarded");
+        using var daemon = await DaemonProcess.StartAsync(swarm, s =>
+        {
+            s["rpc-authentication-required"] = true;
+            s["rpc-username"] = "admin";
+            s["rpc-password"] = "s3cret";
+        });
+        await daemon.RemoteAsync("--auth", "admin:s3cret", "-a", torrent);
+        var (playwright, browser) = await BrowserAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+
+        var stranger = await browser.NewPageAsync();
+        var refused = await Assert.ThrowsAsync<PlaywrightException>(() => stranger.GotoAsync($"http://127.0.0.1:{daemon.Port}/"));
+        Assert.Contains("ERR_INVALID_AUTH_CREDENTIALS", refused.Message); // the 401 and its Basic challenge, seen by the browser
+
+        await using var context = await browser.NewContextAsync(new() { HttpCredentials = new() { Username = "admin", Password = "s3cret" } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"http://127.0.0.1:{daemon.Port}/");
+        await Assertions.Expect(Row(page, "guarded")).ToBeVisibleAsync();
+    }
+}
