@@ -47,10 +47,12 @@ public static class DaemonHost
             Lsd = settings.LpdEnabled ? new LsdOptions() : null,
             PeerExchange = settings.PexEnabled,
             LoggerFactory = loggers,
+            WatchNetwork = true,
         });
         await client.StartAsync().ConfigureAwait(false);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
         var logger = loggers.CreateLogger("Shoal.Daemon");
+        client.NetworkChanged += () => DaemonLog.NetworkChanged(logger, client.Torrents.Count);
         var book = new TorrentBook(client, state, TimeProvider.System, logger);
         await book.LoadAsync().ConfigureAwait(false);
         using var queue = new DaemonQueue(book, settings, client, TimeProvider.System, logger);

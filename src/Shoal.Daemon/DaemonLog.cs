@@ -23,4 +23,7 @@ internal static partial class DaemonLog
     private static partial void TurtleScheduledCore(ILogger logger, string on);
 
     public static void TurtleScheduled(ILogger logger, bool on) => TurtleScheduledCore(logger, on ? "on" : "off");
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "the network changed: announcing {Count} torrents again")]
+    public static partial void NetworkChanged(ILogger logger, int count);
 }

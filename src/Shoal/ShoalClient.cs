@@ -33,6 +33,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private readonly List<PeerLinkFactory> _linkFactories = [];
     private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
     private UdpEndpoint? _udp;
+    private NetworkWatcher? _network;
     private int _connections;
     private int _halfOpen;
     private bool _started;
@@ -172,8 +173,29 @@ public sealed class ShoalClient : IAsyncDisposable
                 Lsd.Start();
                 _sourceFactories.Add(LsdSource.Create);
             }
+            if (Options.WatchNetwork)
+            {
+                _network = new NetworkWatcher(Time, OnNetworkChanged);
+                _network.Start();
+            }
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>Raised (on a timer thread) after the machine's addresses changed and every torrent was told to announce again.</summary>
+    public event Action? NetworkChanged;
+
+    /// <summary>
+    /// The machine's addresses changed (also called by the host that knows it first): the DHT
+    /// joins again and every running torrent announces now to its trackers, the DHT and LSD.
+    /// We listen on the wildcard addresses unless told otherwise, so new addresses are served at once.
+    /// </summary>
+    public void OnNetworkChanged()
+    {
+        Dht?.Rejoin();
+        foreach (var torrent in Torrents)
+            torrent.NetworkChanged();
+        NetworkChanged?.Invoke();
     }
 
     /// <summary>The DHT node on a UDP socket of the TCP port's number (unless told another), a source for every non-private torrent.</summary>
@@ -298,6 +320,7 @@ public sealed class ShoalClient : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _network?.Dispose();
         foreach (var transport in _transports)
             await transport.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(Torrents.Select(t => t.StopAsync())).ConfigureAwait(false);

@@ -38,6 +38,12 @@ public sealed record ShoalClientOptions
     public Dht.DhtOptions? Dht { get; init; }
     /// <summary>Local service discovery (BEP 14) for non-private torrents; null for none (the default).</summary>
     public Discovery.LsdOptions? Lsd { get; init; }
+    /// <summary>
+    /// Watch the machine's addresses: when they change, every running torrent announces again at
+    /// once (trackers, DHT, LSD) and the DHT joins again. Off by default (a library's host may
+    /// have its own view); the daemon and the command line turn it on.
+    /// </summary>
+    public bool WatchNetwork { get; init; }
     /// <summary>BEP 11 peer exchange with peers of non-private torrents.</summary>
     public bool PeerExchange { get; init; } = true;
 

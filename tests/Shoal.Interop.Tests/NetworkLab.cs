@@ -68,6 +68,16 @@ internal sealed class NetworkLab : IDisposable
 
     public string Namespace(string name) => $"{_prefix}-{name}";
 
+    /// <summary>Takes host <paramref name="host"/>'s IPv4 address away (its link stays up), as when a laptop leaves a network.</summary>
+    public Task RemoveAddressAsync(int host) => Ip("-n", Namespace("h" + host), "addr", "del", $"{Address(host)}/24", "dev", $"{_prefix}h{host}");
+
+    /// <summary>Gives host <paramref name="host"/> its IPv4 address (back), as when a laptop joins a network.</summary>
+    public Task AddAddressAsync(int host) => Ip("-n", Namespace("h" + host), "addr", "add", $"{Address(host)}/24", "dev", $"{_prefix}h{host}");
+
+    /// <summary>Runs <paramref name="program"/> inside host <paramref name="host"/> to its end.</summary>
+    public Task<ProcessResult> RunToEndAsync(int host, string program, params string[] args) =>
+        ProcessRunner.Run(ProcessRunner.Require("ip"), ["netns", "exec", Namespace("h" + host), ProcessRunner.Require(program), .. args]);
+
     /// <summary>Starts <paramref name="program"/> inside host <paramref name="host"/>; killed when the lab is disposed.</summary>
     public BackgroundProcess Run(int host, string program, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {

@@ -119,6 +119,7 @@ public static class TransferRun
                 PeerExchange = settings.PeerExchange,
                 Dht = settings.Dht,
                 Lsd = settings.Lsd ? new Shoal.Discovery.LsdOptions() : null,
+                WatchNetwork = true,
             });
             try
             {

@@ -85,8 +85,14 @@ public sealed class DhtService : IAsyncDisposable
     /// <summary>Starts bootstrapping and the upkeep loop.</summary>
     public void Start()
     {
-        _maintenance = Task.Run(() => new DhtUpkeep(this, _savedNodes, _logger).RunAsync(_ready, _stopping.Token));
+        _upkeep = new DhtUpkeep(this, _savedNodes, _logger);
+        _maintenance = Task.Run(() => _upkeep.RunAsync(_ready, _stopping.Token));
     }
+
+    /// <summary>The network changed: join again now (saved, table and bootstrap nodes) rather than at the next upkeep.</summary>
+    public void Rejoin() => _upkeep?.Wake();
+
+    private DhtUpkeep? _upkeep;
 
     /// <summary>Nodes in both tables.</summary>
     internal int NodeCount()

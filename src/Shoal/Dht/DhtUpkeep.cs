@@ -26,11 +26,11 @@ internal sealed class DhtUpkeep(DhtService dht, IReadOnlyList<DhtNode> saved, IL
         {
             await BootstrapAsync(token).ConfigureAwait(false);
             ready.TrySetResult();
-            using var timer = new PeriodicTimer(Interval, time);
-            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            while (true)
             {
+                bool woken = await WaitAsync(token).ConfigureAwait(false);
                 dht.Store.Expire();
-                if (dht.NodeCount() < RoutingTable.K)
+                if (woken || dht.NodeCount() < RoutingTable.K)
                 {
                     // Alone or nearly (the bootstrap node knew few when we joined): join again.
                     await BootstrapAsync(token).ConfigureAwait(false);
@@ -54,6 +54,26 @@ internal sealed class DhtUpkeep(DhtService dht, IReadOnlyList<DhtNode> saved, IL
         finally
         {
             ready.TrySetResult();
+        }
+    }
+
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs the next round now, as a joining one (after a network change).</summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>Waits for the next round; true when woken rather than timed.</summary>
+    private async Task<bool> WaitAsync(CancellationToken token)
+    {
+        try
+        {
+            await Volatile.Read(ref _wake).Task.WaitAsync(Interval, dht.Time, token).ConfigureAwait(false);
+            Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

@@ -11,4 +11,6 @@ public interface IPeerSource
     Task RunAsync(CancellationToken cancellationToken);
     /// <summary>Something changed (the download completed, the network changed): announce soon.</summary>
     void Nudge();
+    /// <summary>The machine's addresses changed: announce now, on the new network (a nudge unless the source knows better).</summary>
+    void NetworkChanged() => Nudge();
 }

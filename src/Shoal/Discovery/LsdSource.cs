@@ -8,12 +8,13 @@ namespace Shoal.Discovery;
 /// <summary>
 /// One torrent on local service discovery: announced on start and every
 /// <see cref="LsdOptions.Interval"/> (a nudge, as after a network change, sooner but never within
-/// <see cref="LsdOptions.MinInterval"/> of the last); peers heard go to the peer list as LSD and
+/// <see cref="LsdOptions.MinInterval"/> of the last, unless the network changed since); peers heard go to the peer list as LSD and
 /// local. Never for a private torrent, including a magnet whose metadata says private.
 /// </summary>
 public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOptions options, TimeProvider time, Func<int> port) : IPeerSource
 {
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _newNetwork;
 
     public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options) =>
         client.Lsd is { } lsd && !host.IsPrivate ? new LsdSource(host, lsd, client.Options.Lsd!, client.Time, () => client.ListenPort) : null;
@@ -21,6 +22,13 @@ public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOpti
     public string Name => "lsd";
 
     public void Nudge() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>The last announce went out on the old network: the next goes out at once, even within the minute.</summary>
+    public void NetworkChanged()
+    {
+        _newNetwork = true;
+        Nudge();
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +43,7 @@ public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOpti
                     lsd.Register(hash, Found);
                     registered.Add(hash);
                 }
+                _newNetwork = false;
                 lsd.Announce(hashes, port());
                 long announced = time.GetTimestamp();
                 try
@@ -46,7 +55,7 @@ public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOpti
                 }
                 Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 var early = options.MinInterval - time.GetElapsedTime(announced);
-                if (early > TimeSpan.Zero)
+                if (early > TimeSpan.Zero && !_newNetwork)
                     await Task.Delay(early, time, cancellationToken).ConfigureAwait(false); // nudged: still at most one a minute
             }
         }

@@ -81,6 +81,16 @@ internal sealed class TorrentRun(TorrentSession session)
         }
     }
 
+    /// <summary>The machine's addresses changed: every source announces on the new network; any thread.</summary>
+    public void NetworkChanged()
+    {
+        lock (_sources)
+        {
+            foreach (var (source, _) in _sources)
+                source.NetworkChanged();
+        }
+    }
+
     private async Task StopSourcesAsync()
     {
         (IPeerSource Source, Task Task)[] sources;

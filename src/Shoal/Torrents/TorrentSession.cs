@@ -142,6 +142,8 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     internal Discovery.TrackerLog TrackerLog { get; } = new();
 
+    internal void NetworkChanged() => _swarm?.Run.NetworkChanged();
+
     /// <summary>Adds a peer address to try (from the user, a tracker, or any other source).</summary>
     public void AddPeer(IPEndPoint endPoint)
     {

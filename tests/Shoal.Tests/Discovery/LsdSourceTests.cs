@@ -63,6 +63,20 @@ public class LsdSourceTests
     }
 
     [Fact]
+    public async Task After_a_network_change_it_announces_at_once_even_within_the_minute()
+    {
+        using var stop = new CancellationTokenSource();
+        var source = Source();
+        var run = source.RunAsync(stop.Token);
+        await AnnouncesAsync(1);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        source.NetworkChanged(); // the first announce went out on the old network
+        await EngineHarness.WaitUntilAsync(() => _lsd.Announces.Count == 2, 10, "the announce on the new network");
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task Peers_heard_join_as_local_lsd_peers_until_the_torrent_turns_out_private()
     {
         using var stop = new CancellationTokenSource();
