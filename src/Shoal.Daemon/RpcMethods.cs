@@ -154,7 +154,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         string? protocol = String(args, "ip_protocol");
         if (protocol is not (null or "ipv4" or "ipv6"))
             throw new RpcException("ip_protocol must be ipv4 or ipv6");
-        var (v4, v6) = client.Router.Reached;
+        var (v4, v6) = client.PeersReachedUs;
         long reached = protocol switch { "ipv4" => v4, "ipv6" => v6, _ => v4 + v6 };
         var result = new JsonObject { ["port-is-open"] = client.ListenPort > 0 && reached > 0 };
         if (protocol is not null)

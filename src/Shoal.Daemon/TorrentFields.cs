@@ -161,7 +161,7 @@ public static class TorrentFields
         var files = new JsonArray();
         if (torrent is null)
             return files;
-        var have = FileProgress(torrent, session);
+        var have = session.GetFileProgress();
         for (int i = 0; i < torrent.Files.Count; i++)
             files.Add(new JsonObject { ["name"] = torrent.Files[i].Path, ["length"] = torrent.Files[i].Length, ["bytesCompleted"] = have[i] });
         return files;
@@ -172,22 +172,10 @@ public static class TorrentFields
         var stats = new JsonArray();
         if (t.Session.Torrent is not { } torrent)
             return stats;
-        var have = FileProgress(torrent, t.Session);
+        var have = t.Session.GetFileProgress();
         var priorities = t.FilePriorities();
         for (int i = 0; i < torrent.Files.Count; i++)
             stats.Add(new JsonObject { ["bytesCompleted"] = have[i], ["wanted"] = priorities[i] > 0, ["priority"] = TransmissionPriority(priorities[i]) });
         return stats;
-    }
-
-    /// <summary>Verified bytes per file, from the verified pieces (the one walk from piece space to files).</summary>
-    private static long[] FileProgress(Metainfo.Torrent torrent, TorrentSession session)
-    {
-        var have = new long[torrent.Files.Count];
-        foreach (int piece in session.VerifiedPieces.SetIndices())
-        {
-            foreach (var range in torrent.Space.Ranges((long)piece * torrent.PieceLength, torrent.PieceSize(piece)))
-                have[range.File] += range.Length;
-        }
-        return have;
     }
 }

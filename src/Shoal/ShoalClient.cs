@@ -67,13 +67,19 @@ public sealed class ShoalClient : IAsyncDisposable
     internal TimeProvider Time => Options.Time;
     internal HttpClient Http { get; }
     /// <summary>What a dialled stream goes through before the handshake (none: plain).</summary>
-    public IOutgoingOpening? OutgoingOpening { get; set; }
+    internal IOutgoingOpening? OutgoingOpening { get; set; }
     /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>
     public DhtService? Dht { get; private set; }
     /// <summary>Local service discovery (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Lsd"/> is set).</summary>
     public LsdService? Lsd { get; private set; }
     /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
-    public IncomingRouter Router { get; }
+    internal IncomingRouter Router { get; }
+
+    /// <summary>
+    /// How many peers from other hosts reached us with a complete handshake, over IPv4 and IPv6:
+    /// proof that our port is open, learnt without asking anyone.
+    /// </summary>
+    public (long V4, long V6) PeersReachedUs => Router.Reached;
     /// <summary>Bounds the pieces being hashed and written at once.</summary>
     internal SemaphoreSlim DiskSlots { get; } = new(Math.Max(2, Environment.ProcessorCount * 2));
     internal IReadOnlyList<PeerSourceFactory> PeerSourceFactories => _sourceFactories;
@@ -85,7 +91,7 @@ public sealed class ShoalClient : IAsyncDisposable
     /// first, and falls back to the next when one fails; incoming streams from every transport go
     /// through the same router.
     /// </summary>
-    public void AddTransport(ITransport transport, bool preferred = false)
+    internal void AddTransport(ITransport transport, bool preferred = false)
     {
         lock (_gate)
         {
@@ -120,13 +126,13 @@ public sealed class ShoalClient : IAsyncDisposable
     }
 
     /// <summary>Registers a kind of peer source for every torrent started afterwards.</summary>
-    public void AddPeerSource(PeerSourceFactory factory) => _sourceFactories.Add(factory);
+    internal void AddPeerSource(PeerSourceFactory factory) => _sourceFactories.Add(factory);
 
     /// <summary>Registers a kind of non-wire peer (web seeds) for every torrent started afterwards.</summary>
-    public void AddPeerLinks(PeerLinkFactory factory) => _linkFactories.Add(factory);
+    internal void AddPeerLinks(PeerLinkFactory factory) => _linkFactories.Add(factory);
 
     /// <summary>Registers a BEP 10 extension for every torrent started afterwards.</summary>
-    public void AddExtension(PeerExtensionFactory factory) => _extensionFactories.Add(factory);
+    internal void AddExtension(PeerExtensionFactory factory) => _extensionFactories.Add(factory);
 
     public IReadOnlyList<TorrentSession> Torrents
     {

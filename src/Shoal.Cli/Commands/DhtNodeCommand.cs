@@ -36,18 +36,16 @@ public static class DhtNodeCommand
             string folder = parse.GetValue(state) ?? ShoalClientOptions.DefaultStateDirectory("");
             // A bootstrap node of its own needs none: others come to it (its saved table is used).
             var options = dht.Read(parse, Path.Combine(folder, "dht.dat"), defaultBootstrap: []);
-            await using var udp = new UdpEndpoint();
+            DhtService started;
             try
             {
-                udp.Bind(CliParsing.BindAddresses(parse.GetValue(bind)), p);
+                started = DhtService.StartStandalone(options, CliParsing.BindAddresses(parse.GetValue(bind)), p);
             }
             catch (System.Net.Sockets.SocketException e)
             {
                 throw new IOException($"cannot listen on UDP port {p}: {e.Message}");
             }
-            await using var node = new DhtService(options, udp);
-            udp.Start();
-            node.Start();
+            await using var node = started;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
@@ -56,10 +54,10 @@ public static class DhtNodeCommand
             });
             bool asJson = parse.GetValue(json);
             if (!asJson)
-                Console.Error.WriteLine($"DHT node {node.Id} on UDP port {udp.Port}");
+                Console.Error.WriteLine($"DHT node {node.IdHex} on UDP port {node.Port}");
             using var timer = new PeriodicTimer(interval);
             do
-                Print(node, udp.Port, asJson);
+                Print(node, node.Port, asJson);
             while (await Tick(timer, stop.Token));
             return CommandRunner.Success;
         });

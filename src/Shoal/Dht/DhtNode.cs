@@ -5,7 +5,7 @@ using Shoal.Net;
 namespace Shoal.Dht;
 
 /// <summary>A DHT node as the wire carries it: id and UDP address (26 bytes compact for IPv4, 38 for IPv6).</summary>
-public readonly record struct DhtNode(NodeId Id, IPEndPoint EndPoint)
+internal readonly record struct DhtNode(NodeId Id, IPEndPoint EndPoint)
 {
     public const int CompactLength4 = NodeId.Length + 6;
     public const int CompactLength6 = NodeId.Length + 18;

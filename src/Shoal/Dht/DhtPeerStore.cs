@@ -7,7 +7,7 @@ namespace Shoal.Dht;
 /// after its last announce. Bounded: at most <see cref="MaxHashes"/> info-hashes and
 /// <see cref="MaxPeersPerHash"/> peers each; a full store replaces its stalest entry.
 /// </summary>
-public sealed class DhtPeerStore(TimeProvider time)
+internal sealed class DhtPeerStore(TimeProvider time)
 {
     public const int MaxHashes = 5_000;
     public const int MaxPeersPerHash = 300;

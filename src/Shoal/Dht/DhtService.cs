@@ -38,7 +38,7 @@ public sealed class DhtService : IAsyncDisposable
     private readonly IReadOnlyList<DhtNode> _savedNodes;
     private Task _maintenance = Task.CompletedTask;
 
-    public DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
+    internal DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
     {
         Options = options;
         _udp = udp;
@@ -63,9 +63,9 @@ public sealed class DhtService : IAsyncDisposable
 
     public DhtOptions Options { get; }
     /// <summary>Every query that arrives, before the rate limit (for watching traffic; runs on the receive loop, keep it short).</summary>
-    public event Action<KrpcMessage, IPEndPoint>? QueryReceived;
+    internal event Action<KrpcMessage, IPEndPoint>? QueryReceived;
     /// <summary>Our node id; it changes once, when our public address becomes known and the id does not fit it (BEP 42).</summary>
-    public NodeId Id { get; private set; }
+    internal NodeId Id { get; private set; }
     /// <summary>Our public address as the nodes we ask see it, once enough agree (or as configured).</summary>
     public IPAddress? ExternalAddress { get; private set; }
     internal RoutingTable Table { get; private set; }
@@ -120,7 +120,7 @@ public sealed class DhtService : IAsyncDisposable
     internal RoutingTable TableFor(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? Table6 : Table;
 
     /// <summary>Up to <paramref name="count"/> good nodes of <paramref name="family"/> closest to <paramref name="target"/>.</summary>
-    public List<DhtNode> Closest(NodeId target, AddressFamily family, int count = RoutingTable.K)
+    internal List<DhtNode> Closest(NodeId target, AddressFamily family, int count = RoutingTable.K)
     {
         lock (_gate)
             return TableFor(family).Closest(target, count);
@@ -130,17 +130,17 @@ public sealed class DhtService : IAsyncDisposable
     /// Torrents this machine takes part in, with the port peers reach it on: a get_peers for one
     /// of them lists us too, so a peer that knows only our node still finds us.
     /// </summary>
-    public void AddLocalTorrent(NodeId infoHash, int port) => _local[infoHash] = port;
+    internal void AddLocalTorrent(NodeId infoHash, int port) => _local[infoHash] = port;
 
-    public void RemoveLocalTorrent(NodeId infoHash) => _local.TryRemove(infoHash, out _);
+    internal void RemoveLocalTorrent(NodeId infoHash) => _local.TryRemove(infoHash, out _);
 
     internal int? LocalPort(NodeId infoHash) => _local.TryGetValue(infoHash, out int port) ? port : null;
 
     /// <summary>Finds peers of <paramref name="infoHash"/> (and the closest nodes, with their tokens).</summary>
-    public Task<LookupResult> GetPeersAsync(NodeId infoHash, AddressFamily family, CancellationToken cancellationToken) =>
+    internal Task<LookupResult> GetPeersAsync(NodeId infoHash, AddressFamily family, CancellationToken cancellationToken) =>
         LookupAsync(infoHash, getPeers: true, family, Closest(infoHash, family, RoutingTable.K * 2), cancellationToken);
 
-    public Task<LookupResult> FindNodeAsync(NodeId target, AddressFamily family, CancellationToken cancellationToken) =>
+    internal Task<LookupResult> FindNodeAsync(NodeId target, AddressFamily family, CancellationToken cancellationToken) =>
         LookupAsync(target, getPeers: false, family, Closest(target, family, RoutingTable.K * 2), cancellationToken);
 
     internal async Task<LookupResult> LookupAsync(NodeId target, bool getPeers, AddressFamily family, IEnumerable<DhtNode> start, CancellationToken cancellationToken)
@@ -154,7 +154,7 @@ public sealed class DhtService : IAsyncDisposable
     /// Looks <paramref name="infoHash"/> up and announces us (at <paramref name="port"/>) to the
     /// closest nodes that gave a token; returns the lookup (the peers found on the way).
     /// </summary>
-    public async Task<LookupResult> AnnounceAsync(NodeId infoHash, int port, AddressFamily family, CancellationToken cancellationToken)
+    internal async Task<LookupResult> AnnounceAsync(NodeId infoHash, int port, AddressFamily family, CancellationToken cancellationToken)
     {
         var lookup = await GetPeersAsync(infoHash, family, cancellationToken).ConfigureAwait(false);
         if (Options.ReadOnly)
@@ -175,7 +175,7 @@ public sealed class DhtService : IAsyncDisposable
     /// <see cref="DhtOptions.QueryTimeout"/>, or when it cannot be sent). An answering node joins the
     /// routing table; one that times out is marked failed.
     /// </summary>
-    public async Task<KrpcMessage?> QueryAsync(IPEndPoint to, KrpcMessage query, NodeId? expected, CancellationToken cancellationToken)
+    internal async Task<KrpcMessage?> QueryAsync(IPEndPoint to, KrpcMessage query, NodeId? expected, CancellationToken cancellationToken)
     {
         to = EndPoints.Normalize(to);
         if (!_udp.CanReach(to))
@@ -356,7 +356,37 @@ public sealed class DhtService : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _maintenance.ConfigureAwait(false);
         Save();
+        if (_ownedSocket is not null)
+            await _ownedSocket.DisposeAsync().ConfigureAwait(false);
     }
+
+    private UdpEndpoint? _ownedSocket;
+
+    /// <summary>
+    /// A DHT node of its own (no BitTorrent client around it) on UDP <paramref name="port"/> (0:
+    /// any free port) of <paramref name="bind"/>, started. Throws <see cref="SocketException"/>
+    /// when it cannot bind. Disposing it saves its table and closes its socket.
+    /// </summary>
+    public static DhtService StartStandalone(DhtOptions options, IReadOnlyList<IPAddress> bind, int port, ILogger? logger = null)
+    {
+        var udp = new UdpEndpoint();
+        try
+        {
+            udp.Bind(bind, port);
+            var node = new DhtService(options, udp, logger: logger) { _ownedSocket = udp };
+            udp.Start();
+            node.Start();
+            return node;
+        }
+        catch
+        {
+            udp.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>Our node id, in hex.</summary>
+    public string IdHex => Id.ToString();
 
     private sealed class Pending(IPEndPoint to)
     {

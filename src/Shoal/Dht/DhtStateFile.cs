@@ -5,7 +5,7 @@ using Shoal.Storage;
 namespace Shoal.Dht;
 
 /// <summary>The saved node id and routing table: a bencoded dictionary of id, nodes and nodes6 (compact).</summary>
-public static class DhtStateFile
+internal static class DhtStateFile
 {
     public const int MaxBytes = 256 * 1024;
 

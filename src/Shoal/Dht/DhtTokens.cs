@@ -8,7 +8,7 @@ namespace Shoal.Dht;
 /// secret that changes every <see cref="Rotation"/>; a token is accepted while its secret is the
 /// current or the previous one, so it lives between one and two rotations.
 /// </summary>
-public sealed class DhtTokens(TimeProvider time)
+internal sealed class DhtTokens(TimeProvider time)
 {
     public static readonly TimeSpan Rotation = TimeSpan.FromMinutes(5);
     public const int Length = 8;

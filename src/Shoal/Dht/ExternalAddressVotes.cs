@@ -8,7 +8,7 @@ namespace Shoal.Dht;
 /// are not votes. Bounded: a few candidate addresses, a few voters each; the oldest candidate
 /// gives way to a new one.
 /// </summary>
-public sealed class ExternalAddressVotes
+internal sealed class ExternalAddressVotes
 {
     public const int Quorum = 5;
     public const int MaxCandidates = 16;

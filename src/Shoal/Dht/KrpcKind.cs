@@ -1,7 +1,7 @@
 namespace Shoal.Dht;
 
 /// <summary>Query, response or error (the KRPC 'y' key).</summary>
-public enum KrpcKind
+internal enum KrpcKind
 {
     Query,
     Response,

@@ -13,7 +13,7 @@ namespace Shoal.Dht;
 /// <see cref="MaxPacket"/> bytes, deep or wide bencode, lists that are not whole compact entries
 /// and wrong types are refused with <see cref="FormatException"/>; long lists are cut to their bounds.
 /// </summary>
-public sealed record KrpcMessage
+internal sealed record KrpcMessage
 {
     public const int MaxPacket = 8 * 1024;
     public const int MaxTransactionId = 16;

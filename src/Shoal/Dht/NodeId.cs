@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Shoal.Dht;
 
 /// <summary>A 160-bit DHT node id or target (an info-hash), compared by XOR distance (BEP 5).</summary>
-public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
+internal readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
 {
     public const int Length = 20;
     private readonly byte[] _bytes;

@@ -9,7 +9,7 @@ namespace Shoal.Dht;
 /// the masked address with 3 random bits (kept in the id's last byte), so one address cannot pick
 /// ids near a target at will. Local addresses (loopback, private, link-local) are exempt.
 /// </summary>
-public static class NodeIdSecurity
+internal static class NodeIdSecurity
 {
     private static readonly byte[] Mask4 = [0x03, 0x0f, 0x3f, 0xff];
     private static readonly byte[] Mask6 = [0x01, 0x03, 0x07, 0x0f, 0x1f, 0x3f, 0x7f, 0xff];

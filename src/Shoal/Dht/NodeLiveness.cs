@@ -1,7 +1,7 @@
 namespace Shoal.Dht;
 
 /// <summary>BEP 5 liveness of a routing-table node.</summary>
-public enum NodeLiveness
+internal enum NodeLiveness
 {
     /// <summary>Answered within 15 minutes, or answered once and queried us within 15 minutes.</summary>
     Good,

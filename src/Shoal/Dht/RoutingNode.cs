@@ -3,7 +3,7 @@ using System.Net;
 namespace Shoal.Dht;
 
 /// <summary>A node in the routing table, with what decides its liveness (BEP 5: good, questionable, bad).</summary>
-public sealed class RoutingNode(NodeId id, IPEndPoint endPoint)
+internal sealed class RoutingNode(NodeId id, IPEndPoint endPoint)
 {
     public NodeId Id { get; } = id;
     public IPEndPoint EndPoint { get; set; } = endPoint;

@@ -6,7 +6,7 @@ namespace Shoal.Dht;
 /// (the one our id falls in) splits when full. Each bucket keeps a small replacement cache.
 /// Pure: time comes from the <see cref="TimeProvider"/>, and what to ping is returned, not sent.
 /// </summary>
-public sealed class RoutingTable(NodeId own, TimeProvider time, int k = RoutingTable.K)
+internal sealed class RoutingTable(NodeId own, TimeProvider time, int k = RoutingTable.K)
 {
     public const int K = 8;
     public const int MaxBuckets = 160;

@@ -9,7 +9,7 @@ namespace Shoal.Dht;
 /// sources is bounded too: when full, sources idle long enough to be full again are forgotten,
 /// and if none are, new sources share the global bucket only.
 /// </summary>
-public sealed class SourceRateLimit(TimeProvider time, double perSource, double total)
+internal sealed class SourceRateLimit(TimeProvider time, double perSource, double total)
 {
     public const int MaxSources = 16_384;
     private readonly Dictionary<IPAddress, Bucket> _sources = [];

@@ -1,4 +1,4 @@
 namespace Shoal.Discovery;
 
 /// <summary>What a torrent tells its peer sources when they announce.</summary>
-public readonly record struct AnnounceStats(long Uploaded, long Downloaded, long Left, bool Complete);
+internal readonly record struct AnnounceStats(long Uploaded, long Downloaded, long Left, bool Complete);

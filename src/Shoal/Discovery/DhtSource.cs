@@ -11,7 +11,7 @@ namespace Shoal.Discovery;
 /// one and two <see cref="DhtOptions.AnnounceInterval"/>s, sooner (a minute, doubling) while it
 /// has found nobody. Never for a private torrent, including a magnet whose metadata says private.
 /// </summary>
-public sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random,
+internal sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random,
     Func<System.Net.IPEndPoint, bool> isOwn) : IPeerSource
 {
     public static readonly TimeSpan FirstRetry = TimeSpan.FromMinutes(1);

@@ -4,7 +4,7 @@ using Shoal.Metainfo;
 namespace Shoal.Discovery;
 
 /// <summary>What an <see cref="LsdSource"/> needs of local service discovery: announcing, and hearing others' announces.</summary>
-public interface ILocalDiscovery
+internal interface ILocalDiscovery
 {
     /// <summary>Hands the peers announced for <paramref name="infoHash"/> to <paramref name="found"/> until unregistered.</summary>
     void Register(InfoHash infoHash, Action<IPEndPoint> found);

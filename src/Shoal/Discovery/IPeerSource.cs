@@ -4,7 +4,7 @@ namespace Shoal.Discovery;
 /// A way of finding peers for one torrent (trackers today; DHT, PEX and LSD later): it runs
 /// while the torrent runs and hands addresses to the host.
 /// </summary>
-public interface IPeerSource
+internal interface IPeerSource
 {
     string Name { get; }
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then says goodbye briefly (a tracker 'stopped').</summary>

@@ -5,7 +5,7 @@ using Shoal.Peers;
 namespace Shoal.Discovery;
 
 /// <summary>The torrent as its peer sources see it.</summary>
-public interface IPeerSourceHost
+internal interface IPeerSourceHost
 {
     InfoHashes InfoHashes { get; }
     bool IsPrivate { get; }

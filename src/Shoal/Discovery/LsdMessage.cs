@@ -10,7 +10,7 @@ namespace Shoal.Discovery;
 /// 40 hex digits is refused with <see cref="FormatException"/>; unknown headers are ignored and
 /// at most <see cref="MaxHashes"/> info-hashes are read.
 /// </summary>
-public sealed record LsdMessage(int Port, IReadOnlyList<InfoHash> InfoHashes, string? Cookie)
+internal sealed record LsdMessage(int Port, IReadOnlyList<InfoHash> InfoHashes, string? Cookie)
 {
     public const int MaxLength = 2048;
     public const int MaxHashes = 32;

@@ -11,7 +11,7 @@ namespace Shoal.Discovery;
 /// <see cref="LsdOptions.MinInterval"/> of the last, unless the network changed since); peers heard go to the peer list as LSD and
 /// local. Never for a private torrent, including a magnet whose metadata says private.
 /// </summary>
-public sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOptions options, TimeProvider time, Func<int> port) : IPeerSource
+internal sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOptions options, TimeProvider time, Func<int> port) : IPeerSource
 {
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _newNetwork;

@@ -1,4 +1,4 @@
 namespace Shoal.Discovery;
 
 /// <summary>Makes a torrent's source of one kind, or null when that kind does not apply (no trackers, a private torrent).</summary>
-public delegate IPeerSource? PeerSourceFactory(IPeerSourceHost host, ShoalClient client, TorrentOptions options);
+internal delegate IPeerSource? PeerSourceFactory(IPeerSourceHost host, ShoalClient client, TorrentOptions options);

@@ -25,7 +25,7 @@ public sealed record TrackerInfo(string Url, int Tier, int Id)
 /// The outcome of each tracker's announces, kept by URL for as long as the torrent lives (runs
 /// come and go); the tracker source writes it and the status reads it. Thread-safe.
 /// </summary>
-public sealed class TrackerLog
+internal sealed class TrackerLog
 {
     private readonly Dictionary<string, TrackerInfo> _byUrl = [];
     private DateTimeOffset? _next;

@@ -11,7 +11,7 @@ namespace Shoal.Discovery;
 /// host's tracker list changes (the user added or removed one) the next announce uses the new
 /// list, built by <paramref name="rebuild"/>; a torrent without trackers waits for one.
 /// </summary>
-public sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, TimeProvider time, byte[] peerId, Func<int> port, TimeSpan? maxInterval, uint key,
+internal sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, TimeProvider time, byte[] peerId, Func<int> port, TimeSpan? maxInterval, uint key,
     Func<IReadOnlyList<IReadOnlyList<string>>, TrackerTiers>? rebuild = null)
     : IPeerSource
 {

@@ -9,7 +9,7 @@ namespace Shoal.Extensions;
 /// sends to those ids, and we send to the ids its handshake assigned. Messages to an id we did
 /// not assign are ignored, as BEP 10 asks.
 /// </summary>
-public sealed class ExtensionRegistry
+internal sealed class ExtensionRegistry
 {
     private readonly List<IPeerExtension> _extensions = [];
 

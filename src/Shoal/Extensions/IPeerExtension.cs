@@ -9,7 +9,7 @@ namespace Shoal.Extensions;
 /// extension handshake, learns each peer's handshake and receives the messages sent to its id.
 /// Called under the torrent's lock: decide and queue sends, never block.
 /// </summary>
-public interface IPeerExtension
+internal interface IPeerExtension
 {
     /// <summary>The name in the handshake's "m" dictionary.</summary>
     string Name { get; }

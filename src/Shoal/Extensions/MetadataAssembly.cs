@@ -8,7 +8,7 @@ namespace Shoal.Extensions;
 /// and whether the whole hashes to the info-hash. Blocks are allocated as they arrive, so an
 /// announced size costs nothing until data comes. Pure: no clock, no peers' connections.
 /// </summary>
-public sealed class MetadataAssembly<TPeer>
+internal sealed class MetadataAssembly<TPeer>
     where TPeer : class
 {
     private readonly byte[]?[] _blocks;

@@ -14,7 +14,7 @@ namespace Shoal.Extensions;
 /// the whole from one peer at a time, so a liar is found and dropped and never poisons the torrent.
 /// Called under the torrent's lock.
 /// </summary>
-public sealed class MetadataExtension : IPeerExtension
+internal sealed class MetadataExtension : IPeerExtension
 {
     public const string ExtensionName = "ut_metadata";
     /// <summary>The largest info dictionary fetched (libtorrent stops at 30 MiB).</summary>

@@ -3,7 +3,7 @@ using Shoal.Bencode;
 namespace Shoal.Extensions;
 
 /// <summary>The three BEP 9 message types.</summary>
-public enum MetadataMessageType
+internal enum MetadataMessageType
 {
     Request = 0,
     Data = 1,
@@ -15,7 +15,7 @@ public enum MetadataMessageType
 /// data <c>total_size</c>) followed, for data, by the block itself. Parsing is bounded: the
 /// dictionary may hold a few keys only, and what follows it is returned as a slice, not copied.
 /// </summary>
-public readonly record struct MetadataMessage(MetadataMessageType Type, int Piece, long TotalSize, ReadOnlyMemory<byte> Data)
+internal readonly record struct MetadataMessage(MetadataMessageType Type, int Piece, long TotalSize, ReadOnlyMemory<byte> Data)
 {
     /// <summary>Metadata travels in blocks of 16 KiB (the last may be shorter).</summary>
     public const int BlockSize = 16 * 1024;

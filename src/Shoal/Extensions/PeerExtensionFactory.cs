@@ -1,4 +1,4 @@
 namespace Shoal.Extensions;
 
 /// <summary>Makes a torrent's instance of an extension, or null when it does not apply (ut_pex on a private torrent).</summary>
-public delegate IPeerExtension? PeerExtensionFactory(TorrentSession torrent);
+internal delegate IPeerExtension? PeerExtensionFactory(TorrentSession torrent);

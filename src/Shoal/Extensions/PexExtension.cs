@@ -16,7 +16,7 @@ namespace Shoal.Extensions;
 /// none of it, also when it turns out private only once a magnet's metadata arrives.
 /// Called under the torrent's lock.
 /// </summary>
-public sealed class PexExtension : IPeerExtension
+internal sealed class PexExtension : IPeerExtension
 {
     public const string ExtensionName = "ut_pex";
     public const int MaxFirst = 200;

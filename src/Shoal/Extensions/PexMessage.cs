@@ -10,7 +10,7 @@ namespace Shoal.Extensions;
 /// and dropped since the last message. Parsing is bounded: at most <see cref="MaxPeers"/>
 /// addresses of each kind are read, and anything that is not a compact address list is refused.
 /// </summary>
-public sealed record PexMessage
+internal sealed record PexMessage
 {
     /// <summary>The most addresses of one kind read from a message (libtorrent sends at most 200).</summary>
     public const int MaxPeers = 1000;

@@ -4,7 +4,7 @@ namespace Shoal.Limits;
 /// Counts bytes and reports the rate over a sliding window of whole seconds. Buckets are
 /// keyed by the clock's second, so nothing needs a timer to age them. Thread-safe.
 /// </summary>
-public sealed class RateMeter
+internal sealed class RateMeter
 {
     private const int Seconds = 5;
     private readonly TimeProvider _time;

@@ -1,7 +1,7 @@
 namespace Shoal.Metainfo;
 
 /// <summary>RFC 4648 base32 (no padding), as used by 32-character btih magnet links.</summary>
-public static class Base32
+internal static class Base32
 {
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 

@@ -1,7 +1,7 @@
 namespace Shoal.Metainfo;
 
 /// <summary>The file ranges of one piece-space range, as an allocation-free enumerable.</summary>
-public readonly struct FileRanges(IReadOnlyList<TorrentFile> files, int first, long start, int count)
+internal readonly struct FileRanges(IReadOnlyList<TorrentFile> files, int first, long start, int count)
 {
     public Enumerator GetEnumerator() => new(files, first, start, start + count);
 

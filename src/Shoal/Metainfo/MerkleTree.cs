@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Shoal.Metainfo;
 
 /// <summary>BEP 52 merkle trees: SHA-256 over 16 KiB blocks, binary, padded with zero leaves.</summary>
-public static class MerkleTree
+internal static class MerkleTree
 {
     public const int BlockSize = 16 * 1024;
     public const int HashSize = 32;

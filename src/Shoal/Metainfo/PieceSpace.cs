@@ -74,5 +74,5 @@ public sealed class PieceSpace
     /// <paramref name="start"/> + <paramref name="count"/>) that lie in real files, in order.
     /// Padding files, empty files and v2 gaps yield nothing (they are zeros and never touch disk).
     /// </summary>
-    public FileRanges Ranges(long start, int count) => new(_files, FileIndexAt(start), start, count);
+    internal FileRanges Ranges(long start, int count) => new(_files, FileIndexAt(start), start, count);
 }

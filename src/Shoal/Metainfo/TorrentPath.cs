@@ -6,7 +6,7 @@ namespace Shoal.Metainfo;
 /// Rules for path components taken from a torrent. A component that could escape the download
 /// folder or name something other than a plain file on some platform is rejected.
 /// </summary>
-public static class TorrentPath
+internal static class TorrentPath
 {
     public const int MaxComponentBytes = 255;
     public const int MaxDepth = 64;

@@ -1,7 +1,7 @@
 namespace Shoal.Metainfo;
 
 /// <summary>Renaming a file or folder of a torrent on disk only: the info dictionary (and so the info-hash) stays as it is.</summary>
-public static class TorrentRename
+internal static class TorrentRename
 {
     /// <summary>
     /// The torrent with the file or folder at <paramref name="path"/> ('/'-separated, the torrent's

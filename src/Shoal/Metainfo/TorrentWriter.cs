@@ -3,7 +3,7 @@ using Shoal.Bencode;
 namespace Shoal.Metainfo;
 
 /// <summary>Writes a torrent: the info dictionary exactly as parsed or built, plus the outer fields in sorted order.</summary>
-public static class TorrentWriter
+internal static class TorrentWriter
 {
     public static byte[] Write(Torrent torrent)
     {

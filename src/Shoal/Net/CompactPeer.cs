@@ -8,7 +8,7 @@ namespace Shoal.Net;
 /// Compact peer addresses (BEP 23, 7, 11, 5): 4 or 16 address bytes, then the port, big-endian;
 /// a list is such entries back to back. The one reader and writer for trackers, PEX and the DHT.
 /// </summary>
-public static class CompactPeer
+internal static class CompactPeer
 {
     public static int Length(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? 18 : 6;
 

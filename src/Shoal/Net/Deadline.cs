@@ -1,7 +1,7 @@
 namespace Shoal.Net;
 
 /// <summary>A cancellation that fires after a delay on the given clock, or when the outer token does.</summary>
-public sealed class Deadline : IDisposable
+internal sealed class Deadline : IDisposable
 {
     private readonly CancellationTokenSource _timer;
     private readonly CancellationTokenSource _linked;

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace Shoal.Net;
 
-public static class EndPoints
+internal static class EndPoints
 {
     /// <summary>IPv4-mapped IPv6 addresses become plain IPv4, so one peer has one address.</summary>
     public static IPEndPoint Normalize(IPEndPoint endPoint) =>

@@ -7,7 +7,7 @@ namespace Shoal.Net;
 /// the only one today; an encrypted (MSE) opening plugs in here and hands back a decrypting
 /// stream plus the handshake inside it.
 /// </summary>
-public interface IIncomingHandshake
+internal interface IIncomingHandshake
 {
     /// <summary>Whether a connection opening with <paramref name="first"/> (<see cref="PeerHandshaker.SniffLength"/> bytes) is of this kind.</summary>
     bool Matches(ReadOnlySpan<byte> first);

@@ -6,7 +6,7 @@ namespace Shoal.Net;
 /// What happens on a dialled stream before the BitTorrent handshake: nothing by default; an
 /// encrypted opening (MSE) negotiates here and returns the stream that encrypts what follows.
 /// </summary>
-public interface IOutgoingOpening
+internal interface IOutgoingOpening
 {
     Task<PeerStream> OpenAsync(PeerStream stream, InfoHash infoHash, CancellationToken cancellationToken);
 }

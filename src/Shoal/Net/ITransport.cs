@@ -3,7 +3,7 @@ using System.Net;
 namespace Shoal.Net;
 
 /// <summary>A way to reach peers: dials out and delivers incoming streams to the router.</summary>
-public interface ITransport : IAsyncDisposable
+internal interface ITransport : IAsyncDisposable
 {
     string Name { get; }
 

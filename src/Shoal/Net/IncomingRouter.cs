@@ -9,7 +9,7 @@ namespace Shoal.Net;
 /// opening, completes it within a deadline and routes the connection by info-hash. A connection
 /// for a torrent we do not serve, or one that says nothing useful in time, is closed.
 /// </summary>
-public sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, TimeSpan deadline, TimeProvider time)
+internal sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, TimeSpan deadline, TimeProvider time)
 {
     private readonly List<IIncomingHandshake> _kinds = [new PlainIncomingHandshake()];
     private long _reachedV4;

@@ -7,7 +7,7 @@ namespace Shoal.Net;
 /// network) and reports it once the burst of changes has settled for <see cref="Settle"/>: one
 /// call to <c>changed</c> per change, however many events the system sends for it.
 /// </summary>
-public sealed class NetworkWatcher : IDisposable
+internal sealed class NetworkWatcher : IDisposable
 {
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
     private readonly TimeProvider _time;

@@ -4,7 +4,7 @@ using Shoal.Wire;
 namespace Shoal.Net;
 
 /// <summary>Sends and receives the BEP 3 handshake on a fresh stream, within the caller's deadline.</summary>
-public static class PeerHandshaker
+internal static class PeerHandshaker
 {
     public static ValueTask SendAsync(PeerStream stream, Handshake handshake, CancellationToken cancellationToken) =>
         stream.WriteAsync(handshake.ToBytes(), cancellationToken);

@@ -6,7 +6,7 @@ namespace Shoal.Net;
 /// A duplex byte stream to one peer, as a transport delivers it (TCP today; uTP and MSE-wrapped
 /// streams later). The peer wire runs on top of it and never sees a socket.
 /// </summary>
-public abstract class PeerStream : IAsyncDisposable
+internal abstract class PeerStream : IAsyncDisposable
 {
     /// <summary>The remote address the bytes come from.</summary>
     public abstract IPEndPoint RemoteEndPoint { get; }

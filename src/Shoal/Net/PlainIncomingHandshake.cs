@@ -3,7 +3,7 @@ using Shoal.Wire;
 namespace Shoal.Net;
 
 /// <summary>The plain BEP 3 handshake.</summary>
-public sealed class PlainIncomingHandshake : IIncomingHandshake
+internal sealed class PlainIncomingHandshake : IIncomingHandshake
 {
     public bool Matches(ReadOnlySpan<byte> first) =>
         Handshake.TryParse(first, out _, out _) != ParseStatus.Error;

@@ -8,7 +8,7 @@ namespace Shoal.Net;
 /// and the others share it); an IPv6 "any" address is dual-mode. On failure nothing is left bound.
 /// TCP (the listener) and UDP (the DHT, later uTP) both bind this way.
 /// </summary>
-public static class PortBinding
+internal static class PortBinding
 {
     /// <param name="setUp">Options set before each bind; <paramref name="bound"/> runs right after it (a TCP listener listens).</param>
     public static (List<Socket> Sockets, List<IPEndPoint> EndPoints, int Port) Bind(IReadOnlyList<IPAddress> addresses, int port,

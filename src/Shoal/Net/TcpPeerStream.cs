@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Shoal.Net;
 
 /// <summary>A peer stream over a connected TCP socket.</summary>
-public sealed class TcpPeerStream : PeerStream
+internal sealed class TcpPeerStream : PeerStream
 {
     private const int TcpNotSentLowAt = 25; // Linux TCP_NOTSENT_LOWAT
     private readonly Socket _socket;

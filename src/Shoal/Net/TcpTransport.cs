@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Shoal.Net;
 
 /// <summary>Plain TCP: dials with Nagle off and accepts on the client's listening addresses.</summary>
-public sealed class TcpTransport : ITransport
+internal sealed class TcpTransport : ITransport
 {
     private readonly List<Socket> _listeners = [];
 

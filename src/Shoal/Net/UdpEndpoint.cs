@@ -9,7 +9,7 @@ namespace Shoal.Net;
 /// bytes: KRPC (the DHT) starts with 'd'; uTP will claim its own. Addresses arrive normalized
 /// (IPv4-mapped IPv6 as IPv4). Sending picks the socket of the destination's family.
 /// </summary>
-public sealed class UdpEndpoint : IAsyncDisposable
+internal sealed class UdpEndpoint : IAsyncDisposable
 {
     public const int MaxDatagram = 65_507;
     private readonly List<Socket> _sockets = [];

@@ -9,7 +9,7 @@ namespace Shoal.Peers;
 /// (FF.FF.55.55, more bytes kept the closer they are) and sorted, or over the two ports when the
 /// addresses are equal. Higher is dialled first.
 /// </summary>
-public static class CanonicalPeerPriority
+internal static class CanonicalPeerPriority
 {
     public static uint Compute(IPEndPoint us, IPEndPoint peer)
     {

@@ -7,7 +7,7 @@ namespace Shoal.Peers;
 /// What the request scheduler and the choker need from a peer, whatever carries it: a peer-wire
 /// connection today, a web seed (which fetches blocks over HTTP) later.
 /// </summary>
-public interface IPeer
+internal interface IPeer
 {
     IPEndPoint EndPoint { get; }
     /// <summary>The client's name, as far as it is known.</summary>

@@ -4,7 +4,7 @@ using Shoal.Wire;
 namespace Shoal.Peers;
 
 /// <summary>What a connection calls into: the torrent's view of that one peer.</summary>
-public interface IPeerHandler
+internal interface IPeerHandler
 {
     /// <summary>Handles one message; throws <see cref="PeerProtocolException"/> to close the connection.</summary>
     void OnMessage(in PeerMessage message);

@@ -3,7 +3,7 @@ using Shoal.Swarm;
 namespace Shoal.Peers;
 
 /// <summary>What a peer that is not a wire connection (a web seed) reports back to its torrent. Any thread.</summary>
-public interface IPeerLinkSink
+internal interface IPeerLinkSink
 {
     /// <summary>A block arrived for a request made through <see cref="IPeer.Request"/>.</summary>
     void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data);

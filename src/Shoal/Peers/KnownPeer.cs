@@ -3,7 +3,7 @@ using System.Net;
 namespace Shoal.Peers;
 
 /// <summary>One address a torrent may dial, with what is known about it.</summary>
-public sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
+internal sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
 {
     public IPEndPoint EndPoint { get; } = endPoint;
     public PeerSources Sources { get; set; }

@@ -15,7 +15,7 @@ namespace Shoal.Peers;
 /// bounded twice: replies waiting in this process (a peer that keeps asking but never reads is
 /// closed), and bytes waiting below us in the stream (about a quarter second at the peer's rate).
 /// </summary>
-public sealed class PeerConnection : IPeer, IAsyncDisposable
+internal sealed class PeerConnection : IPeer, IAsyncDisposable
 {
     private const int ReceiveBufferSize = 128 * 1024;
     private const int MaxBlocksPerSend = 8;

@@ -4,7 +4,7 @@ using System.Text;
 namespace Shoal.Peers;
 
 /// <summary>Azureus-style peer ids: "-SH0100-" and twelve random characters.</summary>
-public static class PeerId
+internal static class PeerId
 {
     public const string Prefix = "-SH0100-";
     private const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -9,7 +9,7 @@ namespace Shoal.Peers;
 /// after failures. When full, a new address evicts the worst entry: banned or failing first, then
 /// the lowest ranked idle one. Not thread-safe: its torrent calls it under its lock.
 /// </summary>
-public sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int capacity = PeerList.DefaultCapacity)
+internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int capacity = PeerList.DefaultCapacity)
 {
     public const int DefaultCapacity = 2000;
     /// <summary>Failures after which an address is dropped (unless a user gave it).</summary>

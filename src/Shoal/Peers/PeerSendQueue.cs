@@ -10,7 +10,7 @@ namespace Shoal.Peers;
 /// <see cref="MaxControlBacklog"/> (it asks but never reads) is closed, and at most
 /// <see cref="MaxQueuedUploads"/> requests wait. Thread-safe; the send loop takes batches.
 /// </summary>
-public sealed class PeerSendQueue(Action signal, Action<string> close)
+internal sealed class PeerSendQueue(Action signal, Action<string> close)
 {
     public const int MaxQueuedUploads = 2048;
     /// <summary>Replies (rejects, hashes, haves) a peer may leave unread before it is dropped.</summary>

@@ -2,7 +2,7 @@ namespace Shoal.Peers;
 
 /// <summary>Where an address came from (a peer may have several sources).</summary>
 [Flags]
-public enum PeerSources
+internal enum PeerSources
 {
     None = 0,
     Manual = 1,

@@ -2,7 +2,7 @@ namespace Shoal.Peers;
 
 /// <summary>What an address is known to support or be.</summary>
 [Flags]
-public enum PeerTraits
+internal enum PeerTraits
 {
     None = 0,
     Seed = 1,

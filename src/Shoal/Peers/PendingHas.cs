@@ -4,7 +4,7 @@ namespace Shoal.Peers;
 /// What a peer said it has before we knew the metadata (so before we knew the piece count): kept
 /// as it came, bounded, and turned into its bitfield (or refused) once the metadata arrives.
 /// </summary>
-public sealed class PendingHas
+internal sealed class PendingHas
 {
     /// <summary>Have messages kept before the metadata; more are ignored (a bitfield says the same more cheaply).</summary>
     public const int MaxHaves = 65_536;

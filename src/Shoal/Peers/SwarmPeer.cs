@@ -10,7 +10,7 @@ namespace Shoal.Peers;
 /// our outstanding requests, rates, allowed-fast sets, suggestions and failures. Owned by the
 /// torrent and read or written only under its lock; the bytes travel through <see cref="Link"/>.
 /// </summary>
-public sealed class SwarmPeer
+internal sealed class SwarmPeer
 {
     public SwarmPeer(IPeer link, PeerConnection? wire, Bitfield has, TimeProvider time, bool outgoing)
     {

@@ -1,7 +1,7 @@
 namespace Shoal.Storage;
 
 /// <summary>Moves a torrent's data on disk: a rename when it can, else a copy (modification times kept, so resume data still matches) and a delete.</summary>
-public static class DataMover
+internal static class DataMover
 {
     /// <summary>Moves the file or folder <paramref name="from"/> to <paramref name="to"/>; nothing happens when <paramref name="from"/> does not exist. Refuses to overwrite.</summary>
     public static void Move(string from, string to)

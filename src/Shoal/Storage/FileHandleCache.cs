@@ -9,7 +9,7 @@ namespace Shoal.Storage;
 /// upgraded to a writable one on the first write. The opener decides what a missing file means:
 /// it may throw, or return null (the cache remembers that until the next write).
 /// </summary>
-public sealed class FileHandleCache(Func<int, bool, SafeFileHandle?> open, int maxOpen = FileHandleCache.DefaultMaxOpen) : IDisposable
+internal sealed class FileHandleCache(Func<int, bool, SafeFileHandle?> open, int maxOpen = FileHandleCache.DefaultMaxOpen) : IDisposable
 {
     public const int DefaultMaxOpen = 32;
     private readonly Lock _gate = new();

@@ -9,7 +9,7 @@ namespace Shoal.Storage;
 /// than over a whole piece read first), feeding SHA-1 for v1 and 16 KiB leaf hashes for v2.
 /// Pieces are handed out in order by an atomic counter, so reads stay close to sequential.
 /// </summary>
-public static class PieceHashing
+internal static class PieceHashing
 {
     /// <summary>Bytes read and hashed at a time: a multiple of the v2 block that fits in L2.</summary>
     public const int ChunkSize = 64 * 1024;

@@ -8,7 +8,7 @@ namespace Shoal.Storage;
 /// through the one piece-space walk and a shared <see cref="FileHandleCache"/>. Padding files
 /// and gaps read as zeros; a missing or short file makes the read incomplete. Thread-safe.
 /// </summary>
-public sealed class PieceReader(PieceSpace space, FileHandleCache handles)
+internal sealed class PieceReader(PieceSpace space, FileHandleCache handles)
 {
     /// <summary>A handle cache that opens files for reading and remembers missing ones as null.</summary>
     public static FileHandleCache ReadOnlyHandles(IReadOnlyList<TorrentFile> files, Func<TorrentFile, string> pathOf) =>

@@ -4,7 +4,7 @@ using Shoal.Metainfo;
 namespace Shoal.Storage;
 
 /// <summary>Checks one piece held in memory against the torrent's v1 and v2 hashes.</summary>
-public static class PieceVerifier
+internal static class PieceVerifier
 {
     public static bool Verify(Torrent torrent, int piece, ReadOnlySpan<byte> data)
     {

@@ -10,7 +10,7 @@ namespace Shoal.Storage;
 /// hashing; otherwise (a crash, an edited file) it hashes the data again, so a verified piece
 /// on disk is never lost and a changed one is never trusted. Written atomically (temp + rename).
 /// </summary>
-public sealed record ResumeData(string InfoHash, string SaveDirectory, Bitfield Pieces, IReadOnlyList<(long Size, long MTime)> Files)
+internal sealed record ResumeData(string InfoHash, string SaveDirectory, Bitfield Pieces, IReadOnlyList<(long Size, long MTime)> Files)
 {
     private const int MaxFileLength = 64 * 1024 * 1024;
 

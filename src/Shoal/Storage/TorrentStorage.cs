@@ -9,7 +9,7 @@ namespace Shoal.Storage;
 /// (<see cref="PieceSpace.Ranges"/>), so padding files and v2 gaps are never created or touched.
 /// Handles come from a bounded <see cref="FileHandleCache"/> shared by all threads.
 /// </summary>
-public sealed class TorrentStorage : IDisposable
+internal sealed class TorrentStorage : IDisposable
 {
     private readonly Torrent _torrent;
     private readonly string _saveDirectory;

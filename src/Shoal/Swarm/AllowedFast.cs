@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 namespace Shoal.Swarm;
 
 /// <summary>The BEP 6 allowed-fast set: pieces a peer may request while choked, derived from its address.</summary>
-public static class AllowedFast
+internal static class AllowedFast
 {
     public const int DefaultCount = 10;
 

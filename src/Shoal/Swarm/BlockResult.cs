@@ -1,7 +1,7 @@
 namespace Shoal.Swarm;
 
 /// <summary>How a block that arrived was taken.</summary>
-public enum BlockResult
+internal enum BlockResult
 {
     /// <summary>Not asked for (wrong size, a piece we have or are not downloading).</summary>
     Unexpected,

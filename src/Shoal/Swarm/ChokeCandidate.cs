@@ -1,7 +1,7 @@
 namespace Shoal.Swarm;
 
 /// <summary>What the choker knows about one connected peer when it decides.</summary>
-public readonly record struct ChokeCandidate<TPeer>(
+internal readonly record struct ChokeCandidate<TPeer>(
     TPeer Peer,
     bool Interested,
     bool Snubbed,

@@ -9,7 +9,7 @@ namespace Shoal.Swarm;
 /// <see cref="NewPeerWeight"/> times more for it, so newcomers get a first piece to trade.
 /// Randomness comes from the seeded <see cref="Random"/> it is given.
 /// </summary>
-public sealed class Choker<TPeer>(TimeProvider time, Random random, int slots = Choker<TPeer>.DefaultSlots) where TPeer : class
+internal sealed class Choker<TPeer>(TimeProvider time, Random random, int slots = Choker<TPeer>.DefaultSlots) where TPeer : class
 {
     public const int DefaultSlots = 4;
     public static readonly TimeSpan OptimisticInterval = TimeSpan.FromSeconds(30);

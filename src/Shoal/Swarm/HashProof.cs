@@ -9,7 +9,7 @@ namespace Shoal.Swarm;
 /// past the end of the layer with zero subtrees, or truncated there) hash up, with the uncle
 /// hashes that follow them, to the file's pieces root. Pure.
 /// </summary>
-public static class HashProof
+internal static class HashProof
 {
     /// <summary>The proof layers to ask for so that an answer for any run reaches the root of a layer <paramref name="width"/> wide (BEP 52 counts the layers inside the run too).</summary>
     public static int ProofLayers(long width) => Math.Max(0, BitOperations.Log2((ulong)width) - 1);

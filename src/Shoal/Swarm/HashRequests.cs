@@ -11,7 +11,7 @@ namespace Shoal.Swarm;
 /// toward the file's root. Requests for other layers (leaf hashes) are declined. Pure: bytes in,
 /// bytes out.
 /// </summary>
-public static class HashRequests
+internal static class HashRequests
 {
     public const int RequestLength = 48;
     public const int MaxHashes = 512;

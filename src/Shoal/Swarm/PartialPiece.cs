@@ -7,7 +7,7 @@ namespace Shoal.Swarm;
 /// the pooled buffer the blocks are copied into, so the piece is hashed from memory and written
 /// once. Owned by the torrent's picker (under its lock) until it is complete.
 /// </summary>
-public sealed class PartialPiece<TPeer> where TPeer : class
+internal sealed class PartialPiece<TPeer> where TPeer : class
 {
     public enum BlockState : byte { Free, Requested, Received }
 

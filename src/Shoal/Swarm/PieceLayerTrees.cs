@@ -5,7 +5,7 @@ namespace Shoal.Swarm;
 /// and kept (a torrent's piece layers are immutable), so answering costs a copy, not a rehash.
 /// Thread-safe; used outside the torrent's lock.
 /// </summary>
-public sealed class PieceLayerTrees
+internal sealed class PieceLayerTrees
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<byte[]>> _trees = new();
 

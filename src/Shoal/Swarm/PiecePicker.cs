@@ -8,7 +8,7 @@ namespace Shoal.Swarm;
 /// soon has something to trade; lowest index first in sequential mode); in endgame, blocks
 /// already requested from others. Not thread-safe: the torrent calls it under its lock.
 /// </summary>
-public sealed class PiecePicker<TPeer> where TPeer : class
+internal sealed class PiecePicker<TPeer> where TPeer : class
 {
     public const int RandomFirstPieces = 4;
     /// <summary>In endgame, how many peers may be asked for the same block.</summary>

@@ -1,7 +1,7 @@
 namespace Shoal.Swarm;
 
 /// <summary>How a seed picks whom to upload to.</summary>
-public enum SeedChoking
+internal enum SeedChoking
 {
     /// <summary>Take turns: each unchoked peer keeps its slot for a while, then the longest-waiting get it.</summary>
     RoundRobin,

@@ -391,6 +391,20 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     internal Bitfield? LastVerified { get; set; }
     internal (long Verified, long Wanted) LastProgress { get; set; }
 
+    /// <summary>Verified bytes of each file (by index in <see cref="Metainfo.Torrent.Files"/>); empty before the metadata is known.</summary>
+    public long[] GetFileProgress()
+    {
+        if (_torrent is not { } torrent)
+            return [];
+        var have = new long[torrent.Files.Count];
+        foreach (int piece in VerifiedPieces.SetIndices())
+        {
+            foreach (var range in torrent.Space.Ranges((long)piece * torrent.PieceLength, torrent.PieceSize(piece)))
+                have[range.File] += range.Length;
+        }
+        return have;
+    }
+
     public IReadOnlyList<PeerInfo> GetPeers() => _swarm?.PeerInfos() ?? [];
 
     /// <summary>Peer ids banned for sending bad data.</summary>

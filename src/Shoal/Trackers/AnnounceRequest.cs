@@ -1,7 +1,7 @@
 namespace Shoal.Trackers;
 
 /// <summary>What an announce tells the tracker. <see cref="InfoHash"/> is the 20-byte hash (v2 truncated).</summary>
-public sealed record AnnounceRequest(
+internal sealed record AnnounceRequest(
     byte[] InfoHash,
     byte[] PeerId,
     int Port,

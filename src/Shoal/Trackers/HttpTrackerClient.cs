@@ -3,7 +3,7 @@ using System.Text;
 namespace Shoal.Trackers;
 
 /// <summary>An HTTP(S) tracker (BEP 3, 23, 7, 48). Replies are read up to a size limit.</summary>
-public sealed class HttpTrackerClient(Uri uri, HttpClient http) : ITrackerClient
+internal sealed class HttpTrackerClient(Uri uri, HttpClient http) : ITrackerClient
 {
     public Uri Uri { get; } = uri;
 

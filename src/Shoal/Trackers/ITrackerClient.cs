@@ -1,6 +1,6 @@
 namespace Shoal.Trackers;
 
-public interface ITrackerClient
+internal interface ITrackerClient
 {
     Uri Uri { get; }
     Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken);

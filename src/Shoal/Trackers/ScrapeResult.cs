@@ -1,3 +1,3 @@
 namespace Shoal.Trackers;
 
-public sealed record ScrapeResult(int Seeders, int Completed, int Leechers);
+internal sealed record ScrapeResult(int Seeders, int Completed, int Leechers);

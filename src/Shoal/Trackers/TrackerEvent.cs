@@ -1,6 +1,6 @@
 namespace Shoal.Trackers;
 
-public enum TrackerEvent
+internal enum TrackerEvent
 {
     None = 0,
     Completed = 1,

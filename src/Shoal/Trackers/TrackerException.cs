@@ -1,4 +1,4 @@
 namespace Shoal.Trackers;
 
 /// <summary>The tracker refused (a 'failure reason', an error packet) or its reply was malformed.</summary>
-public sealed class TrackerException(string message) : Exception(message);
+internal sealed class TrackerException(string message) : Exception(message);

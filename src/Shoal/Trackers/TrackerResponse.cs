@@ -8,7 +8,7 @@ namespace Shoal.Trackers;
 /// Pure parsers for HTTP tracker replies: announce (BEP 3, compact peers BEP 23, 'peers6'
 /// BEP 7, dictionary peer lists, trackerid, failure and warning) and scrape (BEP 48).
 /// </summary>
-public static class TrackerResponse
+internal static class TrackerResponse
 {
     public const int MaxResponseLength = 4 * 1024 * 1024;
     public const int MaxPeers = 10_000;

@@ -6,7 +6,7 @@ namespace Shoal.Trackers;
 /// A torrent's trackers in BEP 12 tiers: shuffled within each tier once, tried tier by tier
 /// in order, and a tracker that answers moves to the front of its tier.
 /// </summary>
-public sealed class TrackerTiers
+internal sealed class TrackerTiers
 {
     private readonly List<List<ITrackerClient>> _tiers;
     private readonly Dictionary<ITrackerClient, string> _trackerIds = [];

@@ -8,7 +8,7 @@ namespace Shoal.Trackers;
 /// A BEP 15 UDP tracker. Each request is retried with a timeout of 15·2ⁿ seconds (n = 0..8 by
 /// default; both settable for tests); a connection id is reused for up to a minute.
 /// </summary>
-public sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpan? baseTimeout = null, int maxRetries = 8) : ITrackerClient
+internal sealed class UdpTrackerClient(Uri uri, TimeProvider? time = null, TimeSpan? baseTimeout = null, int maxRetries = 8) : ITrackerClient
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly TimeSpan _baseTimeout = baseTimeout ?? TimeSpan.FromSeconds(15);

@@ -5,7 +5,7 @@ using System.Text;
 namespace Shoal.Trackers;
 
 /// <summary>Pure BEP 15 packet writers and parsers (connect, announce, scrape, error).</summary>
-public static class UdpTrackerPacket
+internal static class UdpTrackerPacket
 {
     public const long ProtocolId = 0x41727101980;
     public const int ActionConnect = 0, ActionAnnounce = 1, ActionScrape = 2, ActionError = 3;

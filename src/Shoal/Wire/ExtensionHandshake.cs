@@ -9,7 +9,7 @@ namespace Shoal.Wire;
 /// client name (<c>v</c>), request queue depth (<c>reqq</c>), listen port (<c>p</c>), and the
 /// address it sees us at (<c>yourip</c>).
 /// </summary>
-public sealed record ExtensionHandshake
+internal sealed record ExtensionHandshake
 {
     /// <summary>Largest handshake payload accepted.</summary>
     public const int MaxLength = 64 * 1024;

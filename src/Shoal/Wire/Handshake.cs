@@ -3,7 +3,7 @@ using System.Text;
 namespace Shoal.Wire;
 
 /// <summary>The 68-byte BEP 3 handshake: protocol string, reserved bits, info-hash, peer id.</summary>
-public readonly record struct Handshake(byte[] Reserved, byte[] InfoHash, byte[] PeerId)
+internal readonly record struct Handshake(byte[] Reserved, byte[] InfoHash, byte[] PeerId)
 {
     public const int Length = 68;
     private static ReadOnlySpan<byte> Protocol => "BitTorrent protocol"u8;

@@ -1,6 +1,6 @@
 namespace Shoal.Wire;
 
-public enum ParseStatus
+internal enum ParseStatus
 {
     NeedMore,
     Done,

@@ -4,7 +4,7 @@ namespace Shoal.Wire;
 /// One decoded peer-wire message, a view over the receive buffer. Fixed fields are decoded;
 /// variable payloads (bitfield, block data, extended payload, hashes) stay as spans.
 /// </summary>
-public readonly ref struct PeerMessage
+internal readonly ref struct PeerMessage
 {
     public PeerMessage(bool keepAlive, MessageId id, int index, int begin, int length, ReadOnlySpan<byte> payload, byte extendedId = 0)
     {

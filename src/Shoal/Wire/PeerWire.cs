@@ -7,7 +7,7 @@ namespace Shoal.Wire;
 /// message at the start of a buffer, checking its length against a limit before anything is
 /// allocated and checking fixed-size messages have exactly their size.
 /// </summary>
-public static class PeerWire
+internal static class PeerWire
 {
     /// <summary>Largest block a peer may request or send (BEP 3 practice; larger requests close the connection).</summary>
     public const int MaxBlockLength = 16 * 1024;
