@@ -139,9 +139,9 @@ public sealed class DaemonSettings
             return _values[key] is JsonValue v && v.TryGetValue(out bool b) ? b : fallback;
     }
 
-    private void Set<T>(string key, T value)
+    private void Set(string key, JsonNode value)
     {
         lock (_gate)
-            _values[key] = JsonValue.Create(value);
+            _values[key] = value;
     }
 }

@@ -358,14 +358,14 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         var now = client.Options.Time.GetUtcNow();
         var rows = new JsonArray();
         if (table)
-            rows.Add(new JsonArray([.. fields.Select(n => (JsonNode)n)]));
+            rows.Add((JsonNode)new JsonArray([.. fields.Select(n => (JsonNode)n)]));
         foreach (var t in Select(args))
         {
             var status = t.Session.GetStatus();
             int position = positions.GetValueOrDefault(t);
             if (table)
             {
-                rows.Add(new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, position, now))]));
+                rows.Add((JsonNode)new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, position, now))]));
                 continue;
             }
             var row = new JsonObject();
@@ -374,7 +374,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
                 if (TorrentFields.Value(name, t, status, position, now) is { } value)
                     row[name] = value;
             }
-            rows.Add(row);
+            rows.Add((JsonNode)row);
         }
         var result = new JsonObject { ["torrents"] = rows };
         if (Arg(args, "ids") is JsonValue ids && ids.TryGetValue(out string? word) && word == "recently-active")

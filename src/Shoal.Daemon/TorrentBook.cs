@@ -226,7 +226,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
         {
             foreach (var t in _torrents)
             {
-                entries.Add(new JsonObject
+                entries.Add((JsonNode)new JsonObject
                 {
                     ["id"] = t.Id,
                     ["hash"] = t.HashString,

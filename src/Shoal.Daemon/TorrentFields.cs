@@ -163,7 +163,7 @@ public static class TorrentFields
             return files;
         var have = session.GetFileProgress();
         for (int i = 0; i < torrent.Files.Count; i++)
-            files.Add(new JsonObject { ["name"] = torrent.Files[i].Path, ["length"] = torrent.Files[i].Length, ["bytesCompleted"] = have[i] });
+            files.Add((JsonNode)new JsonObject { ["name"] = torrent.Files[i].Path, ["length"] = torrent.Files[i].Length, ["bytesCompleted"] = have[i] });
         return files;
     }
 
@@ -175,7 +175,7 @@ public static class TorrentFields
         var have = t.Session.GetFileProgress();
         var priorities = t.FilePriorities();
         for (int i = 0; i < torrent.Files.Count; i++)
-            stats.Add(new JsonObject { ["bytesCompleted"] = have[i], ["wanted"] = priorities[i] > 0, ["priority"] = TransmissionPriority(priorities[i]) });
+            stats.Add((JsonNode)new JsonObject { ["bytesCompleted"] = have[i], ["wanted"] = priorities[i] > 0, ["priority"] = TransmissionPriority(priorities[i]) });
         return stats;
     }
 }

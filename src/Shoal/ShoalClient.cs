@@ -39,6 +39,7 @@ public sealed class ShoalClient : IAsyncDisposable
     private bool _started;
     private int _disposed;
 
+    /// <summary>A client with <paramref name="options"/> (the defaults when null); <see cref="StartAsync"/> opens its sockets.</summary>
     public ShoalClient(ShoalClientOptions? options = null)
     {
         Options = options ?? new ShoalClientOptions();
@@ -55,12 +56,17 @@ public sealed class ShoalClient : IAsyncDisposable
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout, Options.Time);
     }
 
+    /// <summary>The options it was made with.</summary>
     public ShoalClientOptions Options { get; }
+    /// <summary>Our 20-byte peer id.</summary>
     public byte[] PeerIdBytes { get; }
     /// <summary>The port peers reach us on (known after <see cref="StartAsync"/>).</summary>
     public int ListenPort { get; private set; }
+    /// <summary>The limit on all torrents' download together; change <see cref="RateLimiter.Rate"/> at any time.</summary>
     public RateLimiter DownloadLimit { get; }
+    /// <summary>The limit on all torrents' upload together; change <see cref="RateLimiter.Rate"/> at any time.</summary>
     public RateLimiter UploadLimit { get; }
+    /// <summary>Where resume data and fetched metadata are kept.</summary>
     public string ResumeDirectory => Options.ResumeDirectory;
     /// <summary>Our address as peers see it, when known; it orders dialling (BEP 40).</summary>
     public IPAddress? ExternalAddress { get; set; }
@@ -71,7 +77,7 @@ public sealed class ShoalClient : IAsyncDisposable
     /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>
     public DhtService? Dht { get; private set; }
     /// <summary>Local service discovery (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Lsd"/> is set).</summary>
-    public LsdService? Lsd { get; private set; }
+    internal LsdService? Lsd { get; private set; }
     /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
     internal IncomingRouter Router { get; }
 
@@ -134,6 +140,7 @@ public sealed class ShoalClient : IAsyncDisposable
     /// <summary>Registers a BEP 10 extension for every torrent started afterwards.</summary>
     internal void AddExtension(PeerExtensionFactory factory) => _extensionFactories.Add(factory);
 
+    /// <summary>Every torrent added and not removed.</summary>
     public IReadOnlyList<TorrentSession> Torrents
     {
         get

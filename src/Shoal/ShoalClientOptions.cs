@@ -14,18 +14,23 @@ public sealed record ShoalClientOptions
     public int Port { get; init; }
     /// <summary>Bytes per second for all torrents together; 0 for no limit.</summary>
     public long MaxDownloadRate { get; init; }
+    /// <summary>Upload limit for all torrents together, bytes per second (0: none).</summary>
     public long MaxUploadRate { get; init; }
+    /// <summary>The most peer connections open at once, over all torrents.</summary>
     public int MaxConnections { get; init; } = 500;
     /// <summary>Outgoing connections that may be in progress at once.</summary>
     public int MaxHalfOpen { get; init; } = 32;
+    /// <summary>How long a connection attempt and its handshake may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Where resume data is kept (one file per torrent).</summary>
     public string ResumeDirectory { get; init; } = DefaultStateDirectory("resume");
     /// <summary>First UDP tracker timeout (BEP 15 says 15 s); shorter in tests.</summary>
     public TimeSpan? UdpTrackerTimeout { get; init; }
+    /// <summary>The clock of every timer and rate (a fake one in tests).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>Seed for the swarm's random choices; null for a random one.</summary>
     public int? RandomSeed { get; init; }
+    /// <summary>Our 20-byte peer id; a fresh random one with Shoal's prefix when null.</summary>
     public byte[]? PeerId { get; init; }
     /// <summary>Where the engine logs (connections, bans, tracker errors); nothing by default.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;

@@ -11,15 +11,7 @@ public class WebPageTests
 {
     private static string Chromium => Shoal.Tests.Common.ProcessRunner.Require("chromium");
 
-    private static string ScreenshotPath(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Shoal.slnx")))
-            dir = dir.Parent;
-        string folder = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
-        Directory.CreateDirectory(folder);
-        return Path.Combine(folder, name + ".png");
-    }
+    private static string ScreenshotPath(string name) => Path.Combine(Repository.Artifacts("screenshots"), name + ".png");
 
     private static async Task<(IPlaywright, IBrowser)> BrowserAsync()
     {

@@ -83,7 +83,7 @@ public static class VerifyCommand
             if (state == PieceState.Good)
                 continue;
             var map = state == PieceState.Bad ? bad : missing;
-            foreach (int file in t.Space.FilesOfPiece(piece))
+            foreach (int file in t.FilesOfPiece(piece))
             {
                 if (!map.TryGetValue(file, out var list))
                     map[file] = list = [];

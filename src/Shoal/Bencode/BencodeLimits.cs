@@ -12,6 +12,8 @@ public sealed record BencodeLimits
     /// <summary>Reject dictionaries whose keys are not in ascending raw-byte order.</summary>
     public bool RequireSortedKeys { get; init; }
 
+    /// <summary>Limits for .torrent files and tracker answers.</summary>
     public static BencodeLimits Default { get; } = new();
+    /// <summary>Tighter limits for small messages from peers and DHT nodes.</summary>
     public static BencodeLimits Strict { get; } = new() { RequireSortedKeys = true };
 }

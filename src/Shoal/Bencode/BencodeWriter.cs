@@ -6,6 +6,7 @@ namespace Shoal.Bencode;
 /// <summary>Encodes values; dictionaries are written in their stored order, so a decoded value re-encodes byte for byte.</summary>
 public static class BencodeWriter
 {
+    /// <summary>The canonical encoding of <paramref name="value"/>.</summary>
     public static byte[] Encode(BValue value)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -13,6 +14,7 @@ public static class BencodeWriter
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Writes the canonical encoding of <paramref name="value"/> to <paramref name="output"/>.</summary>
     public static void Write(IBufferWriter<byte> output, BValue value)
     {
         switch (value)

@@ -23,6 +23,7 @@ public sealed record DhtOptions
     public bool RestrictRoutingIps { get; init; } = true;
     /// <summary>Our public address when known: the node id is derived from it (BEP 42).</summary>
     public IPAddress? ExternalAddress { get; init; }
+    /// <summary>How long a query waits for its answer.</summary>
     public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromSeconds(3);
     /// <summary>Queries served per second to one source address (bursts of twice that).</summary>
     public double QueriesPerSource { get; init; } = 20;

@@ -17,8 +17,8 @@ namespace Shoal.Dht;
 /// </summary>
 public sealed class DhtService : IAsyncDisposable
 {
-    public const int MaxPending = 4_096;
-    public const int MaxConcurrentPings = 16;
+    internal const int MaxPending = 4_096;
+    internal const int MaxConcurrentPings = 16;
     private static readonly byte[] OurVersion = "SH\0\x01"u8.ToArray();
 
     private readonly UdpEndpoint _udp;
@@ -61,6 +61,7 @@ public sealed class DhtService : IAsyncDisposable
         udp.ReceiverFailed += e => DhtLog.DatagramFailed(_logger, e);
     }
 
+    /// <summary>The options the node was started with.</summary>
     public DhtOptions Options { get; }
     /// <summary>Every query that arrives, before the rate limit (for watching traffic; runs on the receive loop, keep it short).</summary>
     internal event Action<KrpcMessage, IPEndPoint>? QueryReceived;
@@ -74,6 +75,7 @@ public sealed class DhtService : IAsyncDisposable
     internal DhtTokens Tokens { get; }
     internal TimeProvider Time => _time;
     internal DhtCounters Counters => _counters;
+    /// <summary>The UDP port the node listens on.</summary>
     public int Port => _udp.Port;
     /// <summary>Where the node listens (its first bound address).</summary>
     public IPEndPoint LocalEndPoint => _udp.LocalEndPoints[0];
@@ -108,6 +110,7 @@ public sealed class DhtService : IAsyncDisposable
             return TableFor(family).Count == 0 ? [] : TableFor(family).StaleTargets(age, _random);
     }
 
+    /// <summary>Its tables and traffic so far.</summary>
     public DhtStats GetStats()
     {
         lock (_gate)
@@ -349,6 +352,7 @@ public sealed class DhtService : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_stopping.IsCancellationRequested)

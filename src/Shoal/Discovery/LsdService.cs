@@ -14,7 +14,7 @@ namespace Shoal.Discovery;
 /// we listen on, with a cookie so our own are ignored when they loop back. Announces heard are
 /// handed to the torrent registered for their info-hash.
 /// </summary>
-public sealed class LsdService : ILocalDiscovery, IAsyncDisposable
+internal sealed class LsdService : ILocalDiscovery, IAsyncDisposable
 {
     private readonly LsdOptions _options;
     private readonly IReadOnlyList<IPAddress> _listen;

@@ -7,17 +7,25 @@ public sealed record TrackerInfo(string Url, int Tier, int Id)
 {
     /// <summary>In a tier only one tracker is asked at a time; the others are its backups.</summary>
     public bool IsBackup { get; init; }
+    /// <summary>When the last announce to it began.</summary>
     public DateTimeOffset? LastAnnounceStart { get; init; }
+    /// <summary>When the last announce to it ended, answered or not.</summary>
     public DateTimeOffset? LastAnnounce { get; init; }
+    /// <summary>Whether the last announce got an answer.</summary>
     public bool LastAnnounceSucceeded { get; init; }
+    /// <summary>Whether the last announce failed for want of an answer in time.</summary>
     public bool LastAnnounceTimedOut { get; init; }
     /// <summary>"Success", or the tracker's error.</summary>
     public string LastAnnounceResult { get; init; } = "";
+    /// <summary>How many peers the last answer gave.</summary>
     public int LastAnnouncePeerCount { get; init; }
+    /// <summary>Seeders in the swarm, as the tracker last counted them.</summary>
     public int? Seeders { get; init; }
+    /// <summary>Leechers in the swarm, as the tracker last counted them.</summary>
     public int? Leechers { get; init; }
     /// <summary>When the torrent asks its trackers again (null when it is not running).</summary>
     public DateTimeOffset? NextAnnounce { get; init; }
+    /// <summary>An announce to it is under way.</summary>
     public bool Announcing { get; init; }
 }
 

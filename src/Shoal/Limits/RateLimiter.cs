@@ -14,6 +14,7 @@ public sealed class RateLimiter
     private double _tokens;
     private long _last;
 
+    /// <summary>A limiter of <paramref name="bytesPerSecond"/> (0: no limit) on <paramref name="time"/>'s clock.</summary>
     public RateLimiter(long bytesPerSecond = 0, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
@@ -35,6 +36,7 @@ public sealed class RateLimiter
         }
     }
 
+    /// <summary>True when no limit is set.</summary>
     public bool IsUnlimited => Rate <= 0;
 
     /// <summary>Largest saved-up allowance: a tenth of a second at the rate, at least one block.</summary>

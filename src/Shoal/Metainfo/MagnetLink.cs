@@ -8,19 +8,26 @@ namespace Shoal.Metainfo;
 /// </summary>
 public sealed class MagnetLink
 {
+    /// <summary>The longest magnet link parsed, in characters.</summary>
     public const int MaxLength = 64 * 1024;
 
+    /// <summary>The torrent's v1 and/or v2 info-hashes (xt=urn:btih, urn:btmh).</summary>
     public required InfoHashes InfoHashes { get; init; }
+    /// <summary>The name to show until the metadata is known (dn).</summary>
     public string? DisplayName { get; init; }
+    /// <summary>Tracker URLs (tr), each a tier of its own.</summary>
     public IReadOnlyList<string> Trackers { get; init; } = [];
+    /// <summary>Web seed URLs (ws).</summary>
     public IReadOnlyList<string> WebSeeds { get; init; } = [];
     /// <summary>'x.pe' peer addresses (host:port) to contact directly.</summary>
     public IReadOnlyList<string> Peers { get; init; } = [];
     /// <summary>'so' (BEP 53): the file indices to download, or null for all.</summary>
     public IReadOnlyList<int>? SelectOnly { get; init; }
 
+    /// <summary>True when <paramref name="text"/> looks like a magnet link (it may still fail to parse).</summary>
     public static bool IsMagnet(string text) => text.StartsWith("magnet:?", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Parses a magnet link; throws <see cref="TorrentFormatException"/> saying what is wrong.</summary>
     public static MagnetLink Parse(string text)
     {
         if (text.Length > MaxLength)
@@ -81,6 +88,7 @@ public sealed class MagnetLink
         };
     }
 
+    /// <summary>Parses a magnet link, giving the error instead of throwing it.</summary>
     public static bool TryParse(string text, out MagnetLink? magnet, out TorrentFormatException? error)
     {
         try
@@ -163,6 +171,7 @@ public sealed class MagnetLink
     private static bool IsHex(string s) => s.All(char.IsAsciiHexDigit);
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
 
+    /// <summary>The magnet link of a torrent: its info-hashes, name, trackers and web seeds.</summary>
     public static MagnetLink FromTorrent(Torrent torrent) => new()
     {
         InfoHashes = torrent.InfoHashes,

@@ -5,7 +5,7 @@ namespace Shoal.Metainfo;
 /// padding files that align each file to a piece); a v2-only torrent starts every non-empty
 /// file on a piece boundary with an implicit gap, so a file's last piece ends with the file.
 /// </summary>
-public sealed class PieceSpace
+internal sealed class PieceSpace
 {
     private readonly IReadOnlyList<TorrentFile> _files;
 

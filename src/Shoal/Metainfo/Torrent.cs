@@ -8,9 +8,13 @@ namespace Shoal.Metainfo;
 /// </summary>
 public sealed record Torrent
 {
+    /// <summary>The suggested name of the file or folder (the info dictionary's 'name').</summary>
     public required string Name { get; init; }
+    /// <summary>v1, v2 or hybrid.</summary>
     public required TorrentVersion Version { get; init; }
+    /// <summary>The v1 and/or v2 info-hashes that identify the torrent.</summary>
     public required InfoHashes InfoHashes { get; init; }
+    /// <summary>Bytes per piece (the last piece may be shorter).</summary>
     public required int PieceLength { get; init; }
 
     /// <summary>Every file, padding files included, in piece-space order.</summary>
@@ -31,10 +35,15 @@ public sealed record Torrent
     public IReadOnlyList<string> WebSeeds { get; init; } = [];
     /// <summary>BEP 17 'httpseeds'.</summary>
     public IReadOnlyList<string> HttpSeeds { get; init; } = [];
+    /// <summary>BEP 27: peers come from its trackers only (no DHT, PEX or LSD).</summary>
     public bool IsPrivate { get; init; }
+    /// <summary>When the torrent was made, if it says.</summary>
     public DateTimeOffset? CreationDate { get; init; }
+    /// <summary>A free-text comment from the torrent's maker.</summary>
     public string? Comment { get; init; }
+    /// <summary>The program that made the torrent, if it says.</summary>
     public string? CreatedBy { get; init; }
+    /// <summary>The 'source' tag some private trackers put in the info dictionary.</summary>
     public string? Source { get; init; }
 
     /// <summary>The exact bytes of the info dictionary, as hashed.</summary>
@@ -49,13 +58,19 @@ public sealed record Torrent
     /// <summary>Bytes of real data: the sum of non-padding files.</summary>
     public long DataSize => Files.Where(f => !f.IsPadding).Sum(f => f.Length);
 
+    /// <summary>It has v1 (SHA-1) piece hashes: v1 or hybrid.</summary>
     public bool HasV1 => Version != TorrentVersion.V2;
+    /// <summary>It has v2 (SHA-256 merkle) hashes: v2 or hybrid.</summary>
     public bool HasV2 => Version != TorrentVersion.V1;
 
+    /// <summary>How many pieces the data has.</summary>
     public int PieceCount => Space.PieceCount;
 
     /// <summary>How the files map onto pieces.</summary>
-    public PieceSpace Space => field ??= new PieceSpace(Files, PieceLength, Version == TorrentVersion.V2);
+    internal PieceSpace Space => field ??= new PieceSpace(Files, PieceLength, Version == TorrentVersion.V2);
+
+    /// <summary>The indices (in <see cref="Files"/>) of the files that piece <paramref name="index"/> covers.</summary>
+    public IEnumerable<int> FilesOfPiece(int index) => Space.FilesOfPiece(index);
 
     /// <summary>Length of piece <paramref name="index"/> in bytes.</summary>
     public int PieceSize(int index) => Space.PieceSize(index);
@@ -80,12 +95,14 @@ public sealed record Torrent
         return layer.Span.Slice(pieceInFile * MerkleTree.HashSize, MerkleTree.HashSize);
     }
 
+    /// <summary>The 20-byte SHA-1 of piece <paramref name="index"/> (v1 and hybrid torrents).</summary>
     public ReadOnlySpan<byte> PieceHashV1(int index) => PieceHashesV1.Span.Slice(index * 20, 20);
 
     /// <summary>The v2 files (larger than a piece) whose piece layer is not known: a torrent from BEP 9 metadata, before peers sent the layers.</summary>
     public IReadOnlyList<TorrentFile> FilesMissingPieceLayers =>
         HasV2 ? [.. Files.Where(f => !f.IsPadding && f.Length > PieceLength && !PieceLayers.ContainsKey(Convert.ToHexStringLower(f.PiecesRoot.Span)))] : [];
 
+    /// <summary>The torrent's magnet link (see <see cref="MagnetLink.FromTorrent"/>).</summary>
     public MagnetLink ToMagnetLink() => MagnetLink.FromTorrent(this);
 
     /// <summary>The complete .torrent file: the original info dictionary bytes plus the outer fields.</summary>

@@ -12,18 +12,28 @@ namespace Shoal.Metainfo;
 /// </summary>
 public sealed record TorrentBuilder
 {
+    /// <summary>The smallest piece length chosen automatically.</summary>
     public const int MinAutoPieceLength = 16 * 1024;
+    /// <summary>The largest piece length chosen automatically.</summary>
     public const int MaxAutoPieceLength = 16 * 1024 * 1024;
+    /// <summary>The piece count the automatic piece length aims to stay under.</summary>
     public const int TargetMaxPieces = 2000;
 
+    /// <summary>v1 (the default), v2 or hybrid.</summary>
     public TorrentVersion Version { get; init; } = TorrentVersion.V1;
     /// <summary>Piece length in bytes, or null to choose one from the total size.</summary>
     public int? PieceLength { get; init; }
+    /// <summary>Tracker URLs in BEP 12 tiers.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Trackers { get; init; } = [];
+    /// <summary>BEP 19 web seed URLs.</summary>
     public IReadOnlyList<string> WebSeeds { get; init; } = [];
+    /// <summary>Makes a BEP 27 private torrent.</summary>
     public bool IsPrivate { get; init; }
+    /// <summary>A free-text comment.</summary>
     public string? Comment { get; init; }
+    /// <summary>A 'source' tag (changes the info-hash: private trackers use it to tell their copies apart).</summary>
     public string? Source { get; init; }
+    /// <summary>The program named as the torrent's maker.</summary>
     public string? CreatedBy { get; init; } = "Shoal/" + typeof(TorrentBuilder).Assembly.GetName().Version?.ToString(3);
     /// <summary>Written as 'creation date' (outside the info dictionary, so it never changes the info-hash).</summary>
     public DateTimeOffset? CreationDate { get; init; }
@@ -92,6 +102,7 @@ public sealed record TorrentBuilder
     public static bool DescribesOnlyTheFile(TorrentVersion version, IReadOnlyList<(string[] Components, string FullPath, long Length)> input) =>
         version == TorrentVersion.V2 && input.Count == 1 && input[0].Components.Length == 1;
 
+    /// <summary>Hashes the file or folder at <paramref name="path"/> and builds its torrent; <paramref name="progress"/> hears the bytes hashed so far.</summary>
     public Task<Torrent> BuildAsync(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
         BuildAsync(path, Enumerate(path), progress, cancellationToken);
 

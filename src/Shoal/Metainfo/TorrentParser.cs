@@ -10,12 +10,15 @@ namespace Shoal.Metainfo;
 /// </summary>
 public static class TorrentParser
 {
+    /// <summary>The smallest piece length accepted (BEP 52's minimum).</summary>
     public const int MinPieceLength = 16 * 1024;
+    /// <summary>The largest piece length accepted.</summary>
     public const int MaxPieceLength = 256 * 1024 * 1024;
 
     /// <summary>Largest .torrent file we read (bigger ones are refused before reading).</summary>
     public const long MaxTorrentFileSize = 64L * 1024 * 1024;
 
+    /// <summary>Reads and parses a .torrent file; throws <see cref="TorrentFormatException"/> for a bad one and <see cref="IOException"/> when it cannot be read.</summary>
     public static Torrent Load(string path)
     {
         var info = new FileInfo(path);
@@ -26,6 +29,7 @@ public static class TorrentParser
         return Parse(File.ReadAllBytes(path));
     }
 
+    /// <summary>Parses a .torrent, giving the error instead of throwing it.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> data, out Torrent? torrent, out TorrentFormatException? error)
     {
         try
@@ -42,6 +46,7 @@ public static class TorrentParser
         }
     }
 
+    /// <summary>Parses a .torrent (v2 piece layers required); throws <see cref="TorrentFormatException"/> saying what is wrong.</summary>
     public static Torrent Parse(ReadOnlyMemory<byte> data) => Parse(data, requirePieceLayers: true);
 
     /// <summary>

@@ -1,5 +1,6 @@
 namespace Shoal.Metainfo;
 
+/// <summary>Which BitTorrent metainfo a torrent has.</summary>
 public enum TorrentVersion
 {
     /// <summary>BEP 3: SHA-1 pieces over the concatenated files.</summary>

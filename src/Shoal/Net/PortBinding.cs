@@ -10,7 +10,13 @@ namespace Shoal.Net;
 /// </summary>
 internal static class PortBinding
 {
-    /// <param name="setUp">Options set before each bind; <paramref name="bound"/> runs right after it (a TCP listener listens).</param>
+    /// <summary>Binds <paramref name="type"/>/<paramref name="protocol"/> sockets on each of <paramref name="addresses"/> at <paramref name="port"/>.</summary>
+    /// <param name="addresses">Where to listen.</param>
+    /// <param name="port">The port number, or 0 for any free one (the same for all).</param>
+    /// <param name="type">Stream or datagram.</param>
+    /// <param name="protocol">TCP or UDP.</param>
+    /// <param name="setUp">Options set before each bind.</param>
+    /// <param name="bound">Runs right after each bind (a TCP listener listens).</param>
     public static (List<Socket> Sockets, List<IPEndPoint> EndPoints, int Port) Bind(IReadOnlyList<IPAddress> addresses, int port,
         SocketType type, ProtocolType protocol, Action<Socket>? setUp = null, Action<Socket>? bound = null)
     {

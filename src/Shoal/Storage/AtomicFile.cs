@@ -3,6 +3,7 @@ namespace Shoal.Storage;
 /// <summary>Writes a file by writing a temporary sibling and renaming it over the target.</summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> through a temporary file and a rename: a crash leaves the old file or the new one, never half of one.</summary>
     public static void Write(string path, ReadOnlySpan<byte> data)
     {
         string full = Path.GetFullPath(path);

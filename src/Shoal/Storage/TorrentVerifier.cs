@@ -5,10 +5,11 @@ namespace Shoal.Storage;
 /// <summary>Checks data on disk against a torrent's hashes, in parallel on all cores.</summary>
 public static class TorrentVerifier
 {
-    /// <summary>Where a file of <paramref name="torrent"/> lives under save folder <paramref name="saveDirectory"/>.</summary>
+    /// <summary>Where <paramref name="file"/> lives under save folder <paramref name="saveDirectory"/>.</summary>
     public static string PathOf(string saveDirectory, TorrentFile file) =>
         Path.Combine([saveDirectory, .. file.PathComponents]);
 
+    /// <summary>Hashes the data under <paramref name="saveDirectory"/> against the torrent, every piece, on all cores; <paramref name="progress"/> hears the bytes read so far.</summary>
     public static async Task<VerifyResult> VerifyAsync(Torrent torrent, string saveDirectory, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         var states = new PieceState[torrent.PieceCount];

@@ -5,6 +5,7 @@ namespace Shoal;
 /// <summary>How a start learned which pieces were already on disk.</summary>
 public enum StartCheck
 {
+    /// <summary>The torrent has not started yet.</summary>
     NotStarted,
     /// <summary>No file of the torrent existed: nothing to check.</summary>
     NoData,

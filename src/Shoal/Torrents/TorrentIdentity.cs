@@ -10,14 +10,18 @@ namespace Shoal;
 /// </summary>
 public sealed record TorrentIdentity(InfoHashes InfoHashes, string Name)
 {
+    /// <summary>Tracker URLs in BEP 12 tiers.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Trackers { get; init; } = [];
+    /// <summary>Peers to try from the start (a magnet's x.pe).</summary>
     public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];
+    /// <summary>Web seed URLs.</summary>
     public IReadOnlyList<string> WebSeeds { get; init; } = [];
     /// <summary>BEP 53 'so': file indices to fetch; null for all.</summary>
     public IReadOnlyList<int>? SelectOnly { get; init; }
     /// <summary>BEP 27; only known from the metadata (false before it).</summary>
     public bool IsPrivate { get; init; }
 
+    /// <summary>The identity of a torrent whose metadata we have.</summary>
     public static TorrentIdentity From(Torrent torrent) => new(torrent.InfoHashes, torrent.Name)
     {
         Trackers = torrent.Trackers,
@@ -42,5 +46,6 @@ public sealed record TorrentIdentity(InfoHashes InfoHashes, string Name)
         (InfoHashes.V1 is not { } v1 || torrent.InfoHashes.V1 == v1)
         && (InfoHashes.V2 is not { } v2 || torrent.InfoHashes.V2 is { } tv2 && (v2.IsV2 ? tv2 == v2 : tv2.Truncated == v2));
 
+    /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} ({InfoHashes.Primary})");
 }

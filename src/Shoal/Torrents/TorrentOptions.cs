@@ -8,6 +8,7 @@ public sealed record TorrentOptions
 {
     /// <summary>Bytes per second; 0 for no limit.</summary>
     public long MaxDownloadRate { get; init; }
+    /// <summary>This torrent's upload limit, bytes per second (0: none).</summary>
     public long MaxUploadRate { get; init; }
     /// <summary>Fetch pieces in order (for streaming) instead of rarest first.</summary>
     public bool Sequential { get; init; }
@@ -18,7 +19,9 @@ public sealed record TorrentOptions
     /// known (before any data is checked); null keeps <see cref="FilePriorities"/> or the magnet's 'so'.
     /// </summary>
     public Func<Metainfo.Torrent, IReadOnlyList<int>?>? SelectFiles { get; init; }
+    /// <summary>The most peers connected to this torrent at once.</summary>
     public int MaxConnections { get; init; } = 60;
+    /// <summary>How files are created on disk.</summary>
     public AllocationMode Allocation { get; init; } = AllocationMode.Sparse;
     /// <summary>Peers to connect to without a tracker.</summary>
     public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];

@@ -59,19 +59,27 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
             _metadata.TrySetResult(torrent);
     }
 
+    /// <summary>What identifies the torrent before (and after) its metadata: info-hashes, name, trackers.</summary>
     public TorrentIdentity Identity { get; }
     /// <summary>The metadata; null until it is known (a torrent added from a magnet link).</summary>
     public Torrent? Torrent => _torrent;
+    /// <summary>The torrent's name (the magnet's display name until the metadata is known).</summary>
     public string Name => _torrent?.Name ?? Identity.Name;
     /// <summary>The folder the data is in (the torrent's name under it); changed only by <see cref="MoveAsync"/>.</summary>
     public string SaveDirectory => _saveDirectory;
+    /// <summary>Its options; file priorities change through <see cref="SetFilePriorities"/>.</summary>
     public TorrentOptions Options { get; private set; }
+    /// <summary>Where it is in its life; <see cref="StateChanged"/> tells of changes.</summary>
     public TorrentState State => (TorrentState)Volatile.Read(ref _state);
+    /// <summary>Why it stopped with <see cref="TorrentState.Error"/>; null otherwise.</summary>
     public string? Error => _error;
     /// <summary>How the last start found out which pieces were already there.</summary>
     public StartCheck LastCheck { get; internal set; }
+    /// <summary>This torrent's own download limit; change <see cref="RateLimiter.Rate"/> at any time.</summary>
     public RateLimiter DownloadLimit { get; }
+    /// <summary>This torrent's own upload limit; change <see cref="RateLimiter.Rate"/> at any time.</summary>
     public RateLimiter UploadLimit { get; }
+    /// <summary>The info-hash it is known by (v1 when it has one, else v2).</summary>
     public InfoHash InfoHash => Identity.InfoHashes.Primary;
 
     /// <summary>Completes when every wanted piece is verified (again after each new start).</summary>
@@ -103,6 +111,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// <summary>Logs through the client's <see cref="ShoalClientOptions.LoggerFactory"/>; never called under <see cref="Gate"/>.</summary>
     internal ILogger Logger { get; }
 
+    /// <summary>Fetch pieces in order (for playing while downloading) rather than rarest first.</summary>
     public bool Sequential
     {
         get => Volatile.Read(ref _sequential);
@@ -296,6 +305,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// <summary>Disconnects every peer and saves resume data; <see cref="StartAsync"/> resumes.</summary>
     public Task PauseAsync() => HaltAsync(TorrentState.Paused);
 
+    /// <summary>Stops the torrent: disconnects every peer, tells the trackers, saves resume data.</summary>
     public Task StopAsync() => HaltAsync(TorrentState.Stopped);
 
     private async Task HaltAsync(TorrentState final)
@@ -363,6 +373,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     // ---------------------------------------------------------------- status
 
+    /// <summary>A snapshot of its progress, rates, peers and errors.</summary>
     public TorrentStatus GetStatus()
     {
         var swarm = _swarm;
@@ -405,6 +416,7 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         return have;
     }
 
+    /// <summary>The peers connected now, with their rates and flags.</summary>
     public IReadOnlyList<PeerInfo> GetPeers() => _swarm?.PeerInfos() ?? [];
 
     /// <summary>Peer ids banned for sending bad data.</summary>
@@ -454,5 +466,6 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     private static async Task RefuseAsync(PeerStream stream) => await stream.DisposeAsync().ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public override string ToString() => Identity.ToString();
 }

@@ -19,6 +19,7 @@ public sealed record TorrentStatus(
     string? Error,
     string? TrackerError)
 {
+    /// <summary>Every wanted piece is verified.</summary>
     public bool IsFinished => State == TorrentState.Seeding;
     /// <summary>While awaiting metadata: how many peers were asked for it (BEP 9).</summary>
     public int MetadataPeers { get; init; }

@@ -7,6 +7,7 @@ public sealed class Bitfield
 {
     private readonly byte[] _bytes;
 
+    /// <summary>A bitfield of <paramref name="count"/> pieces, none set.</summary>
     public Bitfield(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -14,13 +15,20 @@ public sealed class Bitfield
         _bytes = new byte[(count + 7) / 8];
     }
 
+    /// <summary>How many pieces it covers.</summary>
     public int Count { get; }
+    /// <summary>How many pieces are set.</summary>
     public int SetCount { get; private set; }
+    /// <summary>Every piece is set.</summary>
     public bool All => SetCount == Count;
+    /// <summary>No piece is set.</summary>
     public bool None => SetCount == 0;
+    /// <summary>Its length in bytes on the wire.</summary>
     public int ByteLength => _bytes.Length;
+    /// <summary>The bits as sent on the wire: piece 0 is the high bit of the first byte.</summary>
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>Whether piece <paramref name="index"/> is set.</summary>
     public bool this[int index]
     {
         get => (_bytes[index >> 3] & (0x80 >> (index & 7))) != 0;
@@ -38,12 +46,14 @@ public sealed class Bitfield
         }
     }
 
+    /// <summary>Sets every piece.</summary>
     public void SetAll()
     {
         for (int i = 0; i < Count; i++)
             this[i] = true;
     }
 
+    /// <summary>A copy that changes independently.</summary>
     public Bitfield Clone()
     {
         var copy = new Bitfield(Count);
@@ -72,6 +82,7 @@ public sealed class Bitfield
         return field;
     }
 
+    /// <summary>The indices of the pieces set, in order.</summary>
     public IEnumerable<int> SetIndices()
     {
         for (int i = 0; i < Count; i++)

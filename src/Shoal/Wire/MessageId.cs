@@ -1,7 +1,7 @@
 namespace Shoal.Wire;
 
 /// <summary>Peer-wire message ids: BEP 3 core, BEP 6 fast extension, BEP 10 extended, BEP 52 hashes.</summary>
-public enum MessageId : byte
+internal enum MessageId : byte
 {
     Choke = 0,
     Unchoke = 1,

@@ -68,19 +68,19 @@ public class PeerWireTests
     }
 
     [Theory]
-    [InlineData(MessageId.Choke, 1)]
-    [InlineData(MessageId.Have, 3)]
-    [InlineData(MessageId.Request, 11)]
-    [InlineData(MessageId.Reject, 4)]
-    [InlineData(MessageId.Port, 4)]
-    [InlineData(MessageId.Piece, 7)]
-    public void Fixed_size_messages_with_the_wrong_size_are_errors(MessageId id, int payload)
+    [InlineData((byte)MessageId.Choke, 1)]
+    [InlineData((byte)MessageId.Have, 3)]
+    [InlineData((byte)MessageId.Request, 11)]
+    [InlineData((byte)MessageId.Reject, 4)]
+    [InlineData((byte)MessageId.Port, 4)]
+    [InlineData((byte)MessageId.Piece, 7)]
+    public void Fixed_size_messages_with_the_wrong_size_are_errors(byte id, int payload)
     {
         var bytes = new byte[5 + payload];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)(1 + payload));
-        bytes[4] = (byte)id;
+        bytes[4] = id;
         Assert.Equal(ParseStatus.Error, PeerWire.TryRead(bytes, 1 << 16, out _, out _, out string? error));
-        Assert.Contains(id.ToString(), error);
+        Assert.Contains(((MessageId)id).ToString(), error);
     }
 
     [Fact]

@@ -1,0 +1,52 @@
+using Shoal.Tests.Common;
+
+namespace Shoal.Interop.Tests;
+
+/// <summary>Shoal as users install it: the .NET tool, the single-file binary, and the engine embedded by the sample.</summary>
+public class PackagingTests
+{
+    private static async Task<ProcessResult> CheckedAsync(string program, params string[] args)
+    {
+        var result = await ProcessRunner.Run(program, args, timeout: TimeSpan.FromMinutes(6)); // a publish takes minutes on two cores
+        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', args)}: {result}");
+        return result;
+    }
+
+    [Fact]
+    public async Task The_packed_tool_installs_into_a_tool_path_and_reports_its_version()
+    {
+        using var swarm = new SwarmInterop();
+        string packages = swarm.Dir("packages"), tools = swarm.Dir("tools");
+        await CheckedAsync("dotnet", "pack", Path.Combine(Repository.Root, "src", "Shoal.Cli", "Shoal.Cli.csproj"), "-c", "Release", "-o", packages);
+        await CheckedAsync("dotnet", "tool", "install", "--tool-path", tools, "shoal", "--add-source", packages, "--version", "0.1.0");
+        var version = await CheckedAsync(Path.Combine(tools, "shoal"), "--version");
+        Assert.StartsWith("0.1.0", version.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task The_native_binary_from_the_publish_script_runs_a_short_demo()
+    {
+        using var swarm = new SwarmInterop();
+        string output = swarm.Dir("publish");
+        var published = await CheckedAsync("bash", Path.Combine(Repository.Root, "scripts", "publish.sh"), output);
+        string shoal = published.Stdout.Trim().Split('\n')[^1];
+        Assert.Equal(Path.Combine(output, "shoal"), shoal);
+        Assert.False(File.Exists(Path.Combine(output, "shoal.dll")), "machine code, not a folder of assemblies");
+        var demo = await CheckedAsync(shoal, "demo", "--peers", "3", "--size", "2MiB");
+        Assert.Contains("3 of 3 copies are byte-identical", demo.Stdout);
+    }
+
+    [Fact]
+    public async Task The_sample_updater_builds_and_downloads_a_torrent_from_a_local_seed()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("update", size: 2_000_000, multi: true);
+        var (_, port) = await swarm.ShoalSeedAsync(torrent, seedDir);
+        string build = swarm.Dir("sample"), into = swarm.Dir("into");
+        await CheckedAsync("dotnet", "build", Path.Combine(Repository.Root, "samples", "Updater", "Updater.csproj"), "-c", "Release", "-o", build);
+        var run = await CheckedAsync("dotnet", Path.Combine(build, "Updater.dll"), torrent, into, "--peer", $"127.0.0.1:{port}", "--seed-for", "0");
+        Assert.Contains("done: update", run.Stdout);
+        Assert.Contains("%", run.Stdout); // progress was reported
+        SwarmInterop.AssertSame(seedDir, into);
+    }
+}
