@@ -13,9 +13,8 @@ for p in mktorrent python3-libtorrent; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { echo "missing $p (apt-get install $p)"; exit 1; }
 done
 
-# The shipped form of the tool: ReadyToRun, so the JIT is not part of the measurement.
-dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/shoal" -v quiet -nologo >/dev/null
-shoal="$work/shoal/shoal"
+# The shipped form of the tool, as a user runs it: the Native AOT build of scripts/publish.sh.
+shoal=$(scripts/publish.sh "$work/shoal" 2>/dev/null | tail -1)
 
 data="$work/data-${size_mib}MiB.bin"
 [ -f "$data" ] || head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$data"

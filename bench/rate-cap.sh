@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 cap=${1:-4MiB}
 work=${SHOAL_BENCH_DIR:-/tmp/shoal-bench}/rate
 rm -rf "$work"; mkdir -p "$work/seed"
-dotnet build src/Shoal.Cli -c Release -v quiet -nologo >/dev/null
-shoal() { dotnet src/Shoal.Cli/bin/Release/net10.0/shoal.dll "$@"; }
+bin=$(scripts/publish.sh "$work/bin" 2>/dev/null | tail -1) # the shipped form: Native AOT
+shoal() { "$bin" "$@"; }
 bytes=$(/usr/bin/python3 -c "
 import re,sys; m=re.match(r'([\d.]+)\s*([KMG]i?B?)?$', '$cap'); v=float(m.group(1)); u=(m.group(2) or '')
 f={'':1,'K':1024,'KiB':1024,'KB':1000,'M':1<<20,'MiB':1<<20,'MB':10**6,'G':1<<30,'GiB':1<<30,'GB':10**9}[u]; print(int(v*f))")
@@ -20,10 +20,10 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 measure() { # SEED_ARGS... -- GET_ARGS...
   local seed_args=() get_args=() side=seed
   for a in "$@"; do if [ "$a" = "--" ]; then side=get; elif [ $side = seed ]; then seed_args+=("$a"); else get_args+=("$a"); fi; done
-  SHOAL_STATE_DIR="$work/s-state" dotnet src/Shoal.Cli/bin/Release/net10.0/shoal.dll seed "$work/t.torrent" "$work/seed" --bind 127.0.0.1 --port "$port" --json "${seed_args[@]}" > "$work/seed.log" 2>&1 &
+  SHOAL_STATE_DIR="$work/s-state" "$bin" seed "$work/t.torrent" "$work/seed" --bind 127.0.0.1 --port "$port" --json "${seed_args[@]}" > "$work/seed.log" 2>&1 &
   local seed_pid=$!
   rm -rf "$work/leech" "$work/l-state"; mkdir -p "$work/leech"
-  SHOAL_STATE_DIR="$work/l-state" timeout 27 dotnet src/Shoal.Cli/bin/Release/net10.0/shoal.dll get "$work/t.torrent" -o "$work/leech" \
+  SHOAL_STATE_DIR="$work/l-state" timeout 27 "$bin" get "$work/t.torrent" -o "$work/leech" \
     --bind 127.0.0.1 --port 0 --peer "127.0.0.1:$port" --json "${get_args[@]}" > "$work/get.log" 2>/dev/null || true
   kill $seed_pid 2>/dev/null || true; wait $seed_pid 2>/dev/null || true
   /usr/bin/python3 - "$work/get.log" "$bytes" <<'PY'

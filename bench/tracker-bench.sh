@@ -15,7 +15,7 @@ rounds=${3:-3}
 work=${SHOAL_BENCH_DIR:-/tmp/shoal-bench}/tracker
 rm -rf "$work"; mkdir -p "$work/ot"
 dpkg-query -W -f='${Status}' opentracker 2>/dev/null | grep -q "install ok installed" || { echo "missing opentracker (apt-get install opentracker)"; exit 1; }
-dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/shoal" -v quiet -nologo >/dev/null
+shoal=$(scripts/publish.sh "$work/shoal" 2>/dev/null | tail -1) # the shipped form: Native AOT
 dotnet build bench/TrackerLoad -c Release -v quiet -nologo >/dev/null
 dotnet build bench/KestrelFloor -c Release -v quiet -nologo >/dev/null
 load="dotnet bench/TrackerLoad/bin/Release/net10.0/TrackerLoad.dll"
@@ -30,7 +30,7 @@ cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 start() { # NAME PORT
   case $1 in
-    shoal) taskset -c 0 "$work/shoal/shoal" tracker --bind 127.0.0.1 --port "$2" --allow-list "$work/allow.txt" > "$work/shoal.log" 2>&1 & ;;
+    shoal) taskset -c 0 "$shoal" tracker --bind 127.0.0.1 --port "$2" --allow-list "$work/allow.txt" > "$work/shoal.log" 2>&1 & ;;
     floor) taskset -c 0 dotnet bench/KestrelFloor/bin/Release/net10.0/KestrelFloor.dll "$2" > "$work/floor.log" 2>&1 & ;;
     opentracker) taskset -c 0 opentracker -i 127.0.0.1 -p "$2" -P "$2" -d "$work/ot" -u nobody -f "$work/ot/opentracker.conf" > "$work/ot.log" 2>&1 & ;;
   esac

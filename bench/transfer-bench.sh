@@ -19,12 +19,16 @@ for p in python3-libtorrent aria2 opentracker; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || { echo "missing $p (apt-get install $p)"; exit 1; }
 done
 
-dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/shoal" -v quiet -nologo >/dev/null
-shoal="$work/shoal/shoal"
+# The shipped form of the tool, as a user runs it: the Native AOT build of scripts/publish.sh.
+shoal=$(scripts/publish.sh "$work/shoal" 2>/dev/null | tail -1)
 seeds=(libtorrent shoal)
 declare -A bin=([shoal]=$shoal)
 if [ -n "${SHOAL_BASELINE:-}" ]; then
-  dotnet publish "$SHOAL_BASELINE/src/Shoal.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/base" -v quiet -nologo >/dev/null
+  if [ -x "$SHOAL_BASELINE/scripts/publish.sh" ]; then
+    "$SHOAL_BASELINE/scripts/publish.sh" "$work/base" >/dev/null 2>&1
+  else # a checkout from before the script: its ReadyToRun build
+    dotnet publish "$SHOAL_BASELINE/src/Shoal.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/base" -v quiet -nologo >/dev/null
+  fi
   bin[base]="$work/base/shoal"
   seeds+=(base)
 fi

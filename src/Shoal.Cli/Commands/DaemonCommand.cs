@@ -26,7 +26,10 @@ public static class DaemonCommand
             string? unit = Environment.GetEnvironmentVariable("STATE_DIRECTORY");
             string folder = parse.GetValue(state)
                 ?? (string.IsNullOrEmpty(unit) ? ShoalClientOptions.DefaultStateDirectory("daemon") : unit.Split(':')[0]);
-            using var loggers = LoggerFactory.Create(b => b.AddSystemdConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ").SetMinimumLevel(level));
+            // ASP.NET Core's line per request (the web page asks every 1.5 s) only when debugging.
+            var web = level <= LogLevel.Debug ? level : LogLevel.Warning;
+            using var loggers = LoggerFactory.Create(b => b.AddSystemdConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ")
+                .SetMinimumLevel(level).AddFilter("Microsoft.AspNetCore", web).AddFilter("Microsoft.Hosting", web));
             await DaemonHost.RunAsync(new DaemonHost.Options(folder, parse.GetValue(rpcPort), parse.GetValue(rpcBind)), loggers, cancellationToken);
             return CommandRunner.Success;
         });

@@ -5,15 +5,22 @@ namespace Shoal.Tests.Engine;
 /// <summary>Moving a torrent's data and renaming its files: on disk, with what was verified kept verified.</summary>
 public class RelocationTests
 {
-    [Fact]
-    public async Task A_seed_moved_to_another_folder_keeps_its_pieces_without_hashing_them_again()
+    /// <summary>A seed of a folder "set" with a file and a subfolder, seeding from <c>SeedDir</c>.</summary>
+    private static async Task<(TorrentSession Session, Torrent Torrent, string SeedDir)> SeedingAsync(EngineHarness harness)
     {
-        await using var harness = new EngineHarness();
         var (torrent, seedDir) = await harness.CreateAsync("set", [("a.bin", 100_000), ("sub/b.bin", 60_000)]);
         var client = await harness.ClientAsync();
         var session = client.Add(torrent, seedDir);
         await session.StartAsync();
         await EngineHarness.WaitUntilAsync(() => session.State == TorrentState.Seeding, 30, "seeding");
+        return (session, torrent, seedDir);
+    }
+
+    [Fact]
+    public async Task A_seed_moved_to_another_folder_keeps_its_pieces_without_hashing_them_again()
+    {
+        await using var harness = new EngineHarness();
+        var (session, torrent, seedDir) = await SeedingAsync(harness);
 
         string target = harness.NewDir("moved");
         await session.MoveAsync(target, moveData: true);
@@ -28,11 +35,7 @@ public class RelocationTests
     public async Task A_renamed_folder_is_renamed_on_disk_and_the_seed_goes_on_from_its_resume_data()
     {
         await using var harness = new EngineHarness();
-        var (torrent, seedDir) = await harness.CreateAsync("set", [("a.bin", 100_000), ("sub/b.bin", 60_000)]);
-        var client = await harness.ClientAsync();
-        var session = client.Add(torrent, seedDir);
-        await session.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => session.State == TorrentState.Seeding, 30, "seeding");
+        var (session, torrent, seedDir) = await SeedingAsync(harness);
 
         await session.RenamePathAsync("set/sub", "inner");
         await session.RenamePathAsync("set", "renamed");
