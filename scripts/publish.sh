@@ -5,7 +5,9 @@
 # apt-get install clang zlib1g-dev. OUTPUT_DIR/shoal is the program; libe_sqlite3.so beside it is
 # loaded only by `shoal tracker --private` (its user database).
 # --single-file: one self-contained file with ReadyToRun code instead (no C toolchain needed).
-# Prints the executable's path (default artifacts/publish/shoal) last.
+# Prints the executable's path (default artifacts/publish/shoal) last. With SHOAL_BUILD_DIR set,
+# every intermediate file goes there instead of the projects' bin/ and obj/ (the tests use it, so
+# that a publish never touches the build they run from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=artifacts/publish
@@ -18,6 +20,7 @@ for arg in "$@"; do
   esac
 done
 common=(-c Release -r linux-x64 -p:DebugType=none -p:GenerateDocumentationFile=false -o "$out")
+[ -n "${SHOAL_BUILD_DIR:-}" ] && common+=(--artifacts-path "$SHOAL_BUILD_DIR")
 if [ "$mode" = aot ]; then
   command -v clang >/dev/null || { echo "Native AOT needs clang and zlib1g-dev (apt-get install clang zlib1g-dev), or use --single-file" >&2; exit 1; }
   dotnet publish src/Shoal.Cli/Shoal.Cli.csproj "${common[@]}" -p:PublishAot=true -p:StripSymbols=true >&2

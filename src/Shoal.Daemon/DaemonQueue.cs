@@ -14,6 +14,7 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool? _inTurtleWindow;
     private DateTimeOffset _saved;
+    private DateTimeOffset? _lastTick;
 
     public void Dispose() => _gate.Dispose();
 
@@ -43,6 +44,7 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
             bool changed = false;
             foreach (var t in all)
                 changed |= Observe(t, now);
+            _lastTick = now;
             var limits = settings.Queue;
             foreach (var t in all)
                 t.Stalled = t.Running && limits.StalledAfter is { } stall && now - t.LastActivity >= stall;
@@ -56,6 +58,7 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
                 {
                     t.Retry = false;
                     t.LastActivity = now; // a start is activity: it is not stalled before it had a chance
+                    t.StartDate = now.ToUnixTimeSeconds();
                     await t.Session.StartAsync().ConfigureAwait(false);
                 }
                 else if (!run && t.Running)
@@ -93,7 +96,17 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
         if (t.Running && t.Session.State != TorrentState.Checking && done != t.Done)
         {
             t.Done = done;
+            if (done)
+                t.DoneDate = now.ToUnixTimeSeconds();
             changed = true;
+        }
+        if (_lastTick is { } last && now > last)
+        {
+            long seconds = (long)(now - last).TotalSeconds;
+            if (status.State == TorrentState.Downloading)
+                t.SecondsDownloading += seconds;
+            else if (status.State == TorrentState.Seeding)
+                t.SecondsSeeding += seconds;
         }
         if (t.Paused || status.State != TorrentState.Seeding)
             return changed;

@@ -9,6 +9,8 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     public string? Magnet { get; } = magnet;
     /// <summary>Unix seconds.</summary>
     public long AddedDate { get; } = addedDate;
+    /// <summary>Its .torrent in the state folder ("" for a magnet link).</summary>
+    public string MetainfoFile { get; init; } = "";
     /// <summary>Stopped by the user (or by a seed limit): stays stopped across restarts.</summary>
     public bool Paused { get; set; }
     /// <summary>Stopped because its seed ratio or idle limit was reached (Transmission's isFinished).</summary>
@@ -35,6 +37,14 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     public long DownloadedBefore { get; set; }
     public long UploadedEver => UploadedBefore + Session.GetStatus().Uploaded;
     public long DownloadedEver => DownloadedBefore + Session.GetStatus().Downloaded;
+
+    /// <summary>When it last started, when it completed, and when the user last changed it (unix seconds; 0: never).</summary>
+    public long StartDate { get; set; }
+    public long DoneDate { get; set; }
+    public long EditDate { get; set; }
+    /// <summary>Seconds it has run downloading and seeding, over all its runs.</summary>
+    public long SecondsDownloading { get; set; }
+    public long SecondsSeeding { get; set; }
 
     /// <summary>When data last moved for it (unix seconds, Transmission's activityDate), and the byte count then.</summary>
     public DateTimeOffset LastActivity { get; set; }

@@ -40,6 +40,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
                 foreach (var t in Select(args))
                 {
                     TorrentSet(t, args);
+                    t.EditDate = client.Options.Time.GetUtcNow().ToUnixTimeSeconds();
                     if (String(args, "location") is { } newLocation)
                         await t.Session.MoveAsync(newLocation, moveData: false).ConfigureAwait(false); // the data is already there
                 }

@@ -67,6 +67,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             }
             var torrent = new DaemonTorrent(id, session, magnet, (long?)entry["addedDate"] ?? 0)
             {
+                MetainfoFile = File.Exists(MetainfoPath(hash)) ? MetainfoPath(hash) : "",
                 Paused = (bool?)entry["paused"] ?? false,
                 Finished = (bool?)entry["finished"] ?? false,
                 StartNow = (bool?)entry["startNow"] ?? false,
@@ -78,6 +79,11 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 UploadedBefore = (long?)entry["uploadedEver"] ?? 0,
                 DownloadedBefore = (long?)entry["downloadedEver"] ?? 0,
                 LastActivity = DateTimeOffset.FromUnixTimeSeconds((long?)entry["activityDate"] ?? 0),
+                StartDate = (long?)entry["startDate"] ?? 0,
+                DoneDate = (long?)entry["doneDate"] ?? 0,
+                EditDate = (long?)entry["editDate"] ?? 0,
+                SecondsDownloading = (long?)entry["secondsDownloading"] ?? 0,
+                SecondsSeeding = (long?)entry["secondsSeeding"] ?? 0,
                 DownloadLimit = (int?)entry["downloadLimit"] ?? 100,
                 DownloadLimited = (bool?)entry["downloadLimited"] ?? false,
                 UploadLimit = (int?)entry["uploadLimit"] ?? 100,
@@ -135,7 +141,11 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             if (parsed is not null)
                 AtomicFile.Write(MetainfoPath(hash.ToHex()), metainfo);
             var session = parsed is not null ? client.Add(parsed, downloadDir) : client.Add(link!, downloadDir);
-            torrent = new DaemonTorrent(_nextId++, session, parsed is null ? magnet : null, time.GetUtcNow().ToUnixTimeSeconds()) { Paused = paused };
+            torrent = new DaemonTorrent(_nextId++, session, parsed is null ? magnet : null, time.GetUtcNow().ToUnixTimeSeconds())
+            {
+                Paused = paused,
+                MetainfoFile = parsed is not null ? MetainfoPath(hash.ToHex()) : "",
+            };
             _torrents.Add(torrent);
         }
         Save();
@@ -243,6 +253,11 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["uploadedEver"] = t.UploadedEver,
                     ["downloadedEver"] = t.DownloadedEver,
                     ["activityDate"] = t.LastActivity.ToUnixTimeSeconds(),
+                    ["startDate"] = t.StartDate,
+                    ["doneDate"] = t.DoneDate,
+                    ["editDate"] = t.EditDate,
+                    ["secondsDownloading"] = t.SecondsDownloading,
+                    ["secondsSeeding"] = t.SecondsSeeding,
                     ["addedDate"] = t.AddedDate,
                     ["downloadLimit"] = t.DownloadLimit,
                     ["downloadLimited"] = t.DownloadLimited,

@@ -85,6 +85,23 @@ public static class TorrentFields
             "trackers" => TrackerFields.Trackers(session),
             "trackerstats" => TrackerFields.Stats(session, now),
             "trackerlist" => TrackerFields.TrackerList(session),
+            "availability" => new JsonArray([.. session.GetPieceAvailability().Select(a => (JsonNode)a)]),
+            "startdate" => t.StartDate,
+            "donedate" => t.DoneDate,
+            "editdate" => t.EditDate,
+            "etaidle" => EtaIdle(t, now),
+            "manualannouncetime" => -1, // deprecated by Transmission: "it never worked"
+            "maxconnectedpeers" => session.Options.MaxConnections,
+            "secondsdownloading" => t.SecondsDownloading,
+            "secondsseeding" => t.SecondsSeeding,
+            "torrentfile" => t.MetainfoFile,
+            "webseedssendingtous" => 0,
+            "webseedsex" => new JsonArray(),
+            "filecount" => torrent?.Files.Count ?? 0,
+            "group" => "",
+            "primarymimetype" => "application/octet-stream",
+            "sequentialdownload" => session.Sequential,
+            "sequentialdownloadfrompiece" => 0,
             "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
             "peers" => new JsonArray([.. session.GetPeers().Select(Peer)]),
             "peersfrom" => new JsonObject
@@ -95,6 +112,11 @@ public static class TorrentFields
             _ => null,
         };
     }
+
+    /// <summary>Seconds until its own idle limit stops seeding, or -1 (Transmission's etaIdle; the global limit is not known here).</summary>
+    private static long EtaIdle(DaemonTorrent t, DateTimeOffset now) =>
+        t.SeedIdleMode == SeedLimitMode.Single && t.Session.State == TorrentState.Seeding
+            ? Math.Max(0, (long)(t.LastActivity + TimeSpan.FromMinutes(t.SeedIdleLimit) - now).TotalSeconds) : -1;
 
     /// <summary>Transmission's ratio: -1 when nothing moved either way, -2 (infinite) when uploaded without downloading.</summary>
     private static double UploadRatio(long up, long down) => down > 0 ? Math.Round((double)up / down, 4) : up > 0 ? -2.0 : -1.0;
@@ -163,7 +185,15 @@ public static class TorrentFields
             return files;
         var have = session.GetFileProgress();
         for (int i = 0; i < torrent.Files.Count; i++)
-            files.Add((JsonNode)new JsonObject { ["name"] = torrent.Files[i].Path, ["length"] = torrent.Files[i].Length, ["bytesCompleted"] = have[i] });
+        {
+            var file = torrent.Files[i];
+            int first = (int)(file.Offset / torrent.PieceLength);
+            int last = file.Length == 0 ? first : (int)((file.EndOffset - 1) / torrent.PieceLength);
+            files.Add((JsonNode)new JsonObject
+            {
+                ["name"] = file.Path, ["length"] = file.Length, ["bytesCompleted"] = have[i], ["beginPiece"] = first, ["endPiece"] = last + 1,
+            });
+        }
         return files;
     }
 

@@ -16,7 +16,8 @@ public static class ProcessRunner
     public static Task<ProcessResult> Shoal(params string[] args) =>
         Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args]);
 
-    public static async Task<ProcessResult> Run(string program, IEnumerable<string> args, string? workingDirectory = null, TimeSpan? timeout = null)
+    public static async Task<ProcessResult> Run(string program, IEnumerable<string> args, string? workingDirectory = null, TimeSpan? timeout = null,
+        IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -27,6 +28,8 @@ public static class ProcessRunner
         };
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[key] = value;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {program}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -259,7 +259,7 @@ public class DaemonRpcTests
     }
 
     [Fact]
-    public async Task Limits_turtle_mode_and_unwanted_files_set_with_transmission_remote_show_and_survive_a_restart()
+    public async Task Limits_turtle_mode_wanted_files_and_start_paused_set_with_transmission_remote_show_and_survive_a_restart()
     {
         using var swarm = new SwarmInterop();
         var (torrent, _) = await swarm.SampleAsync("set", multi: true); // no tracker and no peer: it stays at 0%
@@ -286,6 +286,13 @@ public class DaemonRpcTests
         }
         await daemon.RemoteAsync("--no-alt-speed");
         Assert.Contains("Download speed limit: 100 kB/s (Enabled limit: 100 kB/s; Disabled turtle limit: 50 kB/s)", await daemon.RemoteAsync("-si"));
+        await daemon.RemoteAsync("-t", "1", "-g", "0");
+        Assert.Matches(@"^\s*0:\s+0% Normal\s+Yes\b", (await daemon.RemoteAsync("-t", "1", "-f")).Split('\n').Single(l => l.TrimStart().StartsWith("0:", StringComparison.Ordinal)));
+
+        await daemon.RemoteAsync("--start-paused"); // torrents added from now on wait to be started
+        var (other, _) = await swarm.SampleAsync("other", seed: 5);
+        await daemon.RemoteAsync("-a", other);
+        Assert.Contains("Stopped", await daemon.ListRowAsync(2));
     }
 
     [Fact]

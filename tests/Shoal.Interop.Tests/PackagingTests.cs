@@ -2,12 +2,18 @@ using Shoal.Tests.Common;
 
 namespace Shoal.Interop.Tests;
 
-/// <summary>Shoal as users install it: the .NET tool, the single-file binary, and the engine embedded by the sample.</summary>
+/// <summary>
+/// Shoal as users install it: the .NET tool, the native binary, and the engine embedded by the
+/// sample. Every build here keeps its intermediate files in a folder of its own
+/// (--artifacts-path), never in the bin/ and obj/ the tests themselves run from.
+/// </summary>
 public class PackagingTests
 {
-    private static async Task<ProcessResult> CheckedAsync(string program, params string[] args)
+    private static async Task<ProcessResult> CheckedAsync(string program, params string[] args) => await CheckedAsync(program, args, null);
+
+    private static async Task<ProcessResult> CheckedAsync(string program, string[] args, IDictionary<string, string>? environment)
     {
-        var result = await ProcessRunner.Run(program, args, timeout: TimeSpan.FromMinutes(6)); // a publish takes minutes on two cores
+        var result = await ProcessRunner.Run(program, args, timeout: TimeSpan.FromMinutes(6), environment: environment); // a publish takes minutes on two cores
         Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', args)}: {result}");
         return result;
     }
@@ -17,7 +23,8 @@ public class PackagingTests
     {
         using var swarm = new SwarmInterop();
         string packages = swarm.Dir("packages"), tools = swarm.Dir("tools");
-        await CheckedAsync("dotnet", "pack", Path.Combine(Repository.Root, "src", "Shoal.Cli", "Shoal.Cli.csproj"), "-c", "Release", "-o", packages);
+        await CheckedAsync("dotnet", "pack", Path.Combine(Repository.Root, "src", "Shoal.Cli", "Shoal.Cli.csproj"), "-c", "Release", "-o", packages,
+            "--artifacts-path", swarm.Dir("build"));
         await CheckedAsync("dotnet", "tool", "install", "--tool-path", tools, "shoal", "--add-source", packages, "--version", "0.1.0");
         var version = await CheckedAsync(Path.Combine(tools, "shoal"), "--version");
         Assert.StartsWith("0.1.0", version.Stdout.Trim());
@@ -28,7 +35,8 @@ public class PackagingTests
     {
         using var swarm = new SwarmInterop();
         string output = swarm.Dir("publish");
-        var published = await CheckedAsync("bash", Path.Combine(Repository.Root, "scripts", "publish.sh"), output);
+        var published = await CheckedAsync("bash", [Path.Combine(Repository.Root, "scripts", "publish.sh"), output],
+            new Dictionary<string, string> { ["SHOAL_BUILD_DIR"] = swarm.Dir("build") });
         string shoal = published.Stdout.Trim().Split('\n')[^1];
         Assert.Equal(Path.Combine(output, "shoal"), shoal);
         Assert.False(File.Exists(Path.Combine(output, "shoal.dll")), "machine code, not a folder of assemblies");
@@ -43,7 +51,8 @@ public class PackagingTests
         var (torrent, seedDir) = await swarm.SampleAsync("update", size: 2_000_000, multi: true);
         var (_, port) = await swarm.ShoalSeedAsync(torrent, seedDir);
         string build = swarm.Dir("sample"), into = swarm.Dir("into");
-        await CheckedAsync("dotnet", "build", Path.Combine(Repository.Root, "samples", "Updater", "Updater.csproj"), "-c", "Release", "-o", build);
+        await CheckedAsync("dotnet", "build", Path.Combine(Repository.Root, "samples", "Updater", "Updater.csproj"), "-c", "Release", "-o", build,
+            "--artifacts-path", swarm.Dir("build"));
         var run = await CheckedAsync("dotnet", Path.Combine(build, "Updater.dll"), torrent, into, "--peer", $"127.0.0.1:{port}", "--seed-for", "0");
         Assert.Contains("done: update", run.Stdout);
         Assert.Contains("%", run.Stdout); // progress was reported

@@ -416,6 +416,9 @@ public sealed class TorrentSession : IPeerSourceHost, IIncomingTarget
         return have;
     }
 
+    /// <summary>Per piece: -1 when we have it, else how many connected peers have it; empty while not running.</summary>
+    public int[] GetPieceAvailability() => _swarm?.Availability() ?? [];
+
     /// <summary>The peers connected now, with their rates and flags.</summary>
     public IReadOnlyList<PeerInfo> GetPeers() => _swarm?.PeerInfos() ?? [];
 

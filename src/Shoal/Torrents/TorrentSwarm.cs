@@ -304,6 +304,17 @@ internal sealed class TorrentSwarm
             return Picker?.Have.Clone();
     }
 
+    /// <summary>Per piece: -1 when we have it, else how many connected peers have it (empty before the content is attached).</summary>
+    public int[] Availability()
+    {
+        lock (Gate)
+        {
+            if (Picker is not { } picker)
+                return [];
+            return [.. Enumerable.Range(0, picker.Have.Count).Select(i => picker.Have[i] ? -1 : picker.Availability(i))];
+        }
+    }
+
     public IReadOnlyList<PeerInfo> PeerInfos()
     {
         lock (Gate)
