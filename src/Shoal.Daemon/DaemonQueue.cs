@@ -102,11 +102,10 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
         }
         if (_lastTick is { } last && now > last)
         {
-            long seconds = (long)(now - last).TotalSeconds;
             if (status.State == TorrentState.Downloading)
-                t.SecondsDownloading += seconds;
+                t.TimeDownloading += now - last;
             else if (status.State == TorrentState.Seeding)
-                t.SecondsSeeding += seconds;
+                t.TimeSeeding += now - last;
         }
         if (t.Paused || status.State != TorrentState.Seeding)
             return changed;

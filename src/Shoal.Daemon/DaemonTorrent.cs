@@ -42,9 +42,9 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     public long StartDate { get; set; }
     public long DoneDate { get; set; }
     public long EditDate { get; set; }
-    /// <summary>Seconds it has run downloading and seeding, over all its runs.</summary>
-    public long SecondsDownloading { get; set; }
-    public long SecondsSeeding { get; set; }
+    /// <summary>How long it has run downloading and seeding, over all its runs.</summary>
+    public TimeSpan TimeDownloading { get; set; }
+    public TimeSpan TimeSeeding { get; set; }
 
     /// <summary>When data last moved for it (unix seconds, Transmission's activityDate), and the byte count then.</summary>
     public DateTimeOffset LastActivity { get; set; }

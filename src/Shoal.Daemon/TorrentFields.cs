@@ -92,8 +92,8 @@ public static class TorrentFields
             "etaidle" => EtaIdle(t, now),
             "manualannouncetime" => -1, // deprecated by Transmission: "it never worked"
             "maxconnectedpeers" => session.Options.MaxConnections,
-            "secondsdownloading" => t.SecondsDownloading,
-            "secondsseeding" => t.SecondsSeeding,
+            "secondsdownloading" => (long)t.TimeDownloading.TotalSeconds,
+            "secondsseeding" => (long)t.TimeSeeding.TotalSeconds,
             "torrentfile" => t.MetainfoFile,
             "webseedssendingtous" => 0,
             "webseedsex" => new JsonArray(),

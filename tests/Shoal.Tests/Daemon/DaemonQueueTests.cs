@@ -97,6 +97,24 @@ public sealed class DaemonQueueTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Time_seeding_adds_up_when_the_queue_runs_more_often_than_once_a_second()
+    {
+        await StartAsync();
+        var (torrent, seedDir) = await _harness.CreateAsync("data", [("data", 100_000)]);
+        var seed = await AddAsync(torrent, seedDir);
+        await _queue.UpdateAsync();
+        await EngineHarness.WaitUntilAsync(() => seed.Session.State == TorrentState.Seeding, 30, "seeding");
+        await _queue.UpdateAsync();
+        var before = seed.TimeSeeding;
+        for (int i = 0; i < 10; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(0.4)); // RPC calls run the queue between its ticks
+            await _queue.UpdateAsync();
+        }
+        Assert.Equal(TimeSpan.FromSeconds(4), seed.TimeSeeding - before);
+    }
+
+    [Fact]
     public async Task The_weekly_schedule_turns_the_turtle_limits_on_and_off_at_its_edges_and_a_change_by_hand_lasts_until_the_next()
     {
         await StartAsync();
