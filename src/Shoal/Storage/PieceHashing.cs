@@ -4,15 +4,19 @@ using Shoal.Metainfo;
 namespace Shoal.Storage;
 
 /// <summary>
-/// Hashes every piece of a file set on all cores. Each worker reads its piece in small chunks
-/// and hashes each chunk while it is still in the CPU cache (SHA-1 runs ~15% faster that way
-/// than over a whole piece read first), feeding SHA-1 for v1 and 16 KiB leaf hashes for v2.
+/// Hashes every piece of a file set on all cores. Each worker reads its piece in chunks and
+/// hashes each chunk while it is still in the CPU cache, feeding SHA-1 for v1 and 16 KiB leaf
+/// hashes for v2.
 /// Pieces are handed out in order by an atomic counter, so reads stay close to sequential.
 /// </summary>
 internal static class PieceHashing
 {
-    /// <summary>Bytes read and hashed at a time: a multiple of the v2 block that fits in L2.</summary>
-    public const int ChunkSize = 64 * 1024;
+    /// <summary>
+    /// Bytes read and hashed at a time: a multiple of the v2 block that fits in L2. Measured on
+    /// 1 GiB, interleaved runs of the native build: 256 KiB takes ~5% less time than 64 KiB
+    /// (fewer reads), and 1 MiB gains nothing more.
+    /// </summary>
+    public const int ChunkSize = 256 * 1024;
 
     public static Task RunAsync(
         IReadOnlyList<TorrentFile> files,
