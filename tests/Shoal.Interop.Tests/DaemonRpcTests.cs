@@ -120,7 +120,7 @@ public class DaemonRpcTests
     }
 
     [Fact]
-    public async Task A_torrent_given_a_seed_ratio_of_zero_stops_as_finished_once_complete()
+    public async Task A_torrent_given_a_seed_ratio_of_zero_stops_as_finished_once_complete_and_r_removes_it_keeping_the_data()
     {
         var (swarm, torrent, seedDir) = await SeededAsync("data");
         using var _ = swarm;
@@ -132,6 +132,10 @@ public class DaemonRpcTests
         var got = await daemon.RpcAsync("torrent-get", new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("isFinished", "seedRatioMode", "seedRatioLimit") });
         Assert.True((bool)got["torrents"]![0]!["isFinished"]!);
         Assert.Equal(1, (int)got["torrents"]![0]!["seedRatioMode"]!);
+
+        await daemon.RemoteAsync("-t", "1", "-r"); // removed, the data kept
+        Assert.Null(await daemon.ListRowAsync(1));
+        SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
     }
 
     [Fact]
