@@ -379,7 +379,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         }
         var result = new JsonObject { ["torrents"] = rows };
         if (Arg(args, "ids") is JsonValue ids && ids.TryGetValue(out string? word) && word == "recently-active")
-            result["removed"] = new JsonArray();
+            result["removed"] = new JsonArray([.. book.RecentlyRemoved().Select(id => (JsonNode)id)]); // so polling clients drop them
         return result;
     }
 

@@ -16,6 +16,18 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
     private readonly List<DaemonTorrent> _torrents = [];
     private readonly Lock _gate = new();
     private int _nextId = 1;
+    private readonly List<(int Id, DateTimeOffset At)> _removed = [];
+
+    /// <summary>How long a removed torrent's id is reported to clients that poll "recently-active" (Transmission's minute).</summary>
+    public static readonly TimeSpan RemovedWindow = TimeSpan.FromSeconds(60);
+
+    /// <summary>The ids of the torrents removed within <see cref="RemovedWindow"/>.</summary>
+    public IReadOnlyList<int> RecentlyRemoved()
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+            return [.. _removed.Where(r => now - r.At <= RemovedWindow).Select(r => r.Id)];
+    }
 
     private string ListPath => Path.Combine(stateDirectory, "torrents.json");
     private string MetainfoPath(string hash) => Path.Combine(stateDirectory, "torrents", hash + ".torrent");
@@ -209,7 +221,11 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
     public async Task RemoveAsync(DaemonTorrent torrent, bool deleteData)
     {
         lock (_gate)
+        {
             _torrents.Remove(torrent);
+            _removed.RemoveAll(r => time.GetUtcNow() - r.At > RemovedWindow);
+            _removed.Add((torrent.Id, time.GetUtcNow()));
+        }
         Save();
         await client.RemoveAsync(torrent.Session).ConfigureAwait(false);
         File.Delete(MetainfoPath(torrent.HashString));

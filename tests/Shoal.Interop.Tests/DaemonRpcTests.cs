@@ -38,6 +38,9 @@ public class DaemonRpcTests
         await daemon.RemoteAsync("-t", "1", "--remove-and-delete");
         Assert.Null(await daemon.ListRowAsync(1));
         Assert.False(Directory.Exists(Path.Combine(daemon.DownloadDir, "data")), "the data is deleted with the torrent");
+        // A client polling "recently-active" (Transmission's web UI does) hears of the removal.
+        var recent = await daemon.RpcAsync("torrent-get", new JsonObject { ["ids"] = "recently-active", ["fields"] = new JsonArray("id") });
+        Assert.Equal([1], ((JsonArray)recent["removed"]!).Select(n => (int)n!));
     }
 
     [Fact]
