@@ -69,6 +69,12 @@ public static class DaemonHost
         var page = new WebPage(gate);
         foreach (string path in WebPage.Paths)
             app.MapGet(path, page.HandleAsync);
+        if (TransmissionWebUi.Find() is { } webHome)
+        {
+            var transmissionWeb = new TransmissionWebUi(webHome, gate);
+            app.MapGet("/transmission/web", transmissionWeb.HandleAsync);
+            app.MapGet(TransmissionWebUi.Prefix + "{**path}", transmissionWeb.HandleAsync);
+        }
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         DaemonLog.Started(logger, url, client.ListenPort, state);

@@ -119,4 +119,33 @@ public class WebPageTests
         await page.GotoAsync($"http://127.0.0.1:{daemon.Port}/");
         await Assertions.Expect(Row(page, "guarded")).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task Transmissions_own_web_interface_served_by_the_daemon_lists_a_complete_torrent_and_pauses_it()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("classic", size: 1_000_000);
+        int tracker = await swarm.OpenTrackerAsync(torrent);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
+        await swarm.ShoalSeedAsync(torrent, seedDir);
+        Assert.True(File.Exists("/usr/share/transmission/web/index.html"), "Debian's transmission-daemon installs the interface (scripts/test.sh installs it)");
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        var (playwright, browser) = await BrowserAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 700 } });
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+
+        await page.GotoAsync($"http://127.0.0.1:{daemon.Port}/transmission/web/");
+        var row = page.Locator("li.torrent").Filter(new() { HasTextString = "classic" });
+        // Transmission words a complete torrent as its size and ratio, and its peers line as seeding.
+        await Assertions.Expect(row.Locator(".torrent_peer_details")).ToContainTextAsync("Seeding", new() { Timeout = 60_000 });
+        await Assertions.Expect(row.Locator(".torrent_progress_details")).ToContainTextAsync("1.00 MB, uploaded");
+        await page.ScreenshotAsync(new() { Path = ScreenshotPath("transmission-web"), FullPage = true });
+        await row.Locator(".torrent_pause").ClickAsync();
+        await daemon.WaitForRowAsync(1, r => r.Contains("Stopped") || r.Contains("Finished"), 30, "paused from Transmission's interface");
+        Assert.Empty(errors); // its script met no field it could not handle
+    }
 }
