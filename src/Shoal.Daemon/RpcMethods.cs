@@ -214,11 +214,22 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             t.SeedIdleLimit = idle;
         if (TrackerFields.Edit(t.Session, args, Arg))
             t.TrackersEdited = true;
-        if (t.Session.Torrent is not { } torrent)
+        if (t.Session.Torrent is null)
             return;
-        var priorities = t.FilePriorities();
+        var priorities = ChooseFiles(t.FilePriorities(), args);
+        if (!priorities.SequenceEqual(t.FilePriorities()))
+            t.Session.SetFilePriorities(priorities);
+    }
+
+    /// <summary>
+    /// Engine file priorities (see <see cref="DaemonTorrent.FilePriorities"/>) after the
+    /// arguments' files-wanted, files-unwanted and priority-low/normal/high lists; an empty list
+    /// means every file (the RPC spec's shorthand, which transmission-remote's "all" sends).
+    /// </summary>
+    private static int[] ChooseFiles(int[] current, JsonObject args)
+    {
+        var priorities = (int[])current.Clone();
         int files = priorities.Length;
-        // An empty list means every file (the RPC spec's shorthand, which transmission-remote's "all" sends).
         IEnumerable<int> Files(string key) => Arg(args, key) is JsonArray list
             ? list.Count == 0 ? Enumerable.Range(0, files) : list.OfType<JsonValue>().Select(v => v.TryGetValue(out int i) ? i : -1).Where(i => i >= 0 && i < files)
             : [];
@@ -231,9 +242,14 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             foreach (int i in Files(key))
                 priorities[i] = priorities[i] == 0 ? 0 : level;
         }
-        if (!priorities.SequenceEqual(t.FilePriorities()))
-            t.Session.SetFilePriorities(priorities);
+        return priorities;
     }
+
+    /// <summary>The file choices of a torrent-add, if it makes any.</summary>
+    private static Func<int, int[]>? AddedFileChoices(JsonObject args) =>
+        new[] { "files-wanted", "files-unwanted", "priority-low", "priority-normal", "priority-high" }.Any(k => Arg(args, k) is JsonArray)
+            ? files => ChooseFiles([.. Enumerable.Repeat(2, files)], args)
+            : null;
 
     private static string? String(JsonObject args, string name) => Arg(args, name) is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 
@@ -315,7 +331,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         try
         {
             Directory.CreateDirectory(dir);
-            (torrent, added) = await book.AddAsync(metainfo, magnet, dir, paused).ConfigureAwait(false);
+            (torrent, added) = await book.AddAsync(metainfo, magnet, dir, paused, AddedFileChoices(args)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TorrentFormatException or FormatException or Bencode.BencodeException)
         {

@@ -140,7 +140,8 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
     /// Adds a torrent from its metainfo or a magnet link; the existing one (and false) when it is
     /// already here. Throws <see cref="TorrentFormatException"/> or <see cref="FormatException"/> for bad input.
     /// </summary>
-    public async Task<(DaemonTorrent Torrent, bool Added)> AddAsync(byte[]? metainfo, string? magnet, string downloadDir, bool paused)
+    public async Task<(DaemonTorrent Torrent, bool Added)> AddAsync(byte[]? metainfo, string? magnet, string downloadDir, bool paused,
+        Func<int, int[]>? choosePriorities = null)
     {
         Torrent? parsed = metainfo is not null ? TorrentParser.Parse(metainfo) : null;
         var link = parsed is null ? MagnetLink.Parse(magnet ?? throw new FormatException("neither metainfo nor a magnet link")) : null;
@@ -152,7 +153,13 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 return (existing, false);
             if (parsed is not null)
                 AtomicFile.Write(MetainfoPath(hash.ToHex()), metainfo);
-            var session = parsed is not null ? client.Add(parsed, downloadDir) : client.Add(link!, downloadDir);
+            // The files chosen at add time: at once for metainfo, when the metadata comes for a magnet.
+            var options = new TorrentOptions
+            {
+                FilePriorities = parsed is not null ? choosePriorities?.Invoke(parsed.Files.Count) : null,
+                SelectFiles = parsed is null && choosePriorities is not null ? t => choosePriorities(t.Files.Count) : null,
+            };
+            var session = parsed is not null ? client.Add(parsed, downloadDir, options) : client.Add(link!, downloadDir, options);
             torrent = new DaemonTorrent(_nextId++, session, parsed is null ? magnet : null, time.GetUtcNow().ToUnixTimeSeconds())
             {
                 Paused = paused,

@@ -303,6 +303,23 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Files_chosen_in_torrent_add_apply_before_anything_is_fetched()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, _) = await swarm.SampleAsync("set", multi: true);
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RpcAsync("torrent-add", new JsonObject
+        {
+            ["metainfo"] = Convert.ToBase64String(await File.ReadAllBytesAsync(torrent)),
+            ["files-unwanted"] = new JsonArray(0),
+            ["priority-high"] = new JsonArray(2),
+        });
+        var files = (await daemon.RemoteAsync("-t", "1", "-f")).Split('\n');
+        Assert.Matches(@"^\s*0:\s+0% Normal\s+No\b", files.Single(l => l.TrimStart().StartsWith("0:", StringComparison.Ordinal)));
+        Assert.Matches(@"^\s*2:\s+0% High\s+Yes\b", files.Single(l => l.TrimStart().StartsWith("2:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_password_is_kept_hashed_and_a_wrong_or_missing_one_gets_401()
     {
         using var swarm = new SwarmInterop();
