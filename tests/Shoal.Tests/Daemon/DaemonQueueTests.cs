@@ -36,6 +36,17 @@ public sealed class DaemonQueueTests : IAsyncDisposable
     private async Task<DaemonTorrent> AddAsync(Torrent torrent, string dir) =>
         (await _book.AddAsync(TorrentWriter.Write(torrent), null, dir, paused: false)).Torrent;
 
+    /// <summary>A torrent whose data is all there, started by the queue and seeding.</summary>
+    private async Task<DaemonTorrent> SeedingAsync(Action<DaemonTorrent>? configure = null)
+    {
+        var (torrent, seedDir) = await _harness.CreateAsync("data", [("data", 100_000)]);
+        var seed = await AddAsync(torrent, seedDir);
+        configure?.Invoke(seed);
+        await _queue.UpdateAsync();
+        await EngineHarness.WaitUntilAsync(() => seed.Session.State == TorrentState.Seeding, 30, "seeding");
+        return seed;
+    }
+
     [Fact]
     public async Task With_a_download_queue_of_one_the_second_torrent_waits_until_the_first_has_stalled()
     {
@@ -69,12 +80,11 @@ public sealed class DaemonQueueTests : IAsyncDisposable
     public async Task A_seed_stops_as_finished_after_its_idle_limit_and_the_global_ratio_of_zero_stops_one_at_once()
     {
         await StartAsync();
-        var (torrent, seedDir) = await _harness.CreateAsync("data", [("data", 100_000)]);
-        var seed = await AddAsync(torrent, seedDir);
-        seed.SeedIdleMode = SeedLimitMode.Single;
-        seed.SeedIdleLimit = 10;
-        await _queue.UpdateAsync();
-        await EngineHarness.WaitUntilAsync(() => seed.Session.State == TorrentState.Seeding, 30, "seeding");
+        var seed = await SeedingAsync(s =>
+        {
+            s.SeedIdleMode = SeedLimitMode.Single;
+            s.SeedIdleLimit = 10;
+        });
 
         _time.Advance(TimeSpan.FromMinutes(9));
         await _queue.UpdateAsync();
@@ -100,10 +110,7 @@ public sealed class DaemonQueueTests : IAsyncDisposable
     public async Task Time_seeding_adds_up_when_the_queue_runs_more_often_than_once_a_second()
     {
         await StartAsync();
-        var (torrent, seedDir) = await _harness.CreateAsync("data", [("data", 100_000)]);
-        var seed = await AddAsync(torrent, seedDir);
-        await _queue.UpdateAsync();
-        await EngineHarness.WaitUntilAsync(() => seed.Session.State == TorrentState.Seeding, 30, "seeding");
+        var seed = await SeedingAsync();
         await _queue.UpdateAsync();
         var before = seed.TimeSeeding;
         for (int i = 0; i < 10; i++)
