@@ -47,13 +47,15 @@ public sealed class ShoalClient : IAsyncDisposable
         DownloadLimit = new RateLimiter(Options.MaxDownloadRate, Options.Time);
         UploadLimit = new RateLimiter(Options.MaxUploadRate, Options.Time);
         _seeds = Options.RandomSeed is int seed ? new Random(seed) : new Random();
-        Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), MaxAutomaticRedirections = 5 })
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
         Http.DefaultRequestHeaders.UserAgent.ParseAdd("Shoal/0.1");
         _transports = [_tcp];
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout, Options.Time);
+        if (Options.WebSeeds)
+            _linkFactories.Add(WebSeeds.WebSeedLink.Create);
     }
 
     /// <summary>The options it was made with.</summary>

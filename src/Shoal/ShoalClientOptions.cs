@@ -49,6 +49,8 @@ public sealed record ShoalClientOptions
     /// have its own view); the daemon and the command line turn it on.
     /// </summary>
     public bool WatchNetwork { get; init; }
+    /// <summary>BEP 19 web seeds: a torrent's url-list servers are asked for data like peers.</summary>
+    public bool WebSeeds { get; init; } = true;
     /// <summary>BEP 11 peer exchange with peers of non-private torrents.</summary>
     public bool PeerExchange { get; init; } = true;
 

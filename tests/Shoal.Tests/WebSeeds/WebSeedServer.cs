@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Shoal.Tests.WebSeeds;
+
+/// <summary>
+/// Kestrel serving a folder with range requests on 127.0.0.1 (a port it picks), as a web seed's
+/// HTTP server; <see cref="Fault"/> lets a test make it misbehave per request.
+/// </summary>
+internal sealed class WebSeedServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private WebSeedServer(WebApplication app) => _app = app;
+
+    /// <summary>Every path asked for, in order.</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Given the request number (from 1), a status to answer instead of the file, or null to serve it.</summary>
+    public Func<int, int?>? Fault { get; set; }
+
+    /// <summary>Serves every range with its first byte flipped: data that fails its hash.</summary>
+    public bool Corrupt { get; set; }
+
+    public string Url { get; private set; } = "";
+
+    public static async Task<WebSeedServer> StartAsync(string folder)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new WebSeedServer(app);
+        int count = 0;
+        app.MapGet("/{**path}", (HttpContext context, string path) =>
+        {
+            server.Requests.Enqueue(path);
+            if (server.Fault?.Invoke(Interlocked.Increment(ref count)) is int status)
+                return Results.StatusCode(status);
+            string full = Path.GetFullPath(Path.Combine(folder, path));
+            if (!full.StartsWith(folder, StringComparison.Ordinal) || !File.Exists(full))
+                return Results.NotFound();
+            if (server.Corrupt && context.Request.GetTypedHeaders().Range?.Ranges.Single() is { From: long from, To: long to })
+            {
+                var bytes = File.ReadAllBytes(full)[(int)from..(int)(to + 1)];
+                bytes[0] ^= 0xff;
+                context.Response.StatusCode = StatusCodes.Status206PartialContent;
+                context.Response.Headers.ContentRange = $"bytes {from}-{to}/{new FileInfo(full).Length}";
+                return Results.Bytes(bytes, "application/octet-stream");
+            }
+            return Results.File(full, "application/octet-stream", enableRangeProcessing: true);
+        });
+        await app.StartAsync();
+        server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return server;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
