@@ -12,7 +12,7 @@ namespace Shoal.WebSeeds;
 /// per file a run touches (padding files are zeros, never asked for), one request at a time per
 /// server. An answer that is not the asked range (200 without a range, a wrong length), an HTTP
 /// error or a stall gives the blocks back to be asked elsewhere and waits before trying again,
-/// longer each time; after <see cref="MaxFailures"/> failures in a row the link closes. Its data is
+/// longer each time (2, 4, 8, 16 s); after <see cref="MaxFailures"/> failures in a row the link closes. Its data is
 /// hash-checked like any peer's, so a server that sends bad data is banned like one.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its loop may still hold the token when it closes; both are small and die with it.")]
@@ -122,9 +122,9 @@ internal sealed class WebSeedLink : IPeer
                         Close($"web seed failed {Failures} times, last: {e.Message}");
                         return;
                     }
-                    // Back off: 2, 4, 8, 16 s; what was asked meanwhile goes back to be asked of others.
+                    // Back off: 2, 4, 8, 16 s. What is asked meanwhile waits for the next try (the
+                    // scheduler's time-outs move it to a faster source if there is one).
                     await Task.Delay(TimeSpan.FromSeconds(1 << Failures), _time, _closing.Token).ConfigureAwait(false);
-                    RejectQueued();
                 }
             }
         }
@@ -188,8 +188,8 @@ internal sealed class WebSeedLink : IPeer
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Range = new RangeHeaderValue(offset, offset + into.Length - 1);
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
-        stall.CancelAfter(Stall);
+        using var stallTimer = new CancellationTokenSource(Stall, _time); // on the client's clock, like every wait
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, stallTimer.Token);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.PartialContent)
         {

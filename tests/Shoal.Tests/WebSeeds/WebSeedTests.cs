@@ -1,4 +1,6 @@
 using Shoal.Metainfo;
+using Shoal.Peers;
+using Shoal.Swarm;
 using Shoal.Tests.Engine;
 using Shoal.WebSeeds;
 
@@ -95,5 +97,49 @@ public class WebSeedTests
         await EngineHarness.WaitCompleteAsync(leech);
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
         Assert.NotEmpty(bad.Requests);
+    }
+}
+
+/// <summary>A web seed's retry schedule on a fake clock, against a server that always fails.</summary>
+public class WebSeedBackOffTests
+{
+    private sealed class Sink : IPeerLinkSink
+    {
+        public int Rejected;
+        public string? Closed;
+        public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data) => throw new InvalidOperationException("no data expected");
+        public void OnRejected(IPeer link, BlockRequest request) => Interlocked.Increment(ref Rejected);
+        public void OnClosed(IPeer link, string reason) => Closed = reason;
+    }
+
+    [Fact]
+    public async Task A_failing_server_is_asked_again_after_2_4_8_and_16_seconds_then_dropped()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        await using var server = await WebSeedServer.StartAsync(seedDir);
+        server.Fault = _ => 503;
+        var time = new Discovery.CountingTime(); // each try makes two timers: its stall limit and its back-off
+        var sink = new Sink();
+        using var http = new HttpClient();
+        var link = new WebSeedLink(server.Url + "/", torrent, sink, http, time);
+        var block = new BlockRequest(0, 0, 16384);
+
+        link.Request(block);
+        await EngineHarness.WaitUntilAsync(() => server.Requests.Count == 1 && Volatile.Read(ref sink.Rejected) == 1, 10, "the first failure");
+        foreach (int wait in new[] { 2, 4, 8, 16 })
+        {
+            int asked = server.Requests.Count;
+            await EngineHarness.WaitUntilAsync(() => time.Timers == 2 * asked, 10, $"the back-off of {wait} s to begin");
+            link.Request(block); // the scheduler asks again
+            time.Advance(TimeSpan.FromSeconds(wait - 1));
+            Assert.Equal(asked, server.Requests.Count); // still backing off
+            time.Advance(TimeSpan.FromSeconds(1));
+            await EngineHarness.WaitUntilAsync(() => server.Requests.Count == asked + 1 || sink.Closed is not null, 10, $"the retry after {wait} s");
+        }
+        await EngineHarness.WaitUntilAsync(() => sink.Closed is not null, 10, "the link to close");
+        Assert.Equal(WebSeedLink.MaxFailures, server.Requests.Count);
+        Assert.Contains("503", sink.Closed);
+        Assert.True(link.IsClosed);
     }
 }
