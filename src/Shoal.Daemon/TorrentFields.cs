@@ -95,15 +95,18 @@ public static class TorrentFields
             "secondsdownloading" => (long)t.TimeDownloading.TotalSeconds,
             "secondsseeding" => (long)t.TimeSeeding.TotalSeconds,
             "torrentfile" => t.MetainfoFile,
-            "webseedssendingtous" => 0,
-            "webseedsex" => new JsonArray(),
+            "webseedssendingtous" => session.GetPeers().Count(p => p.IsWebSeed && p.DownRate > 0),
+            "webseedsex" => new JsonArray([.. session.GetPeers().Where(p => p.IsWebSeed).Select(p => (JsonNode)new JsonObject
+            {
+                ["url"] = p.WebSeedUrl, ["isDownloading"] = p.DownRate > 0, ["downloadBytesPerSecond"] = p.DownRate,
+            })]),
             "filecount" => torrent?.Files.Count ?? 0,
             "group" => "",
             "primarymimetype" => "application/octet-stream",
             "sequentialdownload" => session.Sequential,
             "sequentialdownloadfrompiece" => 0,
             "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
-            "peers" => new JsonArray([.. session.GetPeers().Select(Peer)]),
+            "peers" => new JsonArray([.. session.GetPeers().Where(p => !p.IsWebSeed).Select(Peer)]), // web seeds are listed apart, as in Transmission
             "peersfrom" => new JsonObject
             {
                 ["fromCache"] = 0, ["fromDht"] = 0, ["fromIncoming"] = session.GetPeers().Count(p => !p.Outgoing), ["fromLpd"] = 0,

@@ -4,4 +4,10 @@ namespace Shoal;
 
 /// <summary>A snapshot of one connected peer.</summary>
 public sealed record PeerInfo(IPEndPoint EndPoint, string Client, double Progress, long DownRate, long UpRate,
-    bool AmChoking, bool PeerChoking, bool AmInterested, bool PeerInterested, bool Outgoing, bool Snubbed = false);
+    bool AmChoking, bool PeerChoking, bool AmInterested, bool PeerInterested, bool Outgoing, bool Snubbed = false)
+{
+    /// <summary>A BEP 19 web seed (an HTTP server), not a peer-wire connection; <see cref="WebSeedUrl"/> is its URL.</summary>
+    public bool IsWebSeed => WebSeedUrl is not null;
+    /// <summary>The web seed's URL, or null for a peer-wire connection.</summary>
+    public string? WebSeedUrl { get; init; }
+}

@@ -319,7 +319,10 @@ internal sealed class TorrentSwarm
     {
         lock (Gate)
             return [.. Peers.Select(p => new PeerInfo(p.EndPoint, p.Client, p.Has.SetCount / (double)Math.Max(1, p.Has.Count),
-                p.Down.Rate, p.Up.Rate, p.AmChoking, p.PeerChoking, p.AmInterested, p.PeerInterested, p.Outgoing, p.Snubbed))];
+                p.Down.Rate, p.Up.Rate, p.AmChoking, p.PeerChoking, p.AmInterested, p.PeerInterested, p.Outgoing, p.Snubbed)
+            {
+                WebSeedUrl = p.Link is WebSeeds.WebSeedLink web ? web.ToString() : null,
+            })];
     }
 
     public int BannedCount

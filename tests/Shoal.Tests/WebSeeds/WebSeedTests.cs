@@ -70,6 +70,22 @@ public class WebSeedTests
     }
 
     [Fact]
+    public async Task A_web_seed_shows_among_the_torrents_peers_with_its_url()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        await using var server = await WebSeedServer.StartAsync(seedDir);
+        server.Fault = _ => 503; // it never delivers: the torrent stays downloading while we look
+        var leecher = await h.ClientAsync();
+        string url = server.Url + "/";
+        var leech = leecher.Add(torrent with { WebSeeds = [url] }, h.NewDir());
+        await leech.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Any(p => p.IsWebSeed && p.WebSeedUrl == url), 10, "the web seed among the peers");
+        Assert.DoesNotContain(leech.GetPeers(), p => !p.IsWebSeed);
+        await leech.StopAsync();
+    }
+
+    [Fact]
     public async Task A_server_that_answers_503_at_first_is_tried_again_and_the_torrent_completes()
     {
         await using var h = new EngineHarness();
