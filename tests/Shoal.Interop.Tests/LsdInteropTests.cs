@@ -72,7 +72,7 @@ public class LsdInteropTests
         var magnet = new MagnetLink { InfoHashes = TorrentParser.Load(torrent).InfoHashes }.ToString();
         var leecher = lab.Run(2, ProcessRunner.Require("transmission-cli"), ["-g", config, "-w", dir, "-p", "51413", "-et", "-M", magnet]);
         await SwarmInterop.WaitSameAsync(seedDir, dir, TimeSpan.FromSeconds(120),
-            () => seed.Output + "\n" + leecher.Output[^Math.Min(2000, leecher.Output.Length)..]);
+            () => seed.Output + "\n" + SwarmInterop.Tail(leecher.Output, 2000));
     }
 
     [Fact]

@@ -236,10 +236,14 @@ internal sealed class SwarmInterop : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (!Same(seedDir, dir))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"data in {dir} is not the seed's after {timeout.TotalSeconds}s\n{diagnostics?.Invoke()}");
+            if (DateTime.UtcNow >= deadline) // the diagnostics only then: a message built each turn costs, and can fail itself
+                Assert.Fail($"data in {dir} is not the seed's after {timeout.TotalSeconds}s\n{diagnostics?.Invoke()}");
             await Task.Delay(200);
         }
     }
+
+    /// <summary>The last <paramref name="chars"/> characters of <paramref name="text"/> (read once: a process's output grows meanwhile).</summary>
+    public static string Tail(string text, int chars) => text[^Math.Min(chars, text.Length)..];
 
     public static void AssertSame(string seedDir, string dir) =>
         Assert.True(Same(seedDir, dir), $"{dir} differs from {seedDir}");

@@ -91,7 +91,7 @@ public class SwarmInteropTests
         var (seed, _) = await swarm.ShoalSeedAsync(torrent, seedDir);
         string dir = swarm.Dir("transmission");
         var (leecher, _) = await swarm.TransmissionAsync(torrent, dir);
-        await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => seed.Output + "\n" + leecher.Output[^Math.Min(2000, leecher.Output.Length)..]);
+        await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => seed.Output + "\n" + SwarmInterop.Tail(leecher.Output, 2000));
     }
 
     [Fact]
@@ -260,7 +260,7 @@ public class ShoalTrackerInteropTests
         await SwarmInterop.WaitTrackerPeersAsync(port, 1);
         string dir = swarm.Dir("lt");
         var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir);
-        await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => leecher.Output[^Math.Min(1500, leecher.Output.Length)..]);
+        await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => SwarmInterop.Tail(leecher.Output, 1500));
     }
 
     [Fact]
