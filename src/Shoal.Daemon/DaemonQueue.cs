@@ -111,7 +111,7 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
             return changed;
         var ratio = SeedLimits.Ratio(t.SeedRatioMode, t.SeedRatioLimit, settings.RatioLimitEnabled, settings.RatioLimit);
         var idle = SeedLimits.Idle(t.SeedIdleMode, t.SeedIdleLimit, settings.IdleSeedingLimitEnabled, settings.IdleSeedingLimit);
-        string? reason = ratio is { } r && SeedLimits.RatioReached(t.UploadedEver, t.DownloadedEver, status.WantedBytes, r) ? $"ratio {r:0.##} reached"
+        string? reason = ratio is { } r && SeedLimits.RatioReached(t.UploadedEver(status), t.DownloadedEver(status), status.WantedBytes, r) ? $"ratio {r:0.##} reached"
             : idle is { } i && now - t.LastActivity >= i ? $"idle for {i.TotalMinutes:0} minutes"
             : null;
         if (reason is null)

@@ -35,8 +35,9 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     /// <summary>Bytes moved before this daemon's run (the engine counts this run's).</summary>
     public long UploadedBefore { get; set; }
     public long DownloadedBefore { get; set; }
-    public long UploadedEver => UploadedBefore + Session.GetStatus().Uploaded;
-    public long DownloadedEver => DownloadedBefore + Session.GetStatus().Downloaded;
+    /// <summary>All bytes moved, given this run's <paramref name="status"/>.</summary>
+    public long UploadedEver(TorrentStatus status) => UploadedBefore + status.Uploaded;
+    public long DownloadedEver(TorrentStatus status) => DownloadedBefore + status.Downloaded;
 
     /// <summary>When it last started, when it completed, and when the user last changed it (unix seconds; 0: never).</summary>
     public long StartDate { get; set; }

@@ -322,16 +322,17 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         foreach (var t in Select(args))
         {
             var status = t.Session.GetStatus();
+            var peers = new Lazy<IReadOnlyList<PeerInfo>>(t.Session.GetPeers); // taken once, whatever fields ask for them
             int position = positions.GetValueOrDefault(t);
             if (table)
             {
-                rows.Add((JsonNode)new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, position, now))]));
+                rows.Add((JsonNode)new JsonArray([.. fields.Select(n => TorrentFields.Value(n, t, status, peers, position, now))]));
                 continue;
             }
             var row = new JsonObject();
             foreach (string name in fields)
             {
-                if (TorrentFields.Value(name, t, status, position, now) is { } value)
+                if (TorrentFields.Value(name, t, status, peers, position, now) is { } value)
                     row[name] = value;
             }
             rows.Add((JsonNode)row);

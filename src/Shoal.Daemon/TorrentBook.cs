@@ -259,6 +259,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
         {
             foreach (var t in _torrents)
             {
+                var status = t.Session.GetStatus();
                 entries.Add((JsonNode)new JsonObject
                 {
                     ["id"] = t.Id,
@@ -273,8 +274,8 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["seedRatioLimit"] = t.SeedRatioLimit,
                     ["seedIdleMode"] = (int)t.SeedIdleMode,
                     ["seedIdleLimit"] = t.SeedIdleLimit,
-                    ["uploadedEver"] = t.UploadedEver,
-                    ["downloadedEver"] = t.DownloadedEver,
+                    ["uploadedEver"] = t.UploadedEver(status),
+                    ["downloadedEver"] = t.DownloadedEver(status),
                     ["activityDate"] = t.LastActivity.ToUnixTimeSeconds(),
                     ["startDate"] = t.StartDate,
                     ["doneDate"] = t.DoneDate,

@@ -20,7 +20,11 @@ public static class TorrentFields
     /// <summary>The spelling-free key of a field name: "peer-limit", "peer_limit" and "peerLimit" are one.</summary>
     public static string Canonical(string name) => name.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
 
-    public static JsonNode? Value(string field, DaemonTorrent t, TorrentStatus s, int queuePosition, DateTimeOffset now)
+    /// <summary>
+    /// One field of torrent <paramref name="t"/>; <paramref name="s"/> and <paramref name="peers"/>
+    /// are taken once per torrent by the caller, however many fields ask for them.
+    /// </summary>
+    public static JsonNode? Value(string field, DaemonTorrent t, TorrentStatus s, Lazy<IReadOnlyList<PeerInfo>> peers, int queuePosition, DateTimeOffset now)
     {
         var session = t.Session;
         var torrent = session.Torrent;
@@ -42,10 +46,10 @@ public static class TorrentFields
             "havevalid" => s.VerifiedBytes,
             "haveunchecked" => 0,
             "desiredavailable" => Math.Max(0, s.WantedBytes - s.VerifiedBytes),
-            "uploadedever" => t.UploadedEver,
-            "downloadedever" => t.DownloadedEver,
+            "uploadedever" => t.UploadedEver(s),
+            "downloadedever" => t.DownloadedEver(s),
             "corruptever" => 0,
-            "uploadratio" => UploadRatio(t.UploadedEver, t.DownloadedEver),
+            "uploadratio" => UploadRatio(t.UploadedEver(s), t.DownloadedEver(s)),
             "error" => s.Error is null ? 0 : 3, // 3: a local error
             "errorstring" => s.Error ?? "",
             "isfinished" => t.Finished,
@@ -53,8 +57,8 @@ public static class TorrentFields
             "activitydate" => t.LastActivity.ToUnixTimeSeconds(),
             "isprivate" => torrent?.IsPrivate ?? false,
             "peersconnected" => s.Peers,
-            "peersgettingfromus" => session.GetPeers().Count(p => !p.AmChoking && p.PeerInterested),
-            "peerssendingtous" => session.GetPeers().Count(p => p.DownRate > 0),
+            "peersgettingfromus" => peers.Value.Count(p => !p.AmChoking && p.PeerInterested),
+            "peerssendingtous" => peers.Value.Count(p => p.DownRate > 0),
             "downloaddir" => session.SaveDirectory,
             "addeddate" => t.AddedDate,
             "magnetlink" => torrent?.ToMagnetLink().ToString() ?? t.Magnet,
@@ -95,8 +99,8 @@ public static class TorrentFields
             "secondsdownloading" => (long)t.TimeDownloading.TotalSeconds,
             "secondsseeding" => (long)t.TimeSeeding.TotalSeconds,
             "torrentfile" => t.MetainfoFile,
-            "webseedssendingtous" => session.GetPeers().Count(p => p.IsWebSeed && p.DownRate > 0),
-            "webseedsex" => new JsonArray([.. session.GetPeers().Where(p => p.IsWebSeed).Select(p => (JsonNode)new JsonObject
+            "webseedssendingtous" => peers.Value.Count(p => p.IsWebSeed && p.DownRate > 0),
+            "webseedsex" => new JsonArray([.. peers.Value.Where(p => p.IsWebSeed).Select(p => (JsonNode)new JsonObject
             {
                 ["url"] = p.WebSeedUrl, ["isDownloading"] = p.DownRate > 0, ["downloadBytesPerSecond"] = p.DownRate,
             })]),
@@ -106,11 +110,11 @@ public static class TorrentFields
             "sequentialdownload" => session.Sequential,
             "sequentialdownloadfrompiece" => 0,
             "pieces" => Convert.ToBase64String(session.VerifiedPieces.Bytes),
-            "peers" => new JsonArray([.. session.GetPeers().Where(p => !p.IsWebSeed).Select(Peer)]), // web seeds are listed apart, as in Transmission
+            "peers" => new JsonArray([.. peers.Value.Where(p => !p.IsWebSeed).Select(Peer)]), // web seeds are listed apart, as in Transmission
             "peersfrom" => new JsonObject
             {
-                ["fromCache"] = 0, ["fromDht"] = 0, ["fromIncoming"] = session.GetPeers().Count(p => !p.Outgoing), ["fromLpd"] = 0,
-                ["fromLtep"] = 0, ["fromPex"] = 0, ["fromTracker"] = session.GetPeers().Count(p => p.Outgoing),
+                ["fromCache"] = 0, ["fromDht"] = 0, ["fromIncoming"] = peers.Value.Count(p => !p.Outgoing), ["fromLpd"] = 0,
+                ["fromLtep"] = 0, ["fromPex"] = 0, ["fromTracker"] = peers.Value.Count(p => p.Outgoing),
             },
             _ => null,
         };

@@ -132,27 +132,6 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
         _swarm?.ApplyPriorities();
     }
 
-    /// <summary>The trackers in BEP 12 tiers: the user's list when one was set, else the metainfo's (or the magnet's).</summary>
-    public IReadOnlyList<IReadOnlyList<string>> Trackers => _trackers ?? (_torrent?.Trackers is { Count: > 0 } t ? t : Identity.Trackers);
-
-    /// <summary>Replaces the tracker list (tiers of URLs); a running torrent announces to the new list at once.</summary>
-    public void SetTrackers(IReadOnlyList<IReadOnlyList<string>> tiers)
-    {
-        ArgumentNullException.ThrowIfNull(tiers);
-        _trackers = [.. tiers.Select(t => (IReadOnlyList<string>)[.. t]).Where(t => t.Count > 0)];
-        Reannounce();
-    }
-
-    /// <summary>Each tracker with the outcome of its last announce.</summary>
-    public IReadOnlyList<Discovery.TrackerInfo> GetTrackers() => TrackerLog.Snapshot(Trackers);
-
-    /// <summary>Asks every peer source (trackers, DHT, LSD) to announce now rather than at its next turn.</summary>
-    public void Reannounce() => _swarm?.Run.NudgeSources();
-
-    internal Discovery.TrackerLog TrackerLog { get; } = new();
-
-    internal void NetworkChanged() => _swarm?.Run.NetworkChanged();
-
     /// <summary>Adds a peer address to try (from the user, a tracker, or any other source).</summary>
     public void AddPeer(IPEndPoint endPoint)
     {
@@ -369,47 +348,6 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     /// <summary>Writes resume data now (it is also written on every stop and on completion).</summary>
     public void SaveResume() => _swarm?.SaveResume();
-
-    // ---------------------------------------------------------------- peer sources and incoming peers
-
-    InfoHashes IPeerSourceHost.InfoHashes => Identity.InfoHashes;
-    bool IPeerSourceHost.IsPrivate => _torrent?.IsPrivate ?? Identity.IsPrivate;
-    Discovery.TrackerLog IPeerSourceHost.TrackerLog => TrackerLog;
-
-    AnnounceStats IPeerSourceHost.GetAnnounceStats()
-    {
-        var status = GetStatus();
-        // Before the metadata the size is unknown: say a little is left, never 'seed'.
-        long left = _torrent is null ? 16 * 1024 : status.WantedBytes - status.VerifiedBytes;
-        return new AnnounceStats(status.Uploaded, status.Downloaded, left, status.State == TorrentState.Seeding && left == 0);
-    }
-
-    void IPeerSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits)
-    {
-        lock (Gate)
-        {
-            foreach (var peer in peers)
-                Peers.Add(peer, source, traits);
-        }
-    }
-
-    void IPeerSourceHost.ReportSourceError(string source, string? error)
-    {
-        lock (_sourceErrors)
-        {
-            if (error is null)
-                _sourceErrors.Remove(source);
-            else
-                _sourceErrors[source] = error;
-        }
-        if (error is not null)
-            EngineLog.SourceError(Logger, Name, source, error);
-    }
-
-    Task IIncomingTarget.AcceptAsync(PeerStream stream, Handshake remote, CancellationToken cancellationToken) =>
-        _swarm is { } swarm ? swarm.Admission.AcceptAsync(stream, remote, cancellationToken) : RefuseAsync(stream);
-
-    private static async Task RefuseAsync(PeerStream stream) => await stream.DisposeAsync().ConfigureAwait(false);
 
     /// <inheritdoc/>
     public override string ToString() => Identity.ToString();
