@@ -13,6 +13,7 @@ public sealed class DaemonSettings
     public const int MaxBytes = 1 << 20;
     private readonly JsonObject _values;
     private readonly Lock _gate = new();
+    private readonly Lock _saveGate = new();
 
     private DaemonSettings(string path, JsonObject values)
     {
@@ -47,10 +48,13 @@ public sealed class DaemonSettings
 
     public void Save()
     {
-        string text;
-        lock (_gate)
-            text = _values.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.Write(Path, System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+        lock (_saveGate) // snapshot and write together, so the last write is the newest snapshot
+        {
+            string text;
+            lock (_gate)
+                text = _values.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            AtomicFile.Write(Path, System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+        }
     }
 
     public string DownloadDir

@@ -15,6 +15,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
 {
     private readonly List<DaemonTorrent> _torrents = [];
     private readonly Lock _gate = new();
+    private readonly Lock _saveGate = new();
     private int _nextId = 1;
     private readonly List<(int Id, DateTimeOffset At)> _removed = [];
 
@@ -253,6 +254,13 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
 
     /// <summary>Writes the list (atomically: a kill in the middle leaves the old one).</summary>
     public void Save()
+    {
+        // One save at a time, snapshot and write together: a slower writer must not put an older list over a newer one.
+        lock (_saveGate)
+            SaveLocked();
+    }
+
+    private void SaveLocked()
     {
         var entries = new JsonArray();
         lock (_gate)
