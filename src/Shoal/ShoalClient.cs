@@ -19,7 +19,7 @@ namespace Shoal;
 /// router (sniff, handshake, route by info-hash), and the registrations of peer sources and
 /// extensions. Start it, add torrents, start them; dispose it to stop everything and save resume data.
 /// </summary>
-public sealed class ShoalClient : IAsyncDisposable
+public sealed partial class ShoalClient : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _running = new();
     private readonly List<TorrentSession> _torrents = [];
@@ -53,7 +53,10 @@ public sealed class ShoalClient : IAsyncDisposable
         };
         Http.DefaultRequestHeaders.UserAgent.ParseAdd("Shoal/0.1");
         _transports = [_tcp];
-        Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash), Options.ConnectTimeout, Options.Time);
+        Encryption = Options.Encryption;
+        Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash),
+            [new PlainIncomingHandshake(() => Encryption), new Net.Mse.MseIncomingHandshake(() => Encryption, () => _running.Keys)],
+            Options.ConnectTimeout, Options.Time);
         if (Options.WebSeeds)
             _linkFactories.Add(WebSeeds.WebSeedLink.Create);
     }
@@ -74,8 +77,10 @@ public sealed class ShoalClient : IAsyncDisposable
     public IPAddress? ExternalAddress { get; set; }
     internal TimeProvider Time => Options.Time;
     internal HttpClient Http { get; }
-    /// <summary>What a dialled stream goes through before the handshake (none: plain).</summary>
+    /// <summary>What a dialled stream goes through before the handshake instead of the encryption policy's opening (tests plug one in).</summary>
     internal IOutgoingOpening? OutgoingOpening { get; set; }
+    /// <summary>Whether connections are encrypted (MSE); starts as <see cref="ShoalClientOptions.Encryption"/> and may change at any time (new connections follow it).</summary>
+    public EncryptionPolicy Encryption { get; set; }
     /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>
     public DhtService? Dht { get; private set; }
     /// <summary>Local service discovery (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Lsd"/> is set).</summary>
@@ -110,27 +115,6 @@ public sealed class ShoalClient : IAsyncDisposable
             if (_started)
                 transport.StartListening(Router.RouteAsync, _stopping.Token);
         }
-    }
-
-    /// <summary>Dials <paramref name="endPoint"/> over the first transport that connects; throws the last failure.</summary>
-    internal async Task<PeerStream> DialAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
-    {
-        ITransport[] transports;
-        lock (_gate)
-            transports = [.. _transports];
-        Exception? last = null;
-        foreach (var transport in transports)
-        {
-            try
-            {
-                return await transport.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when ((e is SocketException or IOException) && !cancellationToken.IsCancellationRequested)
-            {
-                last = e;
-            }
-        }
-        throw last ?? new IOException("no transport");
     }
 
     /// <summary>Registers a kind of peer source for every torrent started afterwards.</summary>

@@ -9,9 +9,9 @@ namespace Shoal.Net;
 /// opening, completes it within a deadline and routes the connection by info-hash. A connection
 /// for a torrent we do not serve, or one that says nothing useful in time, is closed.
 /// </summary>
-internal sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, TimeSpan deadline, TimeProvider time)
+internal sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, IEnumerable<IIncomingHandshake> kinds, TimeSpan deadline, TimeProvider time)
 {
-    private readonly List<IIncomingHandshake> _kinds = [new PlainIncomingHandshake()];
+    private readonly List<IIncomingHandshake> _kinds = [.. kinds];
     private long _reachedV4;
     private long _reachedV6;
 
@@ -21,8 +21,8 @@ internal sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, Ti
     /// </summary>
     public (long V4, long V6) Reached => (Interlocked.Read(ref _reachedV4), Interlocked.Read(ref _reachedV6));
 
-    /// <summary>Adds a kind of opening (tried in order after the plain handshake).</summary>
-    public void Register(IIncomingHandshake kind) => _kinds.Add(kind);
+    /// <summary>Adds a kind of opening, tried before those it was made with (the last of which, MSE, takes any opening that is not plain).</summary>
+    public void Register(IIncomingHandshake kind) => _kinds.Insert(0, kind);
 
     /// <summary>The torrent that serves <paramref name="infoHash"/> (v1, or v2 truncated), if any.</summary>
     public IIncomingTarget? Find(InfoHash infoHash) => lookup(infoHash);

@@ -41,9 +41,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         try
         {
             using var deadline = new Deadline(swarm.Client.Options.ConnectTimeout, swarm.Client.Time, token);
-            stream = await swarm.Client.DialAsync(endPoint, deadline.Token).ConfigureAwait(false);
-            if (swarm.Client.OutgoingOpening is { } opening)
-                stream = await opening.OpenAsync(stream, swarm.Session.InfoHash, deadline.Token).ConfigureAwait(false);
+            stream = await swarm.Client.OpenAsync(endPoint, swarm.WireHash.AsMemory(0, 20), deadline.Token).ConfigureAwait(false);
             await PeerHandshaker.SendAsync(stream, new Handshake(Handshake.OurReserved(), swarm.WireHash, swarm.Client.PeerIdBytes), deadline.Token).ConfigureAwait(false);
             var remote = await PeerHandshaker.ReceiveAsync(stream, deadline.Token).ConfigureAwait(false);
             if (!remote.InfoHash.AsSpan().SequenceEqual(swarm.WireHash))

@@ -322,6 +322,7 @@ internal sealed class TorrentSwarm
                 p.Down.Rate, p.Up.Rate, p.AmChoking, p.PeerChoking, p.AmInterested, p.PeerInterested, p.Outgoing, p.Snubbed)
             {
                 WebSeedUrl = p.Link is WebSeeds.WebSeedLink web ? web.ToString() : null,
+                Transport = p.Wire?.Transport ?? "http",
             })];
     }
 

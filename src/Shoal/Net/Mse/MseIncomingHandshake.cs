@@ -1,0 +1,48 @@
+using Shoal.Metainfo;
+using Shoal.Wire;
+
+namespace Shoal.Net.Mse;
+
+/// <summary>
+/// An incoming connection that does not open with the plain handshake: the encryption
+/// handshake, routed by the SKEY hash over every torrent we serve, then the BitTorrent
+/// handshake inside the encrypted stream, which must name the same torrent.
+/// </summary>
+internal sealed class MseIncomingHandshake(Func<EncryptionPolicy> policy, Func<IEnumerable<InfoHash>> served) : IIncomingHandshake
+{
+    public bool Matches(ReadOnlySpan<byte> first) =>
+        policy() != EncryptionPolicy.Disable && !PlainIncomingHandshake.LooksPlain(first);
+
+    public async Task<(PeerStream Stream, Handshake Remote)> ReceiveAsync(PeerStream stream, byte[] first, IncomingRouter router, CancellationToken cancellationToken)
+    {
+        var (opened, streamKey) = await MseHandshake.AcceptAsync(stream, first.AsMemory(0, PeerHandshaker.SniffLength), FindStreamKey, Choose, cancellationToken)
+            .ConfigureAwait(false);
+        var remote = await PeerHandshaker.ReceiveAsync(opened, cancellationToken).ConfigureAwait(false);
+        if (!remote.InfoHash.AsSpan().SequenceEqual(streamKey))
+            throw new Peers.PeerProtocolException("the handshake inside the encrypted stream names another torrent");
+        return (opened, remote);
+    }
+
+    private byte[]? FindStreamKey(byte[] tag)
+    {
+        foreach (var hash in served())
+        {
+            var key = hash.Truncated;
+            if (MseCrypto.StreamKeyTag(key.Span).AsSpan().SequenceEqual(tag))
+                return key.Span.ToArray();
+        }
+        return null;
+    }
+
+    /// <summary>RC4 when offered unless we tolerate rather than prefer it; plaintext only when we accept it.</summary>
+    private uint Choose(uint provide)
+    {
+        var now = policy();
+        bool rc4 = (provide & MseHandshake.Rc4) != 0, plain = (provide & MseHandshake.Plaintext) != 0;
+        if (now == EncryptionPolicy.Require)
+            return rc4 ? MseHandshake.Rc4 : 0;
+        if (now == EncryptionPolicy.Tolerate && plain)
+            return MseHandshake.Plaintext;
+        return rc4 ? MseHandshake.Rc4 : plain ? MseHandshake.Plaintext : 0;
+    }
+}

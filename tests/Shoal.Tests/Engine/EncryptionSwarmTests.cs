@@ -1,0 +1,84 @@
+using System.Net.Sockets;
+using Shoal.Net;
+using Shoal.Net.Mse;
+using Shoal.Peers;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Engine;
+
+/// <summary>The encryption policies on real loopback swarms: what is dialled, what is accepted, what the status shows.</summary>
+public class EncryptionSwarmTests
+{
+    private static Func<ShoalClientOptions, ShoalClientOptions> With(EncryptionPolicy policy) =>
+        o => new ShoalClientOptions
+        {
+            ListenAddresses = o.ListenAddresses,
+            ResumeDirectory = o.ResumeDirectory,
+            UdpTrackerTimeout = o.UdpTrackerTimeout,
+            Encryption = policy,
+        };
+
+    private static async Task<(TorrentSession Leech, Shoal.Metainfo.Torrent Torrent, string SeedDir)> SwarmAsync(EngineHarness h, EncryptionPolicy seed, EncryptionPolicy leech)
+    {
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 600_000)]);
+        var seeder = await h.ClientAsync(With(seed));
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync(With(leech));
+        var session = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await session.StartAsync();
+        return (session, torrent, seedDir);
+    }
+
+    [Theory]
+    [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Tolerate, EncryptionPolicy.Require, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Disable, EncryptionPolicy.Prefer, "tcp")] // refused encrypted, dialled again in plain
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Tolerate, "tcp")]
+    public async Task The_leecher_completes_over_the_transport_the_two_policies_agree_on(EncryptionPolicy seed, EncryptionPolicy leech, string transport)
+    {
+        await using var h = new EngineHarness();
+        var (session, torrent, seedDir) = await SwarmAsync(h, seed, leech);
+        await EngineHarness.WaitUntilAsync(() => session.GetPeers().Any(), 30, "a connected peer");
+        Assert.Equal(transport, session.GetPeers()[0].Transport);
+        await EngineHarness.WaitCompleteAsync(session);
+        EngineHarness.AssertSameFiles(torrent, seedDir, session.SaveDirectory);
+    }
+
+    [Fact]
+    public async Task A_client_that_requires_encryption_hangs_up_on_a_plain_handshake_without_answering()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        var seeder = await h.ClientAsync(With(EncryptionPolicy.Require));
+        await seeder.Add(torrent, seedDir).StartAsync();
+
+        await using var stream = await DialAsync(seeder);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var hello = new Handshake(Handshake.OurReserved(), torrent.InfoHashes.Primary.Truncated.Span.ToArray(), PeerId.Create());
+        await PeerHandshaker.SendAsync(stream, hello, cts.Token);
+        Assert.Equal(0, await stream.ReadAsync(new byte[68], cts.Token));
+    }
+
+    [Fact]
+    public async Task A_client_with_encryption_disabled_hangs_up_on_an_encrypted_opening()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        var seeder = await h.ClientAsync(With(EncryptionPolicy.Disable));
+        await seeder.Add(torrent, seedDir).StartAsync();
+
+        await using var stream = await DialAsync(seeder);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var refused = await Assert.ThrowsAsync<PeerProtocolException>(() =>
+            MseHandshake.ConnectAsync(stream, torrent.InfoHashes.Primary.Truncated.Span.ToArray(), MseHandshake.Rc4, cts.Token));
+        Assert.Contains("closed", refused.Message);
+    }
+
+    private static async Task<PeerStream> DialAsync(ShoalClient client)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(EngineHarness.EndPoint(client));
+        return new TcpPeerStream(socket);
+    }
+}
