@@ -48,6 +48,7 @@ public static class DaemonHost
             PeerExchange = settings.PexEnabled,
             LoggerFactory = loggers,
             WatchNetwork = true,
+            Encryption = settings.EncryptionPolicy,
         });
         await client.StartAsync().ConfigureAwait(false);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();

@@ -75,6 +75,17 @@ public sealed class DaemonSettings
     public bool DhtEnabled { get => Bool("dht-enabled", true); set => Set("dht-enabled", value); }
     public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
+
+    /// <summary>Peer encryption as Transmission's settings.json has it: 0 tolerated, 1 preferred (the default), 2 required.</summary>
+    public int Encryption { get => Int("encryption", 1); set => Set("encryption", value); }
+
+    /// <summary>The engine's policy for <see cref="Encryption"/>.</summary>
+    public EncryptionPolicy EncryptionPolicy => Encryption switch
+    {
+        0 => EncryptionPolicy.Tolerate,
+        2 => EncryptionPolicy.Require,
+        _ => EncryptionPolicy.Prefer,
+    };
     public bool WatchDirEnabled => Bool("watch-dir-enabled", false);
     public string WatchDir => String("watch-dir", "");
     public bool RpcAuthenticationRequired => Bool("rpc-authentication-required", false);

@@ -104,7 +104,6 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             ["session-id"] = "",
             ["peer-port"] = client.ListenPort,
             ["utp-enabled"] = false,
-            ["encryption"] = "tolerated",
             ["config-dir"] = Path.GetDirectoryName(settings.Path),
             ["peer-limit-global"] = client.Options.MaxConnections,
             ["peer-limit-per-torrent"] = 50,
@@ -137,6 +136,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
     {
         SessionFields.Apply(args, settings, Arg);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
+        client.Encryption = settings.EncryptionPolicy; // new connections follow it
         settings.Save(); // what changes over RPC is kept
     }
 

@@ -11,6 +11,9 @@ internal static class SessionFields
 {
     private sealed record Field(string Name, Func<DaemonSettings, JsonNode> Get, Action<DaemonSettings, JsonValue>? Set);
 
+    /// <summary>The RPC's names for settings.json's encryption levels 0, 1 and 2.</summary>
+    private static readonly string[] EncryptionNames = ["tolerated", "preferred", "required"];
+
     private const int MaxRate = 100_000_000; // kB/s: far beyond any link, small enough for any arithmetic
 
     private static readonly Field[] Fields =
@@ -20,6 +23,9 @@ internal static class SessionFields
         Flag("dht-enabled", s => s.DhtEnabled, null),
         Flag("lpd-enabled", s => s.LpdEnabled, null),
         Flag("pex-enabled", s => s.PexEnabled, null),
+        new("encryption", s => EncryptionNames[Math.Clamp(s.Encryption, 0, 2)], (s, v) => s.Encryption =
+            v.TryGetValue(out string? name) && Array.IndexOf(EncryptionNames, name) is int level and >= 0
+                ? level : throw new RpcException("encryption must be \"required\", \"preferred\" or \"tolerated\"")),
         Number("speed-limit-down", s => s.SpeedLimitDown, (s, v) => s.SpeedLimitDown = v, MaxRate),
         Flag("speed-limit-down-enabled", s => s.SpeedLimitDownEnabled, (s, v) => s.SpeedLimitDownEnabled = v),
         Number("speed-limit-up", s => s.SpeedLimitUp, (s, v) => s.SpeedLimitUp = v, MaxRate),

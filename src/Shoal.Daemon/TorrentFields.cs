@@ -153,7 +153,7 @@ public static class TorrentFields
         ["flagStr"] = FlagString(p),
         ["isDownloadingFrom"] = p.AmInterested && !p.PeerChoking,
         ["isUploadingTo"] = p.PeerInterested && !p.AmChoking,
-        ["isEncrypted"] = false,
+        ["isEncrypted"] = p.Encrypted,
         ["isIncoming"] = !p.Outgoing,
         ["isUTP"] = false,
         ["progress"] = Math.Round(p.Progress, 4),
@@ -164,7 +164,7 @@ public static class TorrentFields
     /// <summary>
     /// Transmission's peer flags: D downloading from it (d: we want to but it chokes us), U
     /// uploading to it (u: it wants to but we choke it), K it unchoked us though we want nothing,
-    /// ? we unchoked it though it wants nothing, I it connected to us.
+    /// ? we unchoked it though it wants nothing, E the connection is encrypted, I it connected to us.
     /// </summary>
     public static string FlagString(PeerInfo p)
     {
@@ -177,6 +177,8 @@ public static class TorrentFields
             flags.Append(p.AmChoking ? 'u' : 'U');
         else if (!p.AmChoking)
             flags.Append('?');
+        if (p.Encrypted)
+            flags.Append('E');
         if (!p.Outgoing)
             flags.Append('I');
         return flags.ToString();

@@ -198,11 +198,14 @@ internal sealed class SwarmInterop : IDisposable
 
     // ---- Transmission ----
 
-    /// <summary>Starts transmission-cli on a port it is given (another one when that one is taken); returns it with the port.</summary>
-    public async Task<(BackgroundProcess Process, int Port)> TransmissionAsync(string torrent, string dir)
+    /// <summary>
+    /// Starts transmission-cli on a port it is given (another one when that one is taken); returns it with the port.
+    /// <paramref name="encryption"/> is its flag: -et tolerated, -ep preferred, -er required.
+    /// </summary>
+    public async Task<(BackgroundProcess Process, int Port)> TransmissionAsync(string torrent, string dir, string encryption = "-et")
     {
         var (process, port) = await BackgroundProcess.StartOnSomePortAsync(port => BackgroundProcess.Start(ProcessRunner.Require("transmission-cli"),
-            ["-g", Dir("transmission-" + Guid.NewGuid().ToString("N")[..6]), "-w", dir, "-p", port.ToString(), "-et", "-M", "-D", "-U", torrent]));
+            ["-g", Dir("transmission-" + Guid.NewGuid().ToString("N")[..6]), "-w", dir, "-p", port.ToString(), encryption, "-M", "-D", "-U", torrent]));
         return (Track(process), port);
     }
 
@@ -218,15 +221,18 @@ internal sealed class SwarmInterop : IDisposable
     /// <summary>aria2 takes the first port of this range that it can bind; we read which from /proc.</summary>
     private const string AriaPorts = "--listen-port=20000-59999";
 
-    public async Task<(BackgroundProcess Process, int Port)> AriaSeedAsync(string torrent, string dir)
+    /// <summary>aria2's options for RC4-encrypted connections only.</summary>
+    public static readonly string[] AriaRequireCrypto = ["--bt-require-crypto=true", "--bt-min-crypto-level=arc4"];
+
+    public async Task<(BackgroundProcess Process, int Port)> AriaSeedAsync(string torrent, string dir, params string[] extra)
     {
         var seed = Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"),
-            [.. AriaCommon, AriaPorts, "--bt-seed-unverified=true", "--check-integrity=false", "--seed-ratio=0.0", "-d", dir, torrent]));
+            [.. AriaCommon, AriaPorts, .. extra, "--bt-seed-unverified=true", "--check-integrity=false", "--seed-ratio=0.0", "-d", dir, torrent]));
         return (seed, await seed.ListeningPortAsync(TimeSpan.FromSeconds(30)));
     }
 
-    public BackgroundProcess AriaLeech(string torrent, string dir) =>
-        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"), [.. AriaCommon, AriaPorts, "--seed-time=0", "-d", dir, torrent]));
+    public BackgroundProcess AriaLeech(string torrent, string dir, params string[] extra) =>
+        Track(BackgroundProcess.Start(ProcessRunner.Require("aria2c"), [.. AriaCommon, AriaPorts, .. extra, "--seed-time=0", "-d", dir, torrent]));
 
     // ---- checks ----
 

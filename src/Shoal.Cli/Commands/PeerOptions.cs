@@ -14,11 +14,16 @@ public sealed class PeerOptions
     private readonly Option<bool> _noDht = new("--no-dht") { Description = "Do not use the DHT (BEP 5); private torrents never do." };
     private readonly DhtCliOptions _dht = new();
     private readonly Option<bool> _noLsd = new("--no-lsd") { Description = "Do not announce or look for peers on the local network (BEP 14 multicast); private torrents never do." };
+    private readonly Option<string> _encryption = new Option<string>("--encryption")
+    {
+        Description = "Peer encryption (MSE, RC4): prefer (offer it, accept plain; the default), require (encrypted peers only), tolerate (dial plain, accept it), disable.",
+        DefaultValueFactory = _ => "prefer",
+    }.AcceptOnlyFromAmong("prefer", "require", "tolerate", "disable");
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "Show engine messages at or above this level: trace, debug, info, warning (default), error, none." };
 
     public void AddTo(Command command)
     {
-        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _logLevel];
+        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _logLevel];
         foreach (var option in all)
             command.Options.Add(option);
         command.Validators.Add(result =>
@@ -40,5 +45,6 @@ public sealed class PeerOptions
         PeerExchange = !parse.GetValue(_noPex),
         Dht = parse.GetValue(_noDht) ? null : _dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht.dat"), Dht.DhtOptions.PublicRouters),
         Lsd = !parse.GetValue(_noLsd),
+        Encryption = Enum.Parse<EncryptionPolicy>(parse.GetValue(_encryption)!, ignoreCase: true),
     };
 }

@@ -120,6 +120,7 @@ public static class TransferRun
                 Dht = settings.Dht,
                 Lsd = settings.Lsd ? new Shoal.Discovery.LsdOptions() : null,
                 WatchNetwork = true,
+                Encryption = settings.Encryption,
             });
             try
             {

@@ -25,6 +25,8 @@ public sealed record TransferSettings
     public Shoal.Dht.DhtOptions? Dht { get; init; }
     /// <summary>Local service discovery (BEP 14).</summary>
     public bool Lsd { get; init; }
+    /// <summary>Whether peer connections are encrypted (MSE).</summary>
+    public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;
     /// <summary>Where to write a copy of the torrent once its metadata is known (a magnet's, fetched from peers).</summary>
     public string? SaveTorrent { get; init; }
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;

@@ -5,11 +5,12 @@
   lt.py create PATH OUT v1|v2|hybrid [PIECE_SIZE]
   lt.py check TORRENT SAVE_DIR            -> JSON list of the pieces libtorrent finds correct
   lt.py swarm seed|leech TORRENT|MAGNET SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
-               [--bind IP] [--dht-node HOST:PORT]... [--lsd]
+               [--bind IP] [--dht-node HOST:PORT]... [--lsd] [--encryption forced]
       Runs a libtorrent session on 127.0.0.1 (or --bind): prints "port N" first, then one JSON status
       line a second; a leecher with --exit-when-done exits 0 once it is seeding. --dht-node turns the
       DHT on, bootstrapped from those nodes only (the status then shows its table), and announces
       the torrent every 5 s while it has no peer. --lsd turns local service discovery on.
+      --encryption forced allows only RC4-encrypted connections (MSE), both ways.
   lt.py dht-node [--bind IP] [--dht-node HOST:PORT]...
       A libtorrent DHT node and nothing else: "port N", then a JSON line twice a second with its
       table and the info-hashes announced to it.
@@ -169,6 +170,7 @@ def swarm(argv):
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--dht-node", action="append", default=[])
     parser.add_argument("--lsd", action="store_true")
+    parser.add_argument("--encryption", choices=["default", "forced"], default="default")
     args = parser.parse_args(argv)
     settings = lt.high_performance_seed() if args.high_performance else {}
     settings.update({
@@ -186,6 +188,12 @@ def swarm(argv):
     })
     dht_settings(settings, args.dht_node)
     settings["enable_lsd"] = args.lsd
+    if args.encryption == "forced":
+        settings.update({
+            "out_enc_policy": int(lt.enc_policy.forced),
+            "in_enc_policy": int(lt.enc_policy.forced),
+            "allowed_enc_level": int(lt.enc_level.rc4),
+        })
     session = lt.session(settings)
     add_dht_nodes(session, args.dht_node)
     if args.torrent.startswith("magnet:"):
