@@ -32,8 +32,9 @@ public sealed partial class ShoalClient
     /// <summary>
     /// Dials <paramref name="endPoint"/> and opens the stream as the encryption policy says: the
     /// MSE handshake for <paramref name="streamKey"/> (the 20-byte hash of the handshake), or
-    /// nothing. When encryption is only preferred and the peer does not answer it within half
-    /// the deadline, the peer is dialled again in plain.
+    /// nothing. When encryption is only preferred, RC4 and plaintext are both offered for the
+    /// payload, and a peer that does not answer the opening within half the deadline is dialled
+    /// again in plain.
     /// </summary>
     internal async Task<PeerStream> OpenAsync(IPEndPoint endPoint, ReadOnlyMemory<byte> streamKey, CancellationToken cancellationToken)
     {
@@ -50,7 +51,8 @@ public sealed partial class ShoalClient
             using var half = new Deadline(Options.ConnectTimeout / 2, Time, cancellationToken);
             try
             {
-                return await MseHandshake.ConnectAsync(stream, streamKey, MseHandshake.Rc4, half.Token).ConfigureAwait(false);
+                // RC4 or plaintext after the opening: the peer picks (one that requires encryption picks RC4).
+                return await MseHandshake.ConnectAsync(stream, streamKey, MseHandshake.Rc4 | MseHandshake.Plaintext, half.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is PeerProtocolException or IOException or SocketException or OperationCanceledException
                 && !cancellationToken.IsCancellationRequested)

@@ -44,15 +44,17 @@ public class DaemonRpcTests
     }
 
     [Fact]
-    public async Task Transmission_remote_lists_the_peer_a_torrent_downloads_from()
+    public async Task Transmission_remote_lists_the_peer_a_torrent_downloads_from_and_its_encrypted_connection()
     {
-        var (swarm, torrent, _) = await SeededAsync("data", 2_000_000, "--max-up", "100KiB"); // slow: still downloading while we look
+        // A slow seed (still sending while we look) that requires encryption: the daemon, preferring it, gets RC4.
+        var (swarm, torrent, _) = await SeededAsync("data", 2_000_000, "--max-up", "100KiB", "--encryption", "require");
         using var _ = swarm;
         using var daemon = await DaemonProcess.StartAsync(swarm);
         await daemon.RemoteAsync("-a", torrent);
         string peers = await daemon.WaitForOutputAsync(o => o.Split('\n').Any(l => l.StartsWith("127.0.0.1", StringComparison.Ordinal) && l.Contains('D')),
             60, "a peer we download from", "-t", "1", "-pi");
         Assert.Contains("Shoal", peers);
+        Assert.Matches(@"^127\.0\.0\.1\s+\S*D\S*E", peers.Split('\n').First(l => l.StartsWith("127.0.0.1", StringComparison.Ordinal) && l.Contains('D')));
     }
 
     [Fact]
@@ -266,7 +268,7 @@ public class DaemonRpcTests
     }
 
     [Fact]
-    public async Task Limits_turtle_mode_wanted_files_and_start_paused_set_with_transmission_remote_show_and_survive_a_restart()
+    public async Task Limits_turtle_mode_encryption_wanted_files_and_start_paused_set_with_transmission_remote_show_and_survive_a_restart()
     {
         using var swarm = new SwarmInterop();
         var (torrent, _) = await swarm.SampleAsync("set", multi: true); // no tracker and no peer: it stays at 0%
@@ -276,10 +278,12 @@ public class DaemonRpcTests
         await daemon.RemoteAsync("--alt-speed");
         await daemon.RemoteAsync("-t", "1", "-d", "50", "-u", "20");
         await daemon.RemoteAsync("-t", "1", "-G", "0");
+        await daemon.RemoteAsync("-er");
 
         for (int run = 0; run < 2; run++)
         {
             string session = await daemon.RemoteAsync("-si");
+            Assert.Contains("Encryption: required", session);
             Assert.Contains("Download speed limit: 50 kB/s (Enabled limit: 100 kB/s; Enabled turtle limit: 50 kB/s)", session);
             Assert.Contains("Upload speed limit: 50 kB/s (Disabled limit: 100 kB/s; Enabled turtle limit: 50 kB/s)", session);
             string details = await daemon.RemoteAsync("-t", "1", "-i");

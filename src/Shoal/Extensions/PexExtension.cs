@@ -136,6 +136,8 @@ internal sealed class PexExtension : IPeerExtension
             byte flags = PexMessage.Reachable;
             if (peer.Has.Count > 0 && peer.Has.All)
                 flags |= PexMessage.Seed;
+            if (peer.Wire?.Transport.Contains('+') == true) // it spoke the encrypted opening with us
+                flags |= PexMessage.PrefersEncryption;
             result[listen] = flags;
         }
         return result;

@@ -31,7 +31,8 @@ public class EncryptionSwarmTests
 
     [Theory]
     [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require, "tcp+rc4")]
-    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, "tcp+mse")] // the opening hidden, plaintext after it
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Require, "tcp+rc4")]
     [InlineData(EncryptionPolicy.Tolerate, EncryptionPolicy.Require, "tcp+rc4")]
     [InlineData(EncryptionPolicy.Disable, EncryptionPolicy.Prefer, "tcp")] // refused encrypted, dialled again in plain
     [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Tolerate, "tcp")]

@@ -12,7 +12,7 @@ public class PeerExchangeTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task Two_leechers_that_know_only_the_seed_meet_through_its_peer_exchange()
+    public async Task Two_leechers_that_know_only_the_seed_meet_through_its_peer_exchange_which_marks_them_as_encrypting()
     {
         await using var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 2_000_000)]);
@@ -27,12 +27,14 @@ public class PeerExchangeTests
             leechers.Add(leech);
         }
         await EngineHarness.WaitUntilAsync(() => leechers.All(l => l.GetPeers().Count == 2), 30, "the leechers to connect to each other");
-        // At least one of them dialled the other from an address it had only from PEX.
+        // At least one of them dialled the other from an address it had only from PEX, flagged as
+        // preferring encryption: the seed's connection with it began with the encrypted opening.
         Assert.Contains(leechers, l =>
         {
             var other = leechers.Single(o => o != l);
             lock (l.Gate)
-                return l.Peers.Find(EngineHarness.EndPoint(other.Client))?.Sources.HasFlag(PeerSources.Pex) == true;
+                return l.Peers.Find(EngineHarness.EndPoint(other.Client)) is { } known
+                    && known.Sources.HasFlag(PeerSources.Pex) && known.Traits.HasFlag(PeerTraits.Encryption);
         });
     }
 

@@ -34,15 +34,16 @@ internal sealed class MseIncomingHandshake(Func<EncryptionPolicy> policy, Func<I
         return null;
     }
 
-    /// <summary>RC4 when offered unless we tolerate rather than prefer it; plaintext only when we accept it.</summary>
+    /// <summary>
+    /// When encryption is required, RC4 or nothing. Otherwise plaintext after the handshake when
+    /// the dialler offers it (as libtorrent chooses by default: the opening is hidden, the payload
+    /// costs no cipher), and RC4 when that is all it offers.
+    /// </summary>
     private uint Choose(uint provide)
     {
-        var now = policy();
         bool rc4 = (provide & MseHandshake.Rc4) != 0, plain = (provide & MseHandshake.Plaintext) != 0;
-        if (now == EncryptionPolicy.Require)
+        if (policy() == EncryptionPolicy.Require)
             return rc4 ? MseHandshake.Rc4 : 0;
-        if (now == EncryptionPolicy.Tolerate && plain)
-            return MseHandshake.Plaintext;
-        return rc4 ? MseHandshake.Rc4 : plain ? MseHandshake.Plaintext : 0;
+        return plain ? MseHandshake.Plaintext : rc4 ? MseHandshake.Rc4 : 0;
     }
 }
