@@ -17,6 +17,7 @@ public static class CreateCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var webSeeds = new Option<string[]>("--web-seed", "-w") { Description = "Web seed URL (BEP 19); repeatable." };
+        var httpSeeds = new Option<string[]>("--http-seed") { Description = "HTTP seed script URL (BEP 17, asked for pieces by info-hash; v1 and hybrid torrents); repeatable." };
         var pieceSize = new Option<string>("--piece-size", "-p") { Description = "Piece size (e.g. 256KiB, 1MiB, 4194304) or 'auto'.", DefaultValueFactory = _ => "auto" };
         var isPrivate = new Option<bool>("--private") { Description = "Mark the torrent private (BEP 27): trackers only, no DHT or peer exchange." };
         var v1 = new Option<bool>("--v1") { Description = "Create a v1 torrent (the default; every client reads it)." };
@@ -29,7 +30,7 @@ public static class CreateCommand
 
         var command = new Command("create", "Create a .torrent from a file or a folder.")
         {
-            path, output, trackers, webSeeds, pieceSize, isPrivate, v1, v2, hybrid, comment, source, noDate, threads,
+            path, output, trackers, webSeeds, httpSeeds, pieceSize, isPrivate, v1, v2, hybrid, comment, source, noDate, threads,
         };
         command.Validators.Add(result =>
         {
@@ -54,6 +55,7 @@ public static class CreateCommand
                 PieceLength = length,
                 Trackers = [.. (parse.GetValue(trackers) ?? []).Select(t => (IReadOnlyList<string>)[.. t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]).Where(t => t.Count > 0)],
                 WebSeeds = parse.GetValue(webSeeds) ?? [],
+                HttpSeeds = parse.GetValue(httpSeeds) ?? [],
                 IsPrivate = parse.GetValue(isPrivate),
                 Comment = parse.GetValue(comment),
                 Source = parse.GetValue(source),

@@ -27,6 +27,8 @@ public sealed record TorrentBuilder
     public IReadOnlyList<IReadOnlyList<string>> Trackers { get; init; } = [];
     /// <summary>BEP 19 web seed URLs.</summary>
     public IReadOnlyList<string> WebSeeds { get; init; } = [];
+    /// <summary>BEP 17 HTTP seed URLs (scripts asked for pieces by info-hash).</summary>
+    public IReadOnlyList<string> HttpSeeds { get; init; } = [];
     /// <summary>Makes a BEP 27 private torrent.</summary>
     public bool IsPrivate { get; init; }
     /// <summary>A free-text comment.</summary>
@@ -181,6 +183,7 @@ public sealed record TorrentBuilder
         {
             Trackers = [.. Trackers.Where(t => t.Count > 0)],
             WebSeeds = WebSeeds,
+            HttpSeeds = HttpSeeds,
             Comment = Comment,
             CreatedBy = CreatedBy,
             CreationDate = CreationDate is { } date ? DateTimeOffset.FromUnixTimeSeconds(date.ToUnixTimeSeconds()) : null,

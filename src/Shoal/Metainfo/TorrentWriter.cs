@@ -34,6 +34,8 @@ internal static class TorrentWriter
             top.Set("url-list", torrent.WebSeeds[0]);
         else if (torrent.WebSeeds.Count > 1)
             top.Set("url-list", StringList(torrent.WebSeeds));
+        if (torrent.HttpSeeds.Count > 0)
+            top.Set("httpseeds", StringList(torrent.HttpSeeds));
         return BencodeWriter.Encode(top);
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Shoal.Metainfo;
 using Shoal.Peers;
 using Shoal.Swarm;
@@ -7,13 +6,14 @@ using Shoal.Swarm;
 namespace Shoal.WebSeeds;
 
 /// <summary>
-/// A BEP 19 web seed as a peer: it has every piece and never chokes; the blocks the scheduler
-/// asks of it are gathered into runs of contiguous data and fetched with HTTP range requests, one
-/// per file a run touches (padding files are zeros, never asked for), one request at a time per
-/// server. An answer that is not the asked range (200 without a range, a wrong length), an HTTP
-/// error or a stall gives the blocks back to be asked elsewhere and waits before trying again,
-/// longer each time (2, 4, 8, 16 s); after <see cref="MaxFailures"/> failures in a row the link closes. Its data is
-/// hash-checked like any peer's, so a server that sends bad data is banned like one.
+/// An HTTP seed as a peer (BEP 19 url-list or BEP 17 httpseeds; its <see cref="WebSeedFetcher"/>
+/// knows how to ask): it has every piece and never chokes; the blocks the scheduler asks of it
+/// are gathered into runs of contiguous data (within one piece for BEP 17), one request at a
+/// time per server. An answer that is not what was asked (200 without a range, a wrong length),
+/// an HTTP error or a stall gives the blocks back to be asked elsewhere and waits before trying
+/// again, longer each time (2, 4, 8, 16 s); after <see cref="MaxFailures"/> failures in a row the
+/// link closes. A 503 that says when to come back is waited out without counting as a failure.
+/// Its data is hash-checked like any peer's, so a server that sends bad data is banned like one.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its loop may still hold the token when it closes; both are small and die with it.")]
 internal sealed class WebSeedLink : IPeer
@@ -23,33 +23,43 @@ internal sealed class WebSeedLink : IPeer
     public const int MaxRun = 4 << 20;
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(30);
 
-    private readonly string _url;
+    private readonly WebSeedFetcher _fetcher;
     private readonly Torrent _torrent;
     private readonly IPeerLinkSink _sink;
-    private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly List<BlockRequest> _queue = [];
     private readonly SemaphoreSlim _work = new(0);
     private readonly CancellationTokenSource _closing = new();
     private int _closed;
 
-    public WebSeedLink(string url, Torrent torrent, IPeerLinkSink sink, HttpClient http, TimeProvider time)
+    public WebSeedLink(WebSeedFetcher fetcher, Torrent torrent, IPeerLinkSink sink, TimeProvider time)
     {
-        _url = url;
+        _fetcher = fetcher;
         _torrent = torrent;
         _sink = sink;
-        _http = http;
         _time = time;
-        var uri = new Uri(url);
+        var uri = new Uri(fetcher.Url);
         EndPoint = new IPEndPoint(IPAddress.Any, uri.Port);
         Client = $"web seed {uri.Host}";
         _ = Task.Run(RunAsync);
     }
 
-    /// <summary>The registration: a link per usable url-list entry of a torrent, on the client's HTTP client.</summary>
-    public static IEnumerable<IPeer> Create(TorrentSession session, Torrent torrent, IPeerLinkSink sink) =>
-        torrent.WebSeeds.Concat(session.Identity.WebSeeds).Distinct().Where(WebSeedUrl.IsUsable).Take(8)
-            .Select(url => new WebSeedLink(url, torrent, sink, session.Client.Http, session.Client.Time)).ToList();
+    /// <summary>The most servers of each kind used for one torrent.</summary>
+    public const int MaxServers = 8;
+
+    /// <summary>
+    /// The registration: a link per usable url-list entry (the torrent's and the magnet's) and per
+    /// usable httpseeds entry of a torrent with a v1 hash, on the client's HTTP client.
+    /// </summary>
+    public static IEnumerable<IPeer> Create(TorrentSession session, Torrent torrent, IPeerLinkSink sink)
+    {
+        var http = session.Client.Http;
+        var urlList = torrent.WebSeeds.Concat(session.Identity.WebSeeds).Distinct().Where(WebSeedUrl.IsUsable).Take(MaxServers)
+            .Select(url => (WebSeedFetcher)new UrlListFetcher(url, torrent, http));
+        var httpSeeds = (HttpSeedFetcher.Serves(torrent) ? torrent.HttpSeeds : []).Distinct().Where(WebSeedUrl.IsUsable).Take(MaxServers)
+            .Select(url => (WebSeedFetcher)new HttpSeedFetcher(url, torrent, http));
+        return [.. urlList.Concat(httpSeeds).Select(f => new WebSeedLink(f, torrent, sink, session.Client.Time))];
+    }
 
     public IPEndPoint EndPoint { get; }
     public string Client { get; }
@@ -89,7 +99,7 @@ internal sealed class WebSeedLink : IPeer
         _sink.OnClosed(this, reason);
     }
 
-    public override string ToString() => _url;
+    public override string ToString() => _fetcher.Url;
 
     private async Task RunAsync()
     {
@@ -103,7 +113,10 @@ internal sealed class WebSeedLink : IPeer
                     continue;
                 try
                 {
-                    var data = await FetchAsync(run).ConfigureAwait(false);
+                    byte[] data;
+                    using (var stallTimer = new CancellationTokenSource(Stall, _time)) // on the client's clock, like every wait
+                    using (var stall = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, stallTimer.Token))
+                        data = await _fetcher.FetchAsync(Offset(run[0]), run.Sum(b => b.Length), stall.Token).ConfigureAwait(false);
                     Failures = 0;
                     int at = 0;
                     foreach (var block in run)
@@ -112,7 +125,13 @@ internal sealed class WebSeedLink : IPeer
                         at += block.Length;
                     }
                 }
-                catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException
+                catch (RetryLaterException busy) when (busy.After is { } after)
+                {
+                    foreach (var block in run)
+                        _sink.OnRejected(this, block);
+                    await Task.Delay(after, _time, _closing.Token).ConfigureAwait(false); // the server said when: not a failure
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or RetryLaterException
                     || (e is OperationCanceledException && !_closing.IsCancellationRequested))
                 {
                     foreach (var block in run)
@@ -134,7 +153,7 @@ internal sealed class WebSeedLink : IPeer
         RejectQueued();
     }
 
-    /// <summary>The longest run of contiguous blocks queued (in piece space order), up to <see cref="MaxRun"/>.</summary>
+    /// <summary>The longest run of contiguous blocks queued (in piece space order), up to <see cref="MaxRun"/> (and within a piece when the fetcher needs that).</summary>
     private List<BlockRequest> TakeRun()
     {
         lock (_queue)
@@ -145,7 +164,8 @@ internal sealed class WebSeedLink : IPeer
             var run = new List<BlockRequest> { _queue[0] };
             long end = Offset(_queue[0]) + _queue[0].Length;
             long size = _queue[0].Length;
-            for (int i = 1; i < _queue.Count && Offset(_queue[i]) == end && size + _queue[i].Length <= MaxRun; i++)
+            for (int i = 1; i < _queue.Count && Offset(_queue[i]) == end && size + _queue[i].Length <= MaxRun
+                && (!_fetcher.PieceBound || _queue[i].Piece == _queue[0].Piece); i++)
             {
                 run.Add(_queue[i]);
                 end += _queue[i].Length;
@@ -169,46 +189,4 @@ internal sealed class WebSeedLink : IPeer
     }
 
     private long Offset(BlockRequest block) => ((long)block.Piece * _torrent.PieceLength) + block.Begin;
-
-    /// <summary>Fetches a run's bytes, one range request per file it touches (padding files are zeros).</summary>
-    private async Task<byte[]> FetchAsync(List<BlockRequest> run)
-    {
-        long start = Offset(run[0]);
-        int length = run.Sum(b => b.Length);
-        var data = new byte[length]; // padding files (never in the ranges) stay zeros
-        foreach (var range in _torrent.Space.Ranges(start, length))
-        {
-            var url = WebSeedUrl.For(_url, _torrent, _torrent.Files[range.File]);
-            await FetchRangeAsync(url, range.FileOffset, data.AsMemory(range.BufferOffset, range.Length)).ConfigureAwait(false);
-        }
-        return data;
-    }
-
-    private async Task FetchRangeAsync(Uri url, long offset, Memory<byte> into)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Range = new RangeHeaderValue(offset, offset + into.Length - 1);
-        using var stallTimer = new CancellationTokenSource(Stall, _time); // on the client's clock, like every wait
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, stallTimer.Token);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
-        if (response.StatusCode != HttpStatusCode.PartialContent)
-        {
-            throw response.IsSuccessStatusCode
-                ? new InvalidDataException($"{url}: HTTP {(int)response.StatusCode} without the range asked for")
-                : new HttpRequestException($"{url}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-        if (response.Content.Headers.ContentRange is { } answered && (answered.From != offset || answered.To != offset + into.Length - 1))
-            throw new InvalidDataException($"{url}: the server sent bytes {answered.From}-{answered.To}, not {offset}-{offset + into.Length - 1}");
-        await using var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
-        int read = 0;
-        while (read < into.Length)
-        {
-            int n = await body.ReadAsync(into[read..], stall.Token).ConfigureAwait(false);
-            if (n == 0)
-                throw new InvalidDataException($"{url}: the answer ended after {read} of {into.Length} bytes");
-            read += n;
-        }
-        if (await body.ReadAsync(new byte[1], stall.Token).ConfigureAwait(false) != 0)
-            throw new InvalidDataException($"{url}: the answer is longer than the {into.Length} bytes asked for");
-    }
 }

@@ -41,6 +41,7 @@ public class TorrentBuilderTests
             Version = version,
             Trackers = [["http://a/announce", "http://b/announce"], ["udp://c:80"]],
             WebSeeds = ["http://seed/"],
+            HttpSeeds = ["http://seed/seed.php", "http://other/s.php"],
             IsPrivate = true,
             Comment = "c",
             Source = "s",
@@ -58,6 +59,8 @@ public class TorrentBuilderTests
 
         var reparsed = TorrentParser.Parse(first.ToBytes());
         Assert.Equal(first.InfoHashes, reparsed.InfoHashes);
+        Assert.Equal(["http://seed/"], reparsed.WebSeeds);
+        Assert.Equal(["http://seed/seed.php", "http://other/s.php"], reparsed.HttpSeeds);
         Assert.True((await TorrentVerifier.VerifyAsync(reparsed, dir)).IsComplete);
     }
 

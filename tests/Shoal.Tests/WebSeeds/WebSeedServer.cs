@@ -11,7 +11,7 @@ namespace Shoal.Tests.WebSeeds;
 
 /// <summary>
 /// Kestrel serving a folder with range requests on 127.0.0.1 (a port it picks), as a web seed's
-/// HTTP server; <see cref="Fault"/> lets a test make it misbehave per request.
+/// HTTP server; <see cref="Fault"/>, <see cref="Redirect"/> and <see cref="Stall"/> let a test make it misbehave per request.
 /// </summary>
 internal sealed class WebSeedServer : IAsyncDisposable
 {
@@ -25,6 +25,12 @@ internal sealed class WebSeedServer : IAsyncDisposable
     /// <summary>Given the request number (from 1), a status to answer instead of the file, or null to serve it.</summary>
     public Func<int, int?>? Fault { get; set; }
 
+    /// <summary>Given the path asked for, a path on this server to redirect to (302), or null to serve it.</summary>
+    public Func<string, string?>? Redirect { get; set; }
+
+    /// <summary>Given the request number (from 1), whether to hold the request open without answering.</summary>
+    public Func<int, bool>? Stall { get; set; }
+
     /// <summary>Serves every range with its first byte flipped: data that fails its hash.</summary>
     public bool Corrupt { get; set; }
 
@@ -37,11 +43,19 @@ internal sealed class WebSeedServer : IAsyncDisposable
         var app = builder.Build();
         var server = new WebSeedServer(app);
         int count = 0;
-        app.MapGet("/{**path}", (HttpContext context, string path) =>
+        app.MapGet("/{**path}", async (HttpContext context, string path) =>
         {
             server.Requests.Enqueue(path);
-            if (server.Fault?.Invoke(Interlocked.Increment(ref count)) is int status)
+            int number = Interlocked.Increment(ref count);
+            if (server.Stall?.Invoke(number) == true)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return Results.Empty;
+            }
+            if (server.Fault?.Invoke(number) is int status)
                 return Results.StatusCode(status);
+            if (server.Redirect?.Invoke(path) is { } target)
+                return Results.Redirect(target);
             string full = Path.GetFullPath(Path.Combine(folder, path));
             if (!full.StartsWith(folder, StringComparison.Ordinal) || !File.Exists(full))
                 return Results.NotFound();

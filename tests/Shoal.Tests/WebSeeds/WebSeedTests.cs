@@ -138,7 +138,7 @@ public class WebSeedBackOffTests
         var time = new Discovery.CountingTime(); // each try makes two timers: its stall limit and its back-off
         var sink = new Sink();
         using var http = new HttpClient();
-        var link = new WebSeedLink(server.Url + "/", torrent, sink, http, time);
+        var link = new WebSeedLink(new UrlListFetcher(server.Url + "/", torrent, http), torrent, sink, time);
         var block = new BlockRequest(0, 0, 16384);
 
         link.Request(block);
