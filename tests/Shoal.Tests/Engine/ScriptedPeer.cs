@@ -6,7 +6,9 @@ namespace Shoal.Tests.Engine;
 
 /// <summary>
 /// A hand-driven peer for fault tests: it speaks just enough of the wire protocol to misbehave
-/// in one precise way. It uses raw sockets, not the engine's connection code.
+/// in one precise way. It uses raw sockets, not the engine's connection code. Like any client
+/// without encryption, it hangs up on an opening that is not the plain handshake (the engine's
+/// encrypted first try) and takes the next connection.
 /// </summary>
 internal sealed class ScriptedPeer : IDisposable
 {
@@ -29,22 +31,29 @@ internal sealed class ScriptedPeer : IDisposable
         await socket.ConnectAsync(endPoint);
         var peer = new ScriptedPeer(socket);
         await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
-        await ReceiveHandshakeAsync(socket);
+        Assert.NotNull(await ReceiveHandshakeAsync(socket));
         return peer;
     }
 
-    /// <summary>Accepts one connection on <paramref name="listener"/> and answers its handshake.</summary>
+    /// <summary>Accepts a connection on <paramref name="listener"/> that opens with the plain handshake, and answers it.</summary>
     public static async Task<ScriptedPeer> AcceptAsync(TcpListener listener, byte[] infoHash, byte[]? id = null)
     {
-        var socket = await listener.AcceptSocketAsync();
-        await ReceiveHandshakeAsync(socket);
-        var peer = new ScriptedPeer(socket);
-        await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
-        return peer;
+        while (true)
+        {
+            var socket = await listener.AcceptSocketAsync();
+            if (await ReceiveHandshakeAsync(socket) is null)
+            {
+                socket.Dispose(); // an encrypted opening: hang up, as a plain client does; it dials again in plain
+                continue;
+            }
+            var peer = new ScriptedPeer(socket);
+            await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
+            return peer;
+        }
     }
 
-    /// <summary>Reads the 68-byte handshake the engine sends.</summary>
-    private static async Task<Handshake> ReceiveHandshakeAsync(Socket socket)
+    /// <summary>Reads the 68-byte handshake the engine sends; null when the bytes are not a plain handshake.</summary>
+    private static async Task<Handshake?> ReceiveHandshakeAsync(Socket socket)
     {
         var buffer = new byte[Handshake.Length];
         int have = 0;
@@ -55,8 +64,7 @@ internal sealed class ScriptedPeer : IDisposable
                 throw new IOException("closed during the handshake");
             have += n;
         }
-        Assert.Equal(ParseStatus.Done, Handshake.TryParse(buffer, out var handshake, out _));
-        return handshake;
+        return Handshake.TryParse(buffer, out var handshake, out _) == ParseStatus.Done ? handshake : null;
     }
 
     public async Task SendAsync(byte[] bytes)
