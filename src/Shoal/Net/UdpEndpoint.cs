@@ -7,15 +7,17 @@ namespace Shoal.Net;
 /// The client's UDP sockets: one per listening address, all on one port (by default the TCP
 /// listener's number). Every datagram goes to the first receiver that claims it by its first
 /// bytes: KRPC (the DHT) starts with 'd'; uTP will claim its own. Addresses arrive normalized
-/// (IPv4-mapped IPv6 as IPv4). Sending picks the socket of the destination's family.
+/// (IPv4-mapped IPv6 as IPv4). Sending picks the socket of the destination's family. A receiver
+/// may also ask to hear when a socket has nothing more queued, to send what it deferred per batch.
 /// </summary>
 internal sealed class UdpEndpoint : IAsyncDisposable
 {
     public const int MaxDatagram = 65_507;
     private readonly List<Socket> _sockets = [];
     private readonly List<(Func<ReadOnlySpan<byte>, bool> Claims, DatagramHandler Receive)> _receivers = [];
+    private readonly List<Action> _drained = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _loops = [];
+    private readonly List<Thread> _loops = [];
     private int _disposed;
 
     /// <summary>The endpoints bound by <see cref="Bind"/>.</summary>
@@ -35,7 +37,12 @@ internal sealed class UdpEndpoint : IAsyncDisposable
                 socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
             if (socket.AddressFamily == AddressFamily.InterNetworkV6)
                 socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.PacketInformation, true);
-            socket.ReceiveBufferSize = 1 << 20;
+            socket.ReceiveBufferSize = 4 << 20; // uTP bursts a window at a time (the kernel caps it at net.core.rmem_max)
+            socket.SendBufferSize = 4 << 20;
+            // A send never waits: over loopback a datagram holds our send buffer until the other side
+            // reads it, and a sender blocked under a connection's lock could stall both sides' loops.
+            // A datagram that does not fit is lost, as UDP may lose any; uTP and the DHT send it again.
+            socket.Blocking = false;
         });
         _sockets.AddRange(sockets);
         LocalEndPoints = endPoints;
@@ -44,13 +51,21 @@ internal sealed class UdpEndpoint : IAsyncDisposable
     }
 
     /// <summary>Registers a receiver for the datagrams <paramref name="claims"/> recognises (before <see cref="Start"/>).</summary>
-    public void AddReceiver(Func<ReadOnlySpan<byte>, bool> claims, DatagramHandler receive) =>
+    public void AddReceiver(Func<ReadOnlySpan<byte>, bool> claims, DatagramHandler receive, Action? drained = null)
+    {
         _receivers.Add((claims, receive));
+        if (drained is not null)
+            _drained.Add(drained);
+    }
 
     public void Start()
     {
         foreach (var socket in _sockets)
-            _loops.Add(Task.Run(() => ReceiveLoopAsync(socket)));
+        {
+            var thread = new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = "Shoal UDP " + socket.LocalEndPoint };
+            _loops.Add(thread);
+            thread.Start();
+        }
     }
 
     /// <summary>Sends one datagram; false when no socket can reach that family or the send failed.</summary>
@@ -66,7 +81,7 @@ internal sealed class UdpEndpoint : IAsyncDisposable
         }
         catch (SocketException)
         {
-            return false; // unreachable, or the buffer is full: UDP may lose it anyway
+            return false; // unreachable, or the buffer is full (would block): UDP may lose it anyway
         }
         catch (ObjectDisposedException)
         {
@@ -87,42 +102,85 @@ internal sealed class UdpEndpoint : IAsyncDisposable
         return null;
     }
 
-    private async Task ReceiveLoopAsync(Socket socket)
+    /// <summary>
+    /// One thread per socket, off the thread pool: wait until datagrams are queued, then take all
+    /// of them, then tell the receivers that asked that the socket is drained. (As a pool loop it
+    /// held a pool thread while busy and starved the readers and writers it feeds.)
+    /// </summary>
+    private void ReceiveLoop(Socket socket)
     {
         var buffer = new byte[MaxDatagram];
         EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
         while (!_stopping.IsCancellationRequested)
         {
-            SocketReceiveMessageFromResult result;
             try
             {
-                result = await socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, _stopping.Token).ConfigureAwait(false);
+                if (!socket.Poll(TimeSpan.FromMilliseconds(250), SelectMode.SelectRead))
+                    continue;
+                while (!_stopping.IsCancellationRequested && ReceiveOne(socket, buffer, any))
+                {
+                }
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
-            catch (SocketException)
+            if (_drained.Count > 0)
+                Drained(); // nothing more queued: what was deferred per batch (uTP's acks) goes out now
+        }
+    }
+
+    /// <summary>Takes one datagram and hands it to the receiver that claims it; false when none is queued.</summary>
+    private bool ReceiveOne(Socket socket, byte[] buffer, EndPoint any)
+    {
+        int received;
+        IPPacketInformation packet;
+        EndPoint remote = any;
+        try
+        {
+            var flags = SocketFlags.None;
+            received = socket.ReceiveMessageFrom(buffer, ref flags, ref remote, out packet);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true; // an ICMP error from an earlier send: nothing to do with this socket
+        }
+        var from = EndPoints.Normalize((IPEndPoint)remote);
+        var local = packet.Address;
+        local = local is null ? IPAddress.Any : local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+        var datagram = buffer.AsMemory(0, received);
+        foreach (var (claims, receive) in _receivers)
+        {
+            if (!claims(datagram.Span))
+                continue;
+            try
             {
-                continue; // an ICMP error from an earlier send: nothing to do with this socket
+                receive(datagram, from, local);
             }
-            var from = EndPoints.Normalize((IPEndPoint)result.RemoteEndPoint);
-            var local = result.PacketInformation.Address;
-            local = local is null ? IPAddress.Any : local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
-            var datagram = buffer.AsMemory(0, result.ReceivedBytes);
-            foreach (var (claims, receive) in _receivers)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                if (!claims(datagram.Span))
-                    continue;
-                try
-                {
-                    receive(datagram, from, local);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    ReceiverFailed?.Invoke(e); // a bug of ours on one datagram must not leave the socket deaf
-                }
-                break;
+                ReceiverFailed?.Invoke(e); // a bug of ours on one datagram must not leave the socket deaf
+            }
+            break;
+        }
+        return true;
+    }
+
+    private void Drained()
+    {
+        foreach (var drained in _drained)
+        {
+            try
+            {
+                drained();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                ReceiverFailed?.Invoke(e);
             }
         }
     }
@@ -134,7 +192,11 @@ internal sealed class UdpEndpoint : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var socket in _sockets)
             socket.Dispose();
-        await Task.WhenAll(_loops).ConfigureAwait(false);
+        await Task.Run(() =>
+        {
+            foreach (var loop in _loops)
+                loop.Join(); // each wakes within its poll interval and sees the sockets closed
+        }).ConfigureAwait(false);
         _stopping.Dispose();
     }
 }
