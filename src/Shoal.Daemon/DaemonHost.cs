@@ -49,6 +49,7 @@ public static class DaemonHost
             LoggerFactory = loggers,
             WatchNetwork = true,
             Encryption = settings.EncryptionPolicy,
+            Transport = settings.UtpEnabled ? TransportPolicy.Both : TransportPolicy.Tcp,
         });
         await client.StartAsync().ConfigureAwait(false);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();

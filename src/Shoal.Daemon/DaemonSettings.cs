@@ -76,6 +76,9 @@ public sealed class DaemonSettings
     public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
 
+    /// <summary>uTP (dialled first, TCP when a peer does not answer); off: TCP only. Read at start.</summary>
+    public bool UtpEnabled { get => Bool("utp-enabled", true); set => Set("utp-enabled", value); }
+
     /// <summary>Peer encryption as Transmission's settings.json has it: 0 tolerated, 1 preferred (the default), 2 required.</summary>
     public int Encryption { get => Int("encryption", 1); set => Set("encryption", value); }
 

@@ -103,7 +103,6 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             ["version"] = RpcServer.Version,
             ["session-id"] = "",
             ["peer-port"] = client.ListenPort,
-            ["utp-enabled"] = false,
             ["config-dir"] = Path.GetDirectoryName(settings.Path),
             ["peer-limit-global"] = client.Options.MaxConnections,
             ["peer-limit-per-torrent"] = 50,

@@ -23,6 +23,7 @@ internal static class SessionFields
         Flag("dht-enabled", s => s.DhtEnabled, null),
         Flag("lpd-enabled", s => s.LpdEnabled, null),
         Flag("pex-enabled", s => s.PexEnabled, null),
+        Flag("utp-enabled", s => s.UtpEnabled, null),
         new("encryption", s => EncryptionNames[Math.Clamp(s.Encryption, 0, 2)], (s, v) => s.Encryption =
             v.TryGetValue(out string? name) && Array.IndexOf(EncryptionNames, name) is int level and >= 0
                 ? level : throw new RpcException("encryption must be \"required\", \"preferred\" or \"tolerated\"")),

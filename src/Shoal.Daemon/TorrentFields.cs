@@ -155,7 +155,7 @@ public static class TorrentFields
         ["isUploadingTo"] = p.PeerInterested && !p.AmChoking,
         ["isEncrypted"] = p.Encrypted,
         ["isIncoming"] = !p.Outgoing,
-        ["isUTP"] = false,
+        ["isUTP"] = p.Transport.StartsWith("utp", StringComparison.Ordinal),
         ["progress"] = Math.Round(p.Progress, 4),
         ["rateToClient"] = p.DownRate,
         ["rateToPeer"] = p.UpRate,
@@ -164,7 +164,8 @@ public static class TorrentFields
     /// <summary>
     /// Transmission's peer flags: D downloading from it (d: we want to but it chokes us), U
     /// uploading to it (u: it wants to but we choke it), K it unchoked us though we want nothing,
-    /// ? we unchoked it though it wants nothing, E the connection is encrypted, I it connected to us.
+    /// ? we unchoked it though it wants nothing, E the connection is encrypted, I it connected to us,
+    /// T it is a uTP connection.
     /// </summary>
     public static string FlagString(PeerInfo p)
     {
@@ -181,6 +182,8 @@ public static class TorrentFields
             flags.Append('E');
         if (!p.Outgoing)
             flags.Append('I');
+        if (p.Transport.StartsWith("utp", StringComparison.Ordinal))
+            flags.Append('T');
         return flags.ToString();
     }
 

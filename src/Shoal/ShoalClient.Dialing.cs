@@ -8,25 +8,49 @@ namespace Shoal;
 
 public sealed partial class ShoalClient
 {
-    /// <summary>Dials <paramref name="endPoint"/> over the first transport that connects; throws the last failure.</summary>
+    /// <summary>Peers that did not answer over uTP but did over TCP, and until when we dial them over TCP at once.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, DateTimeOffset> _noUtp = new();
+    private const int MaxNoUtp = 10_000;
+    private static readonly TimeSpan NoUtpFor = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Dials <paramref name="endPoint"/> over the first transport that connects, in order (uTP,
+    /// then TCP, unless the transport policy names one), and throws the last failure. A peer that
+    /// answered only over TCP is dialled over TCP directly for an hour.
+    /// </summary>
     internal async Task<PeerStream> DialAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         ITransport[] transports;
         lock (_gate)
-            transports = [.. _transports];
+            transports = [.. _transports.Where(t => !(Options.Transport == TransportPolicy.Utp && t == _tcp))];
+        bool skipUtp = transports.Length > 1 && _noUtp.TryGetValue(endPoint, out var until) && until > Time.GetUtcNow();
         Exception? last = null;
+        bool utpFailed = false;
         foreach (var transport in transports)
         {
+            if (skipUtp && transport is Net.Utp.UtpTransport)
+                continue;
             try
             {
-                return await transport.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+                var stream = await transport.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+                if (utpFailed)
+                    RememberNoUtp(endPoint);
+                return stream;
             }
             catch (Exception e) when ((e is SocketException or IOException) && !cancellationToken.IsCancellationRequested)
             {
                 last = e;
+                utpFailed |= transport is Net.Utp.UtpTransport;
             }
         }
         throw last ?? new IOException("no transport");
+    }
+
+    private void RememberNoUtp(IPEndPoint endPoint)
+    {
+        if (_noUtp.Count >= MaxNoUtp)
+            _noUtp.Clear(); // bounded: forgetting only costs a uTP try
+        _noUtp[endPoint] = Time.GetUtcNow() + NoUtpFor;
     }
 
     /// <summary>

@@ -83,6 +83,8 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public EncryptionPolicy Encryption { get; set; }
     /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>
     public DhtService? Dht { get; private set; }
+    /// <summary>The uTP connections on the UDP sockets (after <see cref="StartAsync"/>, unless <see cref="ShoalClientOptions.Transport"/> is TCP).</summary>
+    internal Net.Utp.UtpMux? Utp { get; private set; }
     /// <summary>Local service discovery (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Lsd"/> is set).</summary>
     internal LsdService? Lsd { get; private set; }
     /// <summary>Where incoming connections are sniffed and routed; other openings (MSE) register here.</summary>
@@ -162,10 +164,18 @@ public sealed partial class ShoalClient : IAsyncDisposable
             _started = true;
             ListenPort = _tcp.Bind(Options.ListenAddresses, Options.Port);
             _ownEndPoints = _tcp.LocalEndPoints;
+            if (Options.Dht is not null || Options.Transport != TransportPolicy.Tcp)
+                OpenUdp(Options.Dht?.Port ?? ListenPort);
+            if (_udp is not null && Options.Transport != TransportPolicy.Tcp)
+            {
+                Utp = new Net.Utp.UtpMux(_udp, Time);
+                _transports.Insert(0, new Net.Utp.UtpTransport(Utp)); // dialled first (DialAsync skips TCP under TransportPolicy.Utp)
+            }
             foreach (var transport in _transports)
                 transport.StartListening(Router.RouteAsync, _stopping.Token);
             if (Options.Dht is { } dht)
                 StartDht(dht);
+            _udp?.Start();
             if (Options.Lsd is { } lsd)
             {
                 Lsd = new LsdService(lsd, Options.ListenAddresses);
@@ -197,22 +207,30 @@ public sealed partial class ShoalClient : IAsyncDisposable
         NetworkChanged?.Invoke();
     }
 
-    /// <summary>The DHT node on a UDP socket of the TCP port's number (unless told another), a source for every non-private torrent.</summary>
-    private void StartDht(DhtOptions options)
+    /// <summary>
+    /// The UDP sockets the DHT and uTP share, on the TCP port's number (unless the DHT is told
+    /// another), so peers reach us over uTP at the port we announce.
+    /// </summary>
+    private void OpenUdp(int port)
     {
         _udp = new UdpEndpoint();
         try
         {
-            _udp.Bind(Options.ListenAddresses, options.Port ?? ListenPort);
+            _udp.Bind(Options.ListenAddresses, port);
         }
-        catch (SocketException e) when (options.Port is null && e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        catch (SocketException e) when (Options.Dht?.Port is null && e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            // Another program holds UDP on our TCP port's number: any free port serves the DHT as well.
+            // Another program holds UDP on our TCP port's number: any free port serves the DHT and
+            // outgoing uTP as well (incoming uTP then cannot find us).
             _udp.Bind(Options.ListenAddresses, 0);
         }
-        Dht = new DhtService(options with { ExternalAddress = options.ExternalAddress ?? ExternalAddress }, _udp, Time,
+    }
+
+    /// <summary>The DHT node on the shared UDP sockets, a source for every non-private torrent.</summary>
+    private void StartDht(DhtOptions options)
+    {
+        Dht = new DhtService(options with { ExternalAddress = options.ExternalAddress ?? ExternalAddress }, _udp!, Time,
             Options.LoggerFactory.CreateLogger<DhtService>(), NextSeed());
-        _udp.Start();
         Dht.Start();
         _sourceFactories.Add(DhtSource.Create);
     }

@@ -19,11 +19,16 @@ public sealed class PeerOptions
         Description = "Peer encryption (MSE, RC4): prefer (offer it, accept plain; the default), require (encrypted peers only), tolerate (dial plain, accept it), disable.",
         DefaultValueFactory = _ => "prefer",
     }.AcceptOnlyFromAmong("prefer", "require", "tolerate", "disable");
+    private readonly Option<string> _transport = new Option<string>("--transport")
+    {
+        Description = "How peers are dialled: both (uTP first, then TCP; the default), utp (uTP only), tcp (TCP only, no uTP at all).",
+        DefaultValueFactory = _ => "both",
+    }.AcceptOnlyFromAmong("both", "utp", "tcp");
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "Show engine messages at or above this level: trace, debug, info, warning (default), error, none." };
 
     public void AddTo(Command command)
     {
-        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _logLevel];
+        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _transport, _logLevel];
         foreach (var option in all)
             command.Options.Add(option);
         command.Validators.Add(result =>
@@ -46,5 +51,6 @@ public sealed class PeerOptions
         Dht = parse.GetValue(_noDht) ? null : _dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht.dat"), Dht.DhtOptions.PublicRouters),
         Lsd = !parse.GetValue(_noLsd),
         Encryption = Enum.Parse<EncryptionPolicy>(parse.GetValue(_encryption)!, ignoreCase: true),
+        Transport = Enum.Parse<TransportPolicy>(parse.GetValue(_transport)!, ignoreCase: true),
     };
 }

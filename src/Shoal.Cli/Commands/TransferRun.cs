@@ -121,6 +121,7 @@ public static class TransferRun
                 Lsd = settings.Lsd ? new Shoal.Discovery.LsdOptions() : null,
                 WatchNetwork = true,
                 Encryption = settings.Encryption,
+                Transport = settings.Transport,
             });
             try
             {

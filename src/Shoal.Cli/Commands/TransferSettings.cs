@@ -27,6 +27,8 @@ public sealed record TransferSettings
     public bool Lsd { get; init; }
     /// <summary>Whether peer connections are encrypted (MSE).</summary>
     public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;
+    /// <summary>Which transports peers are dialled over.</summary>
+    public TransportPolicy Transport { get; init; } = TransportPolicy.Both;
     /// <summary>Where to write a copy of the torrent once its metadata is known (a magnet's, fetched from peers).</summary>
     public string? SaveTorrent { get; init; }
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;

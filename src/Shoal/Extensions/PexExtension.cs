@@ -138,6 +138,8 @@ internal sealed class PexExtension : IPeerExtension
                 flags |= PexMessage.Seed;
             if (peer.Wire?.Transport.Contains('+') == true) // it spoke the encrypted opening with us
                 flags |= PexMessage.PrefersEncryption;
+            if (peer.Wire?.Transport.StartsWith("utp", StringComparison.Ordinal) == true)
+                flags |= PexMessage.SupportsUtp;
             result[listen] = flags;
         }
         return result;

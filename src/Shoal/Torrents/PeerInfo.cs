@@ -10,7 +10,7 @@ public sealed record PeerInfo(IPEndPoint EndPoint, string Client, double Progres
     public bool IsWebSeed => WebSeedUrl is not null;
     /// <summary>The web seed's URL, or null for a peer-wire connection.</summary>
     public string? WebSeedUrl { get; init; }
-    /// <summary>How the bytes travel: "tcp", "tcp+rc4" (MSE, RC4 both ways), "tcp+mse" (MSE handshake, then plain), "http" for a web seed.</summary>
+    /// <summary>How the bytes travel: "tcp" or "utp", with "+rc4" (MSE, RC4 both ways) or "+mse" (the MSE opening, then plain) when encrypted; "http" for a web seed.</summary>
     public string Transport { get; init; } = "tcp";
     /// <summary>Whether the connection is RC4-encrypted (MSE).</summary>
     public bool Encrypted => Transport.EndsWith("+rc4", StringComparison.Ordinal);

@@ -5,12 +5,13 @@
   lt.py create PATH OUT v1|v2|hybrid [PIECE_SIZE]
   lt.py check TORRENT SAVE_DIR            -> JSON list of the pieces libtorrent finds correct
   lt.py swarm seed|leech TORRENT|MAGNET SAVE_DIR [--peer HOST:PORT]... [--exit-when-done] [--max-up RATE]
-               [--bind IP] [--dht-node HOST:PORT]... [--lsd] [--encryption forced]
+               [--bind IP] [--dht-node HOST:PORT]... [--lsd] [--encryption forced] [--transport tcp|utp|both]
       Runs a libtorrent session on 127.0.0.1 (or --bind): prints "port N" first, then one JSON status
       line a second; a leecher with --exit-when-done exits 0 once it is seeding. --dht-node turns the
       DHT on, bootstrapped from those nodes only (the status then shows its table), and announces
       the torrent every 5 s while it has no peer. --lsd turns local service discovery on.
       --encryption forced allows only RC4-encrypted connections (MSE), both ways.
+      --transport picks what it dials and accepts: tcp (the default here), utp only, or both.
   lt.py dht-node [--bind IP] [--dht-node HOST:PORT]...
       A libtorrent DHT node and nothing else: "port N", then a JSON line twice a second with its
       table and the info-hashes announced to it.
@@ -171,6 +172,7 @@ def swarm(argv):
     parser.add_argument("--dht-node", action="append", default=[])
     parser.add_argument("--lsd", action="store_true")
     parser.add_argument("--encryption", choices=["default", "forced"], default="default")
+    parser.add_argument("--transport", choices=["tcp", "utp", "both"], default="tcp")
     args = parser.parse_args(argv)
     settings = lt.high_performance_seed() if args.high_performance else {}
     settings.update({
@@ -188,6 +190,11 @@ def swarm(argv):
     })
     dht_settings(settings, args.dht_node)
     settings["enable_lsd"] = args.lsd
+    utp, tcp = args.transport in ("utp", "both"), args.transport in ("tcp", "both")
+    settings.update({
+        "enable_outgoing_utp": utp, "enable_incoming_utp": utp,
+        "enable_outgoing_tcp": tcp, "enable_incoming_tcp": tcp,
+    })
     if args.encryption == "forced":
         settings.update({
             "out_enc_policy": int(lt.enc_policy.forced),

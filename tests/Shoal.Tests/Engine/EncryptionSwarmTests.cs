@@ -9,41 +9,54 @@ namespace Shoal.Tests.Engine;
 /// <summary>The encryption policies on real loopback swarms: what is dialled, what is accepted, what the status shows.</summary>
 public class EncryptionSwarmTests
 {
-    private static Func<ShoalClientOptions, ShoalClientOptions> With(EncryptionPolicy policy) =>
-        o => new ShoalClientOptions
-        {
-            ListenAddresses = o.ListenAddresses,
-            ResumeDirectory = o.ResumeDirectory,
-            UdpTrackerTimeout = o.UdpTrackerTimeout,
-            Encryption = policy,
-        };
+    private static Func<ShoalClientOptions, ShoalClientOptions> With(EncryptionPolicy policy, TransportPolicy transport = TransportPolicy.Both) =>
+        o => o with { Encryption = policy, Transport = transport };
 
-    private static async Task<(TorrentSession Leech, Shoal.Metainfo.Torrent Torrent, string SeedDir)> SwarmAsync(EngineHarness h, EncryptionPolicy seed, EncryptionPolicy leech)
+    private static async Task<(TorrentSession Leech, Shoal.Metainfo.Torrent Torrent, string SeedDir)> SwarmAsync(EngineHarness h, EncryptionPolicy seed, EncryptionPolicy leech,
+        TransportPolicy transport)
     {
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 600_000)]);
         var seeder = await h.ClientAsync(With(seed));
         await seeder.Add(torrent, seedDir).StartAsync();
-        var leecher = await h.ClientAsync(With(leech));
+        var leecher = await h.ClientAsync(With(leech, transport));
         var session = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
         await session.StartAsync();
         return (session, torrent, seedDir);
     }
 
     [Theory]
-    [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require, "tcp+rc4")]
-    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, "tcp+mse")] // the opening hidden, plaintext after it
-    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Require, "tcp+rc4")]
-    [InlineData(EncryptionPolicy.Tolerate, EncryptionPolicy.Require, "tcp+rc4")]
-    [InlineData(EncryptionPolicy.Disable, EncryptionPolicy.Prefer, "tcp")] // refused encrypted, dialled again in plain
-    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Tolerate, "tcp")]
-    public async Task The_leecher_completes_over_the_transport_the_two_policies_agree_on(EncryptionPolicy seed, EncryptionPolicy leech, string transport)
+    [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require, TransportPolicy.Tcp, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, TransportPolicy.Tcp, "tcp+mse")] // the opening hidden, plaintext after it
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Require, TransportPolicy.Tcp, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Tolerate, EncryptionPolicy.Require, TransportPolicy.Tcp, "tcp+rc4")]
+    [InlineData(EncryptionPolicy.Disable, EncryptionPolicy.Prefer, TransportPolicy.Tcp, "tcp")] // refused encrypted, dialled again in plain
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Tolerate, TransportPolicy.Tcp, "tcp")]
+    [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require, TransportPolicy.Both, "utp+rc4")]
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, TransportPolicy.Both, "utp+mse")]
+    [InlineData(EncryptionPolicy.Disable, EncryptionPolicy.Prefer, TransportPolicy.Utp, "utp")]
+    public async Task The_leecher_completes_over_the_transport_the_two_policies_agree_on(EncryptionPolicy seed, EncryptionPolicy leech, TransportPolicy dial, string transport)
     {
         await using var h = new EngineHarness();
-        var (session, torrent, seedDir) = await SwarmAsync(h, seed, leech);
+        var (session, torrent, seedDir) = await SwarmAsync(h, seed, leech, dial);
         await EngineHarness.WaitUntilAsync(() => session.GetPeers().Any(), 30, "a connected peer");
         Assert.Equal(transport, session.GetPeers()[0].Transport);
         await EngineHarness.WaitCompleteAsync(session);
         EngineHarness.AssertSameFiles(torrent, seedDir, session.SaveDirectory);
+    }
+
+    [Fact]
+    public async Task A_peer_without_utp_is_reached_over_tcp_once_its_utp_syns_go_unanswered()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
+        var seeder = await h.ClientAsync(With(EncryptionPolicy.Prefer, TransportPolicy.Tcp)); // no uTP at all
+        await seeder.Add(torrent, seedDir).StartAsync();
+        var leecher = await h.ClientAsync(); // the default: uTP first, then TCP
+        var session = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await session.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => session.GetPeers().Any(), 30, "a connected peer");
+        Assert.Equal("tcp+mse", session.GetPeers()[0].Transport);
+        await EngineHarness.WaitCompleteAsync(session);
     }
 
     [Fact]

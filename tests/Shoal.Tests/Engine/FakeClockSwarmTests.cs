@@ -30,7 +30,7 @@ public class FakeClockSwarmTests
             }
         });
         var time = new FakeTimeProvider();
-        var leecher = await h.ClientAsync(o => o with { Time = time });
+        var leecher = await h.ClientAsync(o => o with { Time = time, Transport = TransportPolicy.Tcp }); // the scripted peer speaks TCP only; a uTP try would wait on the fake clock
         var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [(IPEndPoint)listener.LocalEndpoint] });
         await leech.StartAsync();
         await EngineHarness.WaitUntilAsync(() => Volatile.Read(ref requests) > 0, 30, "requests at the silent peer");
