@@ -74,6 +74,21 @@ internal sealed class NetworkLab : IDisposable
     /// <summary>Gives host <paramref name="host"/> its IPv4 address (back), as when a laptop joins a network.</summary>
     public Task AddAddressAsync(int host) => Ip("-n", Namespace("h" + host), "addr", "add", $"{Address(host)}/24", "dev", $"{_prefix}h{host}");
 
+    /// <summary>
+    /// Shapes the LAN's link into host <paramref name="host"/> (the bridge's port toward it) with a
+    /// token bucket (`tc tbf`): <paramref name="rate"/> as tc writes it ("2mbit"), and a queue that
+    /// holds <paramref name="queue"/> of traffic, as a home router's does. The queue is in the
+    /// bridge, on the path, not in the sending host, where Linux would keep TCP from filling it
+    /// (TCP small queues) and so hide how TCP competes.
+    /// </summary>
+    public async Task ShapeLinkToAsync(int host, string rate, TimeSpan queue)
+    {
+        var result = await ProcessRunner.Run(ProcessRunner.Require("ip"), ["netns", "exec", Namespace("br"), ProcessRunner.Require("tc"),
+            "qdisc", "add", "dev", $"{_prefix}b{host}", "root", "tbf", "rate", rate, "burst", "10kb", "latency", $"{(int)queue.TotalMilliseconds}ms"]);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"tc tbf toward host {host}: {result.Stderr.Trim()}");
+    }
+
     /// <summary>Runs <paramref name="program"/> inside host <paramref name="host"/> to its end.</summary>
     public Task<ProcessResult> RunToEndAsync(int host, string program, params string[] args) =>
         ProcessRunner.Run(ProcessRunner.Require("ip"), ["netns", "exec", Namespace("h" + host), ProcessRunner.Require(program), .. args]);

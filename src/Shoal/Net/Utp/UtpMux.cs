@@ -6,13 +6,16 @@ namespace Shoal.Net.Utp;
 /// <summary>
 /// The uTP connections on the client's UDP sockets: datagrams that look like uTP (the DHT's
 /// start with 'd') are parsed and routed by sender and connection id; a SYN from someone new
-/// opens a connection when we listen and have room. Malformed packets and packets for no
-/// connection are dropped without an answer (no reflection to forged senders).
+/// opens a connection when we listen and have room (in all, and for that address). Malformed
+/// packets and packets for no connection are dropped without an answer (no reflection to forged
+/// senders).
 /// </summary>
 internal sealed class UtpMux
 {
     /// <summary>The most uTP connections at once, both directions.</summary>
     public const int MaxConnections = 2000;
+    /// <summary>The most connections one address may open to us (a SYN flood from one host stops there).</summary>
+    public const int MaxPerAddress = 64;
     private readonly UdpEndpoint _udp;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
@@ -129,7 +132,8 @@ internal sealed class UtpMux
             if (header.Type == UtpType.Syn)
             {
                 var key = (from, (ushort)(header.ConnectionId + 1));
-                if (!_sockets.TryGetValue(key, out socket) && _accept is not null && _sockets.Count < MaxConnections)
+                if (!_sockets.TryGetValue(key, out socket) && _accept is not null && _sockets.Count < MaxConnections
+                    && _sockets.Keys.Count(k => k.Item1.Address.Equals(from.Address)) < MaxPerAddress)
                 {
                     accepted = UtpSocket.Accept(this, from, header, _time, DatagramSizeFor(from), (ushort)RandomNumberGenerator.GetInt32(65536));
                     _sockets[key] = accepted;

@@ -145,6 +145,8 @@ internal sealed partial class UtpSocket
 
     private void ReceiveDataLocked(ushort seq, ReadOnlySpan<byte> payload)
     {
+        if (_receivedBytes + _reorderBytes + payload.Length > ReceiveCapacity)
+            return; // past the window we advertised: dropped unacknowledged, to come again when there is room
         if (seq == (ushort)(_ackNr + 1))
         {
             Deliver(seq, payload);
