@@ -13,9 +13,13 @@ public sealed partial class ShoalClient
     private const int MaxNoUtp = 10_000;
     private static readonly TimeSpan NoUtpFor = TimeSpan.FromHours(1);
 
+    /// <summary>How long uTP has to answer before TCP is dialled beside it.</summary>
+    internal static readonly TimeSpan UtpHeadStart = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
-    /// Dials <paramref name="endPoint"/> over the first transport that connects, in order (uTP,
-    /// then TCP, unless the transport policy names one), and throws the last failure. A peer that
+    /// Dials <paramref name="endPoint"/> over the first transport that connects, in order, and
+    /// throws the last failure. uTP followed by TCP race instead: uTP first, TCP too once uTP has
+    /// not answered within <see cref="UtpHeadStart"/>, the first to connect wins. A peer that
     /// answered only over TCP is dialled over TCP directly for an hour.
     /// </summary>
     internal async Task<PeerStream> DialAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
@@ -23,27 +27,54 @@ public sealed partial class ShoalClient
         ITransport[] transports;
         lock (_gate)
             transports = [.. _transports.Where(t => !(Options.Transport == TransportPolicy.Utp && t == _tcp))];
-        bool skipUtp = transports.Length > 1 && _noUtp.TryGetValue(endPoint, out var until) && until > Time.GetUtcNow();
+        if (transports.Length > 1 && _noUtp.TryGetValue(endPoint, out var until) && until > Time.GetUtcNow())
+            transports = [.. transports.Where(t => t is not Net.Utp.UtpTransport)];
         Exception? last = null;
-        bool utpFailed = false;
-        foreach (var transport in transports)
+        for (int i = 0; i < transports.Length; i++)
         {
-            if (skipUtp && transport is Net.Utp.UtpTransport)
-                continue;
             try
             {
-                var stream = await transport.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-                if (utpFailed)
-                    RememberNoUtp(endPoint);
-                return stream;
+                if (transports[i] is Net.Utp.UtpTransport && i + 1 < transports.Length && transports[i + 1] == _tcp)
+                    return await RaceAsync(transports[i], _tcp, endPoint, cancellationToken).ConfigureAwait(false);
+                return await transports[i].ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when ((e is SocketException or IOException) && !cancellationToken.IsCancellationRequested)
             {
                 last = e;
-                utpFailed |= transport is Net.Utp.UtpTransport;
             }
         }
         throw last ?? new IOException("no transport");
+    }
+
+    /// <summary>uTP with a head start, then TCP beside it; the first stream wins and a later one is closed.</summary>
+    private async Task<PeerStream> RaceAsync(ITransport utp, ITransport tcp, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        using var losing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var utpTry = utp.ConnectAsync(endPoint, losing.Token);
+        await Task.WhenAny(utpTry, Task.Delay(UtpHeadStart, Time, cancellationToken)).ConfigureAwait(false);
+        if (utpTry.IsCompletedSuccessfully)
+            return utpTry.Result;
+        cancellationToken.ThrowIfCancellationRequested();
+        var tcpTry = tcp.ConnectAsync(endPoint, losing.Token);
+        var pending = new List<Task<PeerStream>> { utpTry, tcpTry };
+        Exception? last = null;
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(done);
+            if (done.IsCompletedSuccessfully)
+            {
+                await losing.CancelAsync().ConfigureAwait(false);
+                foreach (var other in pending) // a loser that connects anyway is closed
+                    _ = other.ContinueWith(t => t.Result.Close(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                if (done == tcpTry)
+                    RememberNoUtp(endPoint);
+                return done.Result;
+            }
+            last = done.Exception?.InnerException ?? new OperationCanceledException();
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        throw last is SocketException or IOException ? last : new IOException("neither uTP nor TCP connected", last);
     }
 
     private void RememberNoUtp(IPEndPoint endPoint)

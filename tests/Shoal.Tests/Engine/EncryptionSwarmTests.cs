@@ -45,7 +45,7 @@ public class EncryptionSwarmTests
     }
 
     [Fact]
-    public async Task A_peer_without_utp_is_reached_over_tcp_once_its_utp_syns_go_unanswered()
+    public async Task A_peer_without_utp_is_reached_over_tcp_dialled_beside_utp_after_its_head_start()
     {
         await using var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
