@@ -6,9 +6,12 @@
 # included), CPU seconds per GiB (user+sys of the leecher process), peak memory, and the ratios
 # to libtorrent->libtorrent. Page cache warm; 1 MiB pieces; medians of RUNS interleaved runs.
 #   bench/transfer-bench.sh [SIZE_MiB=1024] [RUNS=3]
+# The rows above run over TCP (shoal leechers with --transport tcp, libtorrent with TCP only).
 # With ENCRYPTION=1 it also runs RC4-encrypted leechers in the same rounds (MSE): shoal-rc4 is
 # `shoal get --encryption require`, libtorrent-rc4 is libtorrent with pe_forced and RC4 only; the
 # seeds keep their defaults, so these rows are the cost of RC4 against the plain rows beside them.
+# With UTP=1 it also runs uTP-only leechers (shoal-utp: --transport utp; libtorrent-utp: TCP off)
+# from both seeds (the libtorrent seed serves TCP and uTP), for uTP's throughput side by side.
 # With SHOAL_BASELINE=DIR (another checkout of Shoal, say the commit before a change), that build
 # runs in the same rounds as "base" (base->libtorrent, libtorrent->base, base->base): a before and
 # after in one run.
@@ -69,7 +72,7 @@ pids+=($!)
 
 # Seeds, started once and kept for every run.
 lt_log="$work/lt-seed.log"
-/usr/bin/python3 "$lt" swarm seed "${torrent[libtorrent]}" "$seeddir" --timeout 3600 > "$lt_log" 2>&1 &
+/usr/bin/python3 "$lt" swarm seed "${torrent[libtorrent]}" "$seeddir" --timeout 3600 --transport both > "$lt_log" 2>&1 &
 pids+=($!)
 declare -A seedport
 for s in "${seeds[@]}"; do
@@ -90,13 +93,18 @@ ltport=$(sed -n 's/^port //p' "$lt_log" | head -1)
 [ -n "$ltport" ] || { echo "libtorrent seed did not start"; cat "$lt_log"; exit 1; }
 
 seedport[libtorrent]=$ltport
+tcp_only() { # a build that knows --transport is asked for TCP (a baseline from before uTP has only TCP)
+  "${bin[$1]}" get --help 2>/dev/null | grep -q -- --transport && echo "--transport tcp"
+}
 command_for() { # SEED LEECHER DIR: the leecher's command line
   local p=${seedport[$1]} t=${torrent[$1]}
   case $2 in
     libtorrent) echo "/usr/bin/python3 $lt swarm leech $t $3 --peer 127.0.0.1:$p --exit-when-done --timeout 600" ;;
     libtorrent-rc4) echo "/usr/bin/python3 $lt swarm leech $t $3 --peer 127.0.0.1:$p --exit-when-done --timeout 600 --encryption forced" ;;
-    shoal|base) echo "env SHOAL_STATE_DIR=$3.state ${bin[$2]} get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json" ;;
-    shoal-rc4) echo "env SHOAL_STATE_DIR=$3.state ${bin[shoal]} get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json --encryption require" ;;
+    libtorrent-utp) echo "/usr/bin/python3 $lt swarm leech $t $3 --peer 127.0.0.1:$p --exit-when-done --timeout 600 --transport utp" ;;
+    shoal|base) echo "env SHOAL_STATE_DIR=$3.state ${bin[$2]} get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json $(tcp_only "$2")" ;;
+    shoal-rc4) echo "env SHOAL_STATE_DIR=$3.state ${bin[shoal]} get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json --transport tcp --encryption require" ;;
+    shoal-utp) echo "env SHOAL_STATE_DIR=$3.state ${bin[shoal]} get $t -o $3 --bind 127.0.0.1 --port 0 --peer 127.0.0.1:$p --json --transport utp" ;;
     aria2) echo "aria2c --interface=127.0.0.1 --disable-ipv6=true --enable-dht=false --bt-enable-lpd=false --enable-peer-exchange=false" \
              "--console-log-level=error --summary-interval=0 --file-allocation=none --seed-time=0 --bt-tracker-interval=1" \
              "--listen-port=$(port) -d $3 $t" ;;
@@ -106,6 +114,7 @@ command_for() { # SEED LEECHER DIR: the leecher's command line
 pairs=(libtorrent:libtorrent libtorrent:shoal shoal:libtorrent shoal:shoal libtorrent:aria2 shoal:aria2)
 [ -n "${bin[base]:-}" ] && pairs+=(libtorrent:base base:libtorrent base:base)
 [ "${ENCRYPTION:-0}" = 1 ] && pairs+=(libtorrent:libtorrent-rc4 libtorrent:shoal-rc4 shoal:libtorrent-rc4 shoal:shoal-rc4)
+[ "${UTP:-0}" = 1 ] && pairs+=(libtorrent:libtorrent-utp libtorrent:shoal-utp shoal:libtorrent-utp shoal:shoal-utp)
 declare -A wall cpu mem
 for ((r = 0; r < runs; r++)); do
   for pair in "${pairs[@]}"; do

@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Shoal.Metainfo;
 
 namespace Shoal.Tests.WebSeeds;
@@ -32,10 +27,15 @@ internal sealed class HttpSeedScript : IAsyncDisposable
 
     public static async Task<HttpSeedScript> StartAsync(Torrent torrent, string folder)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var script = new HttpSeedScript(app);
+        HttpSeedScript? script = null;
+        var (_, url) = await LoopbackKestrel.StartAsync(app => script = new HttpSeedScript(app).Map(app, torrent, folder));
+        script!.Url = url + "/seed.php";
+        return script;
+    }
+
+    private HttpSeedScript Map(WebApplication app, Torrent torrent, string folder)
+    {
+        var script = this;
         byte[] content = [.. torrent.Files.SelectMany(f => f.IsPadding ? new byte[f.Length] : File.ReadAllBytes(Path.Combine(folder, f.Path)))];
         int count = 0;
         app.MapGet("/seed.php", (HttpContext context) =>
@@ -46,7 +46,7 @@ internal sealed class HttpSeedScript : IAsyncDisposable
             // info_hash is raw bytes, percent-encoded: read it from the raw query, not as text.
             string raw = context.Request.QueryString.Value!.TrimStart('?');
             string? hash = raw.Split('&').FirstOrDefault(p => p.StartsWith("info_hash=", StringComparison.Ordinal))?[10..];
-            if (hash is null || !WebUtility.UrlDecodeToBytes(System.Text.Encoding.ASCII.GetBytes(hash), 0, hash.Length).AsSpan().SequenceEqual(torrent.InfoHashes.V1!.Value.Span))
+            if (hash is null || !System.Net.WebUtility.UrlDecodeToBytes(System.Text.Encoding.ASCII.GetBytes(hash), 0, hash.Length).AsSpan().SequenceEqual(torrent.InfoHashes.V1!.Value.Span))
                 return Results.NotFound();
             int piece = int.Parse(context.Request.Query["piece"]!, CultureInfo.InvariantCulture);
             long start = (long)piece * torrent.PieceLength;
@@ -61,9 +61,7 @@ internal sealed class HttpSeedScript : IAsyncDisposable
             }
             return Results.Bytes(answer.ToArray(), "application/octet-stream");
         });
-        await app.StartAsync();
-        script.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/seed.php";
-        return script;
+        return this;
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

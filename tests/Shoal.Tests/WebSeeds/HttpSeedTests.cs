@@ -52,17 +52,6 @@ public class HttpSeedTests
         Assert.False(HttpSeedFetcher.Serves(v2));
     }
 
-    private sealed class Sink : IPeerLinkSink
-    {
-        public int Blocks;
-        public int Rejected;
-        public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data) => Interlocked.Increment(ref Blocks);
-        public void OnRejected(IPeer link, BlockRequest request) => Interlocked.Increment(ref Rejected);
-        public void OnClosed(IPeer link, string reason)
-        {
-        }
-    }
-
     [Fact]
     public async Task A_busy_script_is_asked_again_after_the_seconds_its_503_names_and_that_is_no_failure()
     {
@@ -71,7 +60,7 @@ public class HttpSeedTests
         await using var script = await HttpSeedScript.StartAsync(torrent, seedDir);
         script.Busy = n => n == 1 ? "7" : null;
         var time = new Discovery.CountingTime();
-        var sink = new Sink();
+        var sink = new RecordingSink();
         using var http = new HttpClient();
         var link = new WebSeedLink(new HttpSeedFetcher(script.Url, torrent, http), torrent, sink, time);
         var block = new BlockRequest(0, 0, 16384);

@@ -57,17 +57,6 @@ public class WebSeedFaultTests
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
     }
 
-    private sealed class Sink : IPeerLinkSink
-    {
-        public int Blocks;
-        public int Rejected;
-        public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data) => Interlocked.Increment(ref Blocks);
-        public void OnRejected(IPeer link, BlockRequest request) => Interlocked.Increment(ref Rejected);
-        public void OnClosed(IPeer link, string reason)
-        {
-        }
-    }
-
     [Fact]
     public async Task A_server_that_stalls_gives_its_blocks_back_after_30_seconds_and_is_asked_again_after_the_back_off()
     {
@@ -76,7 +65,7 @@ public class WebSeedFaultTests
         await using var server = await WebSeedServer.StartAsync(seedDir);
         server.Stall = n => n == 1;
         var time = new Discovery.CountingTime();
-        var sink = new Sink();
+        var sink = new RecordingSink();
         using var http = new HttpClient();
         var link = new WebSeedLink(new UrlListFetcher(server.Url + "/", torrent, http), torrent, sink, time);
         var block = new BlockRequest(0, 0, 16384);

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Shoal.Tests.WebSeeds;
 
@@ -38,10 +33,15 @@ internal sealed class WebSeedServer : IAsyncDisposable
 
     public static async Task<WebSeedServer> StartAsync(string folder)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new WebSeedServer(app);
+        WebSeedServer? server = null;
+        var (app, url) = await LoopbackKestrel.StartAsync(app => server = new WebSeedServer(app).Map(app, folder));
+        server!.Url = url;
+        return server;
+    }
+
+    private WebSeedServer Map(WebApplication app, string folder)
+    {
+        var server = this;
         int count = 0;
         app.MapGet("/{**path}", async (HttpContext context, string path) =>
         {
@@ -69,9 +69,7 @@ internal sealed class WebSeedServer : IAsyncDisposable
             }
             return Results.File(full, "application/octet-stream", enableRangeProcessing: true);
         });
-        await app.StartAsync();
-        server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return server;
+        return this;
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

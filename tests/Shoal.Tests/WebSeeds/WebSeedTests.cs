@@ -119,15 +119,6 @@ public class WebSeedTests
 /// <summary>A web seed's retry schedule on a fake clock, against a server that always fails.</summary>
 public class WebSeedBackOffTests
 {
-    private sealed class Sink : IPeerLinkSink
-    {
-        public int Rejected;
-        public string? Closed;
-        public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data) => throw new InvalidOperationException("no data expected");
-        public void OnRejected(IPeer link, BlockRequest request) => Interlocked.Increment(ref Rejected);
-        public void OnClosed(IPeer link, string reason) => Closed = reason;
-    }
-
     [Fact]
     public async Task A_failing_server_is_asked_again_after_2_4_8_and_16_seconds_then_dropped()
     {
@@ -136,7 +127,7 @@ public class WebSeedBackOffTests
         await using var server = await WebSeedServer.StartAsync(seedDir);
         server.Fault = _ => 503;
         var time = new Discovery.CountingTime(); // each try makes two timers: its stall limit and its back-off
-        var sink = new Sink();
+        var sink = new RecordingSink();
         using var http = new HttpClient();
         var link = new WebSeedLink(new UrlListFetcher(server.Url + "/", torrent, http), torrent, sink, time);
         var block = new BlockRequest(0, 0, 16384);
@@ -157,5 +148,6 @@ public class WebSeedBackOffTests
         Assert.Equal(WebSeedLink.MaxFailures, server.Requests.Count);
         Assert.Contains("503", sink.Closed);
         Assert.True(link.IsClosed);
+        Assert.Equal(0, sink.Blocks); // a failing server delivers nothing
     }
 }

@@ -50,9 +50,18 @@ internal sealed class UtpMux
     /// <summary>Accept connections from now on; each new one goes to <paramref name="accept"/>.</summary>
     public void Listen(Action<UtpSocket> accept) => _accept = accept;
 
-    /// <summary>The datagram size for a peer: what fits an Ethernet frame over IPv4 or IPv6 (libtorrent reads at most 1,500 bytes).</summary>
-    public static int DatagramSizeFor(IPEndPoint remote) =>
-        remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 1500 - 40 - 8 : 1500 - 20 - 8;
+    /// <summary>
+    /// The datagram size for a peer. Over loopback: a whole Ethernet-sized frame (libtorrent reads
+    /// at most 1,500 bytes). Elsewhere 1,400 bytes, which crosses PPPoE, most tunnels and VPNs
+    /// without IP fragmentation (a lost fragment loses the whole datagram).
+    /// </summary>
+    public static int DatagramSizeFor(IPEndPoint remote)
+    {
+        bool v6 = remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        if (IPAddress.IsLoopback(remote.Address))
+            return v6 ? 1500 - 40 - 8 : 1500 - 20 - 8;
+        return 1400;
+    }
 
     /// <summary>Starts a connection to <paramref name="remote"/> (await <see cref="UtpSocket.Connected"/>).</summary>
     public UtpSocket Dial(IPEndPoint remote)

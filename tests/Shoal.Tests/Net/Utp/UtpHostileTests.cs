@@ -42,15 +42,8 @@ public class UtpHostileTests
             }
             pair.A.Send(packet, pair.AddressB);
         }
-        // The real stream still works both ways, byte for byte.
-        byte[] data = TestData.Random(300_000, 9);
-        var got = new byte[data.Length];
-        var write = a.WriteAsync(data, cts.Token).AsTask();
-        int have = 0;
-        while (have < got.Length)
-            have += await b.ReadAsync(got.AsMemory(have), cts.Token);
-        await write;
-        Assert.Equal(data, got);
+        // The real stream still works, byte for byte.
+        await UtpSocketTests.TransferAsync(a, b, TestData.Random(300_000, 9), cts.Token);
         Assert.Empty(pair.Errors);
         Assert.True(pair.B.Dropped > 0);
     }
@@ -72,14 +65,7 @@ public class UtpHostileTests
         UtpPacket.WriteHeader(reset, new UtpHeader(UtpType.Reset, a.SendId, 0, 0, 0, 0, 0), []);
         third.A.Send(reset, pair.AddressB);
         await Engine.EngineHarness.WaitUntilAsync(() => pair.B.Dropped >= 1025, 10, "the forged packets to be dropped");
-        byte[] data = TestData.Random(200_000, 10);
-        var got = new byte[data.Length];
-        var write = a.WriteAsync(data, cts.Token).AsTask();
-        int have = 0;
-        while (have < got.Length)
-            have += await b.ReadAsync(got.AsMemory(have), cts.Token);
-        await write;
-        Assert.Equal(data, got);
+        await UtpSocketTests.TransferAsync(a, b, TestData.Random(200_000, 10), cts.Token);
     }
 
     [Fact]

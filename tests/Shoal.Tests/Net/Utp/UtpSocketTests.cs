@@ -5,7 +5,8 @@ namespace Shoal.Tests.Net.Utp;
 /// <summary>uTP connections between two multiplexers over loopback: setup, data both ways, loss, close, and no answer.</summary>
 public class UtpSocketTests
 {
-    private static async Task TransferAsync(UtpSocket from, UtpSocket to, byte[] data, CancellationToken token)
+    /// <summary>Writes <paramref name="data"/> on one end and reads it all on the other; asserts it arrived whole and in order.</summary>
+    internal static async Task TransferAsync(UtpSocket from, UtpSocket to, byte[] data, CancellationToken token)
     {
         var got = new byte[data.Length];
         var write = Task.Run(async () =>

@@ -1,0 +1,18 @@
+using Shoal.Peers;
+using Shoal.Swarm;
+
+namespace Shoal.Tests.WebSeeds;
+
+/// <summary>Stands in for the torrent behind a web seed link: counts the blocks it delivers and gives back, and why it closed.</summary>
+internal sealed class RecordingSink : IPeerLinkSink
+{
+    public int Blocks;
+    public int Rejected;
+    public string? Closed;
+
+    public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data) => Interlocked.Increment(ref Blocks);
+
+    public void OnRejected(IPeer link, BlockRequest request) => Interlocked.Increment(ref Rejected);
+
+    public void OnClosed(IPeer link, string reason) => Closed = reason;
+}
