@@ -120,7 +120,7 @@ internal sealed partial class UtpSocket
                 return;
             if (++_consecutiveTimeouts > MaxConsecutiveTimeouts)
             {
-                FailLocked(new IOException($"uTP connection to {Remote} timed out"));
+                FailLocked(new IOException($"uTP connection to {Remote} timed out ({StatsLocked})"));
                 return;
             }
             // Nothing acked for a whole time-out: the window drops to one packet, and what is still

@@ -99,25 +99,8 @@ internal sealed partial class UtpSocket
     public ushort ReceiveId { get; }
     public ushort SendId { get; }
 
-    /// <summary>The congestion window now, in bytes (for tests and status).</summary>
-    public double Window
-    {
-        get
-        {
-            lock (_gate)
-                return _ledbat.Window;
-        }
-    }
-
-    /// <summary>Window, queueing delay, round trip and bytes in flight, for logs and tests.</summary>
-    public string Stats
-    {
-        get
-        {
-            lock (_gate)
-                return $"window {_ledbat.Window:F0} B, queueing {_ledbat.QueueingDelay / 1000.0:F1} ms, rtt {_rtt.RttMicros / 1000.0:F1} ms, in flight {_inFlightBytes} B, peer window {_peerWindow} B, resent {_resent}, time-outs {_timeouts}";
-        }
-    }
+    /// <summary>Window, queueing delay, round trip, bytes in flight and losses: said when a connection times out.</summary>
+    private string StatsLocked => $"window {_ledbat.Window:F0} B, queueing {_ledbat.QueueingDelay / 1000.0:F1} ms, rtt {_rtt.RttMicros / 1000.0:F1} ms, in flight {_inFlightBytes} B, peer window {_peerWindow} B, resent {_resent}, time-outs {_timeouts}";
 
     /// <summary>Whether everything written was sent and acknowledged.</summary>
     public bool AllAcknowledged
