@@ -10,6 +10,10 @@ namespace Shoal.Net.Mse;
 /// </summary>
 internal sealed class MseIncomingHandshake(Func<EncryptionPolicy> policy, Func<IEnumerable<InfoHash>> served) : IIncomingHandshake
 {
+    /// <summary>HASH('req2', SKEY) per torrent, computed once rather than for every torrent on every connection.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<InfoHash, byte[]> _tags = new();
+    private const int MaxTags = 100_000;
+
     public bool Matches(ReadOnlySpan<byte> first) =>
         policy() != EncryptionPolicy.Disable && !PlainIncomingHandshake.LooksPlain(first);
 
@@ -25,10 +29,12 @@ internal sealed class MseIncomingHandshake(Func<EncryptionPolicy> policy, Func<I
 
     private byte[]? FindStreamKey(byte[] tag)
     {
+        if (_tags.Count > MaxTags)
+            _tags.Clear(); // torrents come and go; the cache only saves hashing
         foreach (var hash in served())
         {
             var key = hash.Truncated;
-            if (MseCrypto.StreamKeyTag(key.Span).AsSpan().SequenceEqual(tag))
+            if (_tags.GetOrAdd(key, k => MseCrypto.StreamKeyTag(k.Span)).AsSpan().SequenceEqual(tag))
                 return key.Span.ToArray();
         }
         return null;

@@ -48,8 +48,7 @@ internal sealed partial class UtpSocket
                     ReceiveDataLocked(header.Seq, []);
                     break;
             }
-            FlushLocked();
-            ArmTimerLocked();
+            FlushLocked(); // also arms the time-out for what is in flight
         }
     }
 
@@ -67,14 +66,14 @@ internal sealed partial class UtpSocket
             }
             _ackedSeqNr = header.Ack;
             _duplicateAcks = 0;
-            _lastProgress = now;
         }
         else if (header.Ack == _ackedSeqNr && header.Type == UtpType.State && _inFlight.Count > 0)
         {
             _duplicateAcks++;
         }
         // Selective acks: bit i of the mask is ack_nr + 2 + i.
-        var sacked = new List<ushort>();
+        Span<ushort> sacked = stackalloc ushort[sack.Length * 8]; // an extension is at most 255 bytes
+        int sackedCount = 0;
         for (int i = 0; i < sack.Length * 8; i++)
         {
             if ((sack[i / 8] & (1 << (i % 8))) == 0)
@@ -82,7 +81,7 @@ internal sealed partial class UtpSocket
             ushort seq = (ushort)(header.Ack + 2 + i);
             if (!UtpPacket.Before(seq, _seqNr))
                 break; // beyond what we sent
-            sacked.Add(seq);
+            sacked[sackedCount++] = seq;
             if (_inFlight.TryGetValue(seq, out var packet) && !packet.Sacked)
             {
                 packet.Sacked = true;
@@ -90,7 +89,6 @@ internal sealed partial class UtpSocket
                     _rtt.Add(now - packet.SentAt);
                 acked += packet.PayloadLength;
                 _inFlightBytes -= packet.PayloadLength;
-                _lastProgress = now;
             }
         }
         if (acked > 0)
@@ -101,11 +99,11 @@ internal sealed partial class UtpSocket
         // Each lost packet is sent again once this way; a time-out covers the rest.
         ushort oldest = (ushort)(_ackedSeqNr + 1);
         int threshold = Math.Clamp(_inFlight.Count - 1, 1, 3);
-        if (sacked.Count >= threshold)
+        if (sackedCount >= threshold)
         {
-            ushort limit = sacked[^threshold]; // every packet before this one has enough acked after it
+            ushort limit = sacked[sackedCount - threshold]; // every packet before this one has enough acked after it
             for (ushort seq = oldest; UtpPacket.Before(seq, limit); seq++)
-                ResendIfLost(seq, sacked[^1]);
+                ResendIfLost(seq, sacked[sackedCount - 1]);
         }
         else if (_duplicateAcks >= threshold)
         {
@@ -157,7 +155,7 @@ internal sealed partial class UtpSocket
             }
         }
         else if (UtpPacket.Before(_ackNr, seq) && (ushort)(seq - _ackNr) <= MaxReorder && !_reorder.ContainsKey(seq)
-            && _receivedBytes + _reorderBytes + payload.Length <= ReceiveCapacity && (!_eofSeen || !UtpPacket.Before(_eofSeqNr, seq)))
+            && (!_eofSeen || !UtpPacket.Before(_eofSeqNr, seq)))
         {
             _reorder[seq] = payload.ToArray();
             _reorderBytes += payload.Length;

@@ -44,7 +44,7 @@ internal sealed partial class UtpSocket
                 break; // the peer's reorder buffer could not hold more
             var datagram = new byte[UtpPacket.HeaderLength + size];
             TakeUnsent(datagram.AsSpan(UtpPacket.HeaderLength, size));
-            var packet = new OutPacket(datagram, UtpPacket.HeaderLength, size);
+            var packet = new OutPacket(datagram, size);
             _inFlight[_seqNr] = packet;
             _inFlightBytes += size;
             TransmitLocked(_seqNr, packet, UtpType.Data);
@@ -69,7 +69,7 @@ internal sealed partial class UtpSocket
     private void ResendLocked(ushort seq, OutPacket packet)
     {
         _resent++;
-        TransmitLocked(seq, packet, packet.PayloadLength == 0 ? UtpType.Fin : UtpType.Data);
+        TransmitLocked(seq, packet, UtpType.Data); // only data packets wait for acks (a FIN is sent once, at close)
     }
 
     private void TakeUnsent(Span<byte> into)

@@ -58,7 +58,6 @@ internal sealed partial class UtpSocket
     private ushort _lossWindowEnd; // losses before this sequence number count as one (one halving per window)
     private int _consecutiveTimeouts;
     private int _synSends;
-    private long _lastProgress;
     private Exception? _error;
     private TaskCompletionSource? _connected;
     private TaskCompletionSource? _readable;
@@ -71,10 +70,9 @@ internal sealed partial class UtpSocket
         Closed,
     }
 
-    private sealed class OutPacket(byte[] datagram, int headerLength, int payloadLength)
+    private sealed class OutPacket(byte[] datagram, int payloadLength)
     {
         public byte[] Datagram { get; } = datagram;
-        public int HeaderLength { get; } = headerLength;
         public int PayloadLength { get; } = payloadLength;
         public long SentAt { get; set; }
         public int Transmissions { get; set; }
@@ -141,7 +139,6 @@ internal sealed partial class UtpSocket
             socket._seqNr = firstSeq;
             socket._ackedSeqNr = (ushort)(firstSeq - 1);
             socket._ackNr = syn.Seq;
-            socket._lastProgress = socket.NowMicros();
             socket.SendStateLocked();
         }
         return socket;
