@@ -149,6 +149,8 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 wire.Send(MessageId.HaveNone);
             return;
         }
+        if (swarm.SuperSeeding.TryGreet(peer))
+            return; // nothing, then one piece at a time, and no allowed-fast pieces
         var have = swarm.Picker.Have;
         if (wire.SupportsFast && have.All)
             wire.Send(MessageId.HaveAll);
@@ -225,18 +227,25 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             peer.Link.Close($"before the metadata it said: {e.Message}");
             return;
         }
-        // What we have goes out as haves; when that would be more than a fair share of what may
-        // wait for a peer (a big torrent found on disk), the peer is let go and dialled again,
-        // to get our bitfield in a fresh greeting.
-        if (picker.Have.SetCount * 9L > PeerSendQueue.MaxControlBacklog / 4)
-        {
-            peer.Link.Close("reconnecting for our bitfield, now that the data is checked");
+        if (TooManyHaves(peer, picker.Have.SetCount))
             return;
-        }
         foreach (int piece in picker.Have.SetIndices())
             wire.SendIndex(MessageId.Have, piece);
         OfferAllowedFast(peer, wire);
         swarm.Scheduler.MergeHas(peer, has);
+    }
+
+    /// <summary>
+    /// Whether announcing <paramref name="count"/> pieces as haves would be more than a fair
+    /// share of what may wait for a peer (a big torrent found on disk); if so the peer is let go,
+    /// to be dialled again and get our bitfield in a fresh greeting.
+    /// </summary>
+    public bool TooManyHaves(SwarmPeer peer, int count)
+    {
+        if (count * 9L <= PeerSendQueue.MaxControlBacklog / 4)
+            return false;
+        peer.Link.Close("reconnecting for our bitfield");
+        return true;
     }
 
     private async Task RunPeerAsync(SwarmPeer peer, CancellationToken token)
@@ -255,6 +264,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                     swarm.Picker.RemoveAvailability(peer.Has);
                 swarm.Picker.Forget(peer);
             }
+            swarm.SuperSeeding.OnLeave(peer);
             swarm.Extensions.OnDisconnected(peer);
             swarm.LayerFetch?.OnDisconnected(peer);
             if (peer.ListenEndPoint is { } listen && !swarm.Peers.Any(p => listen.Equals(p.ListenEndPoint)))

@@ -61,12 +61,14 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                 break;
             case MessageId.NotInterested:
                 peer.PeerInterested = false;
+                swarm.SuperSeeding.OnNotInterested(peer);
                 if (!peer.AmChoking)
                     swarm.Ticker.UnchokeIfSlotFree(); // its slot is free for someone who wants it
                 break;
             case MessageId.Have:
                 swarm.CheckPiece(message.Index, "have");
                 scheduler.OnHave(peer, message.Index);
+                swarm.SuperSeeding.OnHave(message.Index);
                 break;
             case MessageId.Bitfield:
                 Bitfield field;
@@ -79,6 +81,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     throw new PeerProtocolException(e.Message);
                 }
                 scheduler.MergeHas(peer, field);
+                swarm.SuperSeeding.OnBitfield(field);
                 break;
             case MessageId.HaveAll or MessageId.HaveNone:
                 if (!_wire.SupportsFast)
@@ -87,6 +90,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                 if (message.Id == MessageId.HaveAll)
                     all.SetAll();
                 scheduler.MergeHas(peer, all);
+                swarm.SuperSeeding.OnBitfield(all);
                 break;
             case MessageId.Request:
                 OnRequest(new BlockRequest(message.Index, message.Begin, message.Length));
@@ -206,8 +210,8 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
         int limit = torrent.Version == Metainfo.TorrentVersion.V2 ? torrent.PieceLength : torrent.PieceSize(request.Piece);
         if (request.Begin < 0 || (long)request.Begin + request.Length > limit)
             throw new PeerProtocolException($"request for {request.Length} bytes at {request.Begin} beyond the end of piece {request.Piece} ({limit} bytes)");
-        if (!swarm.Picker!.Have[request.Piece])
-            throw new PeerProtocolException($"request for piece {request.Piece}, which we do not have");
+        if (!swarm.Picker!.Have[request.Piece] || !swarm.SuperSeeding.MayServe(peer, request.Piece))
+            throw new PeerProtocolException($"request for piece {request.Piece}, which we did not announce");
         if (peer.AmChoking && !peer.AllowedFastForThem.Contains(request.Piece))
         {
             if (_wire.SupportsFast)

@@ -12,6 +12,12 @@ public sealed record TorrentOptions
     public long MaxUploadRate { get; init; }
     /// <summary>Fetch pieces in order (for streaming) instead of rarest first.</summary>
     public bool Sequential { get; init; }
+    /// <summary>
+    /// Superseeding (BEP 16) while seeding: peers are told of one piece at a time, and of the
+    /// next once the last was seen spreading, so a seed with a small uplink sends the first
+    /// copy out about once. For an initial seed; see <see cref="TorrentSession.SuperSeeding"/>.
+    /// </summary>
+    public bool SuperSeeding { get; init; }
     /// <summary>Priority per file index (0 = skip); null downloads everything.</summary>
     public IReadOnlyList<int>? FilePriorities { get; init; }
     /// <summary>

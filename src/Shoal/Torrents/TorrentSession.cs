@@ -34,6 +34,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     private volatile string? _error;
     private int _state = (int)TorrentState.Stopped;
     private bool _sequential;
+    private bool _superSeeding;
     private volatile IReadOnlyList<IReadOnlyList<string>>? _trackers;
     private volatile string _saveDirectory;
     private long _downloaded;
@@ -48,6 +49,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
         _saveDirectory = Path.GetFullPath(saveDirectory);
         Options = options;
         _sequential = options.Sequential;
+        _superSeeding = options.SuperSeeding;
         DownRate = new RateMeter(client.Time);
         UpRate = new RateMeter(client.Time);
         DownloadLimit = new RateLimiter(options.MaxDownloadRate, client.Time);
@@ -119,6 +121,21 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
         {
             Volatile.Write(ref _sequential, value);
             _swarm?.SetSequential(value);
+        }
+    }
+
+    /// <summary>
+    /// Superseeding (BEP 16) for peers that connect while we seed. Turning it off tells the
+    /// peers greeted under it of every piece; turning it on affects peers that connect later.
+    /// </summary>
+    public bool SuperSeeding
+    {
+        get => Volatile.Read(ref _superSeeding);
+        set
+        {
+            Volatile.Write(ref _superSeeding, value);
+            if (!value)
+                _swarm?.EndSuperSeeding();
         }
     }
 

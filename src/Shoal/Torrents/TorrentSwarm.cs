@@ -51,6 +51,7 @@ internal sealed class TorrentSwarm
         Pieces = new PieceJobs(this);
         Ticker = new SwarmTicker(this);
         Links = new PeerLinks(this);
+        SuperSeeding = new SuperSeeding(this);
     }
 
     public TorrentSession Session { get; }
@@ -80,6 +81,7 @@ internal sealed class TorrentSwarm
     public PieceJobs Pieces { get; }
     public SwarmTicker Ticker { get; }
     public PeerLinks Links { get; }
+    public SuperSeeding SuperSeeding { get; }
     public CancellationToken Token { get; }
     /// <summary>Every wanted piece is verified (under the lock).</summary>
     public bool Seeding => _seeding;
@@ -232,6 +234,13 @@ internal sealed class TorrentSwarm
             if (HasContent)
                 Picker.Sequential = sequential;
         }
+    }
+
+    public void EndSuperSeeding()
+    {
+        lock (Gate)
+            SuperSeeding.End();
+        Flush();
     }
 
     public void ApplyPriorities()

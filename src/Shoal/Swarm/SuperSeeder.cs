@@ -1,0 +1,175 @@
+using Shoal.Wire;
+
+namespace Shoal.Swarm;
+
+/// <summary>
+/// Superseeding (BEP 16): a seed that says it has nothing and offers each peer one piece at a
+/// time, with a have. The peer gets its next piece only once the last one was seen spreading:
+/// it has the piece and so does another peer (or no other peer is left to give it to), or it
+/// lost interest in us. Offers go to the rarest pieces, and a piece offered to someone is
+/// offered to another only when nothing rarer is left, so the first copy leaves the seed about
+/// once and the peers trade the rest. A peer that never passes its piece on gets no more.
+/// Pure: peers' pieces and availability come in through delegates; the caller sends the haves.
+/// </summary>
+internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> has, Func<int, int> availability, Random random)
+    where TPeer : class
+{
+    private sealed class Offer(int pieceCount)
+    {
+        public int Current = -1;
+        /// <summary>It said not interested while holding <see cref="Current"/>: done with it, even without a have.</summary>
+        public bool Finished;
+        /// <summary>Every piece we have told it about: what it may ask for.</summary>
+        public readonly Bitfield Told = new(pieceCount);
+    }
+
+    private readonly Dictionary<TPeer, Offer> _peers = new(ReferenceEqualityComparer.Instance as IEqualityComparer<TPeer>);
+    /// <summary>How many peers hold each piece as their current offer.</summary>
+    private readonly int[] _offered = new int[pieceCount];
+
+    public int PeerCount => _peers.Count;
+
+    /// <summary>Whether the peer was greeted as a superseeded peer.</summary>
+    public bool Tracks(TPeer peer) => _peers.ContainsKey(peer);
+
+    /// <summary>The piece the peer is working on now, or -1.</summary>
+    public int CurrentOffer(TPeer peer) => _peers.TryGetValue(peer, out var offer) ? offer.Current : -1;
+
+    /// <summary>Whether the peer may request <paramref name="piece"/>: only pieces it was offered.</summary>
+    public bool MayRequest(TPeer peer, int piece) => _peers.TryGetValue(peer, out var offer) && offer.Told[piece];
+
+    /// <summary>A peer was greeted with nothing: returns its first piece to announce, or -1 when it lacks none.</summary>
+    public int Join(TPeer peer)
+    {
+        var offer = new Offer(pieceCount);
+        _peers[peer] = offer;
+        return OfferNext(peer, offer);
+    }
+
+    /// <summary>The peer left: its offer is free for others. Adds to <paramref name="offers"/> the new offers this unblocks (to send as haves).</summary>
+    public void Leave(TPeer peer, List<(TPeer Peer, int Piece)> offers)
+    {
+        if (!_peers.Remove(peer, out var offer))
+            return;
+        if (offer.Current >= 0)
+            _offered[offer.Current]--;
+        if (_peers.Count == 1)
+            Recheck(offers); // the one left has no one to pass its piece to
+    }
+
+    /// <summary>
+    /// A peer said it has <paramref name="piece"/> (its bitfield and the availability already
+    /// count it): each peer whose offer that was and which holds it now moves on.
+    /// </summary>
+    public void OnHave(int piece, List<(TPeer Peer, int Piece)> offers)
+    {
+        if (_offered[piece] == 0)
+            return;
+        foreach (var (peer, offer) in _peers)
+        {
+            if (offer.Current == piece && Spread(peer, offer))
+                offers.Add((peer, -1)); // filled in below: no offer changes while the dictionary is walked
+        }
+        FillOffers(offers);
+    }
+
+    /// <summary>The peer lost interest in us: if it held an offer, it is done with it (some clients send no have to a peer that has the piece).</summary>
+    public void OnNotInterested(TPeer peer, List<(TPeer Peer, int Piece)> offers)
+    {
+        if (!_peers.TryGetValue(peer, out var offer) || offer.Current < 0)
+            return;
+        offer.Finished = true;
+        if (Spread(peer, offer))
+        {
+            offers.Add((peer, -1));
+            FillOffers(offers);
+        }
+    }
+
+    /// <summary>Stops superseeding: forgets every peer and returns what each was told, so the rest can be announced.</summary>
+    public List<(TPeer Peer, Bitfield Told)> End()
+    {
+        var told = _peers.Select(p => (p.Key, p.Value.Told)).ToList();
+        _peers.Clear();
+        Array.Clear(_offered);
+        return told;
+    }
+
+    private bool Spread(TPeer peer, Offer offer)
+    {
+        int piece = offer.Current;
+        bool said = has(peer)[piece];
+        if (!said && !offer.Finished)
+            return false;
+        int elsewhere = availability(piece) - (said ? 1 : 0);
+        return elsewhere > 0 || _peers.Count == 1;
+    }
+
+    private void Recheck(List<(TPeer Peer, int Piece)> offers)
+    {
+        foreach (var (peer, offer) in _peers)
+        {
+            if (offer.Current >= 0 && Spread(peer, offer))
+                offers.Add((peer, -1));
+        }
+        FillOffers(offers);
+    }
+
+    private void FillOffers(List<(TPeer Peer, int Piece)> offers)
+    {
+        for (int i = 0; i < offers.Count; i++)
+        {
+            if (offers[i].Piece >= 0)
+                continue;
+            var peer = offers[i].Peer;
+            int next = OfferNext(peer, _peers[peer]);
+            offers[i] = (peer, next);
+        }
+        offers.RemoveAll(o => o.Piece < 0);
+    }
+
+    private int OfferNext(TPeer peer, Offer offer)
+    {
+        if (offer.Current >= 0)
+            _offered[offer.Current]--;
+        offer.Current = Rarest(has(peer), offer.Told);
+        offer.Finished = false;
+        if (offer.Current >= 0)
+        {
+            _offered[offer.Current]++;
+            offer.Told[offer.Current] = true;
+        }
+        return offer.Current;
+    }
+
+    /// <summary>
+    /// The piece the peer lacks and was not told of that is offered to the fewest peers, then held
+    /// by the fewest; ties at random. The scan starts at a random piece and stops at a piece no
+    /// one has or is offered, the best there can be, so it is short while the first copy goes out.
+    /// </summary>
+    private int Rarest(Bitfield peerHas, Bitfield told)
+    {
+        int best = -1;
+        long bestKey = long.MaxValue;
+        int ties = 0;
+        int start = random.Next(pieceCount);
+        for (int n = 0; n < pieceCount; n++)
+        {
+            int piece = start + n < pieceCount ? start + n : start + n - pieceCount;
+            if (peerHas[piece] || told[piece])
+                continue;
+            long key = ((long)_offered[piece] << 32) | (uint)availability(piece);
+            if (key == 0)
+                return piece;
+            if (key < bestKey)
+            {
+                (best, bestKey, ties) = (piece, key, 1);
+            }
+            else if (key == bestKey && random.Next(++ties) == 0)
+            {
+                best = piece;
+            }
+        }
+        return best;
+    }
+}

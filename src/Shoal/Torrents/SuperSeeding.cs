@@ -1,0 +1,90 @@
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal;
+
+/// <summary>
+/// The torrent's side of superseeding (<see cref="SuperSeeder{TPeer}"/>): while it is on and we
+/// seed, a new peer is greeted with nothing and then told of one piece at a time; its haves,
+/// loss of interest and departure move the offers on; it may ask only for what it was told of.
+/// Turned off, every peer hears of the rest of our pieces. All under the torrent's lock.
+/// </summary>
+internal sealed class SuperSeeding(TorrentSwarm swarm)
+{
+    private readonly List<(SwarmPeer Peer, int Piece)> _offers = [];
+    private SuperSeeder<SwarmPeer>? _seeder;
+
+    /// <summary>Greets <paramref name="peer"/> as a superseeded peer when superseeding applies; false to greet it as usual.</summary>
+    public bool TryGreet(SwarmPeer peer)
+    {
+        if (!swarm.Session.SuperSeeding || !swarm.HasContent || !swarm.Picker.Have.All || peer.Wire is not { } wire)
+            return false;
+        var picker = swarm.Picker;
+        _seeder ??= new SuperSeeder<SwarmPeer>(swarm.Torrent.PieceCount, p => p.Has, picker.Availability, new Random(swarm.Client.NextSeed()));
+        if (wire.SupportsFast)
+            wire.Send(MessageId.HaveNone);
+        int piece = _seeder.Join(peer);
+        if (piece >= 0)
+            peer.Link.Have(piece);
+        return true;
+    }
+
+    /// <summary>Whether the peer may ask for <paramref name="piece"/> (we have it, and told it so).</summary>
+    public bool MayServe(SwarmPeer peer, int piece) => _seeder is null || !_seeder.Tracks(peer) || _seeder.MayRequest(peer, piece);
+
+    public void OnHave(int piece)
+    {
+        _seeder?.OnHave(piece, _offers);
+        Send();
+    }
+
+    /// <summary>A bitfield (or have-all) arrived: any piece in it may be one that was offered.</summary>
+    public void OnBitfield(Bitfield field)
+    {
+        if (_seeder is null)
+            return;
+        foreach (int piece in field.SetIndices())
+            _seeder.OnHave(piece, _offers);
+        Send();
+    }
+
+    public void OnNotInterested(SwarmPeer peer)
+    {
+        _seeder?.OnNotInterested(peer, _offers);
+        Send();
+    }
+
+    public void OnLeave(SwarmPeer peer)
+    {
+        _seeder?.Leave(peer, _offers);
+        Send();
+    }
+
+    /// <summary>Superseeding was turned off: each peer still connected hears of every piece it was not told of.</summary>
+    public void End()
+    {
+        if (_seeder is null)
+            return;
+        foreach (var (peer, told) in _seeder.End())
+        {
+            if (peer.IsClosed)
+                continue;
+            if (swarm.Admission.TooManyHaves(peer, swarm.Picker!.Have.SetCount - told.SetCount))
+                continue;
+            foreach (int piece in swarm.Picker!.Have.SetIndices())
+            {
+                if (!told[piece])
+                    peer.Link.Have(piece);
+            }
+        }
+        _seeder = null;
+    }
+
+    private void Send()
+    {
+        foreach (var (peer, piece) in _offers)
+            peer.Link.Have(piece);
+        _offers.Clear();
+    }
+}
