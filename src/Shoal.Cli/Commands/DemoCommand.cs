@@ -23,9 +23,10 @@ public static class DemoCommand
         var peerUp = new Option<string>("--peer-up") { Description = "Each leecher's upload cap.", DefaultValueFactory = _ => "1MiB" };
         var peerDown = new Option<string>("--peer-down") { Description = "Each leecher's download cap.", DefaultValueFactory = _ => "4MiB" };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's files (printed at the end)." };
+        var superSeed = new Option<bool>("--super-seed") { Description = "The seed superseeds (BEP 16): one piece at a time to each leecher." };
         var command = new Command("demo", "Run a local swarm (a capped seed and a crowd of leechers on 127.0.0.1) and compare it with one server.")
         {
-            peers, size, seedUp, peerUp, peerDown, keep,
+            peers, size, seedUp, peerUp, peerDown, keep, superSeed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +42,7 @@ public static class DemoCommand
             string root = Path.Combine(Path.GetTempPath(), "shoal-demo-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                return await RunAsync(root, n, fileSize, us, ui, di, cancellationToken);
+                return await RunAsync(root, n, fileSize, us, ui, di, parse.GetValue(superSeed), cancellationToken);
             }
             finally
             {
@@ -54,7 +55,7 @@ public static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string root, int n, long fileSize, long us, long ui, long di, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string root, int n, long fileSize, long us, long ui, long di, bool superSeed, CancellationToken cancellationToken)
     {
         string seedDir = Path.Combine(root, "seed");
         Directory.CreateDirectory(seedDir);
@@ -100,7 +101,7 @@ public static class DemoCommand
                 clients.Add(client);
                 await client.StartAsync();
             }
-            var seed = seeder.Add(torrent, seedDir);
+            var seed = seeder.Add(torrent, seedDir, new TorrentOptions { SuperSeeding = superSeed });
             await seed.StartAsync();
             await seed.Completed.WaitAsync(cancellationToken);
 
@@ -114,6 +115,7 @@ public static class DemoCommand
             foreach (var leecher in leechers)
                 await leecher.StartAsync();
             var all = Task.WhenAll(leechers.Select(l => l.Completed));
+            var firstCopy = FirstCopyAsync(leechers, seed, all);
             await ShowAsync(leechers, seed, all, cancellationToken);
             if (!all.IsCompleted)
                 return CommandRunner.Failure;
@@ -130,6 +132,8 @@ public static class DemoCommand
             Console.WriteLine($"  one server at {ByteSize.Format(us)}/s would take   N x F / u_s = {server:0.0} s  ({server / swarm:0.0}x longer)");
             Console.WriteLine($"  peer-to-peer lower bound max(F/u_s, F/d_min, N x F / (u_s + sum u_i)) = {bound:0.0} s  (the swarm took {swarm / bound:0.00}x that)");
             Console.WriteLine($"  the seed uploaded {ByteSize.Format(seed.GetStatus().Uploaded)}; the leechers uploaded {ByteSize.Format(leechers.Sum(l => l.GetStatus().Uploaded))} to each other");
+            var (spread, whole) = await firstCopy;
+            Console.WriteLine($"  the seed{(superSeed ? " (superseeding)" : "")} uploaded {spread / f:0.00} copies until the leechers together held every piece, {whole / f:0.00} until one leecher had them all");
             return good == n ? CommandRunner.Success : CommandRunner.Failure;
         }
         finally
@@ -137,6 +141,26 @@ public static class DemoCommand
             foreach (var client in clients)
                 await client.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// What the seed had uploaded when a whole copy first existed among the leechers (every piece
+    /// at one of them, or more), and when the first leecher completed. Polled every 20 ms.
+    /// </summary>
+    private static async Task<(long Spread, long Whole)> FirstCopyAsync(List<TorrentSession> leechers, TorrentSession seed, Task all)
+    {
+        long? spread = null, whole = null;
+        while (whole is null && !all.IsFaulted)
+        {
+            var held = leechers.Select(l => l.VerifiedPieces).ToList();
+            if (spread is null && Enumerable.Range(0, held[0].Count).All(i => held.Any(h => h[i])))
+                spread = seed.GetStatus().Uploaded;
+            if (held.Any(h => h.All))
+                whole = seed.GetStatus().Uploaded;
+            else
+                await Task.Delay(20);
+        }
+        return (spread ?? 0, whole ?? 0);
     }
 
     private static async Task ShowAsync(List<TorrentSession> leechers, TorrentSession seed, Task all, CancellationToken cancellationToken)

@@ -9,8 +9,12 @@ public static class SeedCommand
         var torrent = new Argument<string>("TORRENT") { Description = "The .torrent file." };
         var dir = new Argument<string>("DIR") { Description = "The folder holding the torrent's data (its file, or its folder, by the torrent's name)." };
         var maxUp = new Option<string?>("--max-up") { Description = "Upload cap, bytes per second (500KiB, 4MiB, 10MB)." };
+        var superSeed = new Option<bool>("--super-seed")
+        {
+            Description = "Superseed (BEP 16): tell each peer of one piece at a time, and of the next once the last was seen at another peer, so the first copy leaves this seed about once. For the first seed of a new torrent.",
+        };
         var shared = new PeerOptions();
-        var command = new Command("seed", "Check the data (or trust valid resume data) and seed it until Ctrl-C.") { torrent, dir, maxUp };
+        var command = new Command("seed", "Check the data (or trust valid resume data) and seed it until Ctrl-C.") { torrent, dir, maxUp, superSeed };
         shared.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
@@ -23,6 +27,7 @@ public static class SeedCommand
                 OutputDirectory = folder,
                 MaxUp = CliParsing.Rate(parse.GetValue(maxUp), "--max-up"),
                 Seed = true,
+                SuperSeed = parse.GetValue(superSeed),
             }), cancellationToken);
         });
         return command;

@@ -26,6 +26,7 @@ public static class TransferRun
             var options = new TorrentOptions
             {
                 Sequential = settings.Sequential,
+                SuperSeeding = settings.SuperSeed,
                 Peers = settings.Peers,
                 MaxAnnounceInterval = settings.AnnounceInterval,
                 Allocation = settings.Preallocate ? Shoal.Storage.AllocationMode.Preallocate : Shoal.Storage.AllocationMode.Sparse,

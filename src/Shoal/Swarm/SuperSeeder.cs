@@ -17,7 +17,9 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     private sealed class Offer(int pieceCount)
     {
         public int Current = -1;
-        /// <summary>It said not interested while holding <see cref="Current"/>: done with it, even without a have.</summary>
+        /// <summary>It asked us for a block of <see cref="Current"/>.</summary>
+        public bool Asked;
+        /// <summary>It asked for <see cref="Current"/> and then lost interest: done with it, even without a have.</summary>
         public bool Finished;
         /// <summary>Every piece we have told it about: what it may ask for.</summary>
         public readonly Bitfield Told = new(pieceCount);
@@ -37,6 +39,16 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
 
     /// <summary>Whether the peer may request <paramref name="piece"/>: only pieces it was offered.</summary>
     public bool MayRequest(TPeer peer, int piece) => _peers.TryGetValue(peer, out var offer) && offer.Told[piece];
+
+    /// <summary>The peer asks for a block of <paramref name="piece"/>: whether it may (see <see cref="MayRequest"/>), noting that it did.</summary>
+    public bool OnRequest(TPeer peer, int piece)
+    {
+        if (!_peers.TryGetValue(peer, out var offer) || !offer.Told[piece])
+            return false;
+        if (piece == offer.Current)
+            offer.Asked = true;
+        return true;
+    }
 
     /// <summary>A peer was greeted with nothing: returns its first piece to announce, or -1 when it lacks none.</summary>
     public int Join(TPeer peer)
@@ -73,10 +85,14 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         FillOffers(offers);
     }
 
-    /// <summary>The peer lost interest in us: if it held an offer, it is done with it (some clients send no have to a peer that has the piece).</summary>
+    /// <summary>
+    /// The peer lost interest in us: if it had asked for its offer, it is done with it (some
+    /// clients send no have to a peer that has the piece). A loss of interest sent before the
+    /// offer arrived (it crossed our have on the wire) comes before any request, so it is ignored.
+    /// </summary>
     public void OnNotInterested(TPeer peer, List<(TPeer Peer, int Piece)> offers)
     {
-        if (!_peers.TryGetValue(peer, out var offer) || offer.Current < 0)
+        if (!_peers.TryGetValue(peer, out var offer) || offer.Current < 0 || !offer.Asked)
             return;
         offer.Finished = true;
         if (Spread(peer, offer))
@@ -133,7 +149,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         if (offer.Current >= 0)
             _offered[offer.Current]--;
         offer.Current = Rarest(has(peer), offer.Told);
-        offer.Finished = false;
+        offer.Asked = offer.Finished = false;
         if (offer.Current >= 0)
         {
             _offered[offer.Current]++;

@@ -210,7 +210,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
         int limit = torrent.Version == Metainfo.TorrentVersion.V2 ? torrent.PieceLength : torrent.PieceSize(request.Piece);
         if (request.Begin < 0 || (long)request.Begin + request.Length > limit)
             throw new PeerProtocolException($"request for {request.Length} bytes at {request.Begin} beyond the end of piece {request.Piece} ({limit} bytes)");
-        if (!swarm.Picker!.Have[request.Piece] || !swarm.SuperSeeding.MayServe(peer, request.Piece))
+        if (!swarm.Picker!.Have[request.Piece] || !swarm.SuperSeeding.OnRequest(peer, request.Piece))
             throw new PeerProtocolException($"request for piece {request.Piece}, which we did not announce");
         if (peer.AmChoking && !peer.AllowedFastForThem.Contains(request.Piece))
         {

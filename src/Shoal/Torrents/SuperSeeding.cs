@@ -30,8 +30,8 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
         return true;
     }
 
-    /// <summary>Whether the peer may ask for <paramref name="piece"/> (we have it, and told it so).</summary>
-    public bool MayServe(SwarmPeer peer, int piece) => _seeder is null || !_seeder.Tracks(peer) || _seeder.MayRequest(peer, piece);
+    /// <summary>The peer asks for a block of <paramref name="piece"/>, which we have: whether it may (we told it so).</summary>
+    public bool OnRequest(SwarmPeer peer, int piece) => _seeder is null || !_seeder.Tracks(peer) || _seeder.OnRequest(peer, piece);
 
     public void OnHave(int piece)
     {

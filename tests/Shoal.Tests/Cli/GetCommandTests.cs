@@ -150,5 +150,30 @@ public class GetCommandTests
         Assert.Contains("3 of 3 copies are byte-identical", result.Stdout);
         Assert.Contains("N x F / u_s = 3.0 s", result.Stdout);
         Assert.Contains("lower bound", result.Stdout);
+        Assert.Matches(@"the seed uploaded \d+\.\d\d copies until the leechers together held every piece, \d+\.\d\d until one leecher had them all", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Seed_with_super_seed_greets_a_peer_with_nothing_then_one_piece_and_a_get_still_completes()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("data", 300_000)]);
+        await using var cleanup = h;
+        var (seed, port) = await SeedAsync(h, torrent, seedDir, "--super-seed");
+        using var seeding = seed;
+        var endPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        using (var peer = await ScriptedPeer.ConnectAsync(endPoint, TorrentParser.Load(torrent).InfoHashes.Primary.Span.ToArray()))
+        {
+            var greeting = new List<Shoal.Wire.MessageId>();
+            while (await peer.ReadAsync(TimeSpan.FromSeconds(20)) is { } m && m.Id != Shoal.Wire.MessageId.Have)
+                greeting.Add(m.Id);
+            Assert.Contains(Shoal.Wire.MessageId.HaveNone, greeting);
+            Assert.DoesNotContain(Shoal.Wire.MessageId.HaveAll, greeting);
+            Assert.DoesNotContain(Shoal.Wire.MessageId.Bitfield, greeting);
+        }
+
+        string dir = h.NewDir();
+        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}");
+        Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data"))));
     }
 }

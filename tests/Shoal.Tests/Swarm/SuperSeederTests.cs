@@ -94,12 +94,13 @@ public class SuperSeederTests
     }
 
     [Fact]
-    public void Not_interested_counts_as_done_for_a_peer_that_sends_no_have()
+    public void Not_interested_after_asking_for_its_piece_counts_as_done_for_a_peer_that_sends_no_have()
     {
         var swarm = new Swarm(pieces: 8);
         var a = swarm.Join("a", out int pieceA);
         var b = swarm.Join("b", out _);
-        swarm.Have(b, pieceA); // b has a's piece already (from elsewhere), and a says no have
+        swarm.Have(b, pieceA); // b has a's piece already, and a will say no have
+        Assert.True(swarm.Seeder.OnRequest(a, pieceA));
 
         var offers = new List<(Peer, int)>();
         swarm.Seeder.OnNotInterested(a, offers);
@@ -107,6 +108,31 @@ public class SuperSeederTests
         var (peer, piece) = Assert.Single(offers);
         Assert.Same(a, peer);
         Assert.NotEqual(pieceA, piece);
+    }
+
+    [Fact]
+    public void Not_interested_before_asking_for_its_piece_crossed_the_offer_and_is_ignored()
+    {
+        var swarm = new Swarm(pieces: 8);
+        var a = swarm.Join("a", out int pieceA);
+        var b = swarm.Join("b", out _);
+        swarm.Have(b, pieceA);
+
+        var offers = new List<(Peer, int)>();
+        swarm.Seeder.OnNotInterested(a, offers);
+
+        Assert.Empty(offers);
+        Assert.Equal(pieceA, swarm.Seeder.CurrentOffer(a));
+    }
+
+    [Fact]
+    public void A_request_for_a_piece_never_offered_is_refused()
+    {
+        var swarm = new Swarm(pieces: 8);
+        var a = swarm.Join("a", out int pieceA);
+
+        Assert.False(swarm.Seeder.OnRequest(a, (pieceA + 1) % 8));
+        Assert.False(swarm.Seeder.OnRequest(new Peer("stranger", 8), pieceA));
     }
 
     [Fact]
