@@ -4,14 +4,15 @@
 # shoal->shoal, and aria2 as a leecher from both seeds (through opentracker: aria2 takes peers
 # only from trackers). For each leecher it prints MB/s (wall time from start to exit, startup
 # included), CPU seconds per GiB (user+sys of the leecher process), peak memory, and the ratios
-# to libtorrent->libtorrent. Page cache warm; 1 MiB pieces; medians of RUNS interleaved runs.
+# to libtorrent->libtorrent, and the CPU seconds per GiB the seed process spent while each
+# leecher ran. Page cache warm; 1 MiB pieces; medians of RUNS interleaved runs.
 #   bench/transfer-bench.sh [SIZE_MiB=1024] [RUNS=3]
 # The rows above run over TCP (shoal leechers with --transport tcp, libtorrent with TCP only).
 # With ENCRYPTION=1 it also runs RC4-encrypted leechers in the same rounds (MSE): shoal-rc4 is
 # `shoal get --encryption require`, libtorrent-rc4 is libtorrent with pe_forced and RC4 only; the
 # seeds keep their defaults, so these rows are the cost of RC4 against the plain rows beside them.
 # With UTP=1 it also runs uTP-only leechers (shoal-utp: --transport utp; libtorrent-utp: TCP off)
-# from both seeds (the libtorrent seed serves TCP and uTP), for uTP's throughput side by side.
+# from both seeds (the libtorrent seed then serves TCP and uTP), for uTP's throughput side by side.
 # With SHOAL_BASELINE=DIR (another checkout of Shoal, say the commit before a change), that build
 # runs in the same rounds as "base" (base->libtorrent, libtorrent->base, base->base): a before and
 # after in one run.
@@ -72,8 +73,13 @@ pids+=($!)
 
 # Seeds, started once and kept for every run.
 lt_log="$work/lt-seed.log"
-/usr/bin/python3 "$lt" swarm seed "${torrent[libtorrent]}" "$seeddir" --timeout 3600 --transport both > "$lt_log" 2>&1 &
+# The libtorrent seed serves TCP only, unless UTP=1 asks for uTP rows: with uTP enabled its TCP
+# uploads run at about half speed here (its leecher's CPU per GiB doubles), which would flatter
+# every row measured against it.
+lt_transport=tcp; [ "${UTP:-0}" = 1 ] && lt_transport=both
+/usr/bin/python3 "$lt" swarm seed "${torrent[libtorrent]}" "$seeddir" --timeout 3600 --transport $lt_transport > "$lt_log" 2>&1 &
 pids+=($!)
+declare -A seedpid=([libtorrent]=$!)
 declare -A seedport
 for s in "${seeds[@]}"; do
   [ "$s" = libtorrent ] && continue
@@ -81,6 +87,7 @@ for s in "${seeds[@]}"; do
   rm -rf "$work/state-seed-$s"
   SHOAL_STATE_DIR="$work/state-seed-$s" "${bin[$s]}" seed "${torrent[$s]}" "$seeddir" --bind 127.0.0.1 --port "${seedport[$s]}" --json --announce-interval 2s > "$work/$s-seed.log" 2>&1 &
   pids+=($!)
+  seedpid[$s]=$!
 done
 for _ in $(seq 1 600); do
   ready=1
@@ -115,15 +122,20 @@ pairs=(libtorrent:libtorrent libtorrent:shoal shoal:libtorrent shoal:shoal libto
 [ -n "${bin[base]:-}" ] && pairs+=(libtorrent:base base:libtorrent base:base)
 [ "${ENCRYPTION:-0}" = 1 ] && pairs+=(libtorrent:libtorrent-rc4 libtorrent:shoal-rc4 shoal:libtorrent-rc4 shoal:shoal-rc4)
 [ "${UTP:-0}" = 1 ] && pairs+=(libtorrent:libtorrent-utp libtorrent:shoal-utp shoal:libtorrent-utp shoal:shoal-utp)
-declare -A wall cpu mem
+declare -A wall cpu mem seedcpu
+ticks=$(getconf CLK_TCK)
+seed_ticks() { awk '{print $14 + $15}' "/proc/${seedpid[$1]}/stat"; } # user + system, in clock ticks
 for ((r = 0; r < runs; r++)); do
   for pair in "${pairs[@]}"; do
     s=${pair%%:*}; l=${pair##*:}
     dir="$work/leech"; rm -rf "$dir" "$dir.state"; mkdir -p "$dir"
     cmd=$(command_for "$s" "$l" "$dir")
+    seed_before=$(seed_ticks "$s")
     start=$(date +%s%N)
     /usr/bin/time -f "%U %S %M" -o "$work/time.txt" bash -c "exec $cmd" >/dev/null 2>&1 || echo "$pair: leecher exited non-zero"
     end=$(date +%s%N)
+    seed_after=$(seed_ticks "$s")
+    seedcpu[$pair]+="$(echo "scale=2; ($seed_after - $seed_before) / $ticks" | bc) "
     cmp -s "$data" "$dir/data.bin" || { echo "$pair: data differs"; exit 1; }
     read -r user sys kb < "$work/time.txt"
     wall[$pair]+="$(( (end - start) / 1000000 )) "
@@ -137,10 +149,11 @@ gib=$(echo "scale=6; $size_mib / 1024" | bc)
 ref=libtorrent:libtorrent
 ref_ms=$(echo "${wall[$ref]}" | median); ref_cpu=$(echo "${cpu[$ref]}" | median)
 echo "${size_mib} MiB over loopback, 1 MiB pieces, median of $runs runs, $(nproc) cores; ratios are to libtorrent->libtorrent"
-printf '%-24s %9s %9s %12s %11s %9s %9s\n' "seed -> leecher" "MB/s" "x speed" "CPU s/GiB" "x CPU" "peak MiB" ""
+printf '%-24s %9s %9s %12s %11s %9s %14s\n' "seed -> leecher" "MB/s" "x speed" "CPU s/GiB" "x CPU" "peak MiB" "seed CPU s/GiB"
 for pair in "${pairs[@]}"; do
   ms=$(echo "${wall[$pair]}" | median); c=$(echo "${cpu[$pair]}" | median); m=$(echo "${mem[$pair]}" | median)
+  sc=$(echo "${seedcpu[$pair]}" | median)
   mbs=$(echo "scale=1; $size_mib * 1.048576 * 1000 / $ms" | bc)
-  printf '%-24s %9s %9s %12s %11s %9s\n' "${pair/:/ -> }" "$mbs" "$(echo "scale=2; $ref_ms / $ms" | bc)" \
-    "$(echo "scale=2; $c / $gib" | bc)" "$(echo "scale=2; $c / $ref_cpu" | bc)" "$((m / 1024))"
+  printf '%-24s %9s %9s %12s %11s %9s %14s\n' "${pair/:/ -> }" "$mbs" "$(echo "scale=2; $ref_ms / $ms" | bc)" \
+    "$(echo "scale=2; $c / $gib" | bc)" "$(echo "scale=2; $c / $ref_cpu" | bc)" "$((m / 1024))" "$(echo "scale=2; $sc / $gib" | bc)"
 done
