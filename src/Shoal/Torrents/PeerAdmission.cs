@@ -227,12 +227,14 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             peer.Link.Close($"before the metadata it said: {e.Message}");
             return;
         }
+        swarm.Scheduler.MergeHas(peer, has);
+        if (swarm.SuperSeeding.TryGreet(peer, saidNone: true))
+            return;
         if (TooManyHaves(peer, picker.Have.SetCount))
             return;
         foreach (int piece in picker.Have.SetIndices())
             wire.SendIndex(MessageId.Have, piece);
         OfferAllowedFast(peer, wire);
-        swarm.Scheduler.MergeHas(peer, has);
     }
 
     /// <summary>

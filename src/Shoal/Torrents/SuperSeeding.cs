@@ -15,14 +15,18 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
     private readonly List<(SwarmPeer Peer, int Piece)> _offers = [];
     private SuperSeeder<SwarmPeer>? _seeder;
 
-    /// <summary>Greets <paramref name="peer"/> as a superseeded peer when superseeding applies; false to greet it as usual.</summary>
-    public bool TryGreet(SwarmPeer peer)
+    /// <summary>
+    /// Greets <paramref name="peer"/> as a superseeded peer when superseeding applies: a
+    /// have-none (unless <paramref name="saidNone"/>: it had one before our data was checked),
+    /// then its first piece. False to greet it as usual.
+    /// </summary>
+    public bool TryGreet(SwarmPeer peer, bool saidNone = false)
     {
         if (!swarm.Session.SuperSeeding || !swarm.HasContent || !swarm.Picker.Have.All || peer.Wire is not { } wire)
             return false;
         var picker = swarm.Picker;
         _seeder ??= new SuperSeeder<SwarmPeer>(swarm.Torrent.PieceCount, p => p.Has, picker.Availability, new Random(swarm.Client.NextSeed()));
-        if (wire.SupportsFast)
+        if (wire.SupportsFast && !saidNone)
             wire.Send(MessageId.HaveNone);
         int piece = _seeder.Join(peer);
         if (piece >= 0)

@@ -43,6 +43,19 @@ public class SuperSeedingTests
         throw new IOException($"closed before {string.Join("/", ids)}");
     }
 
+    /// <summary>Says interested and waits to be unchoked; the haves on the way go to <paramref name="haves"/>.</summary>
+    private static async Task InterestedAsync(ScriptedPeer peer, List<int>? haves = null)
+    {
+        await peer.SendAsync(b => PeerWire.WriteSimple(b, MessageId.Interested));
+        while (true)
+        {
+            var m = await ReadUntilAsync(peer, MessageId.Unchoke, MessageId.Have);
+            if (m.Id == MessageId.Unchoke)
+                return;
+            haves?.Add(m.Index);
+        }
+    }
+
     private static async Task<int> FetchBlockAsync(ScriptedPeer peer, int piece, int begin, List<int> haves)
     {
         await peer.SendAsync(b => PeerWire.WriteBlock(b, MessageId.Request, piece, begin, 16384));
@@ -71,9 +84,8 @@ public class SuperSeedingTests
         using var _b = b;
         Assert.NotEqual(pieceA, pieceB);
 
-        await a.SendAsync(b => PeerWire.WriteSimple(b, MessageId.Interested));
-        await ReadUntilAsync(a, MessageId.Unchoke);
         var early = new List<int>();
+        await InterestedAsync(a, early);
         Assert.Equal(pieceA, await FetchBlockAsync(a, pieceA, 0, early));
         Assert.Equal(pieceA, await FetchBlockAsync(a, pieceA, 16384, early));
         await a.SendAsync(b => PeerWire.WriteIndex(b, MessageId.Have, pieceA));
@@ -96,12 +108,34 @@ public class SuperSeedingTests
         await using var _h = h;
         var (a, pieceA, _) = await JoinAsync(seeder, torrent, 1);
         using var _a = a;
-        await a.SendAsync(b => PeerWire.WriteSimple(b, MessageId.Interested));
-        await ReadUntilAsync(a, MessageId.Unchoke);
+        await InterestedAsync(a);
 
         await a.SendAsync(b => PeerWire.WriteBlock(b, MessageId.Request, (pieceA + 1) % 8, 0, 16384));
 
         Assert.True(await a.ClosedByPeerAsync(Wait), "the seed served a piece it had not announced");
+    }
+
+    [Fact]
+    public async Task A_peer_that_connected_before_the_data_was_checked_is_superseeded_too()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 8 * PieceLength)], pieceLength: PieceLength);
+        var seeder = await h.ClientAsync();
+        var seed = seeder.Add(MagnetLink.Parse(torrent.ToMagnetLink().ToString()), seedDir, new TorrentOptions { SuperSeeding = true });
+        await seed.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => seed.State == TorrentState.AwaitingMetadata, 10, "awaiting metadata");
+        using var peer = await ScriptedPeer.ConnectAsync(EngineHarness.EndPoint(seeder), torrent.InfoHashes.Primary.Span.ToArray());
+        Assert.Equal(MessageId.HaveNone, (await ReadUntilAsync(peer, MessageId.HaveNone, MessageId.Bitfield, MessageId.HaveAll)).Id);
+        await EngineHarness.WaitUntilAsync(() => seed.GetPeers().Count == 1, 10, "the peer to be attached");
+
+        seed.SetMetadata(torrent); // the data is found whole: seeding, superseeding
+        await EngineHarness.WaitCompleteAsync(seed);
+
+        int first = (await ReadUntilAsync(peer, MessageId.Have)).Index;
+        var more = new List<int>();
+        await InterestedAsync(peer, more);
+        Assert.Equal(first, await FetchBlockAsync(peer, first, 0, more));
+        Assert.Empty(more); // one piece, not our whole bitfield as haves
     }
 
     [Fact]
