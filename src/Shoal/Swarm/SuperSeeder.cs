@@ -29,18 +29,13 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     /// <summary>How many peers hold each piece as their current offer.</summary>
     private readonly int[] _offered = new int[pieceCount];
 
-    public int PeerCount => _peers.Count;
-
     /// <summary>Whether the peer was greeted as a superseeded peer.</summary>
     public bool Tracks(TPeer peer) => _peers.ContainsKey(peer);
 
     /// <summary>The piece the peer is working on now, or -1.</summary>
     public int CurrentOffer(TPeer peer) => _peers.TryGetValue(peer, out var offer) ? offer.Current : -1;
 
-    /// <summary>Whether the peer may request <paramref name="piece"/>: only pieces it was offered.</summary>
-    public bool MayRequest(TPeer peer, int piece) => _peers.TryGetValue(peer, out var offer) && offer.Told[piece];
-
-    /// <summary>The peer asks for a block of <paramref name="piece"/>: whether it may (see <see cref="MayRequest"/>), noting that it did.</summary>
+    /// <summary>The peer asks for a block of <paramref name="piece"/>: whether it may (only pieces it was told of), noting that it did.</summary>
     public bool OnRequest(TPeer peer, int piece)
     {
         if (!_peers.TryGetValue(peer, out var offer) || !offer.Told[piece])

@@ -54,7 +54,7 @@ public class SuperSeederTests
             var peer = swarm.Join($"p{i}", out int offer);
             Assert.InRange(offer, 0, 7);
             Assert.True(offers.Add(offer), $"piece {offer} offered twice");
-            Assert.True(swarm.Seeder.MayRequest(peer, offer));
+            Assert.True(swarm.Seeder.OnRequest(peer, offer));
         }
     }
 
@@ -67,14 +67,14 @@ public class SuperSeederTests
 
         Assert.Empty(swarm.Have(a, pieceA)); // a has it, but nobody else yet: a waits
         Assert.Equal(pieceA, swarm.Seeder.CurrentOffer(a));
-        Assert.False(swarm.Seeder.MayRequest(a, pieceB));
+        Assert.False(swarm.Seeder.OnRequest(a, pieceB));
 
         var next = swarm.Have(b, pieceA); // a passed it on to b
         var (peer, piece) = Assert.Single(next);
         Assert.Same(a, peer);
         Assert.NotEqual(pieceA, piece);
         Assert.NotEqual(pieceB, piece); // b still holds that offer
-        Assert.True(swarm.Seeder.MayRequest(a, piece));
+        Assert.True(swarm.Seeder.OnRequest(a, piece));
         Assert.Equal(pieceB, swarm.Seeder.CurrentOffer(b)); // b's own offer has not spread yet
     }
 
@@ -90,7 +90,7 @@ public class SuperSeederTests
             swarm.Have(other, swarm.Seeder.CurrentOffer(other)); // they got theirs but nobody spread them
 
         Assert.Equal(first, swarm.Seeder.CurrentOffer(leech));
-        Assert.Equal(1, Enumerable.Range(0, 16).Count(i => swarm.Seeder.MayRequest(leech, i)));
+        Assert.Equal(1, Enumerable.Range(0, 16).Count(i => swarm.Seeder.OnRequest(leech, i)));
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public class SuperSeederTests
         peer.Has[0] = peer.Has[1] = true;
 
         Assert.Equal(-1, swarm.Seeder.Join(peer));
-        Assert.False(swarm.Seeder.MayRequest(peer, 0));
+        Assert.False(swarm.Seeder.OnRequest(peer, 0));
     }
 
     [Fact]
@@ -200,7 +200,8 @@ public class SuperSeederTests
         var (peer, bits) = Assert.Single(told);
         Assert.Same(a, peer);
         Assert.Equal([pieceA], bits.SetIndices());
-        Assert.Equal(0, swarm.Seeder.PeerCount);
+        Assert.Equal(-1, swarm.Seeder.CurrentOffer(a));
+        Assert.False(swarm.Seeder.OnRequest(a, pieceA));
     }
 
     [Fact]
