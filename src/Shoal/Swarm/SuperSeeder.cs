@@ -61,7 +61,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         if (offer.Current >= 0)
             _offered[offer.Current]--;
         if (_peers.Count == 1)
-            Recheck(offers); // the one left has no one to pass its piece to
+            MoveOn(-1, offers); // the one left has no one to pass its piece to
     }
 
     /// <summary>
@@ -70,14 +70,8 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     /// </summary>
     public void OnHave(int piece, List<(TPeer Peer, int Piece)> offers)
     {
-        if (_offered[piece] == 0)
-            return;
-        foreach (var (peer, offer) in _peers)
-        {
-            if (offer.Current == piece && Spread(peer, offer))
-                offers.Add((peer, -1)); // filled in below: no offer changes while the dictionary is walked
-        }
-        FillOffers(offers);
+        if (_offered[piece] != 0)
+            MoveOn(piece, offers);
     }
 
     /// <summary>
@@ -116,12 +110,13 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         return elsewhere > 0 || _peers.Count == 1;
     }
 
-    private void Recheck(List<(TPeer Peer, int Piece)> offers)
+    /// <summary>Gives the next piece to each peer whose offer (<paramref name="piece"/>, or any when -1) has spread.</summary>
+    private void MoveOn(int piece, List<(TPeer Peer, int Piece)> offers)
     {
         foreach (var (peer, offer) in _peers)
         {
-            if (offer.Current >= 0 && Spread(peer, offer))
-                offers.Add((peer, -1));
+            if (offer.Current >= 0 && (piece < 0 || offer.Current == piece) && Spread(peer, offer))
+                offers.Add((peer, -1)); // filled in below: no offer changes while the dictionary is walked
         }
         FillOffers(offers);
     }
