@@ -28,7 +28,6 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
 
     public void OnTick()
     {
-        List<System.Net.IPEndPoint> dial;
         lock (swarm.Gate)
         {
             if (swarm.Token.IsCancellationRequested)
@@ -65,8 +64,23 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
             swarm.LayerFetch?.Pump(swarm.Peers);
             if (_tick % ChokeRoundTicks == 0)
                 ChokeRound(now);
+        }
+        DialMore();
+    }
+
+    /// <summary>
+    /// Dials peers from the peer list while there is room: each tick, and at once when a source
+    /// hands over new peers (a tracker's answer is dialled in full, not over the next ticks).
+    /// </summary>
+    public void DialMore()
+    {
+        List<System.Net.IPEndPoint> dial;
+        lock (swarm.Gate)
+        {
+            if (swarm.Token.IsCancellationRequested)
+                return;
             int room = swarm.Session.Options.MaxConnections - swarm.Peers.Count - swarm.Admission.Connecting;
-            dial = swarm.Session.Peers.TakeDialable(Math.Min(room, swarm.Client.HalfOpenRoom), swarm.Client.IsOwnEndPoint, skipSeeds: seeding);
+            dial = swarm.Session.Peers.TakeDialable(Math.Min(room, swarm.Client.HalfOpenRoom), swarm.Client.IsOwnEndPoint, skipSeeds: swarm.Seeding);
         }
         foreach (var endPoint in dial)
         {

@@ -50,11 +50,14 @@ public sealed partial class TorrentSession
 
     void IPeerSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits)
     {
+        bool added = false;
         lock (Gate)
         {
             foreach (var peer in peers)
-                Peers.Add(peer, source, traits);
+                added |= Peers.Add(peer, source, traits);
         }
+        if (added)
+            _swarm?.Ticker.DialMore();
     }
 
     void IPeerSourceHost.ReportSourceError(string source, string? error)

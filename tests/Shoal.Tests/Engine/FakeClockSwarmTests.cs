@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
+using Shoal.Tracker;
 using Shoal.Wire;
 
 namespace Shoal.Tests.Engine;
@@ -42,6 +43,27 @@ public class FakeClockSwarmTests
         for (int second = 0; second < 3; second++)
             time.Advance(TimeSpan.FromSeconds(1));
         await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Single().Snubbed, 10, "the silent peer to be snubbed");
+        await leecher.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Peers_from_a_trackers_answer_are_dialled_at_once_not_at_the_next_tick()
+    {
+        await using var h = new EngineHarness();
+        await using var tracker = new TrackerServer(new TrackerOptions { Bind = [IPAddress.Loopback], Port = 0, Interval = TimeSpan.FromMinutes(5) });
+        await tracker.StartAsync();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)], trackers: [[$"http://127.0.0.1:{tracker.Port}/announce"]]);
+        var seeder = await h.ClientAsync();
+        var seed = seeder.Add(torrent, seedDir);
+        await seed.StartAsync();
+        await EngineHarness.WaitUntilAsync(() => tracker.Registry.Totals().Seeders == 1, 30, "the seed's announce");
+
+        var time = new FakeTimeProvider(); // never advanced: the tick that runs at start comes before the tracker's answer, and no other comes
+        var leecher = await h.ClientAsync(o => o with { Time = time, Transport = TransportPolicy.Tcp });
+        var leech = leecher.Add(torrent, h.NewDir());
+        await leech.StartAsync();
+
+        await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 1, 30, "the seed from the tracker's answer to be connected");
         await leecher.DisposeAsync();
     }
 }
