@@ -26,6 +26,9 @@ internal sealed class WebSeedServer : IAsyncDisposable
     /// <summary>Given the request number (from 1), whether to hold the request open without answering.</summary>
     public Func<int, bool>? Stall { get; set; }
 
+    /// <summary>Awaited before each request is answered (a test holds the server until something else happened).</summary>
+    public Func<Task>? Hold { get; set; }
+
     /// <summary>Serves every range with its first byte flipped: data that fails its hash.</summary>
     public bool Corrupt { get; set; }
 
@@ -47,6 +50,8 @@ internal sealed class WebSeedServer : IAsyncDisposable
         {
             server.Requests.Enqueue(path);
             int number = Interlocked.Increment(ref count);
+            if (server.Hold is { } hold)
+                await hold();
             if (server.Stall?.Invoke(number) == true)
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);

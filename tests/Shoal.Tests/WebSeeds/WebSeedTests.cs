@@ -107,6 +107,8 @@ public class WebSeedTests
         await using var good = await WebSeedServer.StartAsync(seedDir);
         await using var bad = await WebSeedServer.StartAsync(seedDir);
         bad.Fault = _ => 200; // 200 with no body: not the range asked for
+        // The good one answers only once the bad one was asked, or it could serve all before that.
+        good.Hold = () => EngineHarness.WaitUntilAsync(() => !bad.Requests.IsEmpty, 30, "a request to the bad server");
         var leecher = await h.ClientAsync();
         var leech = leecher.Add(torrent with { WebSeeds = [bad.Url + "/", good.Url + "/"] }, h.NewDir());
         await leech.StartAsync();
