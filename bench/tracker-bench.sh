@@ -4,7 +4,8 @@
 # trackers take turns for ROUNDS rounds (the order flips each round, so neither always runs
 # after the other's TIME_WAIT sockets); the medians and their ratio are printed. HTTP is also
 # measured against bench/KestrelFloor, Kestrel with a fixed reply and nothing behind it: the
-# most any tracker on Kestrel can reach here. Then the Shoal tracker's memory with 1 million
+# most any tracker on Kestrel can reach here. `shoal-redis` is the Shoal tracker with its swarms
+# in a redis-server (no persistence) that shares core 0 with it. Then the Shoal tracker's memory with 1 million
 # peers (skip with SHOAL_BENCH_MEMORY=0).
 #   bench/tracker-bench.sh [SECONDS=8] [TORRENTS=1000] [ROUNDS=3]
 set -euo pipefail
@@ -14,7 +15,9 @@ torrents=${2:-1000}
 rounds=${3:-3}
 work=${SHOAL_BENCH_DIR:-/tmp/shoal-bench}/tracker
 rm -rf "$work"; mkdir -p "$work/ot"
-dpkg-query -W -f='${Status}' opentracker 2>/dev/null | grep -q "install ok installed" || { echo "missing opentracker (apt-get install opentracker)"; exit 1; }
+for p in opentracker redis-server; do
+  dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q "install ok installed" || { echo "missing $p (apt-get install $p)"; exit 1; }
+done
 shoal=$(scripts/publish.sh "$work/shoal" 2>/dev/null | tail -1) # the shipped form: Native AOT
 dotnet build bench/TrackerLoad -c Release -v quiet -nologo >/dev/null
 dotnet build bench/KestrelFloor -c Release -v quiet -nologo >/dev/null
@@ -26,23 +29,33 @@ chmod -R a+rX "$work/ot"
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 pid=""
-cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; }
+redis_pid=""
+cleanup() { for p in $pid $redis_pid; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 start() { # NAME PORT
   case $1 in
     shoal) taskset -c 0 "$shoal" tracker --bind 127.0.0.1 --port "$2" --allow-list "$work/allow.txt" > "$work/shoal.log" 2>&1 & ;;
+    shoal-redis)
+      rp=$(port)
+      taskset -c 0 redis-server --port "$rp" --bind 127.0.0.1 --save "" --appendonly no > "$work/redis.log" 2>&1 &
+      redis_pid=$!
+      for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$rp") 2>/dev/null && break; sleep 0.1; done
+      taskset -c 0 "$shoal" tracker --bind 127.0.0.1 --port "$2" --allow-list "$work/allow.txt" --store "redis://127.0.0.1:$rp" > "$work/shoal-redis.log" 2>&1 & ;;
     floor) taskset -c 0 dotnet bench/KestrelFloor/bin/Release/net10.0/KestrelFloor.dll "$2" > "$work/floor.log" 2>&1 & ;;
     opentracker) taskset -c 0 opentracker -i 127.0.0.1 -p "$2" -P "$2" -d "$work/ot" -u nobody -f "$work/ot/opentracker.conf" > "$work/ot.log" 2>&1 & ;;
   esac
   pid=$!
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break; sleep 0.1; done
 }
-stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+stop() {
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  if [ -n "$redis_pid" ]; then kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""; fi
+}
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 declare -A runs
 for round in $(seq 1 "$rounds"); do
-  order="shoal opentracker floor"; [ $((round % 2)) = 0 ] && order="floor opentracker shoal"
+  order="shoal shoal-redis opentracker floor"; [ $((round % 2)) = 0 ] && order="floor opentracker shoal-redis shoal"
   for name in $order; do
     p=$(port); start $name "$p"
     if [ $name != floor ]; then
@@ -57,6 +70,10 @@ printf '%-6s %26s %26s %7s\n' "" "shoal" "opentracker" "ratio"
 for proto in udp http; do
   s=$(echo ${runs[shoal-$proto]} | median); o=$(echo ${runs[opentracker-$proto]} | median)
   printf '%-6s %8s [%15s] %8s [%15s] %7s\n' "$proto" "$s" "$(echo ${runs[shoal-$proto]} | tr ' ' ',')" "$o" "$(echo ${runs[opentracker-$proto]} | tr ' ' ',')" "$(echo "scale=2; $s / $o" | bc)"
+done
+for proto in udp http; do
+  r=$(echo ${runs[shoal-redis-$proto]} | median)
+  echo "shoal with swarms in Redis, $proto: $r [$(echo ${runs[shoal-redis-$proto]} | tr ' ' ',')], $(echo "scale=2; $r / $(echo ${runs[shoal-$proto]} | median)" | bc) of in-process, $(echo "scale=2; $r / $(echo ${runs[opentracker-$proto]} | median)" | bc) of opentracker"
 done
 f=$(echo ${runs[floor-http]} | median)
 echo "Kestrel floor (fixed reply, nothing behind it), HTTP: $f [$(echo ${runs[floor-http]} | tr ' ' ',')], $(echo "scale=2; $f / $(echo ${runs[opentracker-http]} | median)" | bc) of opentracker"

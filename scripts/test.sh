@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3-libtorrent python3-transmissionrpc mktorrent transmission-cli transmission-daemon aria2 opentracker chromium clang zlib1g-dev busybox)
+packages=(python3-libtorrent python3-transmissionrpc mktorrent transmission-cli transmission-daemon aria2 opentracker chromium clang zlib1g-dev busybox redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@ namespace Shoal.Tracker;
 /// served (allow-list), a private key must have been granted it, and the traffic it reports is
 /// added to the key's totals.
 /// </summary>
-public sealed class AnnounceGate(SwarmRegistry registry, Func<InfoHashKey, bool> allowed, UserStore? users)
+public sealed class AnnounceGate(ISwarmStore registry, Func<InfoHashKey, bool> allowed, UserStore? users)
 {
     /// <summary>Throws the failure reason when this torrent is not for this (private) user.</summary>
     public void Admit(InfoHashKey torrent, long? user)
@@ -17,9 +17,15 @@ public sealed class AnnounceGate(SwarmRegistry registry, Func<InfoHashKey, bool>
     }
 
     /// <summary>Registers an admitted announce and fills <paramref name="sample"/> with peers.</summary>
-    public AnnounceCounts Record(in TrackerAnnounce announce, long? user, Span<SampledPeer> sample)
+    public AnnounceCounts Record(in TrackerAnnounce announce, long? user, Span<SampledPeer> sample) =>
+        Counted(registry.Announce(announce, sample), user);
+
+    /// <summary>As <see cref="Record"/>, without holding the thread while the store answers.</summary>
+    public async ValueTask<AnnounceCounts> RecordAsync(TrackerAnnounce announce, long? user, Memory<SampledPeer> sample) =>
+        Counted(await registry.AnnounceAsync(announce, sample).ConfigureAwait(false), user);
+
+    private AnnounceCounts Counted(AnnounceCounts counts, long? user)
     {
-        var counts = registry.Announce(announce, sample);
         if (user is long id)
             users!.AddTraffic(id, counts.UploadedDelta, counts.DownloadedDelta);
         return counts;

@@ -9,7 +9,9 @@ namespace Shoal.Tracker;
 /// SipHash-2-4 (a pseudo-random function, cheap enough for every datagram) of the client's
 /// address under a secret that rotates every two minutes. The port is left out: a client may
 /// announce from a new socket, and spoofing is about the address. An id is accepted under the
-/// current or the previous secret, so it lives two to four minutes.
+/// current or the previous secret, so it lives two to four minutes. Trackers that answer for
+/// the same name (several processes on one Redis) share a secret instead: each two-minute
+/// window's key is derived from it, so an id one of them issued is good at all of them.
 /// </summary>
 public sealed class ConnectionIds
 {
@@ -26,6 +28,18 @@ public sealed class ConnectionIds
         _keys = new Keys(NewKey(), NewKey(), _time.GetTimestamp());
     }
 
+    /// <summary>Ids that every tracker holding <paramref name="sharedSecret"/> issues and accepts alike.</summary>
+    public ConnectionIds(TimeProvider? time, ReadOnlySpan<byte> sharedSecret)
+    {
+        if (sharedSecret.Length < 16)
+            throw new ArgumentException("a shared secret needs at least 16 bytes", nameof(sharedSecret));
+        _time = time ?? TimeProvider.System;
+        _shared = sharedSecret.ToArray();
+        _keys = new Keys(0, 0, -1);
+    }
+
+    private readonly byte[]? _shared;
+
     public long Issue(PeerEndpoint client) => Compute(Current().Current, client.Address);
 
     public bool IsValid(long id, PeerEndpoint client)
@@ -36,6 +50,8 @@ public sealed class ConnectionIds
 
     private Keys Current()
     {
+        if (_shared is not null)
+            return SharedKeys(_shared);
         var keys = _keys;
         if (_time.GetElapsedTime(keys.RotatedAt) < Rotation)
             return keys;
@@ -45,6 +61,28 @@ public sealed class ConnectionIds
                 _keys = new Keys(NewKey(), _keys.Current, _time.GetTimestamp());
             return _keys;
         }
+    }
+
+    /// <summary>The keys of the current window (RotatedAt holds the window's number) and of the one before.</summary>
+    private Keys SharedKeys(byte[] secret)
+    {
+        long window = _time.GetUtcNow().ToUnixTimeSeconds() / (long)Rotation.TotalSeconds;
+        var keys = _keys;
+        if (keys.RotatedAt == window)
+            return keys;
+        lock (_gate)
+        {
+            if (_keys.RotatedAt != window)
+                _keys = new Keys(Derive(secret, window), Derive(secret, window - 1), window);
+            return _keys;
+        }
+    }
+
+    private static UInt128 Derive(byte[] secret, long window)
+    {
+        Span<byte> input = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(input, window);
+        return BinaryPrimitives.ReadUInt128LittleEndian(HMACSHA256.HashData(secret, input));
     }
 
     private static UInt128 NewKey() => BinaryPrimitives.ReadUInt128LittleEndian(RandomNumberGenerator.GetBytes(16));

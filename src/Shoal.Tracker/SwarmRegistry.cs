@@ -9,7 +9,7 @@ namespace Shoal.Tracker;
 /// by endpoint and one by site. Peers expire when they miss an announce interval (with grace);
 /// a sample of peers costs O(numwant), not O(swarm); a seed is sent no seeds.
 /// </summary>
-public sealed class SwarmRegistry
+public sealed class SwarmRegistry : ISwarmStore
 {
     private const int ShardCount = 64;
     private readonly Shard[] _shards = [.. Enumerable.Range(0, ShardCount).Select(_ => new Shard())];
@@ -105,19 +105,8 @@ public sealed class SwarmRegistry
 
     private Shard ShardOf(InfoHashKey key) => _shards[(int)(key.C % ShardCount)];
 
-    /// <summary>An announce, answered with a freshly allocated list of peers (tests and tools; the servers pass a stack buffer).</summary>
-    public AnnounceResult Announce(in TrackerAnnounce announce)
-    {
-        var sample = new SampledPeer[Math.Clamp(announce.NumWant, 0, HttpAnnounceParser.MaxNumWant)];
-        var counts = Announce(announce, sample);
-        return new AnnounceResult(counts.Seeders, counts.Leechers, counts.Completed, sample[..counts.PeerCount], counts.UploadedDelta, counts.DownloadedDelta);
-    }
-
-    /// <summary>
-    /// Registers, refreshes or (on 'stopped') removes the announcing peer and copies up to
-    /// min(numwant, sample.Length) other peers into <paramref name="sample"/>. Allocates only
-    /// when a swarm or its arrays grow.
-    /// </summary>
+    /// <inheritdoc/>
+    /// <remarks>Allocates only when a swarm or its arrays grow.</remarks>
     public AnnounceCounts Announce(in TrackerAnnounce announce, Span<SampledPeer> sample)
     {
         var shard = ShardOf(announce.InfoHash);

@@ -13,7 +13,9 @@ public sealed record TrackerOptions
     public string? AllowListPath { get; init; }
     /// <summary>A site file ("CIDR NAME" lines); without one, each /24 or /64 is a site.</summary>
     public string? SitesPath { get; init; }
-    /// <summary>Where completed counts are kept across restarts (saved every minute and on stop).</summary>
+    /// <summary>Where swarms live: null in this process, or redis://HOST:PORT[/DB] so several tracker processes share them.</summary>
+    public string? Store { get; init; }
+    /// <summary>Where completed counts are kept across restarts (saved every minute and on stop); in-process store only (Redis keeps its own).</summary>
     public string? StatePath { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(30);
     public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(1);

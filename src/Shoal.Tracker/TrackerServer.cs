@@ -11,11 +11,13 @@ namespace Shoal.Tracker;
 
 /// <summary>
 /// The tracker: HTTP /announce, /scrape, /stats and /metrics on Kestrel, and BEP 15 UDP on the
-/// same port, for every bind address. State is the in-memory <see cref="SwarmRegistry"/>.
+/// same port, for every bind address. Swarms live in this process (<see cref="SwarmRegistry"/>)
+/// or in Redis (<see cref="RedisSwarmStore"/>), where several tracker processes share them.
 /// </summary>
 public sealed class TrackerServer : IAsyncDisposable
 {
     private const int MaxFullScrape = 10_000;
+    private const int RemoteStoreUdpThreads = 16;
     private readonly TrackerOptions _options;
     private readonly List<Socket> _udp = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -29,15 +31,28 @@ public sealed class TrackerServer : IAsyncDisposable
     public TrackerServer(TrackerOptions options)
     {
         _options = options;
-        Registry = new SwarmRegistry(peerTimeout: options.Interval + options.Interval / 2,
-            sites: options.SitesPath is { } sites ? SiteMap.Load(sites) : SiteMap.Default);
-        Ids = new ConnectionIds();
+        var peerTimeout = options.Interval + options.Interval / 2;
+        var siteMap = options.SitesPath is { } sites ? SiteMap.Load(sites) : SiteMap.Default;
+        if (options.Store is { } url)
+        {
+            if (options.StatePath is not null)
+                throw new ArgumentException("a state file is for the in-process store; Redis keeps the completed counts itself");
+            var redis = RedisSwarmStore.Connect(url, peerTimeout: peerTimeout, sites: siteMap);
+            Store = redis;
+            Ids = new ConnectionIds(null, redis.SharedSecret());
+        }
+        else
+        {
+            Store = new SwarmRegistry(peerTimeout: peerTimeout, sites: siteMap);
+            Ids = new ConnectionIds();
+        }
         Users = options.PrivateDbPath is { } db ? new UserStore(db) : null;
-        Udp = new UdpTrackerProtocol(Registry, Ids, IsAllowed, options.Interval, Stats, Users);
-        Gate = new AnnounceGate(Registry, IsAllowed, Users);
+        Udp = new UdpTrackerProtocol(Store, Ids, IsAllowed, options.Interval, Stats, Users);
+        Gate = new AnnounceGate(Store, IsAllowed, Users);
     }
 
-    public SwarmRegistry Registry { get; }
+    /// <summary>The swarms: in this process, or in Redis.</summary>
+    public ISwarmStore Store { get; }
     public TrackerStats Stats { get; } = new();
     /// <summary>The private tracker's users, or null for an open tracker.</summary>
     public UserStore? Users { get; }
@@ -100,7 +115,7 @@ public sealed class TrackerServer : IAsyncDisposable
     public async Task StartAsync()
     {
         LoadAllowList();
-        int restored = _options.StatePath is { } state ? TrackerState.Load(state, Registry) : 0;
+        int restored = _options.StatePath is { } state ? TrackerState.Load(state, (SwarmRegistry)Store) : 0;
         // Port 0: the UDP sockets take a free port and HTTP shares it; if another program holds
         // that port for TCP, try again with another one.
         for (int attempt = 1; ; attempt++)
@@ -124,22 +139,31 @@ public sealed class TrackerServer : IAsyncDisposable
                 _udp.Clear();
             }
         }
+        // In-process, one thread per socket with recvmmsg batches keeps up with the network. With
+        // Redis each datagram waits for a round trip, so several threads read the same socket a
+        // datagram at a time (a batch would hold all waiting datagrams on one thread).
+        bool local = Store is SwarmRegistry;
+        int threadsPerSocket = local ? 1 : RemoteStoreUdpThreads;
         foreach (var socket in _udp)
         {
-            var thread = new Thread(() =>
+            for (int i = 0; i < threadsPerSocket; i++)
             {
-                if (LinuxUdpBatch.IsSupported)
-                    UdpTrackerLoops.Batched(socket, Answer, _stopping.Token);
-                else
-                    UdpTrackerLoops.Blocking(socket, Answer, _stopping.Token);
-            }) { IsBackground = true, Name = "udp-tracker" };
-            thread.Start();
-            _threads.Add(thread);
+                var thread = new Thread(() =>
+                {
+                    if (local && LinuxUdpBatch.IsSupported)
+                        UdpTrackerLoops.Batched(socket, Answer, _stopping.Token);
+                    else
+                        UdpTrackerLoops.Blocking(socket, Answer, _stopping.Token);
+                }) { IsBackground = true, Name = "udp-tracker" };
+                thread.Start();
+                _threads.Add(thread);
+            }
         }
         _loops.Add(Task.Run(() => HousekeepingAsync(_stopping.Token)));
-        _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}; {Sites}",
+        _log?.LogInformation("tracker serving HTTP and UDP on {Addresses} port {Port}; {Mode}; {Sites}; {Store}",
             string.Join(", ", _options.Bind), Port, _allowList is null ? "open" : $"allow-list of {_allowList.Count}",
-            Registry.Sites.Count == 0 ? "sites by /24 and /64" : $"{Registry.Sites.Count} site rules");
+            Store.Sites.Count == 0 ? "sites by /24 and /64" : $"{Store.Sites.Count} site rules",
+            _options.Store is { } url ? $"swarms in Redis at {url}" : "swarms in this process");
         if (_options.StatePath is not null)
             _log?.LogInformation("state {Path}: completed counts of {Count} torrents restored", _options.StatePath, restored);
     }
@@ -149,7 +173,7 @@ public sealed class TrackerServer : IAsyncDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(TrackerResponses.MaxCompactAnnounce);
         try
         {
-            var body = Respond(context, buffer, out string contentType);
+            var (body, contentType) = await RespondAsync(context, buffer).ConfigureAwait(false);
             context.Response.ContentType = contentType;
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
@@ -160,12 +184,13 @@ public sealed class TrackerServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The reply to one HTTP request: in <paramref name="buffer"/> for a compact announce, else a new array.</summary>
-    private ReadOnlyMemory<byte> Respond(HttpContext context, byte[] buffer, out string contentType)
+    private const string PlainText = "text/plain";
+
+    /// <summary>The reply to one HTTP request and its content type: in <paramref name="buffer"/> for a compact announce, else a new array.</summary>
+    private ValueTask<(ReadOnlyMemory<byte> Body, string ContentType)> RespondAsync(HttpContext context, byte[] buffer)
     {
         string path = context.Request.Path.Value ?? "";
         var query = context.Request.QueryString.Value.AsSpan();
-        contentType = "text/plain";
         long? user = null;
         string? refused = null;
         if (Users is not null && (path.StartsWith("/announce", StringComparison.Ordinal) || path.StartsWith("/scrape", StringComparison.Ordinal)))
@@ -181,68 +206,78 @@ public sealed class TrackerServer : IAsyncDisposable
         switch (path)
         {
             case "/announce" or "/scrape" when refused is not null:
-                Stats.HttpError();
-                return TrackerResponses.Failure(refused);
+                return Failed(refused);
             case "/announce":
-                return Announce(query, context.Connection.RemoteIpAddress ?? IPAddress.None, user, buffer);
+                TrackerAnnounce announce;
+                try
+                {
+                    announce = HttpAnnounceParser.ParseAnnounce(query, context.Connection.RemoteIpAddress ?? IPAddress.None, _options.TrustIpParameter);
+                    Gate.Admit(announce.InfoHash, user);
+                }
+                catch (TrackerRequestException e)
+                {
+                    return Failed(e.Message);
+                }
+                return AnnounceAsync(announce, user, buffer);
             case "/scrape":
-                return Scrape(query, user);
+                List<InfoHashKey> hashes;
+                try
+                {
+                    hashes = HttpAnnounceParser.ParseScrape(query);
+                    if (hashes.Count == 0 && !_options.FullScrape)
+                        throw new TrackerRequestException("full scrape is disabled; name an info_hash");
+                }
+                catch (TrackerRequestException e)
+                {
+                    return Failed(e.Message);
+                }
+                return ScrapeAsync(hashes, user);
             case "/stats":
-                contentType = "application/json";
-                return System.Text.Encoding.UTF8.GetBytes(Stats.Json(Registry));
+                return new((System.Text.Encoding.UTF8.GetBytes(Stats.Json(Store)), "application/json"));
             case "/metrics":
-                contentType = "text/plain; version=0.0.4";
-                return System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Registry));
+                return new((System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Store)), "text/plain; version=0.0.4"));
             default:
                 context.Response.StatusCode = 404;
-                return TrackerResponses.Failure("unknown path; use /announce or /scrape");
+                return new((TrackerResponses.Failure("unknown path; use /announce or /scrape"), PlainText));
         }
     }
 
-    [SkipLocalsInit] // the sample is written before it is read
-    private ReadOnlyMemory<byte> Announce(ReadOnlySpan<char> query, IPAddress remote, long? user, byte[] buffer)
+    private ValueTask<(ReadOnlyMemory<byte>, string)> Failed(string reason)
     {
+        Stats.HttpError();
+        return new((TrackerResponses.Failure(reason), PlainText));
+    }
+
+    private async ValueTask<(ReadOnlyMemory<byte>, string)> AnnounceAsync(TrackerAnnounce announce, long? user, byte[] buffer)
+    {
+        var sample = ArrayPool<SampledPeer>.Shared.Rent(HttpAnnounceParser.MaxNumWant);
         try
         {
-            var announce = HttpAnnounceParser.ParseAnnounce(query, remote, _options.TrustIpParameter);
-            Gate.Admit(announce.InfoHash, user);
-            Span<SampledPeer> sample = stackalloc SampledPeer[HttpAnnounceParser.MaxNumWant];
-            var counts = Gate.Record(announce, user, sample);
+            var counts = await Gate.RecordAsync(announce, user, sample.AsMemory(0, HttpAnnounceParser.MaxNumWant)).ConfigureAwait(false);
             Stats.HttpAnnounce();
-            var peers = sample[..counts.PeerCount];
+            var peers = sample.AsSpan(0, counts.PeerCount);
             if (announce.Compact)
-                return buffer.AsMemory(0, TrackerResponses.AnnounceCompact(buffer, counts, peers, _options.Interval, _options.MinInterval));
+                return (buffer.AsMemory(0, TrackerResponses.AnnounceCompact(buffer, counts, peers, _options.Interval, _options.MinInterval)), PlainText);
             var result = new AnnounceResult(counts.Seeders, counts.Leechers, counts.Completed, peers.ToArray());
-            return TrackerResponses.Announce(result, announce, _options.Interval, _options.MinInterval);
+            return (TrackerResponses.Announce(result, announce, _options.Interval, _options.MinInterval), PlainText);
         }
-        catch (TrackerRequestException e)
+        finally
         {
-            Stats.HttpError();
-            return TrackerResponses.Failure(e.Message);
+            ArrayPool<SampledPeer>.Shared.Return(sample);
         }
     }
 
-    private byte[] Scrape(ReadOnlySpan<char> query, long? user)
+    private async ValueTask<(ReadOnlyMemory<byte>, string)> ScrapeAsync(List<InfoHashKey> hashes, long? user)
     {
         // A private key scrapes only what it may see; other torrents are left out, as unserved ones are.
         bool Visible(InfoHashKey key) => IsAllowed(key) && (user is not long id || Users!.MaySee(id, key));
-        try
-        {
-            var hashes = HttpAnnounceParser.ParseScrape(query);
-            Stats.HttpScrape();
-            if (hashes.Count == 0)
-            {
-                if (!_options.FullScrape)
-                    throw new TrackerRequestException("full scrape is disabled; name an info_hash");
-                return TrackerResponses.Scrape(Registry.ScrapeAll(MaxFullScrape).Where(e => Visible(e.Key)));
-            }
-            return TrackerResponses.Scrape(hashes.Where(Visible).Select(h => (h, Registry.Scrape(h) ?? new ScrapeCounts(0, 0, 0))));
-        }
-        catch (TrackerRequestException e)
-        {
-            Stats.HttpError();
-            return TrackerResponses.Failure(e.Message);
-        }
+        Stats.HttpScrape();
+        if (hashes.Count == 0)
+            return (TrackerResponses.Scrape(Store.ScrapeAll(MaxFullScrape).Where(e => Visible(e.Key))), PlainText);
+        var counts = new List<(InfoHashKey, ScrapeCounts)>();
+        foreach (var hash in hashes.Where(Visible))
+            counts.Add((hash, await Store.ScrapeAsync(hash).ConfigureAwait(false) ?? new ScrapeCounts(0, 0, 0)));
+        return (TrackerResponses.Scrape(counts), PlainText);
     }
 
     /// <summary>One datagram's reply length (0: none). A bug in answering is logged, never allowed to end the loop.</summary>
@@ -279,7 +314,7 @@ public sealed class TrackerServer : IAsyncDisposable
                 if (ticks % 30 == 0)
                 {
                     SaveState();
-                    int expired = Registry.Expire();
+                    int expired = Store.Expire();
                     if (expired > 0)
                         _log?.LogInformation("expired {Count} peers that missed their announce", expired);
                 }
@@ -296,7 +331,7 @@ public sealed class TrackerServer : IAsyncDisposable
             return;
         try
         {
-            TrackerState.Save(path, Registry);
+            TrackerState.Save(path, (SwarmRegistry)Store);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -353,6 +388,7 @@ public sealed class TrackerServer : IAsyncDisposable
         foreach (var thread in _threads)
             thread.Join(TimeSpan.FromSeconds(5));
         Users?.Dispose();
+        (Store as IDisposable)?.Dispose();
         _stopping.Dispose();
     }
 }

@@ -30,7 +30,7 @@ public sealed class TrackerStats
         _last = (now, h, u, hsc, usc);
     }
 
-    public string Json(SwarmRegistry registry)
+    public string Json(ISwarmStore registry)
     {
         var (torrents, peers, seeders) = registry.Totals();
         var r = _rates;
@@ -43,7 +43,7 @@ public sealed class TrackerStats
     }
 
     /// <summary>Prometheus text exposition format.</summary>
-    public string Metrics(SwarmRegistry registry)
+    public string Metrics(ISwarmStore registry)
     {
         var (torrents, peers, seeders) = registry.Totals();
         var text = new StringBuilder();

@@ -10,7 +10,7 @@ namespace Shoal.Tracker;
 /// BEP 41 options after the announce are ignored.
 /// </summary>
 [System.Runtime.CompilerServices.SkipLocalsInit] // the peer sample buffer is written before it is read
-public sealed class UdpTrackerProtocol(SwarmRegistry registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats,
+public sealed class UdpTrackerProtocol(ISwarmStore registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats,
     UserStore? users = null)
 {
     private readonly AnnounceGate _gate = new(registry, allowed, users);

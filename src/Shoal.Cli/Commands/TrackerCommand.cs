@@ -20,9 +20,10 @@ public static class TrackerCommand
         var isPrivate = new Option<bool>("--private") { Description = "Private tracker: announces need a user's passkey (/announce/KEY); needs --db." };
         var db = new Option<string?>("--db") { Description = "SQLite file of users and their upload/download totals (private mode)." };
         var sites = new Option<string?>("--sites") { Description = "Site map: lines 'CIDR NAME'; peers of the announcer's site come first (default: same /24 or /64)." };
+        var store = new Option<string?>("--store") { Description = "Keep swarms in Redis (redis://HOST:PORT[/DB]) so several tracker processes answer for them; default: in this process." };
         var command = new Command("tracker", "Run a BitTorrent tracker (HTTP and UDP) until Ctrl-C or SIGTERM.")
         {
-            bind, port, allowList, interval, trustIp, noFullScrape, sites, state, isPrivate, db,
+            bind, port, allowList, interval, trustIp, noFullScrape, sites, state, store, isPrivate, db,
         };
         command.Subcommands.Add(UserCommand());
         command.SetAction(async (parse, cancellationToken) =>
@@ -35,6 +36,20 @@ public static class TrackerCommand
                 : new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };
             if (parse.GetValue(isPrivate) && parse.GetValue(db) is null)
                 throw new UsageException("--private needs --db FILE (create users with 'shoal tracker user add NAME --db FILE')");
+            string? redis = parse.GetValue(store);
+            if (redis is not null)
+            {
+                try
+                {
+                    RedisSwarmStore.ParseUrl(redis);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException($"--store: {e.Message}");
+                }
+                if (parse.GetValue(state) is not null)
+                    throw new UsageException("--state is for the in-process store; with --store redis:// the completed counts live in Redis");
+            }
             string? list = parse.GetValue(allowList);
             if (list is not null && !File.Exists(list))
                 throw new FileNotFoundException($"no such allow-list: {list}");
@@ -53,6 +68,7 @@ public static class TrackerCommand
                 Port = p,
                 AllowListPath = list,
                 StatePath = parse.GetValue(state),
+                Store = redis,
                 PrivateDbPath = parse.GetValue(isPrivate) ? parse.GetValue(db) : null,
                 SitesPath = parse.GetValue(sites) is { } siteFile ? (File.Exists(siteFile) ? siteFile : throw new FileNotFoundException($"no such site file: {siteFile}")) : null,
                 Interval = every,

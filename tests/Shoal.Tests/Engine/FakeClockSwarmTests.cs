@@ -56,7 +56,7 @@ public class FakeClockSwarmTests
         var seeder = await h.ClientAsync();
         var seed = seeder.Add(torrent, seedDir);
         await seed.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => tracker.Registry.Totals().Seeders == 1, 30, "the seed's announce");
+        await EngineHarness.WaitUntilAsync(() => tracker.Store.Totals().Seeders == 1, 30, "the seed's announce");
 
         var time = new FakeTimeProvider(); // never advanced: the tick that runs at start comes before the tracker's answer, and no other comes
         var leecher = await h.ClientAsync(o => o with { Time = time, Transport = TransportPolicy.Tcp });

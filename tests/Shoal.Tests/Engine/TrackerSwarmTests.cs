@@ -28,16 +28,16 @@ public class TrackerSwarmTests
         var seeder = await h.ClientAsync(listen);
         var seed = seeder.Add(torrent, seedDir);
         await seed.StartAsync();
-        await EngineHarness.WaitUntilAsync(() => tracker.Registry.Totals().Seeders == 1, 30, "the seed's announce");
+        await EngineHarness.WaitUntilAsync(() => tracker.Store.Totals().Seeders == 1, 30, "the seed's announce");
         var leecher = await h.ClientAsync(listen);
         var leech = leecher.Add(torrent, h.NewDir()); // no direct peers: only the tracker
         await leech.StartAsync();
         await EngineHarness.WaitCompleteAsync(leech);
         EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
         // 'completed' reached the tracker: both are seeds now.
-        await EngineHarness.WaitUntilAsync(() => tracker.Registry.Scrape(InfoHashKey.From(torrent.InfoHashes.V1!.Value.Span)) is { Seeders: 2, Completed: 1 }, 30, "the completed announce");
+        await EngineHarness.WaitUntilAsync(() => tracker.Store.Scrape(InfoHashKey.From(torrent.InfoHashes.V1!.Value.Span)) is { Seeders: 2, Completed: 1 }, 30, "the completed announce");
         await leecher.DisposeAsync();
         // 'stopped' removes it.
-        await EngineHarness.WaitUntilAsync(() => tracker.Registry.Totals().Peers == 1, 30, "the stopped announce");
+        await EngineHarness.WaitUntilAsync(() => tracker.Store.Totals().Peers == 1, 30, "the stopped announce");
     }
 }

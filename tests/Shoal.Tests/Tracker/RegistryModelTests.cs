@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Shoal.Tests.Common;
 using Shoal.Tracker;
 
 namespace Shoal.Tests.Tracker;
@@ -7,74 +8,27 @@ namespace Shoal.Tests.Tracker;
 /// <summary>The value-typed registry against a plain model, and the small values it is built from.</summary>
 public class RegistryModelTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        public long Now;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => Now;
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
     public void Random_announces_stops_and_expiry_agree_with_a_model(int seed)
     {
-        var random = new Random(seed);
-        var clock = new Clock();
-        var registry = new SwarmRegistry(clock, TimeSpan.FromMinutes(10));
-        var keys = Enumerable.Range(0, 3).Select(i => InfoHashKey.From(Enumerable.Repeat((byte)i, 20).ToArray())).ToArray();
-        // Model: per torrent, endpoint -> (seed, last seen).
-        var model = keys.ToDictionary(k => k, _ => new Dictionary<PeerEndpoint, (bool Seed, long Seen)>());
-        for (int step = 0; step < 4000; step++)
-        {
-            var key = keys[random.Next(keys.Length)];
-            // A small address space so peers come back, move between seed and leech, and stop.
-            var address = random.Next(4) == 0 ? IPAddress.Parse($"2001:db8::{random.Next(1, 5)}") : IPAddress.Parse($"127.0.{random.Next(3)}.{random.Next(1, 4)}");
-            var peer = PeerEndpoint.From(address, 6000 + random.Next(8));
-            int roll = random.Next(100);
-            if (roll < 2)
-            {
-                clock.Now += TimeSpan.FromMinutes(4).Ticks;
-                int expired = registry.Expire();
-                int expected = 0;
-                foreach (var swarm in model.Values)
-                    expected += swarm.Keys.Where(p => TimeSpan.FromTicks(clock.Now - swarm[p].Seen) > TimeSpan.FromMinutes(10)).ToList().Count(swarm.Remove);
-                Assert.Equal(expected, expired);
-                continue;
-            }
-            bool isSeed = random.Next(3) == 0;
-            var announceEvent = roll < 15 ? AnnounceEvent.Stopped : AnnounceEvent.None;
-            int numWant = random.Next(0, 30);
-            var result = registry.Announce(new TrackerAnnounce(key, default, peer, 0, 0, isSeed ? 0 : 10, announceEvent, numWant, true, false));
-            var swarmModel = model[key];
-            if (announceEvent == AnnounceEvent.Stopped)
-            {
-                swarmModel.Remove(peer);
-                Assert.Empty(result.Peers);
-            }
-            else
-            {
-                swarmModel[peer] = (isSeed, clock.Now);
-                var others = swarmModel.Where(p => p.Key != peer && !(isSeed && p.Value.Seed)).Select(p => p.Key).ToHashSet();
-                var got = result.Peers.Select(p => p.Endpoint).ToList();
-                Assert.Equal(got.Count, got.Distinct().Count());
-                Assert.All(got, p => Assert.Contains(p, others));
-                Assert.All(result.Peers, p => Assert.Equal(swarmModel[p.Endpoint].Seed, p.IsSeed));
-                // Small swarms are sampled whole: every eligible peer up to numwant.
-                Assert.Equal(Math.Min(numWant, others.Count), got.Count);
-            }
-            int seeders = swarmModel.Values.Count(v => v.Seed);
-            Assert.Equal((seeders, swarmModel.Count - seeders), (result.Seeders, result.Leechers));
-        }
-        foreach (var key in keys)
-        {
-            int seeders = model[key].Values.Count(v => v.Seed);
-            var counts = registry.Scrape(key);
-            Assert.Equal((seeders, model[key].Count - seeders), (counts?.Seeders ?? 0, counts?.Leechers ?? 0));
-        }
-        Assert.Equal(model.Values.Sum(m => m.Count), registry.Totals().Peers);
+        var clock = new ManualClock();
+        SwarmStoreContract.RandomAnnouncesAgreeWithAModel(new SwarmRegistry(clock, TimeSpan.FromMinutes(10)), clock, seed);
     }
+
+    [Fact]
+    public void Peers_of_the_announcers_site_come_first_in_small_and_large_swarms() =>
+        SwarmStoreContract.OwnSiteFirst(sites => new SwarmRegistry(sites: sites));
+
+    [Fact]
+    public void Seeds_are_not_sent_to_seeds_and_numwant_is_honoured() =>
+        SwarmStoreContract.SeedsGetNoSeedsAndNumwantIsHonoured(new SwarmRegistry());
+
+    [Fact]
+    public void Reported_traffic_is_counted_once_per_announce() =>
+        SwarmStoreContract.TrafficDeltas(new SwarmRegistry());
 
     [Fact]
     public void SipHash_matches_the_reference_vector()

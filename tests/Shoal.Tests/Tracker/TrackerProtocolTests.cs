@@ -122,6 +122,26 @@ public class TrackerProtocolTests
     }
 
     [Fact]
+    public void Trackers_sharing_a_secret_accept_each_others_connection_ids_for_two_to_four_minutes()
+    {
+        var clock = new Shoal.Tests.Common.ManualClock();
+        byte[] secret = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
+        var a = new ConnectionIds(clock, secret);
+        var b = new ConnectionIds(clock, secret);
+        var stranger = new ConnectionIds(clock, [.. secret.Select(x => (byte)~x)]);
+        var client = PeerEndpoint.From(IPAddress.Parse("127.0.0.2"), 40000);
+        long id = a.Issue(client);
+        Assert.True(b.IsValid(id, client));
+        Assert.False(stranger.IsValid(id, client));
+        Assert.False(b.IsValid(id, PeerEndpoint.From(IPAddress.Parse("127.0.0.3"), 40000)));
+        clock.Now += TimeSpan.FromMinutes(2).Ticks; // the next window: still good
+        Assert.True(b.IsValid(id, client));
+        clock.Now += TimeSpan.FromMinutes(2).Ticks; // two windows on: gone
+        Assert.False(b.IsValid(id, client));
+        Assert.Throws<ArgumentException>(() => new ConnectionIds(clock, new byte[8]));
+    }
+
+    [Fact]
     public void A_forged_or_foreign_connection_id_is_refused()
     {
         var (udp, registry) = Udp();
@@ -149,26 +169,5 @@ public class TrackerProtocolTests
         udp.Handle(shortAnnounce, client, reply);
         Assert.Equal(3, BinaryPrimitives.ReadInt32BigEndian(reply));
         Prop.ForAll<byte[]>(bytes => udp.Handle(bytes, client, reply)).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
-    }
-
-    [Fact]
-    public void Seeds_are_not_sent_to_seeds_and_numwant_is_honoured()
-    {
-        var registry = new SwarmRegistry();
-        var key = InfoHashKey.From(new byte[20]);
-        TrackerAnnounce Announce(int port, long left, int numWant = 50, AnnounceEvent e = AnnounceEvent.None) =>
-            TrackerAnnounce.Of(key, IPAddress.Loopback, port, left, e, numWant);
-        for (int i = 0; i < 10; i++)
-            registry.Announce(Announce(1000 + i, 0));
-        for (int i = 0; i < 10; i++)
-            registry.Announce(Announce(2000 + i, 5));
-        var seedView = registry.Announce(Announce(1000, 0));
-        Assert.All(seedView.Peers, p => Assert.False(p.IsSeed));
-        Assert.Equal(10, seedView.Peers.Count);
-        Assert.Equal(3, registry.Announce(Announce(2000, 5, numWant: 3)).Peers.Count);
-        Assert.Equal(new ScrapeCounts(10, 0, 10), registry.Scrape(key));
-        registry.Announce(Announce(2000, 0, e: AnnounceEvent.Completed));
-        registry.Announce(Announce(1000, 0, e: AnnounceEvent.Stopped));
-        Assert.Equal(new ScrapeCounts(10, 1, 9), registry.Scrape(key));
     }
 }
