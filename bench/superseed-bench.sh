@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Superseeding (BEP 16) against plain seeding, in one run: `shoal demo` (one capped seed and
-# PEERS capped leechers on 127.0.0.1, through Shoal's tracker) with and without --super-seed,
+# The seed's three ways, in one run: `shoal demo` (one capped seed and PEERS capped leechers on
+# 127.0.0.1, through Shoal's tracker) with --seed-mode plain, super (BEP 16 superseeding) and
+# initial (superseeding until the leechers together hold every piece, the demo's default),
 # interleaved, RUNS times each, for two seeds: one as fast as a leecher's download (4 MiB/s)
 # and a thin one (1 MiB/s). Leechers upload 1 MiB/s and download 4 MiB/s; the file is 16 MiB.
 # Printed per row, medians: the copies of the file the seed uploaded until the leechers
@@ -18,9 +19,8 @@ shoal=$(scripts/publish.sh "$work/bin" 2>/dev/null | tail -1) # the shipped form
 declare -A results
 for seed_up in 4MiB 1MiB; do
   for ((run = 1; run <= runs; run++)); do
-    for mode in plain super; do
-      flag=(); [ $mode = super ] && flag=(--super-seed)
-      out=$("$shoal" demo --peers "$peers" --seed-up "$seed_up" "${flag[@]}")
+    for mode in plain super initial; do
+      out=$("$shoal" demo --peers "$peers" --seed-up "$seed_up" --seed-mode "$mode")
       copies=$(sed -n 's/.*uploaded \([0-9.]*\) copies until the leechers together.*, \([0-9.]*\) until one.*/\1 \2/p' <<< "$out")
       ratio=$(sed -n 's/.*(the swarm took \([0-9.]*\)x that).*/\1/p' <<< "$out")
       [ -n "$copies" ] && [ -n "$ratio" ] || { echo "demo failed:"; echo "$out"; exit 1; }
@@ -31,12 +31,12 @@ done
 
 printf '\n%-10s %-12s %14s %14s %12s\n' "seed up" "seeding" "copies: spread" "copies: whole" "time/bound"
 for seed_up in 4MiB 1MiB; do
-  for mode in plain super; do
+  for mode in plain super initial; do
     /usr/bin/python3 - "$seed_up" "$mode" "${results[$seed_up/$mode]}" <<'PY'
 import statistics, sys
 rows = [list(map(float, r.split())) for r in sys.argv[3].split(';') if r.strip()]
 med = [statistics.median(c) for c in zip(*rows)]
-name = {'plain': 'plain', 'super': '--super-seed'}[sys.argv[2]]
+name = sys.argv[2]
 print(f"{sys.argv[1]:<10} {name:<12} {med[0]:12.2f} {med[1]:14.2f} {med[2]:11.2f}x")
 PY
   done

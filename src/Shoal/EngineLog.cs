@@ -40,4 +40,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "{Torrent}: a bug of ours stopped it")]
     public static partial void InternalError(ILogger logger, string torrent, Exception exception);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Torrent}: initial seeding done, the peers together hold every piece; seeding as usual now")]
+    public static partial void InitialSeedingDone(ILogger logger, string torrent);
 }

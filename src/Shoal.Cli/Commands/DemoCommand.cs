@@ -23,10 +23,16 @@ public static class DemoCommand
         var peerUp = new Option<string>("--peer-up") { Description = "Each leecher's upload cap.", DefaultValueFactory = _ => "1MiB" };
         var peerDown = new Option<string>("--peer-down") { Description = "Each leecher's download cap.", DefaultValueFactory = _ => "4MiB" };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's files (printed at the end)." };
-        var superSeed = new Option<bool>("--super-seed") { Description = "The seed superseeds (BEP 16): one piece at a time to each leecher." };
+        var seedMode = new Option<string>("--seed-mode")
+        {
+            Description = "How the seed serves: initial (superseed until the leechers together hold every piece, then seed as usual), super (superseed throughout, BEP 16) or plain.",
+            DefaultValueFactory = _ => "initial",
+        };
+        seedMode.AcceptOnlyFromAmong("initial", "super", "plain");
+        var superSeed = new Option<bool>("--super-seed") { Description = "The same as --seed-mode super." };
         var command = new Command("demo", "Run a local swarm (a capped seed and a crowd of leechers on 127.0.0.1) and compare it with one server.")
         {
-            peers, size, seedUp, peerUp, peerDown, keep, superSeed,
+            peers, size, seedUp, peerUp, peerDown, keep, seedMode, superSeed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,7 +48,8 @@ public static class DemoCommand
             string root = Path.Combine(Path.GetTempPath(), "shoal-demo-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                return await RunAsync(root, n, fileSize, us, ui, di, parse.GetValue(superSeed), cancellationToken);
+                string mode = parse.GetValue(superSeed) ? "super" : parse.GetValue(seedMode)!;
+                return await RunAsync(root, n, fileSize, us, ui, di, mode, cancellationToken);
             }
             finally
             {
@@ -55,13 +62,13 @@ public static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string root, int n, long fileSize, long us, long ui, long di, bool superSeed, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string root, int n, long fileSize, long us, long ui, long di, string seedMode, CancellationToken cancellationToken)
     {
         string seedDir = Path.Combine(root, "seed");
         Directory.CreateDirectory(seedDir);
         string sample = Path.Combine(seedDir, "sample.bin");
         Console.WriteLine($"Shoal demo: 1 seed + {n} leechers on 127.0.0.1 share a {ByteSize.Format(fileSize)} file");
-        Console.WriteLine($"  seed upload {ByteSize.Format(us)}/s; each leecher upload {ByteSize.Format(ui)}/s, download {ByteSize.Format(di)}/s");
+        Console.WriteLine($"  seed upload {ByteSize.Format(us)}/s ({seedMode} seeding); each leecher upload {ByteSize.Format(ui)}/s, download {ByteSize.Format(di)}/s");
         WriteSample(sample, fileSize);
         // The swarm meets through Shoal's own tracker, in this process, as a real one would.
         int trackerPort = FreePort();
@@ -87,6 +94,10 @@ public static class DemoCommand
             MaxUploadRate = up,
             MaxDownloadRate = down,
             ResumeDirectory = resume,
+            // Every client is in this process on 127.0.0.1: plain TCP, so the CPU goes to swarming
+            // (uTP's packets and MSE's handshakes and RC4 would take most of two cores at 100 peers).
+            Transport = TransportPolicy.Tcp,
+            Encryption = EncryptionPolicy.Disable,
         };
 
         var clients = new List<ShoalClient>();
@@ -101,7 +112,7 @@ public static class DemoCommand
                 clients.Add(client);
                 await client.StartAsync();
             }
-            var seed = seeder.Add(torrent, seedDir, new TorrentOptions { SuperSeeding = superSeed });
+            var seed = seeder.Add(torrent, seedDir, new TorrentOptions { SuperSeeding = seedMode == "super", InitialSeeding = seedMode == "initial" });
             await seed.StartAsync();
             await seed.Completed.WaitAsync(cancellationToken);
 
@@ -133,7 +144,8 @@ public static class DemoCommand
             Console.WriteLine($"  peer-to-peer lower bound max(F/u_s, F/d_min, N x F / (u_s + sum u_i)) = {bound:0.0} s  (the swarm took {swarm / bound:0.00}x that)");
             Console.WriteLine($"  the seed uploaded {ByteSize.Format(seed.GetStatus().Uploaded)}; the leechers uploaded {ByteSize.Format(leechers.Sum(l => l.GetStatus().Uploaded))} to each other");
             var (spread, whole) = await firstCopy;
-            Console.WriteLine($"  the seed{(superSeed ? " (superseeding)" : "")} uploaded {spread / f:0.00} copies until the leechers together held every piece, {whole / f:0.00} until one leecher had them all");
+            string how = seedMode switch { "super" => " (superseeding)", "initial" => " (initial seeding)", _ => "" };
+            Console.WriteLine($"  the seed{how} uploaded {spread / f:0.00} copies until the leechers together held every piece, {whole / f:0.00} until one leecher had them all");
             return good == n ? CommandRunner.Success : CommandRunner.Failure;
         }
         finally

@@ -13,12 +13,18 @@ public static class SeedCommand
         {
             Description = "Superseed (BEP 16): tell each peer of one piece at a time, and of the next once the last was seen at another peer, so the first copy leaves this seed about once. For the first seed of a new torrent.",
         };
+        var initialSeed = new Option<bool>("--initial-seed")
+        {
+            Description = "Superseed only until the peers together hold every piece, then seed as usual: the first copy leaves this seed about once, and its whole uplink serves the swarm after that.",
+        };
         var shared = new PeerOptions();
-        var command = new Command("seed", "Check the data (or trust valid resume data) and seed it until Ctrl-C.") { torrent, dir, maxUp, superSeed };
+        var command = new Command("seed", "Check the data (or trust valid resume data) and seed it until Ctrl-C.") { torrent, dir, maxUp, superSeed, initialSeed };
         shared.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             string folder = parse.GetValue(dir)!;
+            if (parse.GetValue(superSeed) && parse.GetValue(initialSeed))
+                throw new UsageException("--super-seed and --initial-seed are two ways to seed: choose one");
             if (!Directory.Exists(folder))
                 throw new DirectoryNotFoundException($"no such folder: {folder}");
             return TransferRun.RunAsync(shared.Apply(parse, new TransferSettings
@@ -28,6 +34,7 @@ public static class SeedCommand
                 MaxUp = CliParsing.Rate(parse.GetValue(maxUp), "--max-up"),
                 Seed = true,
                 SuperSeed = parse.GetValue(superSeed),
+                InitialSeed = parse.GetValue(initialSeed),
             }), cancellationToken);
         });
         return command;

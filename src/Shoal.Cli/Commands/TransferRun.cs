@@ -27,6 +27,7 @@ public static class TransferRun
             {
                 Sequential = settings.Sequential,
                 SuperSeeding = settings.SuperSeed,
+                InitialSeeding = settings.InitialSeed,
                 Peers = settings.Peers,
                 MaxAnnounceInterval = settings.AnnounceInterval,
                 Allocation = settings.Preallocate ? Shoal.Storage.AllocationMode.Preallocate : Shoal.Storage.AllocationMode.Sparse,

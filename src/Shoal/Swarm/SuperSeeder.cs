@@ -28,6 +28,18 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     private readonly Dictionary<TPeer, Offer> _peers = new(ReferenceEqualityComparer.Instance as IEqualityComparer<TPeer>);
     /// <summary>How many peers hold each piece as their current offer.</summary>
     private readonly int[] _offered = new int[pieceCount];
+    /// <summary>Pieces some peer said it has, since superseeding began.</summary>
+    private readonly Bitfield _seen = new(pieceCount);
+
+    /// <summary>Every piece was seen at some peer: together they held a whole copy (initial seeding ends here).</summary>
+    public bool EveryPieceSeen => _seen.All;
+
+    /// <summary>Notes the pieces a peer held before superseeding began (it sends no haves for them).</summary>
+    public void Held(Bitfield pieces)
+    {
+        foreach (int piece in pieces.SetIndices())
+            _seen[piece] = true;
+    }
 
     /// <summary>Whether the peer was greeted as a superseeded peer.</summary>
     public bool Tracks(TPeer peer) => _peers.ContainsKey(peer);
@@ -70,6 +82,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     /// </summary>
     public void OnHave(int piece, List<(TPeer Peer, int Piece)> offers)
     {
+        _seen[piece] = true;
         if (_offered[piece] != 0)
             MoveOn(piece, offers);
     }

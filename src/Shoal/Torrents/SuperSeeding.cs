@@ -8,7 +8,8 @@ namespace Shoal;
 /// The torrent's side of superseeding (<see cref="SuperSeeder{TPeer}"/>): while it is on and we
 /// seed, a new peer is greeted with nothing and then told of one piece at a time; its haves,
 /// loss of interest and departure move the offers on; it may ask only for what it was told of.
-/// Turned off, every peer hears of the rest of our pieces. All under the torrent's lock.
+/// Turned off, every peer hears of the rest of our pieces; initial seeding turns it off itself
+/// once the peers together hold every piece. All under the torrent's lock.
 /// </summary>
 internal sealed class SuperSeeding(TorrentSwarm swarm)
 {
@@ -25,7 +26,12 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
         if (!swarm.Session.SuperSeeding || !swarm.HasContent || !swarm.Picker.Have.All || peer.Wire is not { } wire)
             return false;
         var picker = swarm.Picker;
-        _seeder ??= new SuperSeeder<SwarmPeer>(swarm.Torrent.PieceCount, p => p.Has, picker.Availability, new Random(swarm.Client.NextSeed()));
+        if (_seeder is null)
+        {
+            _seeder = new SuperSeeder<SwarmPeer>(swarm.Torrent.PieceCount, p => p.Has, picker.Availability, new Random(swarm.Client.NextSeed()));
+            foreach (var other in swarm.Peers)
+                _seeder.Held(other.Has);
+        }
         if (wire.SupportsFast && !saidNone)
             wire.Send(MessageId.HaveNone);
         int piece = _seeder.Join(peer);
@@ -41,6 +47,7 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
     {
         _seeder?.OnHave(piece, _offers);
         Send();
+        EndIfSpread();
     }
 
     /// <summary>A bitfield (or have-all) arrived: any piece in it may be one that was offered.</summary>
@@ -51,6 +58,18 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
         foreach (int piece in field.SetIndices())
             _seeder.OnHave(piece, _offers);
         Send();
+        EndIfSpread();
+    }
+
+    /// <summary>Initial seeding: once the peers together hold every piece, superseeding ends and every peer hears of the rest.</summary>
+    private void EndIfSpread()
+    {
+        if (_seeder is not { EveryPieceSeen: true } || !swarm.Session.Options.InitialSeeding || !swarm.Session.SuperSeeding)
+            return;
+        swarm.Session.EndInitialSeeding();
+        End();
+        string name = swarm.Session.Name;
+        swarm.Defer(log => EngineLog.InitialSeedingDone(log, name));
     }
 
     public void OnNotInterested(SwarmPeer peer)

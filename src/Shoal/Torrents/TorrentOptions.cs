@@ -18,6 +18,12 @@ public sealed record TorrentOptions
     /// copy out about once. For an initial seed; see <see cref="TorrentSession.SuperSeeding"/>.
     /// </summary>
     public bool SuperSeeding { get; init; }
+    /// <summary>
+    /// Initial seeding: superseeding only until the peers together hold every piece, then seeding
+    /// as usual. The first copy still leaves the seed about once, and after that the seed's whole
+    /// uplink serves the swarm instead of one piece per peer at a time.
+    /// </summary>
+    public bool InitialSeeding { get; init; }
     /// <summary>Priority per file index (0 = skip); null downloads everything.</summary>
     public IReadOnlyList<int>? FilePriorities { get; init; }
     /// <summary>

@@ -49,7 +49,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
         _saveDirectory = Path.GetFullPath(saveDirectory);
         Options = options;
         _sequential = options.Sequential;
-        _superSeeding = options.SuperSeeding;
+        _superSeeding = options.SuperSeeding || options.InitialSeeding;
         DownRate = new RateMeter(client.Time);
         UpRate = new RateMeter(client.Time);
         DownloadLimit = new RateLimiter(options.MaxDownloadRate, client.Time);
@@ -138,6 +138,9 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
                 _swarm?.EndSuperSeeding();
         }
     }
+
+    /// <summary>Initial seeding reached its end: superseeding is off from now on (the swarm announces the rest itself).</summary>
+    internal void EndInitialSeeding() => Volatile.Write(ref _superSeeding, false);
 
     /// <summary>Changes which files are fetched (priority per file index, 0 = skip).</summary>
     public void SetFilePriorities(IReadOnlyList<int>? priorities)

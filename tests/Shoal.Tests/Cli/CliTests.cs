@@ -56,6 +56,8 @@ public class CliTests
     [InlineData("dht-node", "--port", "70000")]
     [InlineData("dht-node", "--interval", "often")]
     [InlineData("daemon", "--rpc-port", "70000")]
+    [InlineData("seed", "x.torrent", ".", "--super-seed", "--initial-seed")]
+    [InlineData("demo", "--seed-mode", "sometimes")]
     [InlineData("tracker", "--store", "http://127.0.0.1:6379")]
     [InlineData("tracker", "--store", "redis://127.0.0.1:6379/notanumber")]
     [InlineData("tracker", "--store", "redis://127.0.0.1:6379", "--state", "counts.dat")]

@@ -150,15 +150,18 @@ public class GetCommandTests
         Assert.Contains("3 of 3 copies are byte-identical", result.Stdout);
         Assert.Contains("N x F / u_s = 3.0 s", result.Stdout);
         Assert.Contains("lower bound", result.Stdout);
-        Assert.Matches(@"the seed uploaded \d+\.\d\d copies until the leechers together held every piece, \d+\.\d\d until one leecher had them all", result.Stdout);
+        Assert.Contains("(initial seeding)", result.Stdout);
+        Assert.Matches(@"the seed \(initial seeding\) uploaded \d+\.\d\d copies until the leechers together held every piece, \d+\.\d\d until one leecher had them all", result.Stdout);
     }
 
-    [Fact]
-    public async Task Seed_with_super_seed_greets_a_peer_with_nothing_then_one_piece_and_a_get_still_completes()
+    [Theory]
+    [InlineData("--super-seed")]
+    [InlineData("--initial-seed")]
+    public async Task Seed_with_super_or_initial_seed_greets_a_peer_with_nothing_then_one_piece_and_a_get_still_completes(string flag)
     {
         var (torrent, seedDir, h) = await SampleAsync([("data", 300_000)]);
         await using var cleanup = h;
-        var (seed, port) = await SeedAsync(h, torrent, seedDir, "--super-seed");
+        var (seed, port) = await SeedAsync(h, torrent, seedDir, flag);
         using var seeding = seed;
         var endPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
         using (var peer = await ScriptedPeer.ConnectAsync(endPoint, TorrentParser.Load(torrent).InfoHashes.Primary.Span.ToArray()))

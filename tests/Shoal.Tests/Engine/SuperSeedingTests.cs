@@ -8,12 +8,12 @@ public class SuperSeedingTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private const int PieceLength = 32 * 1024;
 
-    private static async Task<(EngineHarness H, Torrent Torrent, string SeedDir, ShoalClient Seeder, TorrentSession Seed)> SuperSeedAsync(int pieces)
+    private static async Task<(EngineHarness H, Torrent Torrent, string SeedDir, ShoalClient Seeder, TorrentSession Seed)> SuperSeedAsync(int pieces, bool initial = false)
     {
         var h = new EngineHarness();
         var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", pieces * PieceLength)], pieceLength: PieceLength);
         var seeder = await h.ClientAsync();
-        var seed = seeder.Add(torrent, seedDir, new TorrentOptions { SuperSeeding = true });
+        var seed = seeder.Add(torrent, seedDir, new TorrentOptions { SuperSeeding = !initial, InitialSeeding = initial });
         await seed.StartAsync();
         await EngineHarness.WaitCompleteAsync(seed);
         return (h, torrent, seedDir, seeder, seed);
@@ -152,6 +152,31 @@ public class SuperSeedingTests
         while (told.Count < 8)
             told.Add((await ReadUntilAsync(a, MessageId.Have)).Index);
         Assert.Equal(Enumerable.Range(0, 8), told.Order());
+    }
+
+    [Fact]
+    public async Task Initial_seeding_ends_once_the_peers_together_hold_every_piece_and_then_tells_them_of_the_rest()
+    {
+        var (h, torrent, _, seeder, seed) = await SuperSeedAsync(pieces: 2, initial: true);
+        await using var _h = h;
+        Assert.True(seed.SuperSeeding);
+        var (a, pieceA, _) = await JoinAsync(seeder, torrent, 1);
+        using var _a = a;
+        var (b, pieceB, _) = await JoinAsync(seeder, torrent, 2);
+        using var _b = b;
+        Assert.NotEqual(pieceA, pieceB);
+
+        // Each says it got its piece: together they hold both, so the seed seeds as usual.
+        await a.SendAsync(w => PeerWire.WriteIndex(w, MessageId.Have, pieceA));
+        await b.SendAsync(w => PeerWire.WriteIndex(w, MessageId.Have, pieceB));
+        Assert.Equal(pieceB, (await ReadUntilAsync(a, MessageId.Have)).Index);
+        Assert.Equal(pieceA, (await ReadUntilAsync(b, MessageId.Have)).Index);
+        Assert.False(seed.SuperSeeding);
+
+        // A peer that comes now is greeted with everything.
+        using var c = await ScriptedPeer.ConnectAsync(EngineHarness.EndPoint(seeder), torrent.InfoHashes.Primary.Span.ToArray(), id: ScriptedPeer.NumberedId(3));
+        var greeting = await ReadUntilAsync(c, MessageId.HaveAll, MessageId.Bitfield, MessageId.Have);
+        Assert.NotEqual(MessageId.Have, greeting.Id);
     }
 
     [Fact]

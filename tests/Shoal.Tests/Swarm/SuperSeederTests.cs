@@ -190,6 +190,23 @@ public class SuperSeederTests
     }
 
     [Fact]
+    public void Every_piece_is_seen_once_the_peers_together_held_each_one_counting_what_they_held_before()
+    {
+        var swarm = new Swarm(pieces: 4);
+        var early = new Peer("early", 4);
+        early.Has[3] = true;
+        swarm.Seeder.Held(early.Has); // connected before superseeding began: it sends no have for it
+        var a = swarm.Join("a", out int pieceA);
+        var b = swarm.Join("b", out int pieceB);
+        swarm.Have(a, pieceA);
+        swarm.Have(b, pieceB);
+        Assert.False(swarm.Seeder.EveryPieceSeen);
+        int last = Enumerable.Range(0, 4).Single(p => p != pieceA && p != pieceB && p != 3);
+        swarm.Have(a, last);
+        Assert.True(swarm.Seeder.EveryPieceSeen);
+    }
+
+    [Fact]
     public void Ending_returns_what_each_peer_was_told()
     {
         var swarm = new Swarm(pieces: 8);
