@@ -99,13 +99,13 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
     public AnnounceCounts Announce(in TrackerAnnounce announce, Span<SampledPeer> sample)
     {
         var (keys, args, want) = AnnounceCall(announce, sample.Length);
-        return AnnounceReply((RedisResult[])_db.ScriptEvaluate(RedisScripts.Announce, keys, args)!, sample[..want]);
+        return AnnounceReply(Eval(RedisScripts.Announce, keys, args), sample[..want]);
     }
 
     public async ValueTask<AnnounceCounts> AnnounceAsync(TrackerAnnounce announce, Memory<SampledPeer> sample)
     {
         var (keys, args, want) = AnnounceCall(announce, sample.Length);
-        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(RedisScripts.Announce, keys, args).ConfigureAwait(false))!;
+        var reply = await EvalAsync(RedisScripts.Announce, keys, args).ConfigureAwait(false);
         return AnnounceReply(reply, sample.Span[..want]);
     }
 
@@ -141,13 +141,13 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
     public ScrapeCounts? Scrape(InfoHashKey key)
     {
         var (keys, args) = ScrapeCall(key);
-        return ScrapeReply((RedisResult[])_db.ScriptEvaluate(RedisScripts.Scrape, keys, args)!);
+        return ScrapeReply(Eval(RedisScripts.Scrape, keys, args));
     }
 
     public async ValueTask<ScrapeCounts?> ScrapeAsync(InfoHashKey key)
     {
         var (keys, args) = ScrapeCall(key);
-        return ScrapeReply((RedisResult[])(await _db.ScriptEvaluateAsync(RedisScripts.Scrape, keys, args).ConfigureAwait(false))!);
+        return ScrapeReply(await EvalAsync(RedisScripts.Scrape, keys, args).ConfigureAwait(false));
     }
 
     private (RedisKey[] Keys, RedisValue[] Args) ScrapeCall(InfoHashKey key)
@@ -164,7 +164,9 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
         return exists ? new ScrapeCounts((int)reply[1], completed, (int)reply[2]) : completed > 0 ? new ScrapeCounts(0, completed, 0) : null;
     }
 
-    public List<(InfoHashKey Key, ScrapeCounts Counts)> ScrapeAll(int max)
+    public List<(InfoHashKey Key, ScrapeCounts Counts)> ScrapeAll(int max) => Unavailable(() => ScrapeAllCore(max));
+
+    private List<(InfoHashKey Key, ScrapeCounts Counts)> ScrapeAllCore(int max)
     {
         var all = new List<(InfoHashKey, ScrapeCounts)>();
         foreach (var key in SwarmKeysInStore())
@@ -177,7 +179,9 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
         return all;
     }
 
-    public int Expire()
+    public int Expire() => Unavailable(ExpireCore);
+
+    private int ExpireCore()
     {
         int removed = 0;
         foreach (var key in SwarmKeysInStore())
@@ -189,7 +193,9 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
         return removed;
     }
 
-    public (int Torrents, int Peers, int Seeders) Totals()
+    public (int Torrents, int Peers, int Seeders) Totals() => Unavailable(TotalsCore);
+
+    private (int Torrents, int Peers, int Seeders) TotalsCore()
     {
         int torrents = 0, peers = 0, seeders = 0;
         foreach (var key in SwarmKeysInStore())
@@ -217,6 +223,37 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
             var bytes = (byte[]?)member;
             if (bytes is { Length: InfoHashKey.Length })
                 yield return InfoHashKey.From(bytes);
+        }
+    }
+
+    /// <summary>What a client is told while Redis cannot be reached (the tracker keeps running and answers again when it can).</summary>
+    public const string UnavailableReason = "the tracker's swarm store is unavailable; try again later";
+
+    private RedisResult[] Eval(string script, RedisKey[] keys, RedisValue[] args) =>
+        (RedisResult[])Unavailable(() => _db.ScriptEvaluate(script, keys, args))!;
+
+    private async Task<RedisResult[]> EvalAsync(string script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return (RedisResult[])(await _db.ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false))!;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw new TrackerRequestException(UnavailableReason);
+        }
+    }
+
+    /// <summary>Runs a Redis call, turning a lost or slow Redis into the failure reason clients get.</summary>
+    private static T Unavailable<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            throw new TrackerRequestException(UnavailableReason);
         }
     }
 

@@ -232,10 +232,18 @@ public sealed class TrackerServer : IAsyncDisposable
                     return Failed(e.Message);
                 }
                 return ScrapeAsync(hashes, user);
-            case "/stats":
-                return new((System.Text.Encoding.UTF8.GetBytes(Stats.Json(Store)), "application/json"));
-            case "/metrics":
-                return new((System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Store)), "text/plain; version=0.0.4"));
+            case "/stats" or "/metrics":
+                try
+                {
+                    return path == "/stats"
+                        ? new((System.Text.Encoding.UTF8.GetBytes(Stats.Json(Store)), "application/json"))
+                        : new((System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Store)), "text/plain; version=0.0.4"));
+                }
+                catch (TrackerRequestException e)
+                {
+                    context.Response.StatusCode = 503;
+                    return new((System.Text.Encoding.UTF8.GetBytes(e.Message), PlainText));
+                }
             default:
                 context.Response.StatusCode = 404;
                 return new((TrackerResponses.Failure("unknown path; use /announce or /scrape"), PlainText));
@@ -253,7 +261,15 @@ public sealed class TrackerServer : IAsyncDisposable
         var sample = ArrayPool<SampledPeer>.Shared.Rent(HttpAnnounceParser.MaxNumWant);
         try
         {
-            var counts = await Gate.RecordAsync(announce, user, sample.AsMemory(0, HttpAnnounceParser.MaxNumWant)).ConfigureAwait(false);
+            AnnounceCounts counts;
+            try
+            {
+                counts = await Gate.RecordAsync(announce, user, sample.AsMemory(0, HttpAnnounceParser.MaxNumWant)).ConfigureAwait(false);
+            }
+            catch (TrackerRequestException e)
+            {
+                return await Failed(e.Message).ConfigureAwait(false); // the store could not be reached
+            }
             Stats.HttpAnnounce();
             var peers = sample.AsSpan(0, counts.PeerCount);
             if (announce.Compact)
@@ -272,12 +288,19 @@ public sealed class TrackerServer : IAsyncDisposable
         // A private key scrapes only what it may see; other torrents are left out, as unserved ones are.
         bool Visible(InfoHashKey key) => IsAllowed(key) && (user is not long id || Users!.MaySee(id, key));
         Stats.HttpScrape();
-        if (hashes.Count == 0)
-            return (TrackerResponses.Scrape(Store.ScrapeAll(MaxFullScrape).Where(e => Visible(e.Key))), PlainText);
-        var counts = new List<(InfoHashKey, ScrapeCounts)>();
-        foreach (var hash in hashes.Where(Visible))
-            counts.Add((hash, await Store.ScrapeAsync(hash).ConfigureAwait(false) ?? new ScrapeCounts(0, 0, 0)));
-        return (TrackerResponses.Scrape(counts), PlainText);
+        try
+        {
+            if (hashes.Count == 0)
+                return (TrackerResponses.Scrape(Store.ScrapeAll(MaxFullScrape).Where(e => Visible(e.Key))), PlainText);
+            var counts = new List<(InfoHashKey, ScrapeCounts)>();
+            foreach (var hash in hashes.Where(Visible))
+                counts.Add((hash, await Store.ScrapeAsync(hash).ConfigureAwait(false) ?? new ScrapeCounts(0, 0, 0)));
+            return (TrackerResponses.Scrape(counts), PlainText);
+        }
+        catch (TrackerRequestException e)
+        {
+            return await Failed(e.Message).ConfigureAwait(false); // the store could not be reached
+        }
     }
 
     /// <summary>One datagram's reply length (0: none). A bug in answering is logged, never allowed to end the loop.</summary>
@@ -314,9 +337,16 @@ public sealed class TrackerServer : IAsyncDisposable
                 if (ticks % 30 == 0)
                 {
                     SaveState();
-                    int expired = Store.Expire();
-                    if (expired > 0)
-                        _log?.LogInformation("expired {Count} peers that missed their announce", expired);
+                    try
+                    {
+                        int expired = Store.Expire();
+                        if (expired > 0)
+                            _log?.LogInformation("expired {Count} peers that missed their announce", expired);
+                    }
+                    catch (TrackerRequestException e)
+                    {
+                        _log?.LogWarning("cannot expire peers: {Message}", e.Message);
+                    }
                 }
             }
         }
@@ -339,37 +369,11 @@ public sealed class TrackerServer : IAsyncDisposable
         }
     }
 
-    /// <summary>(Re)loads the allow-list when its file changed; a bad line is skipped and logged.</summary>
+    /// <summary>(Re)loads the allow-list when its file changed.</summary>
     private void LoadAllowList()
     {
-        if (_options.AllowListPath is not { } path)
-            return;
-        DateTime time;
-        try
-        {
-            time = File.GetLastWriteTimeUtc(path);
-            if (time == _allowListTime && _allowList is not null)
-                return;
-            var set = new HashSet<InfoHashKey>();
-            int bad = 0;
-            foreach (var line in File.ReadLines(path))
-            {
-                if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
-                    continue;
-                if (InfoHashKey.TryParseHex(line, out var key))
-                    set.Add(key);
-                else
-                    bad++;
-            }
-            _allowList = set;
-            _allowListTime = time;
-            _log?.LogInformation("allow-list {Path}: {Count} torrents, {Bad} bad lines skipped", path, set.Count, bad);
-        }
-        catch (IOException e)
-        {
-            _allowList ??= [];
-            _log?.LogWarning("cannot read allow-list {Path}: {Message}", path, e.Message);
-        }
+        if (_options.AllowListPath is { } path)
+            (_allowList, _allowListTime) = AllowListFile.Reload(path, _allowList, _allowListTime, _log);
     }
 
     public async ValueTask DisposeAsync()

@@ -16,11 +16,16 @@ public class RedisTrackerTests
     /// <summary>A throwaway redis-server on 127.0.0.1, no persistence; the URL to reach it.</summary>
     private static async Task<(BackgroundProcess Process, string Url)> StartRedisAsync()
     {
+        var (process, port) = await BackgroundProcess.StartOnSomePortAsync(Redis);
+        return (process, $"redis://127.0.0.1:{port}");
+    }
+
+    private static BackgroundProcess Redis(int port)
+    {
         string dir = Path.Combine(Path.GetTempPath(), "shoal-redis-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        var (process, port) = await BackgroundProcess.StartOnSomePortAsync(port => BackgroundProcess.Start(ProcessRunner.Require("redis-server"),
-            ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]));
-        return (process, $"redis://127.0.0.1:{port}");
+        return BackgroundProcess.Start(ProcessRunner.Require("redis-server"),
+            ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]);
     }
 
     [Theory]
@@ -93,6 +98,44 @@ public class RedisTrackerTests
         await Announce(portB, 7002, left: 0, TrackerEvent.Completed);
         var scrape = await new HttpTrackerClient(new Uri($"http://127.0.0.1:{portAgain}/announce"), http).ScrapeAsync(hash, CancellationToken.None);
         Assert.Equal((2, 2, 1), (scrape!.Seeders, scrape.Leechers, scrape.Completed));
+    }
+
+    [Fact]
+    public async Task While_redis_is_down_announces_get_a_failure_reason_and_once_it_is_back_they_are_served_again()
+    {
+        var (redis, url) = await StartRedisAsync();
+        int redisPort = new Uri(url).Port;
+        using var tracker = BackgroundProcess.Shoal(Path.Combine(Path.GetTempPath(), "shoal-trackers-" + Guid.NewGuid().ToString("N")),
+            "tracker", "--port", "0", "--bind", "127.0.0.1", "--store", url);
+        int port = await tracker.ShoalTrackerPortAsync();
+        var http = new HttpClient();
+        var client = new HttpTrackerClient(new Uri($"http://127.0.0.1:{port}/announce"), http);
+        var request = new AnnounceRequest([.. Enumerable.Range(1, 20).Select(i => (byte)i)], new byte[20], 7001, 0, 0, 5, TrackerEvent.Started, 50, 1);
+        await client.AnnounceAsync(request, CancellationToken.None);
+
+        redis.KillHard();
+        redis.Dispose();
+        var refused = await Assert.ThrowsAsync<TrackerException>(() => client.AnnounceAsync(request, CancellationToken.None));
+        Assert.Contains(RedisSwarmStore.UnavailableReason, refused.Message);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync($"http://127.0.0.1:{port}/stats")).StatusCode);
+        Assert.False(tracker.HasExited);
+
+        using var back = Redis(redisPort);
+        await back.ListeningPortAsync(TimeSpan.FromSeconds(10), redisPort);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var answer = await client.AnnounceAsync(request with { Port = 7002 }, CancellationToken.None);
+                Assert.Equal(((int?)0, (int?)1), (answer.Seeders, answer.Leechers)); // the new Redis is empty: only this peer
+                break;
+            }
+            catch (TrackerException e) when (e.Message.Contains(RedisSwarmStore.UnavailableReason, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     [Fact]
