@@ -18,6 +18,8 @@ public sealed class ConnectionIds
     private static readonly TimeSpan Rotation = TimeSpan.FromMinutes(2);
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    /// <summary>The secret shared with other trackers, or null for keys of our own.</summary>
+    private readonly byte[]? _shared;
     private volatile Keys _keys;
 
     private sealed record Keys(UInt128 Current, UInt128 Previous, long RotatedAt);
@@ -37,8 +39,6 @@ public sealed class ConnectionIds
         _shared = sharedSecret.ToArray();
         _keys = new Keys(0, 0, -1);
     }
-
-    private readonly byte[]? _shared;
 
     public long Issue(PeerEndpoint client) => Compute(Current().Current, client.Address);
 

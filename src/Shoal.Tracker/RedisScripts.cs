@@ -77,7 +77,6 @@ internal static class RedisScripts
         redis.call('HSET', P, ep, pid .. (seed and '1' or '0') .. mySite .. ',' .. string.format('%.0f', up) .. ',' .. string.format('%.0f', down))
         redis.call('ZADD', T, now, ep)
         redis.call('SADD', S, ih)
-        redis.call('HSETNX', M, 'seeders', 0)
         for _, k in ipairs({P, T, M, sitePrefix .. mySite}) do redis.call('PEXPIRE', k, ttl) end
         local completed
         if ev == 1 and (redis.call('HEXISTS', C, ih) == 1 or redis.call('HLEN', C) < tonumber(ARGV[15])) then

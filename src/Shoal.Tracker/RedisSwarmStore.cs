@@ -79,22 +79,26 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
         return (byte[])_db.StringGet(key)! is { Length: >= 16 } secret ? secret : throw new InvalidDataException($"{key} in Redis is not a secret of 16 bytes or more");
     }
 
-    private string SwarmPrefix(InfoHashKey key) => $"{_prefix}{{{key.ToHex()}}}:";
-
-    /// <summary>KEYS[1..3] and ARGV[1..2] that every script shares.</summary>
-    private (RedisKey[] Keys, string Prefix) SwarmKeys(InfoHashKey key, int extra)
+    /// <summary>
+    /// The swarm's keys every script takes (KEYS[1..3], then <paramref name="extra"/> slots for
+    /// the caller) and the prefix of its per-site sets (ARGV[1]), all under one hash tag.
+    /// </summary>
+    private (RedisKey[] Keys, string SitePrefix) SwarmKeys(InfoHashKey key, int extra)
     {
-        string prefix = SwarmPrefix(key);
+        string prefix = $"{_prefix}{{{key.ToHex()}}}:";
         var keys = new RedisKey[3 + extra];
         keys[0] = prefix + "p";
         keys[1] = prefix + "t";
         keys[2] = prefix + "m";
-        return (keys, prefix);
+        return (keys, prefix + "s:");
     }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private long Cutoff => Now - (long)PeerTimeout.TotalMilliseconds;
+    private long TimeoutMs => (long)PeerTimeout.TotalMilliseconds;
+
+    /// <summary>ARGV[2]: peers last seen before this (Unix ms) have missed their announce.</summary>
+    private long Cutoff => Now - TimeoutMs;
 
     public AnnounceCounts Announce(in TrackerAnnounce announce, Span<SampledPeer> sample)
     {
@@ -111,16 +115,16 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
 
     private (RedisKey[] Keys, RedisValue[] Args, int Want) AnnounceCall(in TrackerAnnounce announce, int room)
     {
-        var (keys, prefix) = SwarmKeys(announce.InfoHash, 2);
+        var (keys, sites) = SwarmKeys(announce.InfoHash, 2);
         keys[3] = _completed;
         keys[4] = _swarms;
         int want = Math.Clamp(announce.NumWant, 0, room);
         long now = Now;
         RedisValue[] args =
         [
-            prefix + "s:", now - (long)PeerTimeout.TotalMilliseconds, Endpoint(announce.Peer), announce.PeerId.ToArray(),
+            sites, now - TimeoutMs, Endpoint(announce.Peer), announce.PeerId.ToArray(),
             announce.IsSeed ? "1" : "0", Sites.SiteOf(announce.Peer.Address), Math.Max(0, announce.Uploaded), Math.Max(0, announce.Downloaded),
-            (int)announce.Event, want, now, (long)(PeerTimeout.TotalMilliseconds * 2), Random.Shared.Next(), announce.InfoHash.ToBytes(),
+            (int)announce.Event, want, now, TimeoutMs * 2, Random.Shared.Next(), announce.InfoHash.ToBytes(),
             SwarmRegistry.MaxCompletedKept,
         ];
         return (keys, args, want);
@@ -152,9 +156,9 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
 
     private (RedisKey[] Keys, RedisValue[] Args) ScrapeCall(InfoHashKey key)
     {
-        var (keys, prefix) = SwarmKeys(key, 1);
+        var (keys, sites) = SwarmKeys(key, 1);
         keys[3] = _completed;
-        return (keys, [prefix + "s:", Cutoff, key.ToBytes()]);
+        return (keys, [sites, Cutoff, key.ToBytes()]);
     }
 
     private static ScrapeCounts? ScrapeReply(RedisResult[] reply)
@@ -186,9 +190,9 @@ public sealed class RedisSwarmStore : ISwarmStore, IDisposable
         int removed = 0;
         foreach (var key in SwarmKeysInStore())
         {
-            var (keys, prefix) = SwarmKeys(key, 1);
+            var (keys, sites) = SwarmKeys(key, 1);
             keys[3] = _swarms;
-            removed += (int)_db.ScriptEvaluate(RedisScripts.Expire, keys, [prefix + "s:", Cutoff, key.ToBytes()]);
+            removed += (int)_db.ScriptEvaluate(RedisScripts.Expire, keys, [sites, Cutoff, key.ToBytes()]);
         }
         return removed;
     }

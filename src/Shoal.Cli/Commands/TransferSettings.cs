@@ -14,6 +14,7 @@ public sealed record TransferSettings
     public bool Seed { get; init; }
     /// <summary>Superseed (BEP 16) while seeding: for the first seed of a new torrent with a small uplink.</summary>
     public bool SuperSeed { get; init; }
+    /// <summary>Superseed only until the peers together hold every piece, then seed as usual.</summary>
     public bool InitialSeed { get; init; }
     public double? SeedRatio { get; init; }
     public TimeSpan? SeedTime { get; init; }
