@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""The multi-office lab: offices as Linux bridges, hosts as network namespaces, a WAN router.
+
+Office 0 is the origin: a tracker (`shoal tracker --sites`), an HTTP origin (busybox httpd, a
+BEP 19 web seed in the torrent) and a seed. Offices 1..S each hold N hosts on a fast LAN (veth
+into the office's bridge). Every office reaches the WAN router through one link shaped with
+`tc tbf` in both directions. One run downloads the same file on every host twice, first with
+Shoal, then with python3-libtorrent (same tracker, web seed and topology), and records each
+host's completion time, the bytes that crossed each office's WAN link (the uplink's interface
+counters, IP headers included) and the total time against the lower bound for the topology.
+The summary is printed last. Every namespace the lab made is deleted at the end.
+Run by bench/lab/run.sh, which builds shoal; needs root, iproute2, busybox, python3-libtorrent.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PREFIX = f"shlab{os.getpid() % 100000}"
+MIB = 1 << 20
+
+
+def run(*args, check=True):
+    result = subprocess.run(args, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
+
+
+class Lab:
+    """The namespaces and links; every name starts with PREFIX so that cleanup finds them all."""
+
+    def __init__(self, offices, hosts, wan_mbit, origin_mbit, queue_ms):
+        self.offices, self.hosts = offices, hosts
+        self.namespaces = []
+        try:
+            self.wan = self.add_namespace("wan")
+            run("ip", "netns", "exec", self.wan, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+            for office in range(offices + 1):
+                rate = origin_mbit if office == 0 else wan_mbit
+                self.add_office(office, rate, queue_ms, 3 if office == 0 else hosts)
+        except BaseException:
+            self.delete()
+            raise
+
+    def add_namespace(self, name):
+        ns = f"{PREFIX}-{name}"
+        run("ip", "netns", "add", ns)
+        self.namespaces.append(ns)
+        run("ip", "-n", ns, "link", "set", "lo", "up")
+        return ns
+
+    def office_ns(self, office):
+        return f"{PREFIX}-o{office}"
+
+    def host_ns(self, office, host):
+        return f"{PREFIX}-o{office}h{host}"
+
+    @staticmethod
+    def address(office, host):
+        return f"10.77.{office}.{host}"
+
+    def add_office(self, office, mbit, queue_ms, hosts):
+        ns = self.add_namespace(f"o{office}")
+        run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        run("ip", "-n", ns, "link", "add", "br0", "type", "bridge")
+        run("ip", "-n", ns, "addr", "add", f"10.77.{office}.254/24", "dev", "br0")
+        run("ip", "-n", ns, "link", "set", "br0", "up")
+        # The office's WAN link: "wan0" in the office router, "o{office}" in the WAN router.
+        run("ip", "-n", ns, "link", "add", "wan0", "type", "veth", "peer", "name", f"o{office}", "netns", self.wan)
+        run("ip", "-n", ns, "addr", "add", f"10.78.{office}.2/30", "dev", "wan0")
+        run("ip", "-n", ns, "link", "set", "wan0", "up")
+        run("ip", "-n", self.wan, "addr", "add", f"10.78.{office}.1/30", "dev", f"o{office}")
+        run("ip", "-n", self.wan, "link", "set", f"o{office}", "up")
+        run("ip", "-n", ns, "route", "add", "default", "via", f"10.78.{office}.1")
+        run("ip", "-n", self.wan, "route", "add", f"10.77.{office}.0/24", "via", f"10.78.{office}.2")
+        # Shaped both ways, each at the sending end: the office's upload and its download.
+        burst = max(16, int(mbit * 1000 / 8 / 100))  # KiB: at least 10 ms of traffic
+        for where, dev in ((ns, "wan0"), (self.wan, f"o{office}")):
+            run("ip", "netns", "exec", where, "tc", "qdisc", "add", "dev", dev, "root", "tbf",
+                "rate", f"{mbit}mbit", "burst", f"{burst}kb", "latency", f"{queue_ms}ms")
+        for host in range(1, hosts + 1):
+            hns = self.add_namespace(f"o{office}h{host}")
+            run("ip", "-n", hns, "link", "add", "eth0", "type", "veth", "peer", "name", f"h{host}", "netns", ns)
+            run("ip", "-n", ns, "link", "set", f"h{host}", "master", "br0")
+            run("ip", "-n", ns, "link", "set", f"h{host}", "up")
+            run("ip", "-n", hns, "addr", "add", f"{self.address(office, host)}/24", "dev", "eth0")
+            run("ip", "-n", hns, "link", "set", "eth0", "up")
+            run("ip", "-n", hns, "route", "add", "default", "via", f"10.77.{office}.254")
+            run("ip", "-n", hns, "route", "add", "224.0.0.0/4", "dev", "eth0")  # LSD's multicast stays on the LAN
+
+    def wan_bytes(self, office):
+        """(into the office, out of it) over its WAN link so far."""
+        ns = self.office_ns(office)
+        rx = int(run("ip", "netns", "exec", ns, "cat", "/sys/class/net/wan0/statistics/rx_bytes"))
+        tx = int(run("ip", "netns", "exec", ns, "cat", "/sys/class/net/wan0/statistics/tx_bytes"))
+        return rx, tx
+
+    def start(self, office, host, args, log, stdout=subprocess.PIPE):
+        return subprocess.Popen(["ip", "netns", "exec", self.host_ns(office, host), *args],
+                                stdout=stdout, stderr=log, text=True, start_new_session=True)
+
+    def delete(self):
+        for ns in reversed(self.namespaces):
+            run("ip", "netns", "del", ns, check=False)
+
+
+def stop(processes):
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def watch_seeding(process, done, key, started):
+    """Records when the process first reports the state "seeding" (a JSON line on stdout)."""
+    for line in process.stdout:
+        try:
+            state = json.loads(line).get("state")
+        except ValueError:
+            continue
+        if state == "seeding" and key not in done:
+            done[key] = time.monotonic() - started
+    # stdout closed: the process ended
+
+
+def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
+    """Downloads the file on every host with one client; returns its results."""
+    shoal = args.shoal
+    logs = os.path.join(work, client)
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+    log = open(os.path.join(logs, "log.txt"), "w")
+    processes = []
+
+    def shoal_args(address, state, *rest):
+        return ["env", f"SHOAL_STATE_DIR={state}", shoal, *rest, "--bind", address, "--port", "6881",
+                "--no-dht", "--json", "--announce-interval", "30s", *args.shoal_arg]
+
+    try:
+        # The tracker, fresh each round so that no peer of the last one is handed out.
+        processes.append(lab.start(0, 1, [shoal, "tracker", "--bind", Lab.address(0, 1), "--port", "6969",
+                                          "--sites", args.sites_file, "--interval", "30s"], log, log))
+        wait_tcp(lab, 0, 1, 6969)
+        seed_address = Lab.address(0, 3)
+        if client == "shoal":
+            seed = lab.start(0, 3, shoal_args(seed_address, os.path.join(logs, "seed-state"), "seed", torrent, data_dir), log)
+        else:
+            seed = lab.start(0, 3, ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, data_dir, seed_address, "--seed"], log)
+        processes.append(seed)
+        wait_seeding(seed)
+        before = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
+        done, watchers = {}, []
+        started = time.monotonic()
+        for office in range(1, lab.offices + 1):
+            for host in range(1, lab.hosts + 1):
+                key = (office, host)
+                out = os.path.join(logs, f"o{office}h{host}")
+                os.makedirs(out)
+                address = Lab.address(office, host)
+                if client == "shoal":
+                    argv = shoal_args(address, os.path.join(out, "state"), "get", torrent, "-o", out, "--seed", *args.site_map_arg)
+                else:
+                    argv = ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, out, address]
+                process = lab.start(office, host, argv, log)
+                processes.append(process)
+                watcher = threading.Thread(target=watch_seeding, args=(process, done, key, started), daemon=True)
+                watcher.start()
+                watchers.append(watcher)
+        expected = lab.offices * lab.hosts
+        deadline = started + args.timeout
+        while len(done) < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
+    finally:
+        stop(processes)
+        log.close()
+    wan_in = [(after[o][0] - before[o][0]) for o in range(lab.offices + 1)]
+    wan_out = [(after[o][1] - before[o][1]) for o in range(lab.offices + 1)]
+    return {"done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
+            "elapsed": elapsed, "wan_in": wan_in, "wan_out": wan_out}
+
+
+def wait_tcp(lab, office, host, port):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        out = run("ip", "netns", "exec", lab.host_ns(office, host), "ss", "-Htln", f"sport = :{port}", check=False)
+        if out.strip():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} in office {office} host {host}")
+
+
+def wait_seeding(process):
+    deadline = time.monotonic() + 60
+    for line in process.stdout:
+        try:
+            if json.loads(line).get("state") == "seeding":
+                # keep draining its output so that it never blocks on a full pipe
+                threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+                return
+        except ValueError:
+            pass
+        if time.monotonic() > deadline:
+            break
+    raise RuntimeError("the origin's seed did not start seeding")
+
+
+def bound(args, size):
+    """The lower bound for this topology: every office's download link must carry the file, the
+    origin's uplink must send it once, and all offices' downloads together (S F) must leave
+    through the origin's and the other offices' uplinks."""
+    wan, origin = args.wan_mbit * 1e6 / 8, args.origin_mbit * 1e6 / 8
+    return max(size / wan, size / origin, args.offices * size / (origin + args.offices * wan))
+
+
+def report(client, result, size, limit):
+    done = result["done"]
+    times = sorted(done.values())
+    wan = [result["wan_in"][office] / size for office in range(1, len(result["wan_in"]))]
+    line = {
+        "client": client,
+        "completed": f"{len(done)}/{result['expected']}",
+        "total_s": round(result["total"], 2) if result["total"] else None,
+        "x_bound": round(result["total"] / limit, 2) if result["total"] else None,
+        "median_host_s": round(statistics.median(times), 2) if times else None,
+        "first_host_s": round(times[0], 2) if times else None,
+        "wan_in_per_office_F": [round(w, 2) for w in wan],
+        "wan_in_mean_F": round(statistics.mean(wan), 2),
+        "origin_out_F": round(result["wan_out"][0] / size, 2),
+        "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
+    }
+    return line
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shoal", required=True, help="the shoal executable")
+    parser.add_argument("--offices", type=int, default=4)
+    parser.add_argument("--hosts", type=int, default=6, help="hosts per office")
+    parser.add_argument("--size-mib", type=int, default=32)
+    parser.add_argument("--piece-size", default="256KiB")
+    parser.add_argument("--wan-mbit", type=float, default=16, help="each office's WAN link, each way")
+    parser.add_argument("--origin-mbit", type=float, default=32, help="the origin office's WAN link, each way")
+    parser.add_argument("--queue-ms", type=int, default=100, help="queue of a shaped link")
+    parser.add_argument("--clients", default="shoal,libtorrent")
+    parser.add_argument("--timeout", type=float, default=0, help="seconds a round may take (default 10x the bound + 60)")
+    parser.add_argument("--no-site-map", action="store_true", help="do not give Shoal's clients the site map")
+    parser.add_argument("--shoal-arg", action="append", default=[], help="more arguments for every shoal client")
+    parser.add_argument("--work", default="/tmp/shoal-bench/lab")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+
+    work = args.work
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    os.chmod(work, 0o755)
+    size = args.size_mib * MIB
+    limit = bound(args, size)
+    if not args.timeout:
+        args.timeout = 10 * limit + 60
+    data_dir = os.path.join(work, "origin")
+    os.makedirs(data_dir)
+    name = "update.bin"
+    with open(os.path.join(data_dir, name), "wb") as f:
+        f.write(os.urandom(size))
+    args.sites_file = os.path.join(work, "sites.txt")
+    with open(args.sites_file, "w") as f:
+        f.write("# the lab's offices\n")
+        for office in range(args.offices + 1):
+            f.write(f"10.77.{office}.0/24 office-{office}\n")
+    args.site_map_arg = [] if args.no_site_map else ["--site-map", args.sites_file]
+    tracker_url = f"http://{Lab.address(0, 1)}:6969/announce"
+    web_seed = f"http://{Lab.address(0, 2)}:8080/"
+    torrent = os.path.join(work, "update.torrent")
+    run(args.shoal, "create", os.path.join(data_dir, name), "-o", torrent, "-t", tracker_url, "-w", web_seed,
+        "--piece-size", args.piece_size, "--no-date")
+
+    lab = Lab(args.offices, args.hosts, args.wan_mbit, args.origin_mbit, args.queue_ms)
+    results = []
+    try:
+        httpd = lab.start(0, 2, ["busybox", "httpd", "-f", "-p", f"{Lab.address(0, 2)}:8080", "-h", data_dir], subprocess.DEVNULL)
+        try:
+            wait_tcp(lab, 0, 2, 8080)
+            for client in args.clients.split(","):
+                result = round_of(client, lab, args, work, torrent, data_dir, tracker_url)
+                results.append(report(client, result, size, limit))
+                print(json.dumps(results[-1]), flush=True)
+        finally:
+            stop([httpd])
+    finally:
+        lab.delete()
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"bound_s": limit, "results": results}, f, indent=1)
+    print()
+    print(f"lab: {args.offices} offices x {args.hosts} hosts, {args.size_mib} MiB file ({args.piece_size} pieces), "
+          f"WAN {args.wan_mbit:g} Mbit/s per office each way, origin {args.origin_mbit:g} Mbit/s; "
+          f"lower bound {limit:.1f} s")
+    print(f"{'client':<11} {'done':>6} {'total s':>8} {'x bound':>8} {'median s':>9} "
+          f"{'WAN in/office (F)':>18} {'mean':>5} {'origin out':>10}")
+    for r in results:
+        per_office = " ".join(f"{w:.2f}" for w in r["wan_in_per_office_F"])
+        total = f"{r['total_s']:.1f}" if r["total_s"] else "-"
+        ratio = f"{r['x_bound']:.2f}x" if r["x_bound"] else "-"
+        median = f"{r['median_host_s']:.1f}" if r["median_host_s"] else "-"
+        print(f"{r['client']:<11} {r['completed']:>6} {total:>8} {ratio:>8} {median:>9} "
+              f"{per_office:>18} {r['wan_in_mean_F']:>5.2f} {r['origin_out_F']:>9.2f}F")
+    return 0 if all(r["total_s"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
