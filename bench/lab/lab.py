@@ -143,6 +143,7 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
     shutil.rmtree(logs, ignore_errors=True)
     os.makedirs(logs)
     log = open(os.path.join(logs, "log.txt"), "w")
+    logs_open = [log]
     processes = []
 
     def shoal_args(address, state, *rest):
@@ -174,7 +175,9 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
                     argv = shoal_args(address, os.path.join(out, "state"), "get", torrent, "-o", out, "--seed", *args.site_map_arg)
                 else:
                     argv = ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, out, address]
-                process = lab.start(office, host, argv, log)
+                host_log = open(os.path.join(out, "log.txt"), "w")
+                logs_open.append(host_log)
+                process = lab.start(office, host, argv, host_log)
                 processes.append(process)
                 watcher = threading.Thread(target=watch_seeding, args=(process, done, key, started), daemon=True)
                 watcher.start()
@@ -187,7 +190,8 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
         after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
     finally:
         stop(processes)
-        log.close()
+        for f in logs_open:
+            f.close()
     wan_in = [(after[o][0] - before[o][0]) for o in range(lab.offices + 1)]
     wan_out = [(after[o][1] - before[o][1]) for o in range(lab.offices + 1)]
     return {"done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
@@ -258,6 +262,7 @@ def main():
     parser.add_argument("--queue-ms", type=int, default=100, help="queue of a shaped link")
     parser.add_argument("--clients", default="shoal,libtorrent")
     parser.add_argument("--timeout", type=float, default=0, help="seconds a round may take (default 10x the bound + 60)")
+    parser.add_argument("--no-web-seed", action="store_true", help="leave the HTTP origin out of the torrent")
     parser.add_argument("--no-site-map", action="store_true", help="do not give Shoal's clients the site map")
     parser.add_argument("--shoal-arg", action="append", default=[], help="more arguments for every shoal client")
     parser.add_argument("--work", default="/tmp/shoal-bench/lab")
@@ -286,8 +291,8 @@ def main():
     tracker_url = f"http://{Lab.address(0, 1)}:6969/announce"
     web_seed = f"http://{Lab.address(0, 2)}:8080/"
     torrent = os.path.join(work, "update.torrent")
-    run(args.shoal, "create", os.path.join(data_dir, name), "-o", torrent, "-t", tracker_url, "-w", web_seed,
-        "--piece-size", args.piece_size, "--no-date")
+    run(args.shoal, "create", os.path.join(data_dir, name), "-o", torrent, "-t", tracker_url,
+        *([] if args.no_web_seed else ["-w", web_seed]), "--piece-size", args.piece_size, "--no-date")
 
     lab = Lab(args.offices, args.hosts, args.wan_mbit, args.origin_mbit, args.queue_ms)
     results = []

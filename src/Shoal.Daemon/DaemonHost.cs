@@ -18,7 +18,7 @@ namespace Shoal.Daemon;
 /// </summary>
 public static class DaemonHost
 {
-    public sealed record Options(string StateDirectory, int? RpcPort = null, string? RpcBind = null);
+    public sealed record Options(string StateDirectory, int? RpcPort = null, string? RpcBind = null, SiteMap? Sites = null);
 
     public static async Task RunAsync(Options options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -50,6 +50,7 @@ public static class DaemonHost
             WatchNetwork = true,
             Encryption = settings.EncryptionPolicy,
             Transport = settings.UtpEnabled ? TransportPolicy.Both : TransportPolicy.Tcp,
+            Sites = options.Sites ?? SiteMap.Default,
         });
         await client.StartAsync().ConfigureAwait(false);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();

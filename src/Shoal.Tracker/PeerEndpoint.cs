@@ -42,17 +42,7 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
     /// <summary>Bytes a compact entry takes: 4 + 2 or 16 + 2.</summary>
     public int CompactLength => IsV4 ? 6 : 18;
 
-    public static PeerEndpoint From(IPAddress address, int port)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            address.TryWriteBytes(bytes[12..], out _);
-            return new PeerEndpoint(((UInt128)MappedPrefix << 32) | BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]), (ushort)port);
-        }
-        address.TryWriteBytes(bytes, out _);
-        return new PeerEndpoint(BinaryPrimitives.ReadUInt128BigEndian(bytes), (ushort)port);
-    }
+    public static PeerEndpoint From(IPAddress address, int port) => new(SiteMap.ToUInt128(address), (ushort)port);
 
     public static PeerEndpoint From(IPEndPoint endpoint) => From(endpoint.Address, endpoint.Port);
 

@@ -47,6 +47,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         DownloadLimit = new RateLimiter(Options.MaxDownloadRate, Options.Time);
         UploadLimit = new RateLimiter(Options.MaxUploadRate, Options.Time);
         _seeds = Options.RandomSeed is int seed ? new Random(seed) : new Random();
+        Sites = new LocalSites(Options.Sites);
         Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), MaxAutomaticRedirections = 5 })
         {
             Timeout = TimeSpan.FromSeconds(30),
@@ -144,14 +145,21 @@ public sealed partial class ShoalClient : IAsyncDisposable
             return _seeds.Next();
     }
 
-    /// <summary>Dial order for <paramref name="peer"/>: BEP 40 priority against our address, through <see cref="ShoalClientOptions.PeerRanking"/>.</summary>
+    /// <summary>Which peers are of our own site (<see cref="ShoalClientOptions.Sites"/>).</summary>
+    internal LocalSites Sites { get; }
+
+    /// <summary>
+    /// Dial order for <paramref name="peer"/>: BEP 40 priority against our address, through
+    /// <see cref="ShoalClientOptions.PeerRanking"/>, raised for a peer of our own site.
+    /// </summary>
     internal long RankPeer(IPEndPoint peer)
     {
         var ours = ExternalAddress is { } external && external.AddressFamily == peer.AddressFamily ? external
             : IPAddress.IsLoopback(peer.Address) ? peer.Address
             : peer.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         uint canonical = CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
-        return Options.PeerRanking is { } rank ? rank(peer, canonical) : canonical;
+        long ranked = Options.PeerRanking is { } rank ? rank(peer, canonical) : canonical;
+        return Sites.IsLocal(peer.Address) ? ranked + PeerList.LocalBoost : ranked;
     }
 
     /// <summary>Binds the listening sockets. Throws <see cref="SocketException"/> when the port is taken.</summary>
@@ -164,6 +172,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             _started = true;
             ListenPort = _tcp.Bind(Options.ListenAddresses, Options.Port);
             _ownEndPoints = _tcp.LocalEndPoints;
+            Sites.Refresh(Options.ListenAddresses);
             if (Options.Dht is not null || Options.Transport != TransportPolicy.Tcp)
                 OpenUdp(Options.Dht?.Port ?? ListenPort);
             if (_udp is not null && Options.Transport != TransportPolicy.Tcp)
@@ -201,6 +210,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     /// </summary>
     public void OnNetworkChanged()
     {
+        Sites.Refresh(Options.ListenAddresses);
         Dht?.Rejoin();
         foreach (var torrent in Torrents)
             torrent.NetworkChanged();

@@ -39,6 +39,14 @@ public sealed record ShoalClientOptions
     /// is dialled first). Null keeps the canonical priority; locality ranks same-site peers first.
     /// </summary>
     public Func<IPEndPoint, uint, long>? PeerRanking { get; init; }
+    /// <summary>
+    /// Which addresses are our own site (office, LAN): a peer of the site of one of our addresses
+    /// (or found by LSD) is local. Local peers are dialled first, get upload slots of their own,
+    /// and a piece some local peer has (or will fetch: pieces are shared out among the site's
+    /// peers) is not fetched from afar, so each piece crosses the site's WAN link about once.
+    /// The default makes each /24 (IPv4) or /64 (IPv6) a site.
+    /// </summary>
+    public SiteMap Sites { get; init; } = SiteMap.Default;
     /// <summary>A DHT node (BEP 5) on the client's UDP port, finding and announcing non-private torrents; null for none (the default).</summary>
     public Dht.DhtOptions? Dht { get; init; }
     /// <summary>Local service discovery (BEP 14) for non-private torrents; null for none (the default).</summary>

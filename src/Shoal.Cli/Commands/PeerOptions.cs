@@ -24,11 +24,12 @@ public sealed class PeerOptions
         Description = "How peers are dialled: both (uTP first, then TCP; the default), utp (uTP only), tcp (TCP only, no uTP at all).",
         DefaultValueFactory = _ => "both",
     }.AcceptOnlyFromAmong("both", "utp", "tcp");
+    private readonly Option<string?> _siteMap = new("--site-map") { Description = "Sites file (lines 'CIDR NAME', as the tracker's --sites): peers of our own site are preferred (default: our /24 or /64)." };
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "Show engine messages at or above this level: trace, debug, info, warning (default), error, none." };
 
     public void AddTo(Command command)
     {
-        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _transport, _logLevel];
+        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _transport, _siteMap, _logLevel];
         foreach (var option in all)
             command.Options.Add(option);
         command.Validators.Add(result =>
@@ -52,5 +53,19 @@ public sealed class PeerOptions
         Lsd = !parse.GetValue(_noLsd),
         Encryption = Enum.Parse<EncryptionPolicy>(parse.GetValue(_encryption)!, ignoreCase: true),
         Transport = Enum.Parse<TransportPolicy>(parse.GetValue(_transport)!, ignoreCase: true),
+        Sites = parse.GetValue(_siteMap) is { } sites ? LoadSites(sites) : SiteMap.Default,
     };
+
+    /// <summary>Reads a sites file, or says why not.</summary>
+    public static SiteMap LoadSites(string path)
+    {
+        try
+        {
+            return SiteMap.Load(path);
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--site-map {path}: {e.Message}");
+        }
+    }
 }

@@ -124,6 +124,7 @@ public static class TransferRun
                 WatchNetwork = true,
                 Encryption = settings.Encryption,
                 Transport = settings.Transport,
+                Sites = settings.Sites,
             });
             try
             {

@@ -33,6 +33,7 @@ public sealed record TransferSettings
     public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;
     /// <summary>Which transports peers are dialled over.</summary>
     public TransportPolicy Transport { get; init; } = TransportPolicy.Both;
+    public SiteMap Sites { get; init; } = SiteMap.Default;
     /// <summary>Where to write a copy of the torrent once its metadata is known (a magnet's, fetched from peers).</summary>
     public string? SaveTorrent { get; init; }
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;

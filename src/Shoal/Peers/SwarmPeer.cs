@@ -60,8 +60,10 @@ internal sealed class SwarmPeer
     public bool Parole { get; set; }
     public long ConnectedAt { get; }
     public long LastUnchoked { get; set; }
-    /// <summary>Same site as us (the locality hook; false until locality arrives).</summary>
+    /// <summary>Of our own site (<see cref="ShoalClientOptions.Sites"/>, or found by LSD): preferred for slots and pieces.</summary>
     public bool IsLocal { get; set; }
+    /// <summary>Its key for sharing out the WAN fetches of our site (<see cref="Swarm.SiteShare"/>): from its peer id.</summary>
+    public ulong ShareKey { get; init; }
     /// <summary>The peer's listening endpoint when known (ours for outgoing; from BEP 10 'p' for incoming).</summary>
     public IPEndPoint? ListenEndPoint { get; set; }
 

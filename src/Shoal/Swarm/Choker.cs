@@ -4,7 +4,8 @@ namespace Shoal.Swarm;
 /// Decides whom to unchoke, from the peers' rates, interest, snubbing and locality plus the
 /// time; it touches no peer. While downloading: tit-for-tat, the regular slots go to the peers
 /// that give us the most (snubbed peers get none). While seeding: round-robin or fastest upload.
-/// Local peers come first either way. One more, optimistic slot goes to a random interested peer
+/// Local peers (our own site: a fast LAN, not the WAN link) have slots of their own, as many as
+/// the others, so they never wait behind remote peers and never take the WAN's slots either. One more, optimistic slot goes to a random interested peer
 /// and rotates every <see cref="OptimisticInterval"/>; peers that connected recently weigh
 /// <see cref="NewPeerWeight"/> times more for it, so newcomers get a first piece to trade.
 /// Randomness comes from the seeded <see cref="Random"/> it is given.
@@ -38,13 +39,15 @@ internal sealed class Choker<TPeer>(TimeProvider time, Random random, int slots 
         }
         IEnumerable<ChokeCandidate<TPeer>> ranked;
         if (!seeding)
-            ranked = interested.Where(p => !p.Snubbed).OrderByDescending(p => p.Local).ThenByDescending(p => p.DownRate);
+            ranked = interested.Where(p => !p.Snubbed).OrderByDescending(p => p.DownRate);
         else if (SeedMode == SeedChoking.FastestUpload)
-            ranked = interested.OrderByDescending(p => p.Local).ThenByDescending(p => p.UpRate);
+            ranked = interested.OrderByDescending(p => p.UpRate);
         else
-            ranked = interested.OrderByDescending(p => p.Local).ThenByDescending(p => p.Unchoked && time.GetElapsedTime(p.UnchokedAt, now) < SeedTurn)
+            ranked = interested.OrderByDescending(p => p.Unchoked && time.GetElapsedTime(p.UnchokedAt, now) < SeedTurn)
                 .ThenBy(p => p.Unchoked ? long.MaxValue : p.UnchokedAt);
-        var unchoke = new HashSet<TPeer>(ranked.Take(Slots).Select(p => p.Peer), ReferenceEqualityComparer.Instance as IEqualityComparer<TPeer>);
+        var ordered = ranked.ToList();
+        var unchoke = new HashSet<TPeer>(ordered.Where(p => p.Local).Take(Slots).Concat(ordered.Where(p => !p.Local).Take(Slots)).Select(p => p.Peer),
+            ReferenceEqualityComparer.Instance as IEqualityComparer<TPeer>);
 
         bool keep = Optimistic is not null && time.GetElapsedTime(_optimisticSince, now) < OptimisticInterval
             && interested.Any(p => ReferenceEquals(p.Peer, Optimistic)) && !unchoke.Contains(Optimistic);
@@ -58,8 +61,8 @@ internal sealed class Choker<TPeer>(TimeProvider time, Random random, int slots 
         return unchoke;
     }
 
-    /// <summary>Whether one more interested peer may be unchoked now, between rounds.</summary>
-    public bool HasFreeSlot(int unchokedInterested) => unchokedInterested < Slots + 1;
+    /// <summary>Whether one more interested peer may be unchoked now, between rounds, given how many of its kind (local or not) are.</summary>
+    public bool HasFreeSlot(int unchokedInterestedOfItsKind) => unchokedInterestedOfItsKind < Slots + 1;
 
     private TPeer? PickOptimistic(List<ChokeCandidate<TPeer>> candidates, long now)
     {

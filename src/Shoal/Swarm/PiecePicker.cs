@@ -88,26 +88,27 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
     /// <paramref name="output"/> and marks them requested. <paramref name="allowed"/>, when
     /// given, limits the pieces (a choking peer's allowed-fast set). A peer on
     /// <paramref name="parole"/> gets only whole pieces of its own, so if one fails again the
-    /// culprit is known.
+    /// culprit is known. <paramref name="accept"/>, when given, is a further filter of pieces
+    /// (those ours to fetch from a remote peer, see <see cref="SiteShare"/>).
     /// </summary>
     public void Pick(TPeer peer, Bitfield peerHas, int count, List<BlockRequest> output, IReadOnlySet<int>? allowed = null,
-        IReadOnlyCollection<int>? suggested = null, bool parole = false)
+        IReadOnlyCollection<int>? suggested = null, bool parole = false, Predicate<int>? accept = null)
     {
         int before = output.Count;
-        PickCore(peer, peerHas, count, output, allowed, suggested, parole);
+        PickCore(peer, peerHas, count, output, allowed, suggested, parole, accept);
         // A peer on parole with no piece of its own left shares pieces again rather than stall;
         // if it is the culprit, comparing blocks when the piece passes still names it.
         if (parole && output.Count == before)
-            PickCore(peer, peerHas, count, output, allowed, suggested, parole: false);
+            PickCore(peer, peerHas, count, output, allowed, suggested, parole: false, accept);
     }
 
     private void PickCore(TPeer peer, Bitfield peerHas, int count, List<BlockRequest> output, IReadOnlySet<int>? allowed,
-        IReadOnlyCollection<int>? suggested, bool parole)
+        IReadOnlyCollection<int>? suggested, bool parole, Predicate<int>? accept)
     {
         int start = output.Count;
         bool Usable(PartialPiece<TPeer> partial)
         {
-            if (!peerHas[partial.Index] || (allowed is not null && !allowed.Contains(partial.Index)))
+            if (!peerHas[partial.Index] || (allowed is not null && !allowed.Contains(partial.Index)) || (accept is not null && !accept(partial.Index)))
                 return false;
             if (partial.Exclusive is not null)
                 return ReferenceEquals(partial.Exclusive, peer);
@@ -130,7 +131,7 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
         // 2. Start new pieces.
         while (output.Count - start < count)
         {
-            int piece = ChooseNewPiece(peerHas, allowed, suggested);
+            int piece = ChooseNewPiece(peerHas, allowed, suggested, accept);
             if (piece < 0)
                 break;
             var partial = Start(piece);
@@ -197,10 +198,10 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
         }
     }
 
-    private int ChooseNewPiece(Bitfield peerHas, IReadOnlySet<int>? allowed, IReadOnlyCollection<int>? suggested)
+    private int ChooseNewPiece(Bitfield peerHas, IReadOnlySet<int>? allowed, IReadOnlyCollection<int>? suggested, Predicate<int>? accept)
     {
         bool Candidate(int i) => peerHas[i] && !Have[i] && _priority[i] > 0 && !_partialByIndex.ContainsKey(i)
-            && (allowed is null || allowed.Contains(i));
+            && (allowed is null || allowed.Contains(i)) && (accept is null || accept(i));
         if (suggested is not null && !Sequential)
         {
             foreach (int s in suggested)

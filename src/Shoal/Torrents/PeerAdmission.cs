@@ -83,7 +83,12 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             {
                 MaxMessageLength = swarm.MaxMessageLength,
             };
-            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent?.PieceCount ?? 0), swarm.Client.Time, outgoing);
+            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent?.PieceCount ?? 0), swarm.Client.Time, outgoing)
+            {
+                IsLocal = swarm.Client.Sites.IsLocal(stream.RemoteEndPoint.Address)
+                    || list.Find(dialled ?? stream.RemoteEndPoint) is { } known && (known.Traits & PeerTraits.Local) != 0,
+                ShareKey = SiteShare.KeyOf(remote.PeerId),
+            };
             if (dialled is not null)
             {
                 peer.ListenEndPoint = dialled;

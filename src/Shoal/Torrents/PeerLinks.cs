@@ -1,6 +1,7 @@
 using Shoal.Peers;
 using Shoal.Swarm;
 using Shoal.Wire;
+using Shoal.WebSeeds;
 
 namespace Shoal;
 
@@ -24,7 +25,11 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
             {
                 var all = new Bitfield(torrent.PieceCount);
                 all.SetAll();
-                var peer = new SwarmPeer(link, null, new Bitfield(torrent.PieceCount), swarm.Client.Time, outgoing: true) { PeerChoking = false };
+                var peer = new SwarmPeer(link, null, new Bitfield(torrent.PieceCount), swarm.Client.Time, outgoing: true)
+                {
+                    PeerChoking = false,
+                    IsLocal = link is WebSeedLink { HostAddress: { } host } && swarm.Client.Sites.IsLocal(host),
+                };
                 _links[link] = peer;
                 swarm.Peers.Add(peer);
                 swarm.Scheduler.MergeHas(peer, all);

@@ -30,7 +30,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return;
         _pickBuffer.Clear();
         Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
-            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole);
+            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole, swarm.SiteShare.FilterFor(peer, swarm.Peers));
         long now = swarm.Client.Time.GetTimestamp();
         foreach (var request in _pickBuffer)
         {
@@ -55,11 +55,30 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     {
         if (!swarm.HasContent)
             return;
-        bool interesting = peer.WantedPieces > 0;
+        bool interesting = WantsFrom(peer);
         if (interesting != peer.AmInterested)
             SetInterested(peer, interesting);
         if (interesting)
             FillRequests(peer);
+    }
+
+    /// <summary>
+    /// Whether the peer has a piece we would ask it for: one we want and lack, and, from afar,
+    /// one ours to fetch (<see cref="SiteShare"/>): a remote peer that has only pieces for our
+    /// site's other peers is not kept waiting with an upload slot for us.
+    /// </summary>
+    private bool WantsFrom(SwarmPeer peer)
+    {
+        if (peer.WantedPieces == 0)
+            return false;
+        if (swarm.SiteShare.FilterFor(peer, swarm.Peers) is not { } ours)
+            return true;
+        foreach (int piece in peer.Has.SetIndices())
+        {
+            if (Picker.IsInteresting(piece) && ours(piece))
+                return true;
+        }
+        return false;
     }
 
     private static void SetInterested(SwarmPeer peer, bool interested)
@@ -74,7 +93,10 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return;
         peer.Has[piece] = true;
         Picker.AddAvailability(piece);
-        if (Picker.IsInteresting(piece) && ++peer.WantedPieces == 1 && !peer.AmInterested)
+        if (peer.IsLocal)
+            swarm.SiteShare.NoteProgress(); // our site is getting pieces
+        if (Picker.IsInteresting(piece) && ++peer.WantedPieces > 0 && !peer.AmInterested
+            && (swarm.SiteShare.FilterFor(peer, swarm.Peers) is not { } ours || ours(piece)))
             SetInterested(peer, true);
         FillRequests(peer);
     }
@@ -124,6 +146,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         {
             peer.Snubbed = false;
             peer.LastBlockAt = swarm.Client.Time.GetTimestamp();
+            swarm.SiteShare.NoteProgress();
             peer.Down.Add(data.Length);
             swarm.Session.CountDownloaded(data.Length);
             foreach (var other in _othersBuffer)

@@ -54,7 +54,7 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
                 swarm.Scheduler.CheckSnubbed(peer, now);
                 if (!seeding)
                 {
-                    if (_tick % 5 == 0)
+                    if (_tick % 5 == 0 || !peer.IsLocal) // a remote peer's interest follows our site's share each tick
                         swarm.Scheduler.UpdateInterest(peer);
                     else
                         swarm.Scheduler.FillRequests(peer);
@@ -125,15 +125,17 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
     {
         if (!swarm.HasContent)
             return;
-        int unchoked = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested);
+        int local = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested && p.IsLocal);
+        int remote = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested && !p.IsLocal);
         foreach (var peer in swarm.Peers)
         {
-            if (!swarm.Choker.HasFreeSlot(unchoked))
-                return;
-            if (peer.AmChoking && peer.PeerInterested && !peer.IsClosed)
+            if (!peer.AmChoking || !peer.PeerInterested || peer.IsClosed)
+                continue;
+            ref int ofItsKind = ref peer.IsLocal ? ref local : ref remote;
+            if (swarm.Choker.HasFreeSlot(ofItsKind))
             {
                 Unchoke(peer);
-                unchoked++;
+                ofItsKind++;
             }
         }
     }

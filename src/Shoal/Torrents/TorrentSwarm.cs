@@ -48,6 +48,7 @@ internal sealed class TorrentSwarm
         }
         Admission = new PeerAdmission(this);
         Scheduler = new RequestScheduler(this);
+        SiteShare = new SiteShare(SiteShare.KeyOf(Client.PeerIdBytes), Client.Time);
         Pieces = new PieceJobs(this);
         Ticker = new SwarmTicker(this);
         Links = new PeerLinks(this);
@@ -78,6 +79,7 @@ internal sealed class TorrentSwarm
     public HashSet<string> BannedPeerIds { get; } = [];
     public PeerAdmission Admission { get; }
     public RequestScheduler Scheduler { get; }
+    public SiteShare SiteShare { get; }
     public PieceJobs Pieces { get; }
     public SwarmTicker Ticker { get; }
     public PeerLinks Links { get; }

@@ -40,6 +40,7 @@ internal sealed class WebSeedLink : IPeer
         _time = time;
         var uri = new Uri(fetcher.Url);
         EndPoint = new IPEndPoint(IPAddress.Any, uri.Port);
+        HostAddress = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) ? address : null;
         Client = $"web seed {uri.Host}";
         _ = Task.Run(RunAsync);
     }
@@ -62,6 +63,8 @@ internal sealed class WebSeedLink : IPeer
     }
 
     public IPEndPoint EndPoint { get; }
+    /// <summary>The server's address when the URL names it by address (for locality); null for a host name.</summary>
+    public IPAddress? HostAddress { get; }
     public string Client { get; }
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
     public int Failures { get; private set; }

@@ -58,6 +58,8 @@ public class CliTests
     [InlineData("daemon", "--rpc-port", "70000")]
     [InlineData("seed", "x.torrent", ".", "--super-seed", "--initial-seed")]
     [InlineData("demo", "--seed-mode", "sometimes")]
+    [InlineData("get", "x.torrent", "--site-map", "/nonexistent/sites.txt")]
+    [InlineData("daemon", "--site-map", "/nonexistent/sites.txt")]
     [InlineData("tracker", "--store", "http://127.0.0.1:6379")]
     [InlineData("tracker", "--store", "redis://127.0.0.1:6379/notanumber")]
     [InlineData("tracker", "--store", "redis://127.0.0.1:6379", "--state", "counts.dat")]

@@ -142,13 +142,16 @@ public class ChokerTests
     }
 
     [Fact]
-    public void Local_peers_get_slots_first()
+    public void Local_peers_have_slots_of_their_own_beside_the_remote_peers_slots()
     {
         var peers = Peers(10);
         var choker = new Choker<Peer>(_time, new Random(7));
+        // The remote peers (0-4) give far more, yet the local ones (5-9) still get slots of their own.
         var candidates = peers.Select((p, i) => Candidate(p, downRate: i < 5 ? 1_000_000 : 10, local: i >= 5)).ToList();
         var unchoke = choker.Decide(candidates, seeding: false, _time.GetTimestamp());
-        Assert.Equal(4, peers.Skip(5).Count(unchoke.Contains) - (peers.Skip(5).Contains(choker.Optimistic!) ? 1 : 0));
+        var regular = unchoke.Where(p => !ReferenceEquals(p, choker.Optimistic)).ToList();
+        Assert.Equal(4, regular.Count(peers.Skip(5).Contains));
+        Assert.Equal(4, regular.Count(peers.Take(5).Contains));
     }
 
     [Fact]

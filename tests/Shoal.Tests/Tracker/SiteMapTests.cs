@@ -1,5 +1,4 @@
 using System.Net;
-using Shoal.Tracker;
 
 namespace Shoal.Tests.Tracker;
 

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Shoal.Tracker;
+namespace Shoal;
 
 /// <summary>
 /// Which site (office, LAN) an address belongs to, so an announce is answered with its own
 /// site's peers first. A site file has lines "CIDR NAME" (the longest matching prefix wins;
 /// '#' starts a comment); an address no line covers is a site of its own /24 (IPv4) or /64
-/// (IPv6), which is also the rule without a file.
+/// (IPv6), which is also the rule without a file. The tracker orders its answers by it; the
+/// client prefers peers of its own site with it (<see cref="ShoalClientOptions.Sites"/>).
 /// </summary>
 public sealed class SiteMap
 {
@@ -17,8 +18,10 @@ public sealed class SiteMap
 
     private SiteMap(List<(UInt128, UInt128, long, string)> rules) => _rules = rules;
 
+    /// <summary>No named sites: every /24 (IPv4) or /64 (IPv6) is a site of its own.</summary>
     public static SiteMap Default { get; } = new([]);
 
+    /// <summary>How many CIDR lines the map has.</summary>
     public int Count => _rules.Count;
 
     /// <summary>Parses a site file; a bad line is an error that names it.</summary>
@@ -43,18 +46,19 @@ public sealed class SiteMap
             if (network.AddressFamily == AddressFamily.InterNetwork)
                 prefix += 96;
             var mask = prefix == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefix);
-            rules.Add((PeerEndpoint.From(network, 0).Address & mask, mask, site, name));
+            rules.Add((ToUInt128(network) & mask, mask, site, name));
         }
         rules.Sort((a, b) => UInt128.PopCount(b.Mask).CompareTo(UInt128.PopCount(a.Mask))); // longest prefix first
         return new SiteMap(rules);
     }
 
+    /// <summary>Reads and parses a site file.</summary>
     public static SiteMap Load(string path) => Parse(File.ReadLines(path));
 
     /// <summary>A number naming the site of <paramref name="address"/>: named sites are small positive numbers.</summary>
-    public long SiteOf(IPAddress address) => SiteOf(PeerEndpoint.From(address, 0).Address);
+    public long SiteOf(IPAddress address) => SiteOf(ToUInt128(address));
 
-    /// <summary>The site of an address in <see cref="PeerEndpoint"/> form (IPv4 mapped into IPv6); allocates nothing.</summary>
+    /// <summary>The site of an address as 128 bits, IPv4 in its mapped form (::ffff:a.b.c.d); allocates nothing.</summary>
     public long SiteOf(UInt128 address)
     {
         foreach (var (network, mask, site, _) in _rules)
@@ -63,9 +67,26 @@ public sealed class SiteMap
                 return site;
         }
         // Default sites: the /24 or /64, tagged so they never equal a named site.
-        return new PeerEndpoint(address, 0).IsV4
+        return address >> 32 == MappedPrefix
             ? (1L << 62) | (long)((uint)address >> 8)
             : (2L << 62) ^ ((long)(ulong)(address >> 64) & long.MaxValue);
+    }
+
+    private const ulong MappedPrefix = 0xFFFF;
+
+    /// <summary>An address as 128 bits, IPv4 mapped into IPv6 (::ffff:a.b.c.d).</summary>
+    public static UInt128 ToUInt128(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            address.TryWriteBytes(bytes[12..], out _);
+            return ((UInt128)MappedPrefix << 32) | BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]);
+        }
+        if (address.IsIPv4MappedToIPv6)
+            return ToUInt128(address.MapToIPv4());
+        address.TryWriteBytes(bytes, out _);
+        return BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
 
     private static bool TryParseCidr(string text, out IPAddress network, out int prefix)

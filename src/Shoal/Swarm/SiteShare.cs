@@ -1,0 +1,81 @@
+using Shoal.Peers;
+using Shoal.Wire;
+
+namespace Shoal.Swarm;
+
+/// <summary>
+/// Shares out among the downloaders of our own site which of them fetches each piece from afar
+/// (a remote peer or web seed), so that a piece crosses the site's WAN link about once and then
+/// spreads on the LAN. Each piece has one owner: of us and the connected local peers that are
+/// not seeds, the one whose key (from its peer id) scores highest for the piece (rendezvous
+/// hashing: every peer of the site that sees the same members picks the same owner, and a member
+/// leaving moves only its own pieces). A piece a local peer already has is never fetched from
+/// afar. After <see cref="StallGrace"/> in which neither we got a block nor a local peer a
+/// piece, the sharing is suspended until one does, so owners that cannot get their pieces
+/// never stall the site.
+/// Under the torrent's lock.
+/// </summary>
+internal sealed class SiteShare(ulong ownKey, TimeProvider time)
+{
+    public static readonly TimeSpan StallGrace = TimeSpan.FromSeconds(4);
+    private readonly List<(ulong Key, Bitfield Has)> _members = [];
+    private long _lastProgress = time.GetTimestamp();
+
+    /// <summary>A key for a peer id: FNV-1a, the same for everyone who sees that id.</summary>
+    public static ulong KeyOf(ReadOnlySpan<byte> peerId)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (byte b in peerId)
+            hash = (hash ^ b) * 1099511628211;
+        return hash;
+    }
+
+    /// <summary>A block reached us, or a local peer told of a new piece.</summary>
+    public void NoteProgress() => _lastProgress = time.GetTimestamp();
+
+    /// <summary>
+    /// Prepares to ask <paramref name="peer"/>: null when anything may be fetched from it (it is
+    /// local, or we have no local peer to share with, or our site is stalled), else the filter of
+    /// the pieces that are ours to fetch from afar.
+    /// </summary>
+    public Predicate<int>? FilterFor(SwarmPeer peer, IReadOnlyList<SwarmPeer> peers)
+    {
+        if (peer.IsLocal)
+            return null;
+        _members.Clear();
+        foreach (var other in peers)
+        {
+            if (other.IsLocal && other.Wire is not null && !other.IsClosed)
+                _members.Add((other.ShareKey, other.Has));
+        }
+        return Filter(_members);
+    }
+
+    /// <summary>The filter for these local <paramref name="members"/> (their keys and pieces); null when there is no one to share with or we are stalled.</summary>
+    public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members)
+    {
+        if (members.Count == 0 || time.GetElapsedTime(_lastProgress) > StallGrace)
+            return null;
+        return piece =>
+        {
+            ulong best = Score(ownKey, piece);
+            foreach (var (key, has) in members)
+            {
+                if (has[piece])
+                    return false; // it comes over the LAN
+                if (Score(key, piece) > best)
+                    return false;
+            }
+            return true;
+        };
+    }
+
+    private static ulong Score(ulong key, int piece)
+    {
+        // splitmix64 of the key and the piece
+        ulong z = key + (ulong)piece * 0x9E3779B97F4A7C15;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+        return z ^ (z >> 31);
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Time.Testing;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Swarm;
+
+public class SiteShareTests
+{
+    private const int Pieces = 600;
+    private readonly FakeTimeProvider _time = new();
+
+    private static ulong Key(int member) => SiteShare.KeyOf([.. Enumerable.Repeat((byte)member, 20)]);
+
+    /// <summary>What member <paramref name="me"/> of <paramref name="count"/> decides, each seeing the others with nothing yet.</summary>
+    private Predicate<int> ViewOf(int me, int count, Func<int, Bitfield>? has = null)
+    {
+        var share = new SiteShare(Key(me), _time);
+        var others = Enumerable.Range(0, count).Where(m => m != me).Select(m => (Key(m), has?.Invoke(m) ?? new Bitfield(Pieces))).ToList();
+        return share.Filter(others)!;
+    }
+
+    [Fact]
+    public void Every_piece_is_fetched_from_afar_by_exactly_one_member_of_the_site_and_the_work_is_spread()
+    {
+        var views = Enumerable.Range(0, 6).Select(m => ViewOf(m, 6)).ToList();
+        var owned = new int[6];
+        for (int piece = 0; piece < Pieces; piece++)
+        {
+            var owners = Enumerable.Range(0, 6).Where(m => views[m](piece)).ToList();
+            Assert.Single(owners);
+            owned[owners[0]]++;
+        }
+        Assert.All(owned, count => Assert.InRange(count, Pieces / 12, Pieces / 3));
+    }
+
+    [Fact]
+    public void A_member_that_leaves_hands_on_only_its_own_pieces()
+    {
+        var before = Enumerable.Range(0, 4).Select(m => ViewOf(m, 4)).ToList();
+        var after = Enumerable.Range(0, 3).Select(m => ViewOf(m, 3)).ToList(); // member 3 left
+        for (int piece = 0; piece < Pieces; piece++)
+        {
+            for (int m = 0; m < 3; m++)
+            {
+                if (before[m](piece))
+                    Assert.True(after[m](piece)); // nobody loses a piece it had
+            }
+        }
+    }
+
+    [Fact]
+    public void A_piece_a_local_peer_has_is_never_fetched_from_afar()
+    {
+        var full = new Bitfield(Pieces);
+        full.SetAll();
+        var view = ViewOf(0, 3, m => m == 1 ? full : new Bitfield(Pieces));
+        Assert.DoesNotContain(Enumerable.Range(0, Pieces), piece => view(piece));
+    }
+
+    [Fact]
+    public void Alone_on_the_site_everything_may_come_from_afar()
+    {
+        Assert.Null(new SiteShare(Key(0), _time).Filter([]));
+    }
+
+    [Fact]
+    public void A_site_without_progress_for_the_grace_fetches_freely_until_progress_resumes()
+    {
+        var share = new SiteShare(Key(0), _time);
+        List<(ulong, Bitfield)> others = [(Key(1), new Bitfield(Pieces))];
+        Assert.NotNull(share.Filter(others));
+        _time.Advance(SiteShare.StallGrace + TimeSpan.FromSeconds(1));
+        Assert.Null(share.Filter(others));
+        share.NoteProgress();
+        Assert.NotNull(share.Filter(others));
+    }
+}
