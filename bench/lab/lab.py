@@ -13,6 +13,7 @@ Run by bench/lab/run.sh, which builds shoal; needs root, iproute2, busybox, pyth
 """
 import argparse
 import json
+import shlex
 import os
 import shutil
 import statistics
@@ -138,7 +139,7 @@ def watch_seeding(process, done, key, started):
 
 def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
     """Downloads the file on every host with one client; returns its results."""
-    shoal = args.shoal
+    shoal = shlex.split(args.shoal)
     logs = os.path.join(work, client)
     shutil.rmtree(logs, ignore_errors=True)
     os.makedirs(logs)
@@ -147,12 +148,12 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
     processes = []
 
     def shoal_args(address, state, *rest):
-        return ["env", f"SHOAL_STATE_DIR={state}", shoal, *rest, "--bind", address, "--port", "6881",
+        return ["env", f"SHOAL_STATE_DIR={state}", *shoal, *rest, "--bind", address, "--port", "6881",
                 "--no-dht", "--json", "--announce-interval", "30s", *args.shoal_arg]
 
     try:
         # The tracker, fresh each round so that no peer of the last one is handed out.
-        processes.append(lab.start(0, 1, [shoal, "tracker", "--bind", Lab.address(0, 1), "--port", "6969",
+        processes.append(lab.start(0, 1, [*shoal, "tracker", "--bind", Lab.address(0, 1), "--port", "6969",
                                           "--sites", args.sites_file, "--interval", "30s"], log, log))
         wait_tcp(lab, 0, 1, 6969)
         seed_address = Lab.address(0, 3)
@@ -184,8 +185,14 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
                 watchers.append(watcher)
         expected = lab.offices * lab.hosts
         deadline = started + args.timeout
+        # Each office's download over its WAN link, second by second: where the time goes.
+        profile, last, next_sample = [], before, started + 1
         while len(done) < expected and time.monotonic() < deadline:
             time.sleep(0.1)
+            if time.monotonic() >= next_sample:
+                now = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
+                profile.append([round((now[o][0] - last[o][0]) / MIB, 2) for o in range(1, lab.offices + 1)])
+                last, next_sample = now, next_sample + 1
         elapsed = time.monotonic() - started
         after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
     finally:
@@ -195,7 +202,7 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
     wan_in = [(after[o][0] - before[o][0]) for o in range(lab.offices + 1)]
     wan_out = [(after[o][1] - before[o][1]) for o in range(lab.offices + 1)]
     return {"done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
-            "elapsed": elapsed, "wan_in": wan_in, "wan_out": wan_out}
+            "elapsed": elapsed, "wan_in": wan_in, "wan_out": wan_out, "profile": profile}
 
 
 def wait_tcp(lab, office, host, port):
@@ -246,13 +253,14 @@ def report(client, result, size, limit):
         "wan_in_mean_F": round(statistics.mean(wan), 2),
         "origin_out_F": round(result["wan_out"][0] / size, 2),
         "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
+        "wan_in_mib_per_s": result["profile"],
     }
     return line
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shoal", required=True, help="the shoal executable")
+    parser.add_argument("--shoal", required=True, help="the shoal command (a path, or e.g. 'dotnet shoal.dll')")
     parser.add_argument("--offices", type=int, default=4)
     parser.add_argument("--hosts", type=int, default=6, help="hosts per office")
     parser.add_argument("--size-mib", type=int, default=32)
@@ -291,7 +299,7 @@ def main():
     tracker_url = f"http://{Lab.address(0, 1)}:6969/announce"
     web_seed = f"http://{Lab.address(0, 2)}:8080/"
     torrent = os.path.join(work, "update.torrent")
-    run(args.shoal, "create", os.path.join(data_dir, name), "-o", torrent, "-t", tracker_url,
+    run(*shlex.split(args.shoal), "create", os.path.join(data_dir, name), "-o", torrent, "-t", tracker_url,
         *([] if args.no_web_seed else ["-w", web_seed]), "--piece-size", args.piece_size, "--no-date")
 
     lab = Lab(args.offices, args.hosts, args.wan_mbit, args.origin_mbit, args.queue_ms)

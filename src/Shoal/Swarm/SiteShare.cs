@@ -38,7 +38,7 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// local, or we have no local peer to share with, or our site is stalled), else the filter of
     /// the pieces that are ours to fetch from afar.
     /// </summary>
-    public Predicate<int>? FilterFor(SwarmPeer peer, IReadOnlyList<SwarmPeer> peers)
+    public Predicate<int>? FilterFor(SwarmPeer peer, IReadOnlyList<SwarmPeer> peers, bool dialingLocal)
     {
         if (peer.IsLocal)
             return null;
@@ -48,14 +48,21 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
             if (other.IsLocal && other.Wire is not null && !other.IsClosed)
                 _members.Add((other.ShareKey, other.Has));
         }
-        return Filter(_members);
+        return Filter(_members, dialingLocal);
     }
 
-    /// <summary>The filter for these local <paramref name="members"/> (their keys and pieces); null when there is no one to share with or we are stalled.</summary>
-    public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members)
+    /// <summary>
+    /// The filter for these local <paramref name="members"/> (their keys and pieces); null when
+    /// there is no one to share with or we are stalled. With no member yet but peers of our site
+    /// being dialled (<paramref name="dialingLocal"/>, as when a whole office starts at once),
+    /// nothing comes from afar until they join or the grace passes.
+    /// </summary>
+    public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members, bool dialingLocal = false)
     {
-        if (members.Count == 0 || time.GetElapsedTime(_lastProgress) > StallGrace)
+        if (time.GetElapsedTime(_lastProgress) > StallGrace)
             return null;
+        if (members.Count == 0)
+            return dialingLocal ? Nothing : null;
         return piece =>
         {
             ulong best = Score(ownKey, piece);
@@ -69,6 +76,8 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
             return true;
         };
     }
+
+    private static bool Nothing(int piece) => false;
 
     private static ulong Score(ulong key, int piece)
     {

@@ -15,9 +15,11 @@ namespace Shoal;
 internal sealed class PeerAdmission(TorrentSwarm swarm)
 {
     private readonly Dictionary<SwarmPeer, Task> _peerTasks = [];
-    private int _connecting;
+    private int _connecting, _connectingLocal;
 
     public int Connecting => Volatile.Read(ref _connecting);
+    /// <summary>Dials in progress to peers of our own site.</summary>
+    public int ConnectingLocal => Volatile.Read(ref _connectingLocal);
 
     /// <summary>An incoming connection whose handshake named this torrent: answer it and attach.</summary>
     public async Task AcceptAsync(PeerStream stream, Handshake remote, CancellationToken cancellationToken)
@@ -31,10 +33,13 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
     public void Dial(IPEndPoint endPoint)
     {
         Interlocked.Increment(ref _connecting);
-        _ = ConnectAsync(endPoint, swarm.Token);
+        bool local = swarm.Client.Sites.IsLocal(endPoint.Address);
+        if (local)
+            Interlocked.Increment(ref _connectingLocal);
+        _ = ConnectAsync(endPoint, local, swarm.Token);
     }
 
-    private async Task ConnectAsync(IPEndPoint endPoint, CancellationToken token)
+    private async Task ConnectAsync(IPEndPoint endPoint, bool local, CancellationToken token)
     {
         PeerStream? stream = null;
         bool attached = false;
@@ -56,6 +61,8 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         finally
         {
             Interlocked.Decrement(ref _connecting);
+            if (local)
+                Interlocked.Decrement(ref _connectingLocal);
             swarm.Client.EndHalfOpen();
             if (!attached && stream is not null)
                 await stream.DisposeAsync().ConfigureAwait(false);

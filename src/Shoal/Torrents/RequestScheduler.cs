@@ -30,7 +30,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return;
         _pickBuffer.Clear();
         Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
-            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole, swarm.SiteShare.FilterFor(peer, swarm.Peers));
+            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole, swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0));
         long now = swarm.Client.Time.GetTimestamp();
         foreach (var request in _pickBuffer)
         {
@@ -71,7 +71,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     {
         if (peer.WantedPieces == 0)
             return false;
-        if (swarm.SiteShare.FilterFor(peer, swarm.Peers) is not { } ours)
+        if (swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0) is not { } ours)
             return true;
         foreach (int piece in peer.Has.SetIndices())
         {
@@ -96,7 +96,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (peer.IsLocal)
             swarm.SiteShare.NoteProgress(); // our site is getting pieces
         if (Picker.IsInteresting(piece) && ++peer.WantedPieces > 0 && !peer.AmInterested
-            && (swarm.SiteShare.FilterFor(peer, swarm.Peers) is not { } ours || ours(piece)))
+            && (swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0) is not { } ours || ours(piece)))
             SetInterested(peer, true);
         FillRequests(peer);
     }

@@ -74,4 +74,15 @@ public class SiteShareTests
         share.NoteProgress();
         Assert.NotNull(share.Filter(others));
     }
+
+    [Fact]
+    public void With_peers_of_the_site_still_being_dialled_nothing_comes_from_afar_until_the_grace_passes()
+    {
+        var share = new SiteShare(Key(0), _time);
+        var wait = share.Filter([], dialingLocal: true);
+        Assert.NotNull(wait);
+        Assert.DoesNotContain(Enumerable.Range(0, Pieces), piece => wait(piece));
+        _time.Advance(SiteShare.StallGrace + TimeSpan.FromSeconds(1));
+        Assert.Null(share.Filter([], dialingLocal: true));
+    }
 }
