@@ -103,6 +103,12 @@ class Lab:
         tx = int(run("ip", "netns", "exec", ns, "cat", "/sys/class/net/wan0/statistics/tx_bytes"))
         return rx, tx
 
+    def sample_wan(self, office):
+        """A process in the office's router printing its WAN link's received bytes every 0.2 s."""
+        loop = "while :; do cat /sys/class/net/wan0/statistics/rx_bytes; sleep 0.2; done"
+        return subprocess.Popen(["ip", "netns", "exec", self.office_ns(office), "sh", "-c", loop],
+                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+
     def start(self, office, host, args, log, stdout=subprocess.PIPE):
         return subprocess.Popen(["ip", "netns", "exec", self.host_ns(office, host), *args],
                                 stdout=stdout, stderr=log, text=True, start_new_session=True)
@@ -137,6 +143,14 @@ def watch_seeding(process, done, key, started):
     # stdout closed: the process ended
 
 
+def follow(sampler, latest, office):
+    for line in sampler.stdout:
+        try:
+            latest[office] = int(line)
+        except ValueError:
+            pass
+
+
 def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
     """Downloads the file on every host with one client; returns its results."""
     shoal = shlex.split(args.shoal)
@@ -163,6 +177,8 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
             seed = lab.start(0, 3, ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, data_dir, seed_address, "--seed"], log)
         processes.append(seed)
         wait_seeding(seed)
+        samplers = [lab.sample_wan(office) for office in range(1, lab.offices + 1)]
+        processes.extend(samplers)
         before = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
         done, watchers = {}, []
         started = time.monotonic()
@@ -186,12 +202,15 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
         expected = lab.offices * lab.hosts
         deadline = started + args.timeout
         # Each office's download over its WAN link, second by second: where the time goes.
-        profile, last, next_sample = [], before, started + 1
+        latest = [b[0] for b in before]
+        for office in range(1, lab.offices + 1):
+            threading.Thread(target=follow, args=(samplers[office - 1], latest, office), daemon=True).start()
+        profile, last, next_sample = [], list(latest), started + 1
         while len(done) < expected and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(0.05)
             if time.monotonic() >= next_sample:
-                now = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
-                profile.append([round((now[o][0] - last[o][0]) / MIB, 2) for o in range(1, lab.offices + 1)])
+                now = list(latest)
+                profile.append([round((now[o] - last[o]) / MIB, 2) for o in range(1, lab.offices + 1)])
                 last, next_sample = now, next_sample + 1
         elapsed = time.monotonic() - started
         after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]

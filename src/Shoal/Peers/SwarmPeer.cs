@@ -67,17 +67,17 @@ internal sealed class SwarmPeer
     /// <summary>The peer's listening endpoint when known (ours for outgoing; from BEP 10 'p' for incoming).</summary>
     public IPEndPoint? ListenEndPoint { get; set; }
 
-    /// <summary>Requests to keep outstanding: about two seconds of this peer's rate, within its reqq.</summary>
-    public int PipelineDepth
+    /// <summary>
+    /// Requests to keep outstanding: about two seconds of this peer's rate, within its reqq, and
+    /// at least <paramref name="floor"/> (what a transfer starts with before its rate is known).
+    /// </summary>
+    public int PipelineDepth(int floor)
     {
-        get
-        {
-            if (Snubbed)
-                return 1;
-            int cap = Math.Min(Extensions?.RequestQueue ?? 250, 500);
-            long rate = Down.Rate;
-            return (int)Math.Clamp(rate * 2 / BlockRequest.BlockSize, Math.Min(32, cap), Math.Max(cap, 1));
-        }
+        if (Snubbed)
+            return 1;
+        int cap = Math.Min(Extensions?.RequestQueue ?? 250, 500);
+        long rate = Down.Rate;
+        return (int)Math.Clamp(rate * 2 / BlockRequest.BlockSize, Math.Min(floor, cap), Math.Max(cap, 1));
     }
 
     public override string ToString() => Link.ToString() ?? EndPoint.ToString();

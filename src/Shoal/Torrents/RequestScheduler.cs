@@ -25,7 +25,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return;
         if (peer.PeerChoking && peer.AllowedFastForUs.Count == 0)
             return;
-        int want = peer.PipelineDepth - peer.Outstanding.Count;
+        int want = peer.PipelineDepth(PipelineFloor(swarm.Torrent!.TotalSize)) - peer.Outstanding.Count;
         if (want <= 0)
             return;
         _pickBuffer.Clear();
@@ -38,6 +38,14 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             peer.Link.Request(request);
         }
     }
+
+    /// <summary>
+    /// The fewest requests kept outstanding at a peer: 32 blocks (512 KiB), so a fast transfer
+    /// ramps up at once, but no more than a 64th of the torrent (at least 4 blocks): in a small
+    /// torrent a slow peer asked for 32 blocks would hold an eighth of a 4 MiB file that nobody
+    /// else may then ask for, and the peers would have little to trade.
+    /// </summary>
+    public static int PipelineFloor(long torrentSize) => (int)Math.Clamp(torrentSize / BlockRequest.BlockSize / 64, 4, 32);
 
     /// <summary>Counts the pieces the peer has that we want and lack (after a bitfield or a priority change).</summary>
     public void Recount(SwarmPeer peer)
