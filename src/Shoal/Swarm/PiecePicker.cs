@@ -275,11 +275,17 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
         return BlockResult.PieceComplete;
     }
 
-    /// <summary>Forgets that <paramref name="peer"/> was asked for a block (choke, reject, timeout, disconnect).</summary>
-    public void Release(TPeer peer, BlockRequest request)
+    /// <summary>
+    /// Forgets that <paramref name="peer"/> was asked for a block (choke, reject, timeout,
+    /// disconnect). A peer that <paramref name="declined"/> it (a reject) also loses a piece it
+    /// had to itself on parole, so a suspect that will not serve a piece never holds it back.
+    /// </summary>
+    public void Release(TPeer peer, BlockRequest request, bool declined = false)
     {
         if (!_partialByIndex.TryGetValue(request.Piece, out var partial))
             return;
+        if (declined && ReferenceEquals(partial.Exclusive, peer))
+            partial.Exclusive = null;
         int block = request.Begin / BlockRequest.BlockSize;
         if (block < 0 || block >= partial.BlockCount)
             return;

@@ -20,6 +20,7 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     public static readonly TimeSpan StallGrace = TimeSpan.FromSeconds(4);
     private readonly List<(ulong Key, Bitfield Has)> _members = [];
     private long _lastProgress = time.GetTimestamp();
+    private bool _progressed;
 
     /// <summary>A key for a peer id: FNV-1a, the same for everyone who sees that id.</summary>
     public static ulong KeyOf(ReadOnlySpan<byte> peerId)
@@ -31,7 +32,11 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     }
 
     /// <summary>A block reached us, or a local peer told of a new piece.</summary>
-    public void NoteProgress() => _lastProgress = time.GetTimestamp();
+    public void NoteProgress()
+    {
+        _lastProgress = time.GetTimestamp();
+        _progressed = true;
+    }
 
     /// <summary>
     /// Prepares to ask <paramref name="peer"/>: null when anything may be fetched from it (it is
@@ -53,16 +58,16 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
 
     /// <summary>
     /// The filter for these local <paramref name="members"/> (their keys and pieces); null when
-    /// there is no one to share with or we are stalled. With no member yet but peers of our site
-    /// being dialled (<paramref name="dialingLocal"/>, as when a whole office starts at once),
-    /// nothing comes from afar until they join or the grace passes.
+    /// there is no one to share with or we are stalled. At the start (before any progress), with
+    /// no member yet but peers of our site being dialled (<paramref name="dialingLocal"/>, as when
+    /// a whole office starts at once), nothing comes from afar until they join or the grace passes.
     /// </summary>
     public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members, bool dialingLocal = false)
     {
         if (time.GetElapsedTime(_lastProgress) > StallGrace)
             return null;
         if (members.Count == 0)
-            return dialingLocal ? Nothing : null;
+            return dialingLocal && !_progressed ? Nothing : null;
         return piece =>
         {
             ulong best = Score(ownKey, piece);

@@ -105,7 +105,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     throw new PeerProtocolException("reject without the fast extension");
                 var rejected = new BlockRequest(message.Index, message.Begin, message.Length);
                 if (peer.Outstanding.Remove(rejected))
-                    picker.Release(peer, rejected);
+                    picker.Release(peer, rejected, declined: true);
                 break; // the next tick asks again, maybe someone else
             case MessageId.Suggest:
                 swarm.CheckPiece(message.Index, "suggest");

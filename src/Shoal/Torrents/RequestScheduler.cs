@@ -30,7 +30,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return;
         _pickBuffer.Clear();
         Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
-            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole, swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0));
+            peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole, OursFrom(peer));
         long now = swarm.Client.Time.GetTimestamp();
         foreach (var request in _pickBuffer)
         {
@@ -79,7 +79,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     {
         if (peer.WantedPieces == 0)
             return false;
-        if (swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0) is not { } ours)
+        if (OursFrom(peer) is not { } ours)
             return true;
         foreach (int piece in peer.Has.SetIndices())
         {
@@ -88,6 +88,9 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         }
         return false;
     }
+
+    /// <summary>Which pieces we may fetch from <paramref name="peer"/> as our site's share (null: any).</summary>
+    private Predicate<int>? OursFrom(SwarmPeer peer) => swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0);
 
     private static void SetInterested(SwarmPeer peer, bool interested)
     {
@@ -103,9 +106,12 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         Picker.AddAvailability(piece);
         if (peer.IsLocal)
             swarm.SiteShare.NoteProgress(); // our site is getting pieces
-        if (Picker.IsInteresting(piece) && ++peer.WantedPieces > 0 && !peer.AmInterested
-            && (swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0) is not { } ours || ours(piece)))
-            SetInterested(peer, true);
+        if (Picker.IsInteresting(piece))
+        {
+            peer.WantedPieces++;
+            if (!peer.AmInterested && (OursFrom(peer) is not { } ours || ours(piece)))
+                SetInterested(peer, true);
+        }
         FillRequests(peer);
     }
 

@@ -127,4 +127,19 @@ public class PiecePickerTests
         Assert.DoesNotContain(output, r => r.Piece == shared);
         Assert.Single(output.Select(r => r.Piece).Distinct());
     }
+
+    [Fact]
+    public void A_piece_a_peer_on_parole_had_to_itself_goes_to_others_once_it_rejects_a_block()
+    {
+        var picker = Picker(10);
+        var suspect = new Peer();
+        var honest = new Peer();
+        var all = Field(10, 0);
+        var output = new List<BlockRequest>();
+        picker.Pick(suspect, all, 2, output, parole: true);
+        picker.Release(suspect, output[1], declined: true);
+        var others = new List<BlockRequest>();
+        picker.Pick(honest, all, 1, others);
+        Assert.Equal([output[1]], others);
+    }
 }

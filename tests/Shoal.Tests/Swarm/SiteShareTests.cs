@@ -85,4 +85,12 @@ public class SiteShareTests
         _time.Advance(SiteShare.StallGrace + TimeSpan.FromSeconds(1));
         Assert.Null(share.Filter([], dialingLocal: true));
     }
+
+    [Fact]
+    public void Once_the_download_is_under_way_a_dial_to_a_peer_of_the_site_does_not_hold_back_fetches_from_afar()
+    {
+        var share = new SiteShare(Key(0), _time);
+        share.NoteProgress();
+        Assert.Null(share.Filter([], dialingLocal: true));
+    }
 }
