@@ -131,16 +131,19 @@ def stop(processes):
             process.wait()
 
 
+def is_seeding(line):
+    """Whether a JSON status line (shoal get --json, lt_host.py) reports the state "seeding"."""
+    try:
+        return json.loads(line).get("state") == "seeding"
+    except ValueError:
+        return False
+
+
 def watch_seeding(process, done, key, started):
-    """Records when the process first reports the state "seeding" (a JSON line on stdout)."""
+    """Records when the process first reports "seeding", and drains its output until it ends."""
     for line in process.stdout:
-        try:
-            state = json.loads(line).get("state")
-        except ValueError:
-            continue
-        if state == "seeding" and key not in done:
+        if key not in done and is_seeding(line):
             done[key] = time.monotonic() - started
-    # stdout closed: the process ended
 
 
 def follow(sampler, latest, office):
@@ -151,7 +154,7 @@ def follow(sampler, latest, office):
             pass
 
 
-def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
+def round_of(client, lab, args, work, torrent, data_dir):
     """Downloads the file on every host with one client; returns its results."""
     shoal = shlex.split(args.shoal)
     logs = os.path.join(work, client)
@@ -180,7 +183,7 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
         samplers = [lab.sample_wan(office) for office in range(1, lab.offices + 1)]
         processes.extend(samplers)
         before = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
-        done, watchers = {}, []
+        done = {}
         started = time.monotonic()
         for office in range(1, lab.offices + 1):
             for host in range(1, lab.hosts + 1):
@@ -196,9 +199,7 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
                 logs_open.append(host_log)
                 process = lab.start(office, host, argv, host_log)
                 processes.append(process)
-                watcher = threading.Thread(target=watch_seeding, args=(process, done, key, started), daemon=True)
-                watcher.start()
-                watchers.append(watcher)
+                threading.Thread(target=watch_seeding, args=(process, done, key, started), daemon=True).start()
         expected = lab.offices * lab.hosts
         deadline = started + args.timeout
         # Each office's download over its WAN link, second by second: where the time goes.
@@ -212,7 +213,6 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
                 now = list(latest)
                 profile.append([round((now[o] - last[o]) / MIB, 2) for o in range(1, lab.offices + 1)])
                 last, next_sample = now, next_sample + 1
-        elapsed = time.monotonic() - started
         after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
     finally:
         stop(processes)
@@ -221,7 +221,7 @@ def round_of(client, lab, args, work, torrent, data_dir, tracker_url):
     wan_in = [(after[o][0] - before[o][0]) for o in range(lab.offices + 1)]
     wan_out = [(after[o][1] - before[o][1]) for o in range(lab.offices + 1)]
     return {"done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
-            "elapsed": elapsed, "wan_in": wan_in, "wan_out": wan_out, "profile": profile}
+            "wan_in": wan_in, "wan_out": wan_out, "profile": profile}
 
 
 def wait_tcp(lab, office, host, port):
@@ -237,13 +237,10 @@ def wait_tcp(lab, office, host, port):
 def wait_seeding(process):
     deadline = time.monotonic() + 60
     for line in process.stdout:
-        try:
-            if json.loads(line).get("state") == "seeding":
-                # keep draining its output so that it never blocks on a full pipe
-                threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
-                return
-        except ValueError:
-            pass
+        if is_seeding(line):
+            # keep draining its output so that it never blocks on a full pipe
+            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+            return
         if time.monotonic() > deadline:
             break
     raise RuntimeError("the origin's seed did not start seeding")
@@ -261,7 +258,7 @@ def report(client, result, size, limit):
     done = result["done"]
     times = sorted(done.values())
     wan = [result["wan_in"][office] / size for office in range(1, len(result["wan_in"]))]
-    line = {
+    return {
         "client": client,
         "completed": f"{len(done)}/{result['expected']}",
         "total_s": round(result["total"], 2) if result["total"] else None,
@@ -274,7 +271,6 @@ def report(client, result, size, limit):
         "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
         "wan_in_mib_per_s": result["profile"],
     }
-    return line
 
 
 def main():
@@ -328,7 +324,7 @@ def main():
         try:
             wait_tcp(lab, 0, 2, 8080)
             for client in args.clients.split(","):
-                result = round_of(client, lab, args, work, torrent, data_dir, tracker_url)
+                result = round_of(client, lab, args, work, torrent, data_dir)
                 results.append(report(client, result, size, limit))
                 print(json.dumps(results[-1]), flush=True)
         finally:

@@ -12,8 +12,6 @@ internal sealed class LocalSites(SiteMap map)
 {
     private HashSet<long> _own = [];
 
-    public SiteMap Map => map;
-
     /// <summary>Takes our sites from <paramref name="listening"/> (the wildcard means every interface's addresses).</summary>
     public void Refresh(IEnumerable<IPAddress> listening)
     {

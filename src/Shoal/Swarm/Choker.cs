@@ -5,8 +5,9 @@ namespace Shoal.Swarm;
 /// time; it touches no peer. While downloading: tit-for-tat, the regular slots go to the peers
 /// that give us the most (snubbed peers get none). While seeding: round-robin or fastest upload.
 /// Local peers (our own site: a fast LAN, not the WAN link) have slots of their own, as many as
-/// the others, so they never wait behind remote peers and never take the WAN's slots either. One more, optimistic slot goes to a random interested peer
-/// and rotates every <see cref="OptimisticInterval"/>; peers that connected recently weigh
+/// the others, so they never wait behind remote peers and never take the WAN's slots either.
+/// One more, optimistic slot goes to a random interested peer and rotates every
+/// <see cref="OptimisticInterval"/>; peers that connected recently weigh
 /// <see cref="NewPeerWeight"/> times more for it, so newcomers get a first piece to trade.
 /// Randomness comes from the seeded <see cref="Random"/> it is given.
 /// </summary>

@@ -18,6 +18,7 @@ namespace Shoal.Swarm;
 internal sealed class SiteShare(ulong ownKey, TimeProvider time)
 {
     public static readonly TimeSpan StallGrace = TimeSpan.FromSeconds(4);
+    private readonly List<SwarmPeer> _locals = [];
     private readonly List<(ulong Key, Bitfield Has)> _members = [];
     private long _lastProgress = time.GetTimestamp();
     private bool _progressed;
@@ -29,6 +30,20 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
         foreach (byte b in peerId)
             hash = (hash ^ b) * 1099511628211;
         return hash;
+    }
+
+    /// <summary>A wire peer joined the swarm: a local one becomes a member.</summary>
+    public void Joined(SwarmPeer peer)
+    {
+        if (peer.IsLocal)
+            _locals.Add(peer);
+    }
+
+    /// <summary>A wire peer left the swarm.</summary>
+    public void Left(SwarmPeer peer)
+    {
+        if (peer.IsLocal)
+            _locals.Remove(peer);
     }
 
     /// <summary>A block reached us, or a local peer told of a new piece.</summary>
@@ -43,15 +58,15 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// local, or we have no local peer to share with, or our site is stalled), else the filter of
     /// the pieces that are ours to fetch from afar.
     /// </summary>
-    public Predicate<int>? FilterFor(SwarmPeer peer, IReadOnlyList<SwarmPeer> peers, bool dialingLocal)
+    public Predicate<int>? FilterFor(SwarmPeer peer, bool dialingLocal)
     {
         if (peer.IsLocal)
             return null;
         _members.Clear();
-        foreach (var other in peers)
+        foreach (var local in _locals)
         {
-            if (other.IsLocal && other.Wire is not null && !other.IsClosed)
-                _members.Add((other.ShareKey, other.Has));
+            if (!local.IsClosed)
+                _members.Add((local.ShareKey, local.Has));
         }
         return Filter(_members, dialingLocal);
     }

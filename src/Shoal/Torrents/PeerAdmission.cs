@@ -102,6 +102,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 list.Connected(dialled);
             }
             swarm.Peers.Add(peer);
+            swarm.SiteShare.Joined(peer);
             Greet(peer);
             // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
             _peerTasks[peer] = RunPeerAsync(peer, swarm.Token);
@@ -270,6 +271,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         lock (swarm.Gate)
         {
             swarm.Peers.Remove(peer);
+            swarm.SiteShare.Left(peer);
             _peerTasks.Remove(peer);
             swarm.ReleaseRequests(peer);
             if (swarm.HasContent)

@@ -90,7 +90,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     }
 
     /// <summary>Which pieces we may fetch from <paramref name="peer"/> as our site's share (null: any).</summary>
-    private Predicate<int>? OursFrom(SwarmPeer peer) => swarm.SiteShare.FilterFor(peer, swarm.Peers, swarm.Admission.ConnectingLocal > 0);
+    private Predicate<int>? OursFrom(SwarmPeer peer) => swarm.SiteShare.FilterFor(peer, swarm.Admission.ConnectingLocal > 0);
 
     private static void SetInterested(SwarmPeer peer, bool interested)
     {
