@@ -28,6 +28,8 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     private readonly Dictionary<TPeer, Offer> _peers = new(ReferenceEqualityComparer.Instance as IEqualityComparer<TPeer>);
     /// <summary>How many peers hold each piece as their current offer.</summary>
     private readonly int[] _offered = new int[pieceCount];
+    /// <summary>How many of those have asked for it: the piece is on its way to them.</summary>
+    private readonly int[] _asked = new int[pieceCount];
     /// <summary>Pieces some peer said it has, since superseeding began.</summary>
     private readonly Bitfield _seen = new(pieceCount);
 
@@ -52,8 +54,11 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     {
         if (!_peers.TryGetValue(peer, out var offer) || !offer.Told[piece])
             return false;
-        if (piece == offer.Current)
+        if (piece == offer.Current && !offer.Asked)
+        {
             offer.Asked = true;
+            _asked[piece]++;
+        }
         return true;
     }
 
@@ -70,8 +75,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     {
         if (!_peers.Remove(peer, out var offer))
             return;
-        if (offer.Current >= 0)
-            _offered[offer.Current]--;
+        Withdraw(offer);
         if (_peers.Count == 1)
             MoveOn(-1, offers); // the one left has no one to pass its piece to
     }
@@ -110,6 +114,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         var told = _peers.Select(p => (p.Key, p.Value.Told)).ToList();
         _peers.Clear();
         Array.Clear(_offered);
+        Array.Clear(_asked);
         return told;
     }
 
@@ -147,10 +152,18 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         offers.RemoveAll(o => o.Piece < 0);
     }
 
+    private void Withdraw(Offer offer)
+    {
+        if (offer.Current < 0)
+            return;
+        _offered[offer.Current]--;
+        if (offer.Asked)
+            _asked[offer.Current]--;
+    }
+
     private int OfferNext(TPeer peer, Offer offer)
     {
-        if (offer.Current >= 0)
-            _offered[offer.Current]--;
+        Withdraw(offer);
         offer.Current = Rarest(has(peer), offer.Told);
         offer.Asked = offer.Finished = false;
         if (offer.Current >= 0)
@@ -162,9 +175,12 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
     }
 
     /// <summary>
-    /// The piece the peer lacks and was not told of that is offered to the fewest peers, then held
-    /// by the fewest; ties at random. The scan starts at a random piece and stops at a piece no
-    /// one has or is offered, the best there can be, so it is short while the first copy goes out.
+    /// The piece the peer lacks and was not told of that is held by the fewest peers, then on its
+    /// way to the fewest (asked for), then offered to the fewest; ties at random. Held comes first:
+    /// with more peers than pieces an offer can sit with a peer we have not unchoked, and a piece
+    /// no one has yet must still leave us before one that already spread is sent again. The scan
+    /// starts at a random piece and stops at a piece no one has or is offered, the best there can
+    /// be, so it is short while the first copy goes out.
     /// </summary>
     private int Rarest(Bitfield peerHas, Bitfield told)
     {
@@ -177,7 +193,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
             int piece = start + n < pieceCount ? start + n : start + n - pieceCount;
             if (peerHas[piece] || told[piece])
                 continue;
-            long key = ((long)_offered[piece] << 32) | (uint)availability(piece);
+            long key = (Field(availability(piece)) << 42) | (Field(_asked[piece]) << 21) | Field(_offered[piece]);
             if (key == 0)
                 return piece;
             if (key < bestKey)
@@ -191,4 +207,7 @@ internal sealed class SuperSeeder<TPeer>(int pieceCount, Func<TPeer, Bitfield> h
         }
         return best;
     }
+
+    /// <summary>A count as one 21-bit field of a sort key (more than 2 million peers sort alike).</summary>
+    private static long Field(int count) => Math.Min(count, (1 << 21) - 1);
 }

@@ -179,6 +179,40 @@ public class SuperSeederTests
     }
 
     [Fact]
+    public void A_piece_no_peer_has_is_offered_again_before_one_already_passed_on()
+    {
+        // More peers than pieces, as with 100 leechers and a 64-piece file: an offer can sit
+        // with a peer the seed has not unchoked yet. A peer that joins later must get that
+        // piece (the first copy still has to leave the seed), not one that already spread.
+        var swarm = new Swarm(pieces: 2);
+        var a = swarm.Join("a", out int pieceA);
+        swarm.Join("b", out int pieceB); // b never asks for it
+        var c = swarm.Join("c", out _);
+        swarm.Have(a, pieceA);
+        swarm.Have(c, pieceA); // a passed its piece on; a moves on to pieceB
+
+        swarm.Join("d", out int offer);
+
+        Assert.Equal(pieceB, offer);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Among_pieces_no_peer_has_one_on_its_way_to_a_peer_is_offered_last(int seed)
+    {
+        var swarm = new Swarm(pieces: 2, seed);
+        var a = swarm.Join("a", out int pieceA);
+        swarm.Join("b", out int pieceB);
+        Assert.True(swarm.Seeder.OnRequest(a, pieceA)); // a is fetching its piece; b has not asked
+
+        swarm.Join("c", out int offer);
+
+        Assert.Equal(pieceB, offer);
+    }
+    [Fact]
     public void A_peer_that_has_everything_else_is_offered_nothing()
     {
         var swarm = new Swarm(pieces: 2);
