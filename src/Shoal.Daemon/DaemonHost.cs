@@ -60,7 +60,9 @@ public static class DaemonHost
         await book.LoadAsync().ConfigureAwait(false);
         using var queue = new DaemonQueue(book, settings, client, TimeProvider.System, logger);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // No appsettings.json reload: watching for one would watch the working directory and
+        // every directory under it (thousands of inotify watches when started in / or a home).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Services.AddSystemd(); // under systemd: Type=notify readiness and stopping, journal-friendly lines
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers); // ASP.NET Core's lines go where the engine's go

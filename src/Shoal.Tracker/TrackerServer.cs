@@ -90,7 +90,7 @@ public sealed class TrackerServer : IAsyncDisposable
 
     private WebApplication BuildWeb(int port)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(HostDefaults.Options);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole();
         builder.Logging.SetMinimumLevel(_options.LogLevel);

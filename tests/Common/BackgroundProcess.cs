@@ -17,10 +17,11 @@ public sealed class BackgroundProcess : IDisposable
 
     private BackgroundProcess(Process process) => _process = process;
 
-    public static BackgroundProcess Start(string program, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static BackgroundProcess Start(string program, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(program)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -13,6 +13,34 @@ public class TrackerCommandTests
         return (tracker, await tracker.ShoalTrackerPortAsync());
     }
 
+    [Theory]
+    [InlineData("tracker")]
+    [InlineData("daemon")]
+    public async Task Started_in_a_deep_directory_tree_it_watches_none_of_it(string verb)
+    {
+        // ASP.NET Core's default appsettings.json reload watches the working directory and
+        // every directory below it: started in /tmp or / that was thousands of inotify watches.
+        string dir = TestData.TempDir();
+        string tree = Path.Combine(dir, "tree");
+        for (int i = 0; i < 100; i++)
+            Directory.CreateDirectory(Path.Combine(tree, $"d{i}", "sub"));
+        File.WriteAllText(Path.Combine(dir, "settings.json"), """{"dht-enabled": false, "lpd-enabled": false, "peer-port": 0}""");
+        string[] args = verb == "tracker"
+            ? ["tracker", "--bind", "127.0.0.1", "--port", "0"]
+            : ["daemon", "--state", dir, "--rpc-port", "0"];
+        using var process = BackgroundProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args],
+            new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = dir }, workingDirectory: tree);
+        if (verb == "tracker")
+            await process.ShoalTrackerPortAsync();
+        else
+            await process.WaitForLineAsync(l => l.Contains("/transmission/rpc", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the daemon's start line");
+
+        int watches = Directory.GetFiles($"/proc/{process.Id}/fdinfo")
+            .Sum(fd => File.ReadLines(fd).Count(line => line.StartsWith("inotify wd:", StringComparison.Ordinal)));
+
+        Assert.InRange(watches, 0, 10);
+    }
+
     [Fact]
     public async Task Sigterm_stops_cleanly_and_the_state_file_keeps_completed_counts()
     {
