@@ -43,6 +43,8 @@ internal sealed class SwarmPeer
     public bool GreetedWithoutMetadata { get; set; }
     /// <summary>How many of the pieces it has we want and lack: interest without a scan.</summary>
     public int WantedPieces { get; set; }
+    /// <summary>We left out haves of pieces it already had (told once we finish).</summary>
+    public bool HavesWithheld { get; set; }
     public ExtensionHandshake? Extensions { get; set; }
     /// <summary>Blocks we accepted from the peer, and blocks we sent it.</summary>
     public RateMeter Down { get; }

@@ -89,7 +89,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
                 if (partial.Exclusive is { } owner)
                     owner.Parole = false;
                 swarm.Picker!.Finish(partial, true);
-                swarm.Scheduler.OnVerified(partial.Index);
+                swarm.Scheduler.OnVerified(partial.Index, senders);
             }
             else
             {
