@@ -253,51 +253,50 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     {
         var spare = new ArrayBufferWriter<byte>(256);
         var blocks = new List<BlockRequest>(MaxBlocksPerSend);
-        byte[] batch = ArrayPool<byte>.Shared.Rent(MaxBlocksPerSend * (BlockRequest.BlockSize + 13) + 4096);
-        try
+        while (!token.IsCancellationRequested)
         {
-            while (!token.IsCancellationRequested)
+            await _sendSignal.WaitAsync(token).ConfigureAwait(false);
+            while (true)
             {
-                await _sendSignal.WaitAsync(token).ConfigureAwait(false);
-                while (true)
+                int blocksPerSend = TuneForRate();
+                blocks.Clear();
+                var control = _queue.Take(spare, blocks, blocksPerSend);
+                spare = control; // the two buffers must stay two: this one goes back to the queue next time
+                if (control.WrittenCount == 0 && blocks.Count == 0)
+                    break;
+                int at = control.WrittenCount;
+                if (blocks.Count == 0)
                 {
-                    int blocksPerSend = TuneForRate();
-                    blocks.Clear();
-                    var control = _queue.Take(spare, blocks, blocksPerSend);
-                    if (control.WrittenCount == 0 && blocks.Count == 0)
+                    await _stream.WriteAsync(control.WrittenMemory, token).ConfigureAwait(false); // haves and the like: no copy
+                }
+                else
+                {
+                    // Rented for this write only: an idle connection holds no send buffer.
+                    byte[] batch = ArrayPool<byte>.Shared.Rent(at + blocks.Sum(b => b.Length + 13));
+                    try
                     {
-                        spare = control; // the two buffers must stay two
-                        break;
+                        control.WrittenSpan.CopyTo(batch);
+                        foreach (var block in blocks)
+                        {
+                            foreach (var limit in _upLimits)
+                                await limit.AcquireAsync(block.Length, token).ConfigureAwait(false);
+                            at += PeerWire.WritePieceHeader(batch.AsSpan(at), block.Piece, block.Begin, block.Length);
+                            handler.ReadBlock(block, batch.AsSpan(at, block.Length));
+                            at += block.Length;
+                        }
+                        await _stream.WriteAsync(batch.AsMemory(0, at), token).ConfigureAwait(false);
                     }
-                    int length = control.WrittenCount + blocks.Sum(b => b.Length + 13);
-                    if (batch.Length < length)
+                    finally
                     {
                         ArrayPool<byte>.Shared.Return(batch);
-                        batch = ArrayPool<byte>.Shared.Rent(length);
                     }
-                    control.WrittenSpan.CopyTo(batch);
-                    int at = control.WrittenCount;
-                    control.ResetWrittenCount();
-                    spare = control;
-                    foreach (var block in blocks)
-                    {
-                        foreach (var limit in _upLimits)
-                            await limit.AcquireAsync(block.Length, token).ConfigureAwait(false);
-                        at += PeerWire.WritePieceHeader(batch.AsSpan(at), block.Piece, block.Begin, block.Length);
-                        handler.ReadBlock(block, batch.AsSpan(at, block.Length));
-                        at += block.Length;
-                    }
-                    await _stream.WriteAsync(batch.AsMemory(0, at), token).ConfigureAwait(false);
-                    LastSend = _time.GetTimestamp();
-                    _sent.Add(at);
-                    foreach (var block in blocks)
-                        handler.OnBlockSent(block.Length);
                 }
+                control.ResetWrittenCount();
+                LastSend = _time.GetTimestamp();
+                _sent.Add(at);
+                foreach (var block in blocks)
+                    handler.OnBlockSent(block.Length);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(batch);
         }
     }
 
