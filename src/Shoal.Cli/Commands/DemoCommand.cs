@@ -84,7 +84,11 @@ public static class DemoCommand
         Console.WriteLine($"  tracker: http://127.0.0.1:{trackerPort}/announce (shoal's own, in this process)");
         var torrent = await new TorrentBuilder
         {
-            PieceLength = fileSize <= 64L << 20 ? 64 * 1024 : null,
+            // Small pieces spread sooner (a leecher passes a piece on only once it holds all of it),
+            // but each costs a have to every peer that lacks it: 32 KiB pieces up to 8 MiB (a
+            // hundred leechers of a 4 MiB file: 1.30x the bound with 64 KiB, 1.25x with 32 KiB,
+            // 1.6x with 16 KiB), 64 KiB up to 64 MiB, the builder's choice above.
+            PieceLength = fileSize <= 8L << 20 ? 32 * 1024 : fileSize <= 64L << 20 ? 64 * 1024 : null,
             Trackers = [[$"http://127.0.0.1:{trackerPort}/announce"]],
         }.BuildAsync(sample, cancellationToken: cancellationToken);
         string resume = Path.Combine(root, "resume");
