@@ -71,6 +71,10 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
     /// <summary>
     /// Dials peers from the peer list while there is room: each tick, and at once when a source
     /// hands over new peers (a tracker's answer is dialled in full, not over the next ticks).
+    /// Dialling stops at two thirds of the connection limit; the rest is left for peers that dial
+    /// us. In a big swarm every peer dialling to the limit meant most dials met a full peer or a
+    /// peer dialling us at the same moment: at 100 peers, 10,000 connection attempts for about
+    /// 2,800 pairs, and the start's CPU.
     /// </summary>
     public void DialMore()
     {
@@ -79,7 +83,8 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
         {
             if (swarm.Token.IsCancellationRequested)
                 return;
-            int room = swarm.Session.Options.MaxConnections - swarm.Peers.Count - swarm.Admission.Connecting;
+            int limit = swarm.Session.Options.MaxConnections;
+            int room = limit - limit / 3 - swarm.Peers.Count - swarm.Admission.Connecting;
             dial = swarm.Session.Peers.TakeDialable(Math.Min(room, swarm.Client.HalfOpenRoom), swarm.Client.IsOwnEndPoint, skipSeeds: swarm.Seeding);
         }
         foreach (var endPoint in dial)

@@ -47,6 +47,56 @@ public class FakeClockSwarmTests
     }
 
     [Fact]
+    public async Task Dialling_stops_at_two_thirds_of_the_connection_limit_and_the_rest_is_for_peers_that_dial_in()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, _) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        byte[] hash = torrent.InfoHashes.Primary.Span.ToArray();
+        var listeners = Enumerable.Range(0, 6).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        int accepted = 0;
+        var held = new System.Collections.Concurrent.ConcurrentBag<ScriptedPeer>();
+        try
+        {
+            for (int i = 0; i < listeners.Count; i++)
+            {
+                var listener = listeners[i];
+                listener.Start();
+                byte[] id = ScriptedPeer.NumberedId(i);
+                _ = Task.Run(async () =>
+                {
+                    held.Add(await ScriptedPeer.AcceptAsync(listener, hash, id));
+                    Interlocked.Increment(ref accepted);
+                });
+            }
+            var time = new FakeTimeProvider();
+            var leecher = await h.ClientAsync(o => o with { Time = time, Transport = TransportPolicy.Tcp });
+            var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions
+            {
+                MaxConnections = 6,
+                Peers = [.. listeners.Select(l => (IPEndPoint)l.LocalEndpoint)],
+            });
+            await leech.StartAsync();
+            await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 4, 30, "4 dialled peers");
+            for (int second = 0; second < 3; second++)
+                time.Advance(TimeSpan.FromSeconds(1)); // ticks dial while there is room: there is none
+
+            for (int i = 0; i < 2; i++)
+                held.Add(await ScriptedPeer.ConnectAsync(EngineHarness.EndPoint(leecher), hash, id: ScriptedPeer.NumberedId(10 + i)));
+            await EngineHarness.WaitUntilAsync(() => leech.GetPeers().Count == 6, 30, "the two peers that dialled in");
+
+            Assert.Equal(4, Volatile.Read(ref accepted));
+            await leecher.DisposeAsync();
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+                listener.Stop();
+            foreach (var peer in held)
+                peer.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Peers_from_a_trackers_answer_are_dialled_at_once_not_at_the_next_tick()
     {
         await using var h = new EngineHarness();
