@@ -16,6 +16,9 @@ internal sealed class PeerSendQueue(Action signal, Action<string> close)
     /// <summary>Replies (rejects, hashes, haves) a peer may leave unread before it is dropped.</summary>
     public const int MaxControlBacklog = 512 * 1024;
 
+    /// <summary>Whether <paramref name="count"/> haves (9 bytes each) fit in a fair share of the backlog: a quarter.</summary>
+    public static bool HavesFit(int count) => count * 9L <= MaxControlBacklog / 4;
+
     private readonly Lock _sendGate = new();
     private ArrayBufferWriter<byte> _control = new(256);
     private readonly LinkedList<BlockRequest> _uploads = new();

@@ -257,7 +257,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
     /// </summary>
     public bool TooManyHaves(SwarmPeer peer, int count)
     {
-        if (count * 9L <= PeerSendQueue.MaxControlBacklog / 4)
+        if (PeerSendQueue.HavesFit(count))
             return false;
         peer.Link.Close("reconnecting for our bitfield");
         return true;

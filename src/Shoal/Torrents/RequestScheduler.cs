@@ -202,7 +202,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     {
         peer.HavesWithheld = false;
         var both = peer.Has.SetIndices().Where(p => ours[p]).ToList();
-        if (both.Count * 9L > PeerSendQueue.MaxControlBacklog / 4)
+        if (!PeerSendQueue.HavesFit(both.Count))
             return; // a huge torrent: its view of us stays partial, which costs it nothing
         foreach (int piece in both)
             peer.Link.Have(piece);
