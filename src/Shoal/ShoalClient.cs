@@ -52,7 +52,8 @@ public sealed partial class ShoalClient : IAsyncDisposable
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
-        Http.DefaultRequestHeaders.UserAgent.ParseAdd("Shoal/0.1");
+        Http.DefaultRequestHeaders.UserAgent.ParseAdd(Trackers.HttpTrackerClient.UserAgent);
+        TrackerHttp = Trackers.HttpTrackerClient.CreateHttp();
         _transports = [_tcp];
         Encryption = Options.Encryption;
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash),
@@ -78,6 +79,9 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public IPAddress? ExternalAddress { get; set; }
     internal TimeProvider Time => Options.Time;
     internal HttpClient Http { get; }
+
+    /// <summary>For HTTP trackers: a connection per request (<see cref="Trackers.HttpTrackerClient.CreateHttp"/>).</summary>
+    internal HttpClient TrackerHttp { get; }
     /// <summary>What a dialled stream goes through before the handshake instead of the encryption policy's opening (tests plug one in).</summary>
     internal IOutgoingOpening? OutgoingOpening { get; set; }
     /// <summary>Whether connections are encrypted (MSE); starts as <see cref="ShoalClientOptions.Encryption"/> and may change at any time (new connections follow it).</summary>
@@ -358,6 +362,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         if (_udp is not null)
             await _udp.DisposeAsync().ConfigureAwait(false);
         Http.Dispose();
+        TrackerHttp.Dispose();
         _stopping.Dispose();
     }
 }

@@ -172,7 +172,7 @@ public class TrackerClientInteropTests
         string url = scheme == "http" ? SwarmInterop.HttpTracker(port) : SwarmInterop.UdpTracker(port);
         var torrent = Shoal.Metainfo.TorrentParser.Load(torrentPath);
         byte[] hash = torrent.InfoHashes.V1!.Value.Span.ToArray();
-        using var http = new HttpClient();
+        using var http = Shoal.Trackers.HttpTrackerClient.CreateHttp();
         var client = Shoal.Trackers.TrackerTiers.Create(url, http, TimeProvider.System, TimeSpan.FromSeconds(2))!;
 
         // A seed and a leecher announce; each hears of the other, and scrape counts them.

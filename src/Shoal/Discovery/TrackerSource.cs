@@ -26,7 +26,7 @@ internal sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Ti
         if (options.DisableTrackers)
             return null;
         TrackerTiers Build(IReadOnlyList<IReadOnlyList<string>> trackers) =>
-            TrackerTiers.Create(trackers, client.Http, client.Time, client.Options.UdpTrackerTimeout, new Random(client.NextSeed()));
+            TrackerTiers.Create(trackers, client.TrackerHttp, client.Time, client.Options.UdpTrackerTimeout, new Random(client.NextSeed()));
         return new TrackerSource(host, Build(host.Trackers), client.Time, client.PeerIdBytes, () => client.ListenPort, options.MaxAnnounceInterval,
             (uint)client.NextSeed(), Build);
     }

@@ -7,6 +7,25 @@ internal sealed class HttpTrackerClient(Uri uri, HttpClient http) : ITrackerClie
 {
     public Uri Uri { get; } = uri;
 
+    /// <summary>
+    /// The HTTP client for announces and scrapes: it never reuses a connection. Many trackers
+    /// (opentracker among them) close the connection after each reply without saying so, and a
+    /// pooled connection taken for the next announce before its close arrived meets a reset. An
+    /// announce every few minutes gains nothing from keep-alive; each request also asks for a close.
+    /// </summary>
+    public static HttpClient CreateHttp()
+    {
+        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero, MaxAutomaticRedirections = 5 })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        return http;
+    }
+
+    /// <summary>What Shoal calls itself in HTTP requests.</summary>
+    public const string UserAgent = "Shoal/0.1";
+
     public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
     {
         var query = new StringBuilder();
@@ -40,7 +59,8 @@ internal sealed class HttpTrackerClient(Uri uri, HttpClient http) : ITrackerClie
 
     private async Task<byte[]> GetAsync(Uri url, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { ConnectionClose = true } };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new TrackerException($"tracker answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
