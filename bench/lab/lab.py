@@ -103,9 +103,9 @@ class Lab:
         tx = int(run("ip", "netns", "exec", ns, "cat", "/sys/class/net/wan0/statistics/tx_bytes"))
         return rx, tx
 
-    def sample_wan(self, office):
-        """A process in the office's router printing its WAN link's received bytes every 0.2 s."""
-        loop = "while :; do cat /sys/class/net/wan0/statistics/rx_bytes; sleep 0.2; done"
+    def sample_wan(self, office, counter="rx_bytes"):
+        """A process in the office's router printing its WAN link's received (or sent) bytes every 0.2 s."""
+        loop = f"while :; do cat /sys/class/net/wan0/statistics/{counter}; sleep 0.2; done"
         return subprocess.Popen(["ip", "netns", "exec", self.office_ns(office), "sh", "-c", loop],
                                 stdout=subprocess.PIPE, text=True, start_new_session=True)
 
@@ -139,11 +139,15 @@ def is_seeding(line):
         return False
 
 
-def watch_seeding(process, done, key, started):
-    """Records when the process first reports "seeding", and drains its output until it ends."""
-    for line in process.stdout:
-        if key not in done and is_seeding(line):
-            done[key] = time.monotonic() - started
+def watch_seeding(process, done, key, started, status_path):
+    """Records when the process first reports "seeding", and drains its output until it ends
+    into status_path, each line after the seconds since the round started."""
+    with open(status_path, "w") as status:
+        for line in process.stdout:
+            now = time.monotonic() - started
+            status.write(f"{now:.2f} {line}")
+            if key not in done and is_seeding(line):
+                done[key] = now
 
 
 def follow(sampler, latest, office):
@@ -180,11 +184,13 @@ def round_of(client, lab, args, work, torrent, data_dir):
             seed = lab.start(0, 3, ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, data_dir, seed_address, "--seed"], log)
         processes.append(seed)
         wait_seeding(seed)
-        samplers = [lab.sample_wan(office) for office in range(1, lab.offices + 1)]
+        # office 0 (the origin) is sampled for what it sends, the others for what they receive
+        samplers = [lab.sample_wan(0, "tx_bytes"), *(lab.sample_wan(office) for office in range(1, lab.offices + 1))]
         processes.extend(samplers)
         before = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
         done = {}
         started = time.monotonic()
+        cpu_before = cpu_times()
         for office in range(1, lab.offices + 1):
             for host in range(1, lab.hosts + 1):
                 key = (office, host)
@@ -199,29 +205,39 @@ def round_of(client, lab, args, work, torrent, data_dir):
                 logs_open.append(host_log)
                 process = lab.start(office, host, argv, host_log)
                 processes.append(process)
-                threading.Thread(target=watch_seeding, args=(process, done, key, started), daemon=True).start()
+                threading.Thread(target=watch_seeding, args=(process, done, key, started, os.path.join(out, "status.txt")), daemon=True).start()
         expected = lab.offices * lab.hosts
         deadline = started + args.timeout
         # Each office's download over its WAN link, second by second: where the time goes.
-        latest = [b[0] for b in before]
-        for office in range(1, lab.offices + 1):
-            threading.Thread(target=follow, args=(samplers[office - 1], latest, office), daemon=True).start()
+        latest = [before[0][1], *(b[0] for b in before[1:])]
+        for office in range(lab.offices + 1):
+            threading.Thread(target=follow, args=(samplers[office], latest, office), daemon=True).start()
         profile, last, next_sample = [], list(latest), started + 1
         while len(done) < expected and time.monotonic() < deadline:
             time.sleep(0.05)
             if time.monotonic() >= next_sample:
                 now = list(latest)
-                profile.append([round((now[o] - last[o]) / MIB, 2) for o in range(1, lab.offices + 1)])
+                profile.append([round((now[o] - last[o]) / MIB, 2) for o in range(lab.offices + 1)])
                 last, next_sample = now, next_sample + 1
         after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
+        cpu_after = cpu_times()
     finally:
         stop(processes)
         for f in logs_open:
             f.close()
     wan_in = [(after[o][0] - before[o][0]) for o in range(lab.offices + 1)]
     wan_out = [(after[o][1] - before[o][1]) for o in range(lab.offices + 1)]
-    return {"done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
+    busy, total = (a - b for a, b in zip(cpu_after, cpu_before))
+    return {"cpu_busy": busy / total if total else 0, "done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
             "wan_in": wan_in, "wan_out": wan_out, "profile": profile}
+
+
+def cpu_times():
+    """(busy, total) jiffies of all the machine's cores so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def wait_tcp(lab, office, host, port):
@@ -268,8 +284,10 @@ def report(client, result, size, limit):
         "wan_in_per_office_F": [round(w, 2) for w in wan],
         "wan_in_mean_F": round(statistics.mean(wan), 2),
         "origin_out_F": round(result["wan_out"][0] / size, 2),
+        "cpu_busy_pct": round(100 * result["cpu_busy"]),
         "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
-        "wan_in_mib_per_s": result["profile"],
+        "wan_in_mib_per_s": [row[1:] for row in result["profile"]],
+        "origin_out_mib_per_s": [row[0] for row in result["profile"]],
     }
 
 
@@ -340,14 +358,17 @@ def main():
           f"WAN {args.wan_mbit:g} Mbit/s per office each way, origin {args.origin_mbit:g} Mbit/s; "
           f"lower bound {limit:.1f} s")
     print(f"{'client':<11} {'done':>6} {'total s':>8} {'x bound':>8} {'median s':>9} "
-          f"{'WAN in/office (F)':>18} {'mean':>5} {'origin out':>10}")
+          f"{'WAN in/office (F)':>18} {'mean':>5} {'origin out':>10} {'CPU busy':>9}")
     for r in results:
         per_office = " ".join(f"{w:.2f}" for w in r["wan_in_per_office_F"])
         total = f"{r['total_s']:.1f}" if r["total_s"] else "-"
         ratio = f"{r['x_bound']:.2f}x" if r["x_bound"] else "-"
         median = f"{r['median_host_s']:.1f}" if r["median_host_s"] else "-"
         print(f"{r['client']:<11} {r['completed']:>6} {total:>8} {ratio:>8} {median:>9} "
-              f"{per_office:>18} {r['wan_in_mean_F']:>5.2f} {r['origin_out_F']:>9.2f}F")
+              f"{per_office:>18} {r['wan_in_mean_F']:>5.2f} {r['origin_out_F']:>9.2f}F {r['cpu_busy_pct']:>8}%")
+    if any(r["cpu_busy_pct"] > 75 for r in results):
+        print("CPU busy above 75%: the machine's cores, not only the links, limited this run; "
+              "fewer hosts or lower rates measure the protocol better")
     return 0 if all(r["total_s"] for r in results) else 1
 
 
