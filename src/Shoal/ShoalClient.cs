@@ -48,11 +48,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         UploadLimit = new RateLimiter(Options.MaxUploadRate, Options.Time);
         _seeds = Options.RandomSeed is int seed ? new Random(seed) : new Random();
         Sites = new LocalSites(Options.Sites);
-        Http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), MaxAutomaticRedirections = 5 })
-        {
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        Http.DefaultRequestHeaders.UserAgent.ParseAdd(Trackers.HttpTrackerClient.UserAgent);
+        Http = ShoalHttp.Create(TimeSpan.FromMinutes(2));
         TrackerHttp = Trackers.HttpTrackerClient.CreateHttp();
         _transports = [_tcp];
         Encryption = Options.Encryption;

@@ -177,35 +177,40 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     /// peer that lacks the piece hears so at once, as does each peer that sent us some of it (a
     /// superseeding seed waits for that have before it offers the next piece). A have tells any
     /// other peer that has the piece nothing it can use, and in a big swarm those haves were most
-    /// of the messages (at 100 peers, a third of the CPU), so they wait until we finish; then
-    /// each such peer hears of the pieces it was not told of, so a seed sees we are done too.
+    /// of the messages (at 100 peers, a third of the CPU), so they wait until we finish
+    /// (<see cref="TellWithheld"/>), so that a seed sees we are done too.
     /// </summary>
     public void OnVerified(int piece, SwarmPeer?[] senders)
     {
         bool counted = Picker.IsWanted(piece);
-        bool finished = Picker.WantedComplete;
         foreach (var peer in swarm.Peers)
         {
             if (!peer.Has[piece] || Array.IndexOf(senders, peer) >= 0)
                 peer.Link.Have(piece);
             else
                 peer.HavesWithheld = true;
-            if (finished && peer.HavesWithheld)
-                TellWithheld(peer, Picker.Have);
             if (counted && peer.Has[piece] && --peer.WantedPieces == 0 && peer.AmInterested)
                 SetInterested(peer, false);
         }
     }
 
-    /// <summary>Sends the haves left out for the peer: every piece of ours it has (a repeat is harmless), unless that is more than its send queue should hold.</summary>
-    private static void TellWithheld(SwarmPeer peer, Bitfield ours)
+    /// <summary>
+    /// We finished (every wanted piece verified): each peer we left out haves for hears of every
+    /// piece of ours it has (a repeat is harmless), unless that is more than its send queue should hold.
+    /// </summary>
+    public void TellWithheld()
     {
-        peer.HavesWithheld = false;
-        var both = peer.Has.SetIndices().Where(p => ours[p]).ToList();
-        if (!PeerSendQueue.HavesFit(both.Count))
-            return; // a huge torrent: its view of us stays partial, which costs it nothing
-        foreach (int piece in both)
-            peer.Link.Have(piece);
+        foreach (var peer in swarm.Peers)
+        {
+            if (!peer.HavesWithheld)
+                continue;
+            peer.HavesWithheld = false;
+            var both = peer.Has.SetIndices().Where(p => Picker.Have[p]).ToList();
+            if (!PeerSendQueue.HavesFit(both.Count))
+                continue; // a huge torrent: its view of us stays partial, which costs it nothing
+            foreach (int piece in both)
+                peer.Link.Have(piece);
+        }
     }
 
     /// <summary>Snubs a peer whose oldest request (or last block) is older than <see cref="RequestTimeout"/>; true when it did.</summary>

@@ -200,6 +200,8 @@ internal sealed class TorrentSwarm
         if (seeding == _seeding)
             return null;
         _seeding = seeding;
+        if (seeding)
+            Scheduler.TellWithheld();
         return seeding ? TorrentState.Seeding : TorrentState.Downloading;
     }
 

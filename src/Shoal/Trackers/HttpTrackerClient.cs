@@ -13,18 +13,7 @@ internal sealed class HttpTrackerClient(Uri uri, HttpClient http) : ITrackerClie
     /// pooled connection taken for the next announce before its close arrived meets a reset. An
     /// announce every few minutes gains nothing from keep-alive; each request also asks for a close.
     /// </summary>
-    public static HttpClient CreateHttp()
-    {
-        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero, MaxAutomaticRedirections = 5 })
-        {
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
-        return http;
-    }
-
-    /// <summary>What Shoal calls itself in HTTP requests.</summary>
-    public const string UserAgent = "Shoal/0.1";
+    public static HttpClient CreateHttp() => ShoalHttp.Create(TimeSpan.Zero);
 
     public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken)
     {
