@@ -104,14 +104,20 @@ class Lab:
         return rx, tx
 
     def sample_wan(self, office, counter="rx_bytes"):
-        """A process in the office's router printing its WAN link's received (or sent) bytes every 0.2 s."""
-        loop = f"while :; do cat /sys/class/net/wan0/statistics/{counter}; sleep 0.2; done"
-        return subprocess.Popen(["ip", "netns", "exec", self.office_ns(office), "sh", "-c", loop],
+        """A process in the office's router printing its WAN link's received (or sent) bytes every
+        0.2 s; one process that rereads the counter, so that sampling forks nothing and costs the
+        machine's cores (which the hosts share) next to nothing."""
+        loop = ("import os, time\n"
+                f"fd = os.open('/sys/class/net/wan0/statistics/{counter}', os.O_RDONLY)\n"
+                "while True:\n"
+                "    print(os.pread(fd, 32, 0).decode().strip(), flush=True)\n"
+                "    time.sleep(0.2)\n")
+        return subprocess.Popen(["ip", "netns", "exec", self.office_ns(office), "/usr/bin/python3", "-c", loop],
                                 stdout=subprocess.PIPE, text=True, start_new_session=True)
 
-    def start(self, office, host, args, log, stdout=subprocess.PIPE):
+    def start(self, office, host, args, log, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL):
         return subprocess.Popen(["ip", "netns", "exec", self.host_ns(office, host), *args],
-                                stdout=stdout, stderr=log, text=True, start_new_session=True)
+                                stdin=stdin, stdout=stdout, stderr=log, text=True, start_new_session=True)
 
     def delete(self):
         for ns in reversed(self.namespaces):
@@ -150,6 +156,13 @@ def watch_seeding(process, done, key, started, status_path):
                 done[key] = now
 
 
+def keep_log(stream, started, path):
+    """Writes a host's log (its stderr) to path, each line after the seconds since the round started."""
+    with open(path, "w") as log:
+        for line in stream:
+            log.write(f"{time.monotonic() - started:.2f} {line}")
+
+
 def follow(sampler, latest, office):
     for line in sampler.stdout:
         try:
@@ -166,7 +179,7 @@ def round_of(client, lab, args, work, torrent, data_dir):
     os.makedirs(logs)
     log = open(os.path.join(logs, "log.txt"), "w")
     logs_open = [log]
-    processes = []
+    processes, log_threads = [], []
 
     def shoal_args(address, state, *rest):
         return ["env", f"SHOAL_STATE_DIR={state}", *shoal, *rest, "--bind", address, "--port", "6881",
@@ -188,9 +201,7 @@ def round_of(client, lab, args, work, torrent, data_dir):
         samplers = [lab.sample_wan(0, "tx_bytes"), *(lab.sample_wan(office) for office in range(1, lab.offices + 1))]
         processes.extend(samplers)
         before = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
-        done = {}
-        started = time.monotonic()
-        cpu_before = cpu_times()
+        done, host_keys, host_processes = {}, [], []
         for office in range(1, lab.offices + 1):
             for host in range(1, lab.hosts + 1):
                 key = (office, host)
@@ -201,11 +212,27 @@ def round_of(client, lab, args, work, torrent, data_dir):
                     argv = shoal_args(address, os.path.join(out, "state"), "get", torrent, "-o", out, "--seed", *args.site_map_arg)
                 else:
                     argv = ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, out, address]
-                host_log = open(os.path.join(out, "log.txt"), "w")
-                logs_open.append(host_log)
-                process = lab.start(office, host, argv, host_log)
+                # Each host waits at the starting line until every host is there: starting them one
+                # by one would take more than a second, and the bound assumes they all start at once.
+                process = lab.start(office, host, ["sh", "-c", 'echo ready; read go; exec "$@"', "sh", *argv], subprocess.PIPE,
+                                    stdin=subprocess.PIPE)
                 processes.append(process)
-                threading.Thread(target=watch_seeding, args=(process, done, key, started, os.path.join(out, "status.txt")), daemon=True).start()
+                host_keys.append(key)
+                host_processes.append(process)
+        for process in host_processes:
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError("a host did not reach the starting line")
+        started = time.monotonic()
+        cpu_before = cpu_times()
+        seed_cpu_before = process_cpu_seconds(seed)
+        for process in host_processes:
+            process.stdin.write("go\n")
+            process.stdin.close()
+        for key, process in zip(host_keys, host_processes):
+            out = os.path.join(logs, f"o{key[0]}h{key[1]}")
+            threading.Thread(target=watch_seeding, args=(process, done, key, started, os.path.join(out, "status.txt")), daemon=True).start()
+            log_threads.append(threading.Thread(target=keep_log, args=(process.stderr, started, os.path.join(out, "log.txt")), daemon=True))
+            log_threads[-1].start()
         expected = lab.offices * lab.hosts
         deadline = started + args.timeout
         # Each office's download over its WAN link, second by second: where the time goes.
@@ -221,15 +248,29 @@ def round_of(client, lab, args, work, torrent, data_dir):
                 last, next_sample = now, next_sample + 1
         after = [lab.wan_bytes(office) for office in range(lab.offices + 1)]
         cpu_after = cpu_times()
+        host_cpu = {key: process_cpu_seconds(p) for key, p in zip(host_keys, host_processes)}
+        seed_cpu = process_cpu_seconds(seed) - seed_cpu_before
     finally:
         stop(processes)
+        for thread in log_threads:
+            thread.join(5)  # what the hosts logged as they stopped
         for f in logs_open:
             f.close()
     wan_in = [(after[o][0] - before[o][0]) for o in range(lab.offices + 1)]
     wan_out = [(after[o][1] - before[o][1]) for o in range(lab.offices + 1)]
     busy, total = (a - b for a, b in zip(cpu_after, cpu_before))
     return {"cpu_busy": busy / total if total else 0, "done": done, "expected": expected, "total": max(done.values()) if len(done) == expected else None,
-            "wan_in": wan_in, "wan_out": wan_out, "profile": profile}
+            "wan_in": wan_in, "wan_out": wan_out, "profile": profile, "host_cpu": host_cpu, "seed_cpu": seed_cpu}
+
+
+def process_cpu_seconds(process):
+    """The CPU time (user and system) a process has used so far, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def cpu_times():
@@ -285,6 +326,9 @@ def report(client, result, size, limit):
         "wan_in_mean_F": round(statistics.mean(wan), 2),
         "origin_out_F": round(result["wan_out"][0] / size, 2),
         "cpu_busy_pct": round(100 * result["cpu_busy"]),
+        "host_cpu_s_total": round(sum(result["host_cpu"].values()), 1),
+        "host_cpu_s_median": round(statistics.median(result["host_cpu"].values()), 2) if result["host_cpu"] else None,
+        "seed_cpu_s": round(result["seed_cpu"], 2),
         "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
         "wan_in_mib_per_s": [row[1:] for row in result["profile"]],
         "origin_out_mib_per_s": [row[0] for row in result["profile"]],
