@@ -20,7 +20,9 @@ public sealed partial class ShoalClient
     /// Dials <paramref name="endPoint"/> over the first transport that connects, in order, and
     /// throws the last failure. uTP followed by TCP race instead: uTP first, TCP too once uTP has
     /// not answered within <see cref="UtpHeadStart"/>, the first to connect wins. A peer that
-    /// answered only over TCP is dialled over TCP directly for an hour.
+    /// answered only over TCP is dialled over TCP directly for an hour. Under
+    /// <see cref="TransportPolicy.Both"/> a peer of our own site is dialled over TCP first, uTP
+    /// only when TCP fails (see <see cref="TransportPolicy"/>).
     /// </summary>
     internal async Task<PeerStream> DialAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
@@ -29,6 +31,8 @@ public sealed partial class ShoalClient
             transports = [.. _transports.Where(t => !(Options.Transport == TransportPolicy.Utp && t == _tcp))];
         if (transports.Length > 1 && _noUtp.TryGetValue(endPoint, out var until) && until > Time.GetUtcNow())
             transports = [.. transports.Where(t => t is not Net.Utp.UtpTransport)];
+        else if (Options.Transport == TransportPolicy.Both && transports.Contains(_tcp) && Sites.IsLocal(endPoint.Address))
+            transports = [.. transports.Where(t => t is not Net.Utp.UtpTransport), .. transports.OfType<Net.Utp.UtpTransport>()]; // on our LAN: uTP after TCP
         Exception? last = null;
         for (int i = 0; i < transports.Length; i++)
         {

@@ -59,7 +59,7 @@ public sealed record ShoalClientOptions
     public bool WatchNetwork { get; init; }
     /// <summary>BEP 19 web seeds: a torrent's url-list servers are asked for data like peers.</summary>
     public bool WebSeeds { get; init; } = true;
-    /// <summary>How peers are dialled: uTP first with TCP when it fails (the default), uTP only, or TCP only (and no uTP at all).</summary>
+    /// <summary>How peers are dialled: uTP first with TCP when it fails, but TCP first to peers of our own site (the default), uTP only, or TCP only (and no uTP at all).</summary>
     public TransportPolicy Transport { get; init; } = TransportPolicy.Both;
     /// <summary>Message Stream Encryption for peer connections (default: prefer it, accept plain).</summary>
     public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;

@@ -21,7 +21,7 @@ public sealed class PeerOptions
     }.AcceptOnlyFromAmong("prefer", "require", "tolerate", "disable");
     private readonly Option<string> _transport = new Option<string>("--transport")
     {
-        Description = "How peers are dialled: both (uTP first, then TCP; the default), utp (uTP only), tcp (TCP only, no uTP at all).",
+        Description = "How peers are dialled: both (uTP first, then TCP, but TCP first to peers of our own site; the default), utp (uTP only), tcp (TCP only, no uTP at all).",
         DefaultValueFactory = _ => "both",
     }.AcceptOnlyFromAmong("both", "utp", "tcp");
     private readonly Option<string?> _siteMap = new("--site-map") { Description = "Sites file (lines 'CIDR NAME', as the tracker's --sites): peers of our own site are preferred (default: our /24 or /64)." };
