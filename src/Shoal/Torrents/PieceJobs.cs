@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using Shoal.Peers;
 using Shoal.Storage;
 using Shoal.Swarm;
@@ -90,6 +91,11 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
                     owner.Parole = false;
                 swarm.Picker!.Finish(partial, true);
                 swarm.Scheduler.OnVerified(partial.Index, senders);
+                if (swarm.Session.Logger.IsEnabled(LogLevel.Trace))
+                {
+                    string from = string.Join(", ", senders.OfType<SwarmPeer>().Distinct());
+                    swarm.Defer(log => EngineLog.PieceVerified(log, swarm.Session.Name, partial.Index, from));
+                }
             }
             else
             {
