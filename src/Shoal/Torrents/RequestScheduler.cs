@@ -109,6 +109,8 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (!Picker.IsInteresting(piece))
             return; // nothing new to ask it for (haves of pieces we have are most of them)
         peer.WantedPieces++;
+        if (peer.IsLocal && Picker.Partial(piece) is { } partial)
+            TakeOverTheLan(partial);
         if (!peer.AmInterested && (OursFrom(peer) is not { } ours || ours(piece)))
             SetInterested(peer, true);
         FillRequests(peer);
@@ -137,9 +139,47 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             }
         }
         Recount(peer);
+        if (peer.IsLocal)
+        {
+            foreach (var partial in Picker.Partials.ToArray())
+            {
+                if (peer.Has[partial.Index])
+                    TakeOverTheLan(partial);
+            }
+        }
         if (peer.Has.All && peer.ListenEndPoint is { } listen)
             swarm.Session.Peers.AddTraits(listen, PeerTraits.Seed);
         UpdateInterest(peer);
+    }
+
+    /// <summary>
+    /// A peer of our site has <paramref name="partial"/>, which we are fetching from afar: the
+    /// blocks still asked of remote peers (and web seeds) are cancelled and fetched on the LAN,
+    /// so that the piece does not cross our WAN link a second time. Such a piece was started
+    /// before that peer got it or joined us (as while an office's hosts are still connecting to
+    /// each other), and a remote peer serving many may take seconds to send all of it.
+    /// </summary>
+    private void TakeOverTheLan(PartialPiece<SwarmPeer> partial)
+    {
+        if (partial.Exclusive is not null || partial.Complete)
+            return; // a piece for one peer on parole stays with it
+        _othersBuffer.Clear();
+        for (int b = 0; b < partial.BlockCount; b++)
+        {
+            if (partial.States[b] != PartialPiece<SwarmPeer>.BlockState.Requested || partial.Requesters[b] is not { } requesters)
+                continue;
+            var request = partial.Block(b);
+            foreach (var remote in requesters.Where(r => !r.IsLocal).ToArray())
+            {
+                if (remote.Outstanding.Remove(request))
+                    remote.Link.Cancel(request);
+                Picker.Release(remote, request);
+                if (!_othersBuffer.Contains(remote))
+                    _othersBuffer.Add(remote);
+            }
+        }
+        foreach (var remote in _othersBuffer.ToArray())
+            FillRequests(remote); // other pieces for the remote peers' freed pipelines
     }
 
     /// <summary>A block arrived: count it, cancel its duplicates (endgame), ask for more; returns the piece when it is whole.</summary>

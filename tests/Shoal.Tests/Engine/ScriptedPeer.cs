@@ -23,11 +23,14 @@ internal sealed class ScriptedPeer : IDisposable
     /// <summary>A peer id of its own for peer <paramref name="n"/> of several (the engine refuses a second connection from one id).</summary>
     public static byte[] NumberedId(int n) => System.Text.Encoding.ASCII.GetBytes($"-XX0001-scripted{n:D4}");
 
-    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash, int? receiveBuffer = null, byte[]? id = null)
+    /// <summary>Connects and handshakes; from the address <paramref name="from"/> when given (another loopback address is another peer's).</summary>
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint endPoint, byte[] infoHash, int? receiveBuffer = null, byte[]? id = null, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         if (receiveBuffer is int size)
             socket.ReceiveBufferSize = size; // before connecting, so the window stays small
+        if (from is not null)
+            socket.Bind(new IPEndPoint(from, 0));
         await socket.ConnectAsync(endPoint);
         var peer = new ScriptedPeer(socket);
         await peer.SendAsync(new Handshake(Handshake.OurReserved(), infoHash, id ?? Id).ToBytes());
