@@ -5,12 +5,15 @@ namespace Shoal.Cli;
 
 /// <summary>
 /// The engine's log lines for the `shoal` tool: those at or above the chosen level are queued
-/// here and shown by the display (above the live bars, or on stderr as plain lines).
+/// here and shown by the display (above the live bars, or on stderr as plain lines). Debug and
+/// trace lines carry the seconds since the log began, as the display shows lines only once a
+/// second: "debug: [1.234] ...".
 /// </summary>
 public sealed class CliLog(LogLevel minimum) : ILoggerFactory
 {
     private const int MaxQueued = 10_000;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly long _began = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>Parses --log-level: trace, debug, info, warning, error or none.</summary>
     public static LogLevel ParseLevel(string? text) => text?.ToLowerInvariant() switch
@@ -51,7 +54,10 @@ public sealed class CliLog(LogLevel minimum) : ILoggerFactory
         {
             if (!IsEnabled(logLevel) || log._lines.Count >= MaxQueued)
                 return;
-            log._lines.Enqueue($"{Short(logLevel)}: {formatter(state, exception)}");
+            string message = formatter(state, exception);
+            log._lines.Enqueue(logLevel <= LogLevel.Debug
+                ? $"{Short(logLevel)}: [{System.Diagnostics.Stopwatch.GetElapsedTime(log._began).TotalSeconds:F3}] {message}"
+                : $"{Short(logLevel)}: {message}");
         }
 
         private static string Short(LogLevel level) => level switch
