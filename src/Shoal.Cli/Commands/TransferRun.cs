@@ -9,6 +9,8 @@ public static class TransferRun
 
     public static async Task<int> RunAsync(TransferSettings settings, CancellationToken cancellationToken)
     {
+        if (settings.Torrents.Count(t => t == StandardInput) > 1)
+            throw new UsageException("standard input ('-') can be given once");
         var torrents = settings.Torrents.Select(Load).ToList();
         var duplicates = torrents.GroupBy(t => t.InfoHashes.Primary).FirstOrDefault(g => g.Count() > 1);
         if (duplicates is not null)
@@ -86,7 +88,29 @@ public static class TransferRun
     }
 
     private static Source Load(string path) =>
-        MagnetLink.IsMagnet(path) ? new Source(null, MagnetLink.Parse(path)) : new Source(TorrentParser.Load(path), null);
+        MagnetLink.IsMagnet(path) ? new Source(null, MagnetLink.Parse(path))
+        : new Source(path == StandardInput ? ReadStandardInput() : TorrentParser.Load(path), null);
+
+    /// <summary>The name that stands for a .torrent read from standard input (curl URL | shoal get -).</summary>
+    public const string StandardInput = "-";
+
+    /// <summary>A .torrent from standard input, read to its end (at most the size limit of a .torrent file).</summary>
+    private static Torrent ReadStandardInput()
+    {
+        using var input = Console.OpenStandardInput();
+        var data = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        int n;
+        while ((n = input.Read(buffer)) > 0)
+        {
+            data.Write(buffer, 0, n);
+            if (data.Length > TorrentParser.MaxTorrentFileSize)
+                throw new TorrentFormatException("standard input", $"more than the {TorrentParser.MaxTorrentFileSize / (1024 * 1024)} MiB limit for a .torrent file");
+        }
+        if (data.Length == 0)
+            throw new UsageException("no .torrent on standard input");
+        return TorrentParser.Parse(data.GetBuffer().AsMemory(0, (int)data.Length));
+    }
 
     /// <summary>Writes the torrent to <paramref name="path"/> as soon as its metadata is known (at once for a .torrent file).</summary>
     private static void SaveWhenKnown(TorrentSession session, string path)

@@ -46,6 +46,38 @@ public class GetCommandTests
         Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data"))));
     }
 
+    /// <summary>`shoal ARGS` with its standard input from the shell command <paramref name="input"/> (a pipe).</summary>
+    private static BackgroundProcess ShoalWithInput(string stateDir, string input, params string[] args) =>
+        BackgroundProcess.Start("sh", ["-c", input + " | exec dotnet \"$@\"", "sh", Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args],
+            new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = stateDir });
+
+    [Fact]
+    public async Task Get_reads_a_torrent_from_standard_input_given_as_a_dash()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("data", 300_000)]);
+        await using var cleanup = h;
+        var (seed, port) = await SeedAsync(h, torrent, seedDir);
+        using var seeding = seed;
+        string dir = h.NewDir();
+        using var get = ShoalWithInput(h.NewDir("state"), $"cat '{torrent}'", "get", "-", "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd",
+            "--peer", $"127.0.0.1:{port}", "--json");
+        Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data"))));
+    }
+
+    [Theory]
+    [InlineData("head -c 67108865 /dev/zero", "limit")] // one byte over the 64 MiB a .torrent may have
+    [InlineData("printf 'd4:infod6:lengthi5e'; head -c 2000 /dev/urandom", "")] // a valid start, then noise
+    [InlineData("true", "no .torrent on standard input")]
+    public async Task Get_refuses_what_standard_input_gives_that_is_no_torrent(string input, string message)
+    {
+        await using var h = new EngineHarness();
+        using var get = ShoalWithInput(h.NewDir("state"), input, "get", "-", "-o", h.NewDir(), "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd");
+        Assert.NotEqual(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("shoal:", get.Output);
+        Assert.Contains(message, get.Output);
+    }
+
     [Fact]
     public async Task Get_of_a_magnet_link_fetches_the_metadata_from_its_peer_shows_a_metadata_state_and_saves_the_torrent()
     {
