@@ -208,25 +208,26 @@ def round_of(client, lab, args, work, torrent, data_dir):
                 out = os.path.join(logs, f"o{office}h{host}")
                 os.makedirs(out)
                 address = Lab.address(office, host)
+                # Each host's program starts, then waits at the starting line for the torrent on its
+                # standard input ("-"), which every host gets at once: starting them one by one took
+                # more than a second, 24 programs starting at once take the two cores for almost a
+                # second, and the bound assumes that all start together (as running daemons would).
                 if client == "shoal":
-                    argv = shoal_args(address, os.path.join(out, "state"), "get", torrent, "-o", out, "--seed", *args.site_map_arg)
+                    argv = shoal_args(address, os.path.join(out, "state"), "get", "-", "-o", out, "--seed", *args.site_map_arg)
                 else:
-                    argv = ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), torrent, out, address]
-                # Each host waits at the starting line until every host is there: starting them one
-                # by one would take more than a second, and the bound assumes they all start at once.
-                process = lab.start(office, host, ["sh", "-c", 'echo ready; read go; exec "$@"', "sh", *argv], subprocess.PIPE,
-                                    stdin=subprocess.PIPE)
+                    argv = ["/usr/bin/python3", os.path.join(HERE, "lt_host.py"), "-", out, address]
+                process = lab.start(office, host, argv, subprocess.PIPE, stdin=subprocess.PIPE)
                 processes.append(process)
                 host_keys.append(key)
                 host_processes.append(process)
-        for process in host_processes:
-            if process.stdout.readline().strip() != "ready":
-                raise RuntimeError("a host did not reach the starting line")
+        wait_reading_stdin(host_processes)
+        with open(torrent, "rb") as f:
+            torrent_bytes = f.read()
         started = time.monotonic()
         cpu_before = cpu_times()
         seed_cpu_before = process_cpu_seconds(seed)
         for process in host_processes:
-            process.stdin.write("go\n")
+            process.stdin.buffer.write(torrent_bytes)  # the pipe is opened as text; the torrent is bytes
             process.stdin.close()
         for key, process in zip(host_keys, host_processes):
             out = os.path.join(logs, f"o{key[0]}h{key[1]}")
@@ -279,6 +280,32 @@ def cpu_times():
         fields = [int(x) for x in f.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle and iowait
     return sum(fields) - idle, sum(fields)
+
+
+def wait_reading_stdin(processes):
+    """Waits until every process sits in read() on its standard input (/proc/PID/syscall: read is
+    syscall 0 on x86-64, its first argument a descriptor of the same pipe as fd 0, which .NET
+    duplicates): its program has started and awaits the torrent."""
+    deadline = time.monotonic() + 60
+    waiting = list(processes)
+    while waiting:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(waiting)} hosts never started to read the torrent from their standard input")
+        still = []
+        for process in waiting:
+            if process.poll() is not None:
+                raise RuntimeError(f"a host exited ({process.returncode}) before the start")
+            try:
+                with open(f"/proc/{process.pid}/syscall") as f:
+                    fields = f.read().split()
+                reading = fields[0] == "0" and (os.readlink(f"/proc/{process.pid}/fd/{int(fields[1], 16)}")
+                                                == os.readlink(f"/proc/{process.pid}/fd/0"))
+            except (OSError, IndexError, ValueError):
+                reading = False
+            if not reading:
+                still.append(process)
+        waiting = still
+        time.sleep(0.05)
 
 
 def wait_tcp(lab, office, host, port):

@@ -2,7 +2,9 @@
 """One python3-libtorrent host of the multi-office lab: downloads (or seeds) TORRENT into DIR,
 listening on ADDR, with libtorrent's stock settings otherwise (LSD on, no DHT: the lab has no
 DHT to join). Prints one JSON line {"state": "seeding"} once every piece is verified, and keeps
-seeding until it is killed, like `shoal get --seed --json`.
+seeding until it is killed, like `shoal get --seed --json`. TORRENT "-" reads the .torrent from
+standard input once the session is up (as `shoal get -` does), so that the lab can start every
+host's program first and give them the torrent at once.
     lt_host.py TORRENT DIR ADDR [--seed]"""
 import json
 import sys
@@ -20,7 +22,8 @@ session = lt.session({
     "enable_natpmp": False,
     "alert_mask": 0,
 })
-params = {"ti": lt.torrent_info(torrent), "save_path": save_path}
+info = lt.torrent_info(lt.bdecode(sys.stdin.buffer.read())) if torrent == "-" else lt.torrent_info(torrent)
+params = {"ti": info, "save_path": save_path}
 if seeding:
     params["flags"] = lt.torrent_flags.seed_mode
 handle = session.add_torrent(params)
