@@ -63,6 +63,18 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
 
     public bool IsInteresting(int piece) => !Have[piece] && _priority[piece] > 0;
 
+    /// <summary>Whether at most <paramref name="limit"/> wanted pieces are not had yet (stops counting past it).</summary>
+    public bool MissingAtMost(int limit)
+    {
+        int missing = 0;
+        for (int i = 0; i < _pieceCount; i++)
+        {
+            if (_priority[i] > 0 && !Have[i] && ++missing > limit)
+                return false;
+        }
+        return true;
+    }
+
     public void AddAvailability(Bitfield peerHas)
     {
         for (int i = 0; i < _pieceCount; i++)

@@ -12,12 +12,18 @@ namespace Shoal.Swarm;
 /// leaving moves only its own pieces). A piece a local peer already has is never fetched from
 /// afar. After <see cref="StallGrace"/> in which neither we got a block nor a local peer a
 /// piece, the sharing is suspended until one does, so owners that cannot get their pieces
-/// never stall the site.
+/// never stall the site. In the tail (<see cref="InTail"/>: we lack at most
+/// <see cref="TailPieces"/> pieces) that grace is <see cref="TailGrace"/>: the last piece of a
+/// site must not wait seconds on one owner whose remote peers are slow to send it, and whichever
+/// member gets it first hands it on (the others' remote requests are cancelled then).
 /// Under the torrent's lock.
 /// </summary>
 internal sealed class SiteShare(ulong ownKey, TimeProvider time)
 {
     public static readonly TimeSpan StallGrace = TimeSpan.FromSeconds(4);
+    /// <summary>The grace in the tail, when we lack at most <see cref="TailPieces"/> pieces.</summary>
+    public static readonly TimeSpan TailGrace = TimeSpan.FromSeconds(1);
+    public const int TailPieces = 2;
     private readonly List<SwarmPeer> _locals = [];
     private readonly List<(ulong Key, Bitfield Has)> _members = [];
     private long _lastProgress = time.GetTimestamp();
@@ -45,6 +51,9 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
         if (peer.IsLocal)
             _locals.Remove(peer);
     }
+
+    /// <summary>Whether we lack at most <see cref="TailPieces"/> wanted pieces (set each time a piece passes).</summary>
+    public bool InTail { get; set; }
 
     /// <summary>A block reached us, or a local peer told of a new piece.</summary>
     public void NoteProgress()
@@ -79,7 +88,7 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// </summary>
     public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members, bool dialingLocal = false)
     {
-        if (time.GetElapsedTime(_lastProgress) > StallGrace)
+        if (time.GetElapsedTime(_lastProgress) > (InTail ? TailGrace : StallGrace))
             return null;
         if (members.Count == 0)
             return dialingLocal && !_progressed ? Nothing : null;

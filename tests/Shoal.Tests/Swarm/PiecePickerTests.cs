@@ -25,6 +25,16 @@ public class PiecePickerTests
     }
 
     [Fact]
+    public void Missing_at_most_counts_the_wanted_pieces_not_had()
+    {
+        var picker = Picker(10, haveCount: 7); // pieces 0, 1 and 2 missing
+        Assert.False(picker.MissingAtMost(2));
+        Assert.True(picker.MissingAtMost(3));
+        picker.SetPriority(2, 0); // not wanted: not missing
+        Assert.True(picker.MissingAtMost(2));
+    }
+
+    [Fact]
     public void Rarest_piece_comes_first()
     {
         var picker = Picker(10);

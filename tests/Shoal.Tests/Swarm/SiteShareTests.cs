@@ -34,6 +34,19 @@ public class SiteShareTests
     }
 
     [Fact]
+    public void In_the_tail_sharing_is_suspended_after_a_second_without_progress_instead_of_four()
+    {
+        var share = new SiteShare(Key(0), _time);
+        var members = Enumerable.Range(1, 5).Select(m => (Key(m), new Bitfield(Pieces))).ToList();
+        _time.Advance(SiteShare.TailGrace + TimeSpan.FromMilliseconds(100));
+        Assert.NotNull(share.Filter(members)); // not in the tail: the stall grace holds
+        share.InTail = true;
+        Assert.Null(share.Filter(members)); // in the tail: anything may come from afar
+        share.NoteProgress();
+        Assert.NotNull(share.Filter(members));
+    }
+
+    [Fact]
     public void A_member_that_leaves_hands_on_only_its_own_pieces()
     {
         var before = Enumerable.Range(0, 4).Select(m => ViewOf(m, 4)).ToList();
