@@ -7,7 +7,9 @@ namespace Shoal.Cli;
 
 /// <summary>
 /// Shows torrents' progress: live bars on a terminal, a plain line per torrent every few seconds
-/// otherwise, or one JSON object per line per torrent with --json.
+/// otherwise, or one JSON object per line per torrent with --json: every second, and at once for
+/// each state change (a script waiting for "seeding" learns it when it happens, not up to a
+/// second later).
 /// </summary>
 public sealed class TransferDisplay
 {
@@ -17,11 +19,17 @@ public sealed class TransferDisplay
     private readonly CliLog? _log;
     private readonly int _listenPort;
     private readonly System.Collections.Concurrent.ConcurrentQueue<TorrentStatus> _changes = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously); // set (and replaced) at each change
+    private readonly Stream? _jsonOutput;
+    private readonly TimeProvider _time;
     private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
 
-    public TransferDisplay(bool json, CliLog? log = null, int listenPort = 0)
+    /// <summary>A display; JSON lines go to <paramref name="jsonOutput"/> (standard output when null), each second on <paramref name="time"/>'s clock.</summary>
+    public TransferDisplay(bool json, CliLog? log = null, int listenPort = 0, Stream? jsonOutput = null, TimeProvider? time = null)
     {
         _listenPort = listenPort;
+        _jsonOutput = jsonOutput;
+        _time = time ?? TimeProvider.System;
         _mode = json ? Mode.Json : Console.IsErrorRedirected ? Mode.Plain : Mode.Live;
         _log = log;
     }
@@ -32,7 +40,13 @@ public sealed class TransferDisplay
         if (_mode != Mode.Json)
             return;
         foreach (var torrent in torrents)
-            torrent.StateChanged += (session, _) => _changes.Enqueue(session.GetStatus());
+        {
+            torrent.StateChanged += (session, _) =>
+            {
+                _changes.Enqueue(session.GetStatus());
+                Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            };
+        }
     }
 
     /// <summary>Engine log lines go to stderr, never into the JSON on stdout.</summary>
@@ -85,21 +99,31 @@ public sealed class TransferDisplay
                 }
                 break;
             case Mode.Json:
-                using (var stdout = Console.OpenStandardOutput())
-                {
-                    while (true)
-                    {
-                        WriteLogLines(Console.Error.WriteLine);
-                        while (_changes.TryDequeue(out var change))
-                            WriteJson(stdout, change, _listenPort);
-                        foreach (var torrent in torrents)
-                            WriteJson(stdout, torrent.GetStatus(), _listenPort);
-                        if (until.IsCompleted)
-                            break;
-                        await Task.WhenAny(until, Task.Delay(TimeSpan.FromSeconds(1)));
-                    }
-                }
+                using (var stdout = _jsonOutput ?? Console.OpenStandardOutput())
+                    await RunJsonAsync(torrents, until, stdout);
                 break;
+        }
+    }
+
+    /// <summary>A line per state change as it comes, and every torrent's status each second and at the end.</summary>
+    private async Task RunJsonAsync(IReadOnlyList<TorrentSession> torrents, Task until, Stream output)
+    {
+        Task? second = null;
+        while (true)
+        {
+            var change = Volatile.Read(ref _changed).Task; // taken before the queue is read, so no change slips between
+            WriteLogLines(Console.Error.WriteLine);
+            while (_changes.TryDequeue(out var status))
+                WriteJson(output, status, _listenPort);
+            if (second is null || second.IsCompleted || until.IsCompleted)
+            {
+                foreach (var torrent in torrents)
+                    WriteJson(output, torrent.GetStatus(), _listenPort);
+                second = Task.Delay(TimeSpan.FromSeconds(1), _time);
+            }
+            if (until.IsCompleted)
+                break;
+            await Task.WhenAny(until, second, change);
         }
     }
 
