@@ -41,9 +41,9 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "{Torrent}: a bug of ours stopped it")]
     public static partial void InternalError(ILogger logger, string torrent, Exception exception);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Trace, Message = "{Torrent}: piece {Piece} verified (blocks from {Senders})")]
-    public static partial void PieceVerified(ILogger logger, string torrent, int piece, string senders);
-
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Torrent}: initial seeding done, the peers together hold every piece; seeding as usual now")]
     public static partial void InitialSeedingDone(ILogger logger, string torrent);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Trace, Message = "{Torrent}: piece {Piece} verified (blocks from {Senders})")]
+    public static partial void PieceVerified(ILogger logger, string torrent, int piece, string senders);
 }

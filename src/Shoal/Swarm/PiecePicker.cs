@@ -31,6 +31,7 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
         _availability = new int[pieceCount];
         _priority = new byte[pieceCount];
         Array.Fill(_priority, (byte)1);
+        MissingWanted = pieceCount - have.SetCount;
     }
 
     /// <summary>Pieces verified and written.</summary>
@@ -42,38 +43,23 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
     public PartialPiece<TPeer>? Partial(int index) => _partialByIndex.GetValueOrDefault(index);
 
     /// <summary>Sets a piece's priority: 0 skips it; higher is fetched first.</summary>
-    public void SetPriority(int piece, byte priority) => _priority[piece] = priority;
+    public void SetPriority(int piece, byte priority)
+    {
+        if (!Have[piece] && (_priority[piece] > 0) != (priority > 0))
+            MissingWanted += priority > 0 ? 1 : -1;
+        _priority[piece] = priority;
+    }
     public byte Priority(int piece) => _priority[piece];
     public bool IsWanted(int piece) => _priority[piece] > 0;
     public int Availability(int piece) => _availability[piece];
 
+    /// <summary>How many wanted pieces are not had yet (kept as pieces pass and priorities change).</summary>
+    public int MissingWanted { get; private set; }
+
     /// <summary>True when every wanted piece is had.</summary>
-    public bool WantedComplete
-    {
-        get
-        {
-            for (int i = 0; i < _pieceCount; i++)
-            {
-                if (_priority[i] > 0 && !Have[i])
-                    return false;
-            }
-            return true;
-        }
-    }
+    public bool WantedComplete => MissingWanted == 0;
 
     public bool IsInteresting(int piece) => !Have[piece] && _priority[piece] > 0;
-
-    /// <summary>Whether at most <paramref name="limit"/> wanted pieces are not had yet (stops counting past it).</summary>
-    public bool MissingAtMost(int limit)
-    {
-        int missing = 0;
-        for (int i = 0; i < _pieceCount; i++)
-        {
-            if (_priority[i] > 0 && !Have[i] && ++missing > limit)
-                return false;
-        }
-        return true;
-    }
 
     public void AddAvailability(Bitfield peerHas)
     {
@@ -328,8 +314,12 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
         _partials.Remove(partial);
         _partialByIndex.Remove(partial.Index);
         partial.ReturnBuffer();
-        if (verified)
+        if (verified && !Have[partial.Index])
+        {
             Have[partial.Index] = true;
+            if (_priority[partial.Index] > 0)
+                MissingWanted--;
+        }
     }
 
     /// <summary>Drops every started piece (the torrent stopped).</summary>

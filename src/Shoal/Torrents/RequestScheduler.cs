@@ -223,7 +223,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     public void OnVerified(int piece, SwarmPeer?[] senders)
     {
         bool counted = Picker.IsWanted(piece);
-        swarm.SiteShare.InTail = Picker.MissingAtMost(SiteShare.TailPieces); // counts only up to the limit
+        swarm.SiteShare.InTail = Picker.MissingWanted <= SiteShare.TailPieces;
         foreach (var peer in swarm.Peers)
         {
             if (!peer.Has[piece] || Array.IndexOf(senders, peer) >= 0)

@@ -25,13 +25,22 @@ public class PiecePickerTests
     }
 
     [Fact]
-    public void Missing_at_most_counts_the_wanted_pieces_not_had()
+    public void Missing_wanted_counts_the_wanted_pieces_not_had()
     {
         var picker = Picker(10, haveCount: 7); // pieces 0, 1 and 2 missing
-        Assert.False(picker.MissingAtMost(2));
-        Assert.True(picker.MissingAtMost(3));
+        Assert.Equal(3, picker.MissingWanted);
         picker.SetPriority(2, 0); // not wanted: not missing
-        Assert.True(picker.MissingAtMost(2));
+        Assert.Equal(2, picker.MissingWanted);
+        picker.SetPriority(2, 1);
+        picker.SetPriority(9, 0); // had already: no change
+        Assert.Equal(3, picker.MissingWanted);
+        var requests = new List<BlockRequest>();
+        var peer = new Peer();
+        picker.Pick(peer, Field(10, 0), 2, requests);
+        foreach (var request in requests)
+            picker.OnBlock(peer, request.Piece, request.Begin, new byte[request.Length], [], out _);
+        picker.Finish(picker.Partial(0)!, verified: true);
+        Assert.Equal(2, picker.MissingWanted);
     }
 
     [Fact]
