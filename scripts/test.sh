@@ -18,12 +18,22 @@ fi
 
 # A test that hangs fails after 10 minutes with a dump of the test process, instead of eating CI's limit.
 # The failures are printed again at the end, where a log cut to its tail still shows them.
+# Every task that ends in an exception nobody observed is written here by the test processes
+# (tests/Common/UnobservedTasks.cs); the run fails unless there are none.
 log=$(mktemp)
+export SHOAL_UNOBSERVED_TASKS=$(mktemp)
 status=0
 dotnet test Shoal.slnx -c Release --logger "console;verbosity=normal" --blame-hang-timeout 10m --blame-hang-dump-type mini "$@" 2>&1 | tee "$log" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "=== failed tests (repeated from above) ==="
   grep -E -A14 '^\s+Failed [A-Za-z]' "$log" | head -300 || true
 fi
-rm -f "$log"
+if [ -s "$SHOAL_UNOBSERVED_TASKS" ]; then
+  echo "=== tasks that ended in an exception nobody observed: $(grep -c '^\[Shoal' "$SHOAL_UNOBSERVED_TASKS") ==="
+  cat "$SHOAL_UNOBSERVED_TASKS"
+  status=1
+else
+  echo "unobserved task exceptions over the whole run: 0"
+fi
+rm -f "$log" "$SHOAL_UNOBSERVED_TASKS"
 exit "$status"

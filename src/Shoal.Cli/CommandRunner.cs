@@ -14,10 +14,11 @@ public static class CommandRunner
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
         var result = root.Parse(args);
-        if (result.Errors.Count > 0)
+        var errors = result.Errors.Select(e => e.Message).Concat(UnknownOptions(result)).ToList();
+        if (errors.Count > 0)
         {
-            foreach (var error in result.Errors)
-                Console.Error.WriteLine($"shoal: {error.Message}");
+            foreach (var error in errors)
+                Console.Error.WriteLine($"shoal: {error}");
             Console.Error.WriteLine($"Try '{string.Join(' ', CommandPath(result))} --help'.");
             return Usage;
         }
@@ -52,6 +53,26 @@ public static class CommandRunner
             // A bug of ours: still one line for the user, the type to report it by.
             Console.Error.WriteLine($"shoal: internal error ({e.GetType().Name}): {e.Message}");
             return Failure;
+        }
+    }
+
+    /// <summary>
+    /// Words that look like options but went to a verb's arguments (a verb that takes any number
+    /// of files takes '--bogus' as one): a usage error, not 'no such file'. '-' alone (standard
+    /// input), negative numbers and anything after '--' are arguments.
+    /// </summary>
+    private static IEnumerable<string> UnknownOptions(ParseResult result)
+    {
+        if (result.Tokens.Any(t => t.Type == System.CommandLine.Parsing.TokenType.DoubleDash))
+            yield break;
+        foreach (var argument in result.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>())
+        {
+            foreach (var token in argument.Tokens)
+            {
+                string value = token.Value;
+                if (value.Length > 1 && value[0] == '-' && !double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
+                    yield return $"unknown option '{value}' (a file whose name starts with '-' is given as ./{value} or after --)";
+            }
         }
     }
 

@@ -26,9 +26,6 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "{Torrent}: {Source}: {Error}")]
     public static partial void SourceError(ILogger logger, string torrent, string source, string error);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "{Torrent}: {Source} failed: {Error}")]
-    public static partial void SourceFailed(ILogger logger, string torrent, string source, string error);
-
     [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "{Torrent}: cannot save resume data: {Error}")]
     public static partial void ResumeNotSaved(ILogger logger, string torrent, string error);
 
@@ -40,6 +37,9 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Critical, Message = "{Torrent}: a bug of ours stopped it")]
     public static partial void InternalError(ILogger logger, string torrent, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Critical, Message = "{What} failed: a bug of ours; the running torrents stop with this error")]
+    public static partial void ClientFailed(ILogger logger, string what, Exception exception);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Torrent}: initial seeding done, the peers together hold every piece; seeding as usual now")]
     public static partial void InitialSeedingDone(ILogger logger, string torrent);

@@ -69,8 +69,8 @@ public sealed partial class ShoalClient
             if (done.IsCompletedSuccessfully)
             {
                 await losing.CancelAsync().ConfigureAwait(false);
-                foreach (var other in pending) // a loser that connects anyway is closed
-                    _ = other.ContinueWith(t => t.Result.Close(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                foreach (var other in pending) // a loser that connects anyway is closed; one that fails is what we expect of it
+                    Tasks.Start("closing the losing dial", () => CloseLoserAsync(other));
                 if (done == tcpTry)
                     RememberNoUtp(endPoint);
                 return done.Result;
@@ -79,6 +79,15 @@ public sealed partial class ShoalClient
         }
         cancellationToken.ThrowIfCancellationRequested();
         throw last is SocketException or IOException ? last : new IOException("neither uTP nor TCP connected", last);
+    }
+
+    private static async Task CloseLoserAsync(Task<PeerStream> dial)
+    {
+        await ((Task)dial).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (dial.IsCompletedSuccessfully)
+            dial.Result.Close();
+        else
+            _ = dial.Exception; // observed: a loser's failure is no fault
     }
 
     private void RememberNoUtp(IPEndPoint endPoint)

@@ -57,6 +57,8 @@ public sealed partial class ShoalClient : IAsyncDisposable
             Options.ConnectTimeout, Options.Time);
         if (Options.WebSeeds)
             _linkFactories.Add(WebSeeds.WebSeedLink.Create);
+        Logger = Options.LoggerFactory.CreateLogger<ShoalClient>();
+        Tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
     }
 
     /// <summary>The options it was made with.</summary>
@@ -116,7 +118,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             else
                 _transports.Add(transport);
             if (_started)
-                transport.StartListening(Router.RouteAsync, _stopping.Token);
+                Listen(transport);
         }
     }
 
@@ -181,14 +183,14 @@ public sealed partial class ShoalClient : IAsyncDisposable
                 _transports.Insert(0, new Net.Utp.UtpTransport(Utp)); // dialled first (DialAsync skips TCP under TransportPolicy.Utp)
             }
             foreach (var transport in _transports)
-                transport.StartListening(Router.RouteAsync, _stopping.Token);
+                Listen(transport);
             if (Options.Dht is { } dht)
                 StartDht(dht);
             _udp?.Start();
             if (Options.Lsd is { } lsd)
             {
                 Lsd = new LsdService(lsd, Options.ListenAddresses);
-                Lsd.Start();
+                Lsd.Start(Tasks);
                 _sourceFactories.Add(LsdSource.Create);
             }
             if (Options.WatchNetwork)
@@ -241,6 +243,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     {
         Dht = new DhtService(options with { ExternalAddress = options.ExternalAddress ?? ExternalAddress }, _udp!, Time,
             Options.LoggerFactory.CreateLogger<DhtService>(), NextSeed());
+        Dht.Faulted += OnFault;
         Dht.Start();
         _sourceFactories.Add(DhtSource.Create);
     }
@@ -357,6 +360,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             await Lsd.DisposeAsync().ConfigureAwait(false);
         if (_udp is not null)
             await _udp.DisposeAsync().ConfigureAwait(false);
+        await Tasks.DrainAsync().ConfigureAwait(false);
         Http.Dispose();
         TrackerHttp.Dispose();
         _stopping.Dispose();

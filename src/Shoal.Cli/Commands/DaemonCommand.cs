@@ -30,8 +30,11 @@ public static class DaemonCommand
                 ?? (string.IsNullOrEmpty(unit) ? ShoalClientOptions.DefaultStateDirectory("daemon") : unit.Split(':')[0]);
             // ASP.NET Core's line per request (the web page asks every 1.5 s) only when debugging.
             var web = level <= LogLevel.Debug ? level : LogLevel.Warning;
+            // The host's own errors are a failure to start (a port in use: we say it in one line, below)
+            // or a background service's exception, which it reports again as critical.
             using var loggers = LoggerFactory.Create(b => b.AddSystemdConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ")
-                .SetMinimumLevel(level).AddFilter("Microsoft.AspNetCore", web).AddFilter("Microsoft.Hosting", web));
+                .SetMinimumLevel(level).AddFilter("Microsoft.AspNetCore", web).AddFilter("Microsoft.Hosting", web)
+                .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical));
             await DaemonHost.RunAsync(new DaemonHost.Options(folder, parse.GetValue(rpcPort), parse.GetValue(rpcBind), sites), loggers, cancellationToken);
             return CommandRunner.Success;
         });

@@ -16,4 +16,7 @@ internal static partial class DhtLog
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Critical, Message = "DHT: a bug of ours on one datagram (the node goes on)")]
     public static partial void DatagramFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Critical, Message = "DHT: {What} failed, a bug of ours")]
+    public static partial void TaskFailed(ILogger logger, string what, Exception exception);
 }

@@ -24,8 +24,8 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
 
     public async Task<LookupResult> RunAsync(IEnumerable<DhtNode> start, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
         var time = dht.Time;
+        long began = time.GetTimestamp();
         var slowAfter = dht.Options.QueryTimeout / 2;
         foreach (var node in start)
             Consider(node);
@@ -66,7 +66,7 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
         }
         var closest = _candidates.Values.Where(c => c.State == CandidateState.Answered)
             .Order(ByDistance).Take(RoutingTable.K).Select(c => (c.Node, c.Token)).ToList();
-        return new LookupResult([.. _peers], closest, queries, clock.Elapsed);
+        return new LookupResult([.. _peers], closest, queries, time.GetElapsedTime(began));
     }
 
     private Comparer<Candidate> ByDistance => Comparer<Candidate>.Create((a, b) => NodeId.CompareDistance(target, a.Node.Id, b.Node.Id));

@@ -36,7 +36,7 @@ public sealed class DhtService : IAsyncDisposable
     private readonly ExternalAddressVotes _votes = new();
     private readonly ConcurrentDictionary<NodeId, int> _local = new();
     private readonly IReadOnlyList<DhtNode> _savedNodes;
-    private Task _maintenance = Task.CompletedTask;
+    private readonly Supervision.TaskOwner _tasks;
 
     internal DhtService(DhtOptions options, UdpEndpoint udp, TimeProvider? time = null, ILogger? logger = null, int? randomSeed = null)
     {
@@ -59,6 +59,16 @@ public sealed class DhtService : IAsyncDisposable
         _responder = new DhtResponder(this, new SourceRateLimit(_time, options.QueriesPerSource, options.QueriesTotal));
         udp.AddReceiver(static datagram => datagram.Length > 0 && datagram[0] == (byte)'d', OnDatagram);
         udp.ReceiverFailed += e => DhtLog.DatagramFailed(_logger, e);
+        _tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
+    }
+
+    /// <summary>Raised when the node's upkeep or a query of its own ended in an unexpected exception (a bug): what, and the exception.</summary>
+    internal event Action<string, Exception>? Faulted;
+
+    private void OnFault(string what, Exception e)
+    {
+        DhtLog.TaskFailed(_logger, what, e);
+        Faulted?.Invoke(what, e);
     }
 
     /// <summary>The options the node was started with.</summary>
@@ -88,7 +98,8 @@ public sealed class DhtService : IAsyncDisposable
     public void Start()
     {
         _upkeep = new DhtUpkeep(this, _savedNodes, _logger);
-        _maintenance = Task.Run(() => _upkeep.RunAsync(_ready, _stopping.Token));
+        var upkeep = _upkeep;
+        _tasks.Own("the DHT upkeep", Task.Run(() => upkeep.RunAsync(_ready, _stopping.Token)));
     }
 
     /// <summary>The network changed: join again now (saved, table and bootstrap nodes) rather than at the next upkeep.</summary>
@@ -281,7 +292,7 @@ public sealed class DhtService : IAsyncDisposable
                 if (_pinging.Count >= MaxConcurrentPings || !_pinging.Add(node.EndPoint))
                     return;
             }
-            _ = PingAsync(node);
+            _tasks.Start("a DHT ping", () => PingAsync(node));
         }
     }
 
@@ -358,7 +369,7 @@ public sealed class DhtService : IAsyncDisposable
         if (_stopping.IsCancellationRequested)
             return;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _maintenance.ConfigureAwait(false);
+        await _tasks.DrainAsync().ConfigureAwait(false);
         Save();
         if (_ownedSocket is not null)
             await _ownedSocket.DisposeAsync().ConfigureAwait(false);

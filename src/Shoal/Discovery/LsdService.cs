@@ -39,8 +39,8 @@ internal sealed class LsdService : ILocalDiscovery, IAsyncDisposable
     public long AnnouncesReceived => Interlocked.Read(ref _received);
     public long AnnouncesSent => Interlocked.Read(ref _sent);
 
-    /// <summary>Opens the sockets (a family that cannot is left out) and starts listening.</summary>
-    public void Start()
+    /// <summary>Opens the sockets (a family that cannot is left out) and starts listening; <paramref name="owner"/> owns the receive loops.</summary>
+    public void Start(Supervision.TaskOwner owner)
     {
         if (_listen.Any(a => a.AddressFamily == AddressFamily.InterNetwork || a.Equals(IPAddress.IPv6Any)))
             _socket4 = Open(AddressFamily.InterNetwork);
@@ -50,7 +50,11 @@ internal sealed class LsdService : ILocalDiscovery, IAsyncDisposable
         foreach (var socket in new[] { _socket4, _socket6 })
         {
             if (socket is not null)
-                _loops.Add(Task.Run(() => ReceiveLoopAsync(socket)));
+            {
+                var loop = Task.Run(() => ReceiveLoopAsync(socket));
+                owner.Own($"the LSD receive loop ({socket.AddressFamily})", loop);
+                _loops.Add(loop);
+            }
         }
     }
 
@@ -220,6 +224,7 @@ internal sealed class LsdService : ILocalDiscovery, IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _socket4?.Dispose();
         _socket6?.Dispose();
-        await Task.WhenAll(_loops).ConfigureAwait(false);
+        foreach (var loop in _loops)
+            await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // their owner looks at how they ended
     }
 }

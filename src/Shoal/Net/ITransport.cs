@@ -10,6 +10,10 @@ internal interface ITransport : IAsyncDisposable
     /// <summary>Dials <paramref name="endPoint"/>; throws <see cref="System.Net.Sockets.SocketException"/>, <see cref="IOException"/> or cancellation on failure.</summary>
     Task<PeerStream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken);
 
-    /// <summary>Starts accepting; each new stream is handed to <paramref name="incoming"/>.</summary>
-    void StartListening(Func<PeerStream, CancellationToken, Task> incoming, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts accepting; each new stream is handed to <paramref name="incoming"/>. Returns what
+    /// accepts, to be owned by the caller: it ends when <paramref name="cancellationToken"/> is
+    /// cancelled or the transport disposed, and ends in an exception only when it can accept no more.
+    /// </summary>
+    Task StartListening(Action<PeerStream> incoming, CancellationToken cancellationToken);
 }

@@ -37,28 +37,46 @@ internal sealed class TcpTransport : ITransport
         }
     }
 
-    public void StartListening(Func<PeerStream, CancellationToken, Task> incoming, CancellationToken cancellationToken)
-    {
-        foreach (var listener in _listeners)
-            _ = AcceptLoopAsync(listener, incoming, cancellationToken);
-    }
+    public Task StartListening(Action<PeerStream> incoming, CancellationToken cancellationToken) =>
+        Task.WhenAll(_listeners.Select(listener => AcceptLoopAsync(listener, incoming, cancellationToken)));
 
-    private static async Task AcceptLoopAsync(Socket listener, Func<PeerStream, CancellationToken, Task> incoming, CancellationToken token)
+    /// <summary>
+    /// Accepts until cancelled or disposed. A connection that dies before it is accepted is
+    /// skipped; errors of the listener itself (out of descriptors, say) are waited out, longer
+    /// each time up to a second, so that the loop neither spins nor dies of a passing shortage.
+    /// </summary>
+    private static async Task AcceptLoopAsync(Socket listener, Action<PeerStream> incoming, CancellationToken token)
     {
+        await Task.Yield();
+        int failures = 0;
         while (!token.IsCancellationRequested)
         {
             Socket socket;
             try
             {
                 socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+                failures = 0;
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
-            catch (SocketException)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
             {
                 continue; // a connection that died before accept
+            }
+            catch (SocketException)
+            {
+                failures++;
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 10 << Math.Min(failures, 7))), token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
             }
             PeerStream stream;
             try
@@ -70,7 +88,7 @@ internal sealed class TcpTransport : ITransport
                 socket.Dispose(); // gone before we could read its address
                 continue;
             }
-            _ = incoming(stream, token);
+            incoming(stream);
         }
     }
 

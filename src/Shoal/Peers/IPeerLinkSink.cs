@@ -13,4 +13,7 @@ internal interface IPeerLinkSink
 
     /// <summary>The link is gone, by its own decision or after <see cref="IPeer.Close"/>.</summary>
     void OnClosed(IPeer link, string reason);
+
+    /// <summary>Owns the link's background work: an unexpected exception in it fails the torrent, and the torrent waits for it when it stops.</summary>
+    void Own(string what, Task work);
 }

@@ -58,6 +58,12 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     public long LastReceive { get; private set; }
     public long LastSend { get; private set; }
     public string? CloseReason { get; private set; }
+    /// <summary>
+    /// An exception that is neither the peer's fault nor the network's (a bug of ours, or of an
+    /// extension or storage plugged in): the connection closes, and its owner, once it has cleaned
+    /// up, fails the torrent with it rather than let the fault pass as an ordinary disconnect.
+    /// </summary>
+    public Exception? InternalError { get; private set; }
     /// <summary>The largest message accepted (its length prefix is checked before anything is read); the torrent raises it once the metadata says how big a bitfield is.</summary>
     public int MaxMessageLength
     {
@@ -134,6 +140,7 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
         }
         catch (Exception e)
         {
+            InternalError ??= e;
             Close($"internal error: {e.GetType().Name}: {e.Message}");
         }
         await send.ConfigureAwait(false);
@@ -154,6 +161,7 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
         }
         catch (Exception e)
         {
+            InternalError ??= e;
             Close($"send failed: {e.GetType().Name}: {e.Message}");
         }
     }

@@ -25,6 +25,8 @@ internal sealed class SwarmPeer
 
     /// <summary>What carries requests, choking and haves to the peer.</summary>
     public IPeer Link { get; }
+    /// <summary>A second connection to the same peer replaced this one and took over its connection slot (under the lock).</summary>
+    public bool SlotPassedOn { get; set; }
     /// <summary>The peer-wire connection, for a wire peer (null for a web seed).</summary>
     public PeerConnection? Wire { get; }
     public IPEndPoint EndPoint => Link.EndPoint;

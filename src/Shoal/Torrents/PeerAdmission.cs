@@ -1,6 +1,7 @@
 using System.Net;
 using Shoal.Net;
 using Shoal.Peers;
+using Shoal.Supervision;
 using Shoal.Swarm;
 using Shoal.Wire;
 
@@ -14,7 +15,8 @@ namespace Shoal;
 /// </summary>
 internal sealed class PeerAdmission(TorrentSwarm swarm)
 {
-    private readonly Dictionary<SwarmPeer, Task> _peerTasks = [];
+    /// <summary>Dials and peers' loops: one that ends in an unexpected exception fails the torrent.</summary>
+    private readonly TaskOwner _tasks = new(swarm.Fault, swarm.Token);
     private int _connecting, _connectingLocal;
 
     public int Connecting => Volatile.Read(ref _connecting);
@@ -36,13 +38,13 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         bool local = swarm.Client.Sites.IsLocal(endPoint.Address);
         if (local)
             Interlocked.Increment(ref _connectingLocal);
-        _ = ConnectAsync(endPoint, local, swarm.Token);
+        _tasks.Start($"dialling {endPoint}", () => ConnectAsync(endPoint, local, swarm.Token));
     }
 
     private async Task ConnectAsync(IPEndPoint endPoint, bool local, CancellationToken token)
     {
         PeerStream? stream = null;
-        bool attached = false;
+        bool attached = false, answered = false;
         try
         {
             using var deadline = new Deadline(swarm.Client.Options.ConnectTimeout, swarm.Client.Time, token);
@@ -51,15 +53,20 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             var remote = await PeerHandshaker.ReceiveAsync(stream, deadline.Token).ConfigureAwait(false);
             if (!remote.InfoHash.AsSpan().SequenceEqual(swarm.WireHash))
                 throw new PeerProtocolException("the peer answered with another info-hash");
+            answered = true; // from here the peer list hears of the outcome from Attach
             attached = Attach(stream, remote, outgoing: true, dialled: endPoint);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException or PeerProtocolException or ObjectDisposedException)
         {
-            lock (swarm.Gate)
-                swarm.Session.Peers.Failed(endPoint);
+            // What a dial may meet; anything else escapes to the owner (the torrent fails), after the finally below.
         }
         finally
         {
+            if (!answered)
+            {
+                lock (swarm.Gate)
+                    swarm.Session.Peers.Failed(endPoint); // the address is free to be tried again (in this run or the next)
+            }
             Interlocked.Decrement(ref _connecting);
             if (local)
                 Interlocked.Decrement(ref _connectingLocal);
@@ -105,7 +112,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             swarm.SiteShare.Joined(peer);
             Greet(peer);
             // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
-            _peerTasks[peer] = RunPeerAsync(peer, swarm.Token);
+            _tasks.Start($"peer {peer}", () => RunPeerAsync(peer, swarm.Token));
             string name = peer.ToString();
             swarm.Defer(log => EngineLog.PeerConnected(log, swarm.Session.Name, outgoing ? "to" : "from", name, wire.Transport));
         }
@@ -125,13 +132,18 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         }
         if (swarm.BannedPeerIds.Contains(Convert.ToHexStringLower(remote.PeerId)) || swarm.Session.Peers.IsBanned(endPoint))
             return "banned";
-        if (swarm.Peers.FirstOrDefault(p => !p.IsClosed && p.Wire?.RemotePeerId.AsSpan().SequenceEqual(remote.PeerId) == true) is { } existing)
+        var existing = swarm.Peers.FirstOrDefault(p => !p.IsClosed && p.Wire?.RemotePeerId.AsSpan().SequenceEqual(remote.PeerId) == true);
+        // Two connections to one peer (both dialled at once): both sides keep the one dialled by
+        // the smaller peer id, so they agree on which survives.
+        if (existing is not null && !KeepNew(existing, outgoing, remote.PeerId))
+            return "already connected to this peer";
+        if (existing is not null)
         {
-            // Two connections to one peer (both dialled at once): both sides keep the one
-            // dialled by the smaller peer id, so they agree on which survives.
-            if (!KeepNew(existing, outgoing, remote.PeerId))
-                return "already connected to this peer";
+            // The new connection takes the old one's place and its slot: at the limit, closing the
+            // old one first and then asking for a slot would lose both.
+            existing.SlotPassedOn = true;
             existing.Link.Close("replaced by the other connection to this peer");
+            return null;
         }
         if (swarm.Peers.Count(p => !p.IsClosed) >= swarm.Session.Options.MaxConnections || !swarm.Client.TryAddConnection())
             return "connection limit";
@@ -268,11 +280,11 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         await Task.Yield();
         var wire = peer.Wire!;
         await wire.RunAsync(new PeerMessages(swarm, peer), token).ConfigureAwait(false);
+        bool slotPassedOn;
         lock (swarm.Gate)
         {
             swarm.Peers.Remove(peer);
             swarm.SiteShare.Left(peer);
-            _peerTasks.Remove(peer);
             swarm.ReleaseRequests(peer);
             if (swarm.HasContent)
             {
@@ -289,25 +301,27 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 swarm.Ticker.UnchokeIfSlotFree();
             long received = peer.Down.Total, sent = peer.Up.Total;
             swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Session.Name, peer, wire.CloseReason, received, sent));
+            slotPassedOn = peer.SlotPassedOn;
         }
-        swarm.Client.RemoveConnection();
+        if (!slotPassedOn)
+            swarm.Client.RemoveConnection();
         swarm.Flush();
         await wire.DisposeAsync().ConfigureAwait(false);
+        if (wire.InternalError is { } bug)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bug); // cleaned up; now the owner fails the torrent
     }
 
     /// <summary>Closes every peer and waits for each to leave, then for the piece jobs.</summary>
     public async Task ShutDownAsync()
     {
         List<SwarmPeer> peers;
-        Task[] peerTasks;
         lock (swarm.Gate)
         {
             peers = [.. swarm.Peers];
-            peerTasks = [.. _peerTasks.Values];
         }
         foreach (var peer in peers)
             peer.Link.Close("torrent stopped");
-        await Task.WhenAll(peerTasks).ConfigureAwait(false); // every peer is gone from the lists
+        await _tasks.DrainAsync().ConfigureAwait(false); // every dial has ended and every peer is gone from the lists
         await swarm.Pieces.ShutDownAsync().ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using Shoal.Peers;
+using Shoal.Supervision;
 using Shoal.Swarm;
 using Shoal.Wire;
 using Shoal.WebSeeds;
@@ -13,6 +14,12 @@ namespace Shoal;
 internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
 {
     private readonly Dictionary<IPeer, SwarmPeer> _links = [];
+    private readonly TaskOwner _tasks = new(swarm.Fault, swarm.Token);
+
+    public void Own(string what, Task work) => _tasks.Own(what, work);
+
+    /// <summary>Waits for every link's work to end (after <see cref="CloseAll"/>).</summary>
+    public Task DrainAsync() => _tasks.DrainAsync();
 
     /// <summary>Asks every registered factory for its links (the metadata is known; under no lock).</summary>
     public void Create()

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Shoal.Peers;
 using Shoal.Storage;
+using Shoal.Supervision;
 using Shoal.Swarm;
 
 namespace Shoal;
@@ -16,26 +17,18 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
 {
     private const int BanAfterFailures = 2;
     private const int MaxFailedPiecesKept = 16;
-    private readonly List<Task> _jobs = [];
+    private readonly TaskOwner _jobs = new(swarm.Fault, swarm.Token);
     private readonly Dictionary<int, FailedPiece> _failedPieces = [];
 
     private sealed record FailedPiece(byte[] Data, SwarmPeer?[] Senders);
 
-    public void Start(PartialPiece<SwarmPeer> partial)
-    {
-        lock (swarm.Gate)
-        {
-            _jobs.RemoveAll(j => j.IsCompleted);
-            _jobs.Add(VerifyAndWriteAsync(partial));
-        }
-    }
+    /// <summary>Hashes and writes a complete piece on the thread pool; a job that fails unexpectedly gives the piece back and fails the torrent.</summary>
+    public void Start(PartialPiece<SwarmPeer> partial) =>
+        _jobs.Start($"piece {partial.Index}", () => VerifyAndWriteAsync(partial));
 
     public async Task ShutDownAsync()
     {
-        Task[] jobs;
-        lock (swarm.Gate)
-            jobs = [.. _jobs];
-        await Task.WhenAll(jobs).ConfigureAwait(false);
+        await _jobs.DrainAsync().ConfigureAwait(false);
         lock (swarm.Gate)
         {
             foreach (var failed in _failedPieces.Values)
@@ -44,68 +37,92 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
         }
     }
 
+    /// <summary>
+    /// Hashes the piece and writes it when it is good. Whatever happens, the piece is settled in the
+    /// picker exactly once: had, or free to be fetched again (also when an unexpected exception
+    /// escapes to the owner, which fails the torrent).
+    /// </summary>
     private async Task VerifyAndWriteAsync(PartialPiece<SwarmPeer> partial)
     {
-        bool verified = false;
-        string? failure = null;
-        var torrent = swarm.Torrent!;
-        await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
+        bool settled = false;
+        void Settle(bool verified)
+        {
+            settled = true;
+            swarm.Picker!.Finish(partial, verified);
+        }
         try
         {
-            var storage = swarm.Storage;
-            await Task.Run(() =>
+            bool verified = false;
+            string? failure = null;
+            var torrent = swarm.Torrent!;
+            await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
+            try
             {
-                verified = PieceVerifier.Verify(torrent, partial.Index, partial.Data.Span);
+                var storage = swarm.Storage;
+                var beforeWrite = swarm.Client.BeforePieceWrite;
+                await Task.Run(() =>
+                {
+                    verified = PieceVerifier.Verify(torrent, partial.Index, partial.Data.Span);
+                    if (verified)
+                    {
+                        if (storage is null)
+                            throw new IOException("torrent stopped");
+                        beforeWrite?.Invoke(partial.Index);
+                        storage.WritePiece(partial.Index, partial.Data.Span);
+                    }
+                }).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                failure = e.Message;
+                verified = false;
+            }
+            finally
+            {
+                swarm.Client.DiskSlots.Release();
+            }
+            if (failure is not null)
+            {
+                lock (swarm.Gate)
+                    Settle(false);
+                if (!swarm.Token.IsCancellationRequested)
+                    swarm.Session.Fail($"cannot write piece {partial.Index}: {failure}");
+                return;
+            }
+            lock (swarm.Gate)
+            {
+                var senders = partial.Senders;
                 if (verified)
                 {
-                    if (storage is null)
-                        throw new IOException("torrent stopped");
-                    storage.WritePiece(partial.Index, partial.Data.Span);
+                    IdentifyBadSenders(partial);
+                    if (partial.Exclusive is { } owner)
+                        owner.Parole = false;
+                    Settle(true);
+                    swarm.Scheduler.OnVerified(partial.Index, senders);
+                    if (swarm.Session.Logger.IsEnabled(LogLevel.Trace))
+                    {
+                        string from = string.Join(", ", senders.OfType<SwarmPeer>().Distinct());
+                        swarm.Defer(log => EngineLog.PieceVerified(log, swarm.Session.Name, partial.Index, from));
+                    }
                 }
-            }).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
-        {
-            failure = e.Message;
-            verified = false;
+                else
+                {
+                    RememberFailure(partial, senders);
+                    Settle(false);
+                }
+            }
+            swarm.Flush();
+            if (verified)
+                CheckCompletion();
         }
         finally
         {
-            swarm.Client.DiskSlots.Release();
-        }
-        if (failure is not null)
-        {
-            lock (swarm.Gate)
-                swarm.Picker!.Finish(partial, false);
-            if (!swarm.Token.IsCancellationRequested)
-                swarm.Session.Fail($"cannot write piece {partial.Index}: {failure}");
-            return;
-        }
-        lock (swarm.Gate)
-        {
-            var senders = partial.Senders;
-            if (verified)
+            if (!settled)
             {
-                IdentifyBadSenders(partial);
-                if (partial.Exclusive is { } owner)
-                    owner.Parole = false;
-                swarm.Picker!.Finish(partial, true);
-                swarm.Scheduler.OnVerified(partial.Index, senders);
-                if (swarm.Session.Logger.IsEnabled(LogLevel.Trace))
-                {
-                    string from = string.Join(", ", senders.OfType<SwarmPeer>().Distinct());
-                    swarm.Defer(log => EngineLog.PieceVerified(log, swarm.Session.Name, partial.Index, from));
-                }
-            }
-            else
-            {
-                RememberFailure(partial, senders);
-                swarm.Picker!.Finish(partial, false);
+                lock (swarm.Gate)
+                    Settle(false);
             }
         }
-        swarm.Flush();
-        if (verified)
-            CheckCompletion();
     }
 
     private void RememberFailure(PartialPiece<SwarmPeer> partial, SwarmPeer?[] senders)

@@ -1,5 +1,6 @@
 using Shoal.Discovery;
 using Shoal.Metainfo;
+using Shoal.Supervision;
 
 namespace Shoal;
 
@@ -10,10 +11,13 @@ namespace Shoal;
 /// </summary>
 internal sealed class TorrentRun(TorrentSession session)
 {
-    private readonly List<(IPeerSource Source, Task Task)> _sources = [];
+    private readonly List<IPeerSource> _sources = [];
+    private TaskOwner? _sourceTasks;
 
     public async Task RunAsync(CancellationToken token)
     {
+        // A source that throws (what it expects, a tracker down, it handles itself) fails the torrent at once.
+        _sourceTasks = new TaskOwner((what, e) => session.FailInternal(e, what), token);
         var client = session.Client;
         client.Register(session);
         var swarm = new TorrentSwarm(session, this, token);
@@ -66,7 +70,10 @@ internal sealed class TorrentRun(TorrentSession session)
             foreach (var factory in session.Client.PeerSourceFactories)
             {
                 if (factory(session, session.Client, session.Options) is { } source)
-                    _sources.Add((source, Task.Run(() => source.RunAsync(token), CancellationToken.None)));
+                {
+                    _sources.Add(source);
+                    _sourceTasks!.Own($"peer source {source.Name}", Task.Run(() => source.RunAsync(token), CancellationToken.None));
+                }
             }
         }
     }
@@ -76,7 +83,7 @@ internal sealed class TorrentRun(TorrentSession session)
     {
         lock (_sources)
         {
-            foreach (var (source, _) in _sources)
+            foreach (var source in _sources)
                 source.Nudge();
         }
     }
@@ -86,29 +93,16 @@ internal sealed class TorrentRun(TorrentSession session)
     {
         lock (_sources)
         {
-            foreach (var (source, _) in _sources)
+            foreach (var source in _sources)
                 source.NetworkChanged();
         }
     }
 
     private async Task StopSourcesAsync()
     {
-        (IPeerSource Source, Task Task)[] sources;
         lock (_sources)
-        {
-            sources = [.. _sources];
             _sources.Clear();
-        }
-        foreach (var (source, task) in sources)
-        {
-            try
-            {
-                await task.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                EngineLog.SourceFailed(session.Logger, session.Name, source.Name, e.Message);
-            }
-        }
+        if (_sourceTasks is { } tasks)
+            await tasks.DrainAsync().ConfigureAwait(false);
     }
 }

@@ -202,20 +202,29 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
 
     // ---------------------------------------------------------------- lifecycle
 
-    /// <summary>Starts (or resumes) the torrent: waits for metadata if needed, checks existing data, then joins the swarm.</summary>
-    public Task StartAsync()
+    /// <summary>
+    /// Starts (or resumes) the torrent: waits for metadata if needed, checks existing data, then
+    /// joins the swarm. A torrent stopped by an error starts again once its failed run has ended.
+    /// </summary>
+    public async Task StartAsync()
     {
+        if (State == TorrentState.Error)
+        {
+            await HaltAsync(TorrentState.Stopped).ConfigureAwait(false);
+            lock (_life)
+                _error = null;
+            SetState(TorrentState.Stopped); // the new run's phases follow
+        }
         lock (_life)
         {
             if (_run is not null)
-                return Task.CompletedTask;
+                return;
             _error = null;
             _run = new CancellationTokenSource();
             if (_completed.Task.IsCompleted)
                 _completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _runTask = new TorrentRun(this).RunAsync(_run.Token);
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -271,11 +280,11 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
             SetState(final);
     }
 
-    /// <summary>Stops the torrent for a bug of ours: the status says so, the log has the stack.</summary>
-    internal void FailInternal(Exception e)
+    /// <summary>Stops the torrent for a bug of ours (or of code plugged into the engine): the status says so, the log has the stack.</summary>
+    internal void FailInternal(Exception e, string? where = null)
     {
         EngineLog.InternalError(Logger, Name, e);
-        Fail($"internal error ({e.GetType().Name}): {e.Message}");
+        Fail(where is null ? $"internal error ({e.GetType().Name}): {e.Message}" : $"internal error in {where} ({e.GetType().Name}): {e.Message}");
     }
 
     /// <summary>Stops the torrent with an error (disk full, permissions); other torrents go on.</summary>

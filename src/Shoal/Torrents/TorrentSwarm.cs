@@ -175,6 +175,7 @@ internal sealed partial class TorrentSwarm
             await _ticker.ConfigureAwait(false);
         Links.CloseAll();
         await Admission.ShutDownAsync().ConfigureAwait(false);
+        await Links.DrainAsync().ConfigureAwait(false);
         if (HasContent)
         {
             SaveResume();
@@ -320,6 +321,9 @@ internal sealed partial class TorrentSwarm
             Picker?.Release(peer, request);
         peer.Outstanding.Clear();
     }
+
+    /// <summary>A task of this run ended in an unexpected exception: the torrent fails visibly (any thread, never under the lock).</summary>
+    public void Fault(string what, Exception e) => Session.FailInternal(e, what);
 
     public void Ban(SwarmPeer peer, string reason)
     {

@@ -8,7 +8,7 @@ namespace Shoal.WebSeeds;
 /// A BEP 19 ('url-list') web seed: a plain HTTP server holding the torrent's files; a stretch of
 /// data is one range request per file it touches (padding files are zeros, never asked for).
 /// </summary>
-internal sealed class UrlListFetcher(string url, Torrent torrent, HttpClient http) : WebSeedFetcher(url, torrent, http)
+internal sealed class UrlListFetcher(string url, Torrent torrent, HttpClient http, TimeProvider? time = null) : WebSeedFetcher(url, torrent, http)
 {
     public override bool PieceBound => false;
 
@@ -39,11 +39,11 @@ internal sealed class UrlListFetcher(string url, Torrent torrent, HttpClient htt
         await ReadExactBodyAsync(url, response, into, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The Retry-After header, as seconds or a date.</summary>
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    /// <summary>The Retry-After header, as seconds or a date (on the client's clock).</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow,
+        { Date: { } date } => date - (time ?? TimeProvider.System).GetUtcNow(),
         _ => null,
     };
 }

@@ -42,7 +42,7 @@ internal sealed class WebSeedLink : IPeer
         EndPoint = new IPEndPoint(IPAddress.Any, uri.Port);
         HostAddress = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) ? address : null;
         Client = $"web seed {uri.Host}";
-        _ = Task.Run(RunAsync);
+        sink.Own($"web seed {fetcher.Url}", Task.Run(RunAsync));
     }
 
     /// <summary>The most servers of each kind used for one torrent.</summary>
@@ -56,7 +56,7 @@ internal sealed class WebSeedLink : IPeer
     {
         var http = session.Client.Http;
         var urlList = torrent.WebSeeds.Concat(session.Identity.WebSeeds).Distinct().Where(WebSeedUrl.IsUsable).Take(MaxServers)
-            .Select(url => (WebSeedFetcher)new UrlListFetcher(url, torrent, http));
+            .Select(url => (WebSeedFetcher)new UrlListFetcher(url, torrent, http, session.Client.Time));
         var httpSeeds = (HttpSeedFetcher.Serves(torrent) ? torrent.HttpSeeds : []).Distinct().Where(WebSeedUrl.IsUsable).Take(MaxServers)
             .Select(url => (WebSeedFetcher)new HttpSeedFetcher(url, torrent, http));
         return [.. urlList.Concat(httpSeeds).Select(f => new WebSeedLink(f, torrent, sink, session.Client.Time))];

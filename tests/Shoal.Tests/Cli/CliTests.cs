@@ -42,6 +42,9 @@ public class CliTests
     [InlineData("verify", "a.torrent")]
     [InlineData("frobnicate")]
     [InlineData("info", "x", "--no-such-option")]
+    [InlineData("get", "--bogus", "x.torrent")]
+    [InlineData("get", "x.torrent", "-q")]
+    [InlineData("seed", "x.torrent", ".", "--bogus")]
     [InlineData("get")]
     [InlineData("get", "x.torrent", "--max-down", "fast")]
     [InlineData("get", "x.torrent", "--peer", "nowhere")]
@@ -69,6 +72,33 @@ public class CliTests
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("shoal: ", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        if (args.FirstOrDefault(a => a is "--bogus" or "-q") is { } unknown)
+            Assert.Contains($"'{unknown}'", result.Stderr, StringComparison.Ordinal); // named, not taken for a file
+    }
+
+    [Theory]
+    [InlineData("daemon")]
+    [InlineData("tracker")]
+    [InlineData("get")]
+    public async Task A_port_in_use_is_one_clean_line_and_exit_one(string verb)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        string port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var dir = TestData.TempDir();
+        string torrentPath = Path.Combine(dir, "x.torrent");
+        File.WriteAllBytes(torrentPath, Metainfo.TorrentFactory.Encode(Metainfo.TorrentFactory.V1Multi((["a"], 10))));
+        File.WriteAllText(Path.Combine(dir, "settings.json"), """{"dht-enabled": false, "lpd-enabled": false, "peer-port": 0}""");
+        string[] args = verb switch
+        {
+            "daemon" => ["daemon", "--state", dir, "--rpc-port", port],
+            "tracker" => ["tracker", "--bind", "127.0.0.1", "--port", port],
+            _ => ["get", torrentPath, "-o", dir, "--bind", "127.0.0.1", "--port", port, "--no-dht", "--no-lsd"],
+        };
+        var result = await ProcessRunner.Shoal(args);
+        Assert.Equal(1, result.ExitCode);
+        AssertOneCleanErrorLine(result);
+        Assert.Contains(port, result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

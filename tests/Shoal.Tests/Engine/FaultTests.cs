@@ -69,14 +69,21 @@ public class FaultTests
                             await SendAsync(bytes[..size]);
                         }
                     }, hangUp.Token);
-                    await SendAsync(Message(b => PeerWire.WriteSimple(b, MessageId.HaveAll)));
-                    while (!hangUp.IsCancellationRequested && await peer.ReadAsync(TimeSpan.FromSeconds(60)) is { } message)
+                    try
                     {
-                        onMessage?.Invoke(message.Id);
-                        if (message.Id == MessageId.Interested)
-                            await SendAsync(Message(b => PeerWire.WriteSimple(b, MessageId.Unchoke)));
-                        if (message.Id == MessageId.Request)
-                            requests.Writer.TryWrite((message.Index, message.Begin, message.Length));
+                        await SendAsync(Message(b => PeerWire.WriteSimple(b, MessageId.HaveAll)));
+                        while (!hangUp.IsCancellationRequested && await peer.ReadAsync(TimeSpan.FromSeconds(60)) is { } message)
+                        {
+                            onMessage?.Invoke(message.Id);
+                            if (message.Id == MessageId.Interested)
+                                await SendAsync(Message(b => PeerWire.WriteSimple(b, MessageId.Unchoke)));
+                            if (message.Id == MessageId.Request)
+                                requests.Writer.TryWrite((message.Index, message.Begin, message.Length));
+                        }
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+                    {
+                        // the leecher hung up, or the test is over
                     }
                     requests.Writer.TryComplete();
                     await hangUp.CancelAsync();
@@ -84,7 +91,7 @@ public class FaultTests
                     {
                         await answering;
                     }
-                    catch (OperationCanceledException)
+                    catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
                     {
                     }
                 }

@@ -54,9 +54,7 @@ public class TransportSeamTests
             Interlocked.Increment(ref Tried);
             throw new SocketException((int)SocketError.HostUnreachable);
         }
-        public void StartListening(Func<PeerStream, CancellationToken, Task> incoming, CancellationToken cancellationToken)
-        {
-        }
+        public Task StartListening(Action<PeerStream> incoming, CancellationToken cancellationToken) => Task.CompletedTask;
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 

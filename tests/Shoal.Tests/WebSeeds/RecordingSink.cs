@@ -15,4 +15,9 @@ internal sealed class RecordingSink : IPeerLinkSink
     public void OnRejected(IPeer link, BlockRequest request) => Interlocked.Increment(ref Rejected);
 
     public void OnClosed(IPeer link, string reason) => Closed = reason;
+
+    /// <summary>The link's own loop: a test can await it, and it must never end in an exception.</summary>
+    public Task? Work { get; private set; }
+
+    public void Own(string what, Task work) => Work = work;
 }

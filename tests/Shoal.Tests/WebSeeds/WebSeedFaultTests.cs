@@ -81,4 +81,30 @@ public class WebSeedFaultTests
         time.Advance(TimeSpan.FromSeconds(2));
         await EngineHarness.WaitUntilAsync(() => Volatile.Read(ref sink.Blocks) == 1, 10, "the block on the second try");
     }
+
+    [Fact]
+    public async Task A_retry_after_date_is_read_on_the_clients_clock_and_waited_out_without_counting_a_failure()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 100_000)]);
+        await using var server = await WebSeedServer.StartAsync(seedDir);
+        var time = new Discovery.CountingTime(); // its clock reads a date years before the machine's
+        server.BusyUntil = n => n == 1 ? time.GetUtcNow() + TimeSpan.FromSeconds(9) : null;
+        var sink = new RecordingSink();
+        using var http = new HttpClient();
+        var link = new WebSeedLink(new UrlListFetcher(server.Url + "/", torrent, http, time), torrent, sink, time);
+        var block = new BlockRequest(0, 0, 16384);
+
+        link.Request(block);
+        await EngineHarness.WaitUntilAsync(() => Volatile.Read(ref sink.Rejected) == 1 && time.Timers == 2, 10, "the 503 and its wait to begin");
+        link.Request(block); // the scheduler asks again
+        time.Advance(TimeSpan.FromSeconds(8));
+        Assert.Single(server.Requests);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await EngineHarness.WaitUntilAsync(() => Volatile.Read(ref sink.Blocks) == 1, 10, "the block after the date");
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(0, link.Failures);
+        link.Close("test over");
+        await sink.Work!;
+    }
 }

@@ -25,6 +25,8 @@ internal sealed class WebSeedServer : IAsyncDisposable
 
     /// <summary>Given the request number (from 1), whether to hold the request open without answering.</summary>
     public Func<int, bool>? Stall { get; set; }
+    /// <summary>Given the request number (from 1), a time to answer 503 with as its Retry-After date, or null to serve.</summary>
+    public Func<int, DateTimeOffset?>? BusyUntil { get; set; }
 
     /// <summary>Awaited before each request is answered (a test holds the server until something else happened).</summary>
     public Func<Task>? Hold { get; set; }
@@ -59,6 +61,11 @@ internal sealed class WebSeedServer : IAsyncDisposable
             }
             if (server.Fault?.Invoke(number) is int status)
                 return Results.StatusCode(status);
+            if (server.BusyUntil?.Invoke(number) is { } until)
+            {
+                context.Response.Headers.RetryAfter = until.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                return Results.StatusCode(503);
+            }
             if (server.Redirect?.Invoke(path) is { } target)
                 return Results.Redirect(target);
             string full = Path.GetFullPath(Path.Combine(folder, path));

@@ -22,8 +22,12 @@ internal sealed class UtpTransport(UtpMux mux) : ITransport
         }
     }
 
-    public void StartListening(Func<PeerStream, CancellationToken, Task> incoming, CancellationToken cancellationToken) =>
-        mux.Listen(socket => _ = incoming(new UtpStream(socket), cancellationToken));
+    /// <summary>Accepting is the UDP sockets' receive loops (which outlive a failing datagram); nothing of its own to own.</summary>
+    public Task StartListening(Action<PeerStream> incoming, CancellationToken cancellationToken)
+    {
+        mux.Listen(socket => incoming(new UtpStream(socket)));
+        return Task.CompletedTask;
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
