@@ -131,10 +131,15 @@ public sealed class TransferDisplay
     {
         var text = new StringBuilder();
         text.Append(s.Name).Append(": ").Append(StateName(s.State));
+        if (s.CheckProgress is { } check)
+            text.Append($" {100 * check:0}% hashed");
         if (s.State == TorrentState.AwaitingMetadata)
             text.Append($" (asked {s.MetadataPeers} peer{(s.MetadataPeers == 1 ? "" : "s")})");
-        text.Append($" {100 * s.Progress:0.0}% {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.WantedBytes)}")
-            .Append($" down {ByteSize.Format(s.DownRate)}/s up {ByteSize.Format(s.UpRate)}/s peers {s.Peers}");
+        if (s.HasMetadata)
+            text.Append($" {100 * s.Progress:0.0}% {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.WantedBytes)}");
+        else
+            text.Append(" 0% of a size not known yet (fetching metadata)");
+        text.Append($" down {ByteSize.Format(s.DownRate)}/s up {ByteSize.Format(s.UpRate)}/s peers {s.Peers}");
         if (s.State == TorrentState.Downloading)
             text.Append(" eta ").Append(s.Eta is { } eta ? FormatEta(eta) : "-");
         if (s.Error is not null)
@@ -162,6 +167,9 @@ public sealed class TransferDisplay
             w.WriteString("state", StateName(s.State));
             if (s.State == TorrentState.AwaitingMetadata)
                 w.WriteNumber("metadataPeers", s.MetadataPeers);
+            w.WriteBoolean("hasMetadata", s.HasMetadata);
+            if (s.CheckProgress is { } check)
+                w.WriteNumber("checkProgress", Math.Round(check, 4));
             w.WriteNumber("progress", Math.Round(s.Progress, 6));
             w.WriteNumber("verifiedBytes", s.VerifiedBytes);
             w.WriteNumber("wantedBytes", s.WantedBytes);

@@ -38,6 +38,9 @@ public sealed class DaemonTorrent(int id, TorrentSession session, string? magnet
     /// <summary>All bytes moved, given this run's <paramref name="status"/>.</summary>
     public long UploadedEver(TorrentStatus status) => UploadedBefore + status.Uploaded;
     public long DownloadedEver(TorrentStatus status) => DownloadedBefore + status.Downloaded;
+    /// <summary>Bytes that failed their hash check before this daemon's run.</summary>
+    public long CorruptBefore { get; set; }
+    public long CorruptEver(TorrentStatus status) => CorruptBefore + status.CorruptBytes;
 
     /// <summary>When it last started, when it completed, and when the user last changed it (unix seconds; 0: never).</summary>
     public long StartDate { get; set; }

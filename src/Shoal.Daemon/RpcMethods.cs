@@ -105,9 +105,8 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             ["peer-port"] = client.ListenPort,
             ["config-dir"] = Path.GetDirectoryName(settings.Path),
             ["peer-limit-global"] = client.Options.MaxConnections,
-            ["peer-limit-per-torrent"] = 50,
+            ["peer-limit-per-torrent"] = new TorrentOptions().MaxConnections, // the engine's own limit: the daemon sets none
             ["port-forwarding-enabled"] = false,
-            ["cache-size-mb"] = 4,
             ["rename-partial-files"] = false,
             ["incomplete-dir-enabled"] = false,
             ["incomplete-dir"] = settings.DownloadDir,
@@ -128,6 +127,8 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             },
         };
         SessionFields.Fill(result, settings);
+        if (client.ExternalAddress is { } external)
+            result["external-address"] = external.ToString(); // Shoal's: as peers and DHT nodes agree they see us (absent until they do)
         return result;
     }
 
@@ -218,14 +219,6 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
     {
         var all = book.All;
         var statuses = all.Select(t => (t, s: t.Session.GetStatus())).ToList();
-        var totals = new JsonObject
-        {
-            ["uploadedBytes"] = statuses.Sum(x => x.s.Uploaded),
-            ["downloadedBytes"] = statuses.Sum(x => x.s.Downloaded),
-            ["filesAdded"] = all.Count,
-            ["sessionCount"] = 1,
-            ["secondsActive"] = 0,
-        };
         return new JsonObject
         {
             ["activeTorrentCount"] = all.Count(t => !t.Paused),
@@ -233,8 +226,8 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             ["torrentCount"] = all.Count,
             ["downloadSpeed"] = statuses.Sum(x => x.s.DownRate),
             ["uploadSpeed"] = statuses.Sum(x => x.s.UpRate),
-            ["cumulative-stats"] = totals,
-            ["current-stats"] = totals.DeepClone(),
+            ["cumulative-stats"] = book.Stats.Cumulative(client),
+            ["current-stats"] = book.Stats.Current(client),
         };
     }
 

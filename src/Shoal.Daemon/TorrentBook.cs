@@ -19,6 +19,9 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
     private int _nextId = 1;
     private readonly List<(int Id, DateTimeOffset At)> _removed = [];
 
+    /// <summary>Transmission's session statistics, saved with the list.</summary>
+    public DaemonStats Stats { get; } = new(Path.Combine(stateDirectory, "stats.json"), time);
+
     /// <summary>How long a removed torrent's id is reported to clients that poll "recently-active" (Transmission's minute).</summary>
     public static readonly TimeSpan RemovedWindow = TimeSpan.FromSeconds(60);
 
@@ -91,6 +94,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 SeedIdleLimit = (int?)entry["seedIdleLimit"] ?? 30,
                 UploadedBefore = (long?)entry["uploadedEver"] ?? 0,
                 DownloadedBefore = (long?)entry["downloadedEver"] ?? 0,
+                CorruptBefore = (long?)entry["corruptEver"] ?? 0,
                 LastActivity = DateTimeOffset.FromUnixTimeSeconds((long?)entry["activityDate"] ?? 0),
                 StartDate = (long?)entry["startDate"] ?? 0,
                 DoneDate = (long?)entry["doneDate"] ?? 0,
@@ -168,6 +172,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             };
             _torrents.Add(torrent);
         }
+        Stats.FileAdded();
         Save();
         return (torrent, true); // the queue starts it unless paused
     }
@@ -284,6 +289,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["seedIdleLimit"] = t.SeedIdleLimit,
                     ["uploadedEver"] = t.UploadedEver(status),
                     ["downloadedEver"] = t.DownloadedEver(status),
+                    ["corruptEver"] = t.CorruptEver(status),
                     ["activityDate"] = t.LastActivity.ToUnixTimeSeconds(),
                     ["startDate"] = t.StartDate,
                     ["doneDate"] = t.DoneDate,
@@ -302,5 +308,6 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             }
         }
         AtomicFile.Write(ListPath, System.Text.Encoding.UTF8.GetBytes(entries.ToJsonString()));
+        Stats.Save(client);
     }
 }

@@ -28,6 +28,7 @@ public static class TorrentFields
     {
         var session = t.Session;
         var torrent = session.Torrent;
+        int From(PeerOrigin origin) => peers.Value.Count(p => p.Origin == origin);
         return Canonical(field) switch
         {
             "id" => t.Id,
@@ -44,11 +45,11 @@ public static class TorrentFields
             "leftuntildone" => Math.Max(0, s.WantedBytes - s.VerifiedBytes),
             "totalsize" => s.TotalBytes,
             "havevalid" => s.VerifiedBytes,
-            "haveunchecked" => 0,
-            "desiredavailable" => Math.Max(0, s.WantedBytes - s.VerifiedBytes),
+            "haveunchecked" => s.UncheckedBytes,
+            "desiredavailable" => s.AvailableBytes ?? 0, // of what we lack, what connected peers have (none while stopped)
             "uploadedever" => t.UploadedEver(s),
             "downloadedever" => t.DownloadedEver(s),
-            "corruptever" => 0,
+            "corruptever" => t.CorruptEver(s),
             "uploadratio" => UploadRatio(t.UploadedEver(s), t.DownloadedEver(s)),
             "error" => s.Error is null ? 0 : 3, // 3: a local error
             "errorstring" => s.Error ?? "",
@@ -65,7 +66,7 @@ public static class TorrentFields
             "piececount" => torrent?.PieceCount ?? 0,
             "piecesize" => torrent?.PieceLength ?? 0,
             "queueposition" => queuePosition,
-            "recheckprogress" => 0.0,
+            "recheckprogress" => s.CheckProgress is { } check ? Math.Round(check, 4) : 0.0,
             "comment" => torrent?.Comment ?? "",
             "creator" => torrent?.CreatedBy ?? "",
             "datecreated" => torrent?.CreationDate?.ToUnixTimeSeconds() ?? 0,
@@ -113,8 +114,9 @@ public static class TorrentFields
             "peers" => new JsonArray([.. peers.Value.Where(p => !p.IsWebSeed).Select(Peer)]), // web seeds are listed apart, as in Transmission
             "peersfrom" => new JsonObject
             {
-                ["fromCache"] = 0, ["fromDht"] = 0, ["fromIncoming"] = peers.Value.Count(p => !p.Outgoing), ["fromLpd"] = 0,
-                ["fromLtep"] = 0, ["fromPex"] = 0, ["fromTracker"] = peers.Value.Count(p => p.Outgoing),
+                ["fromCache"] = From(PeerOrigin.Cache), ["fromDht"] = From(PeerOrigin.Dht), ["fromIncoming"] = From(PeerOrigin.Incoming),
+                ["fromLpd"] = From(PeerOrigin.Lsd), ["fromLtep"] = From(PeerOrigin.Ltep), ["fromPex"] = From(PeerOrigin.Pex),
+                ["fromTracker"] = From(PeerOrigin.Tracker),
             },
             _ => null,
         };

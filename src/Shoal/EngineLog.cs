@@ -41,6 +41,9 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 15, Level = LogLevel.Critical, Message = "{What} failed: a bug of ours; the running torrents stop with this error")]
     public static partial void ClientFailed(ILogger logger, string what, Exception exception);
 
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "peers and DHT nodes agree that they see us at {Address}")]
+    public static partial void ExternalAddressLearned(ILogger logger, System.Net.IPAddress address);
+
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "{Torrent}: initial seeding done, the peers together hold every piece; seeding as usual now")]
     public static partial void InitialSeedingDone(ILogger logger, string torrent);
 

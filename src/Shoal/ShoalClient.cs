@@ -73,8 +73,6 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public RateLimiter UploadLimit { get; }
     /// <summary>Where resume data and fetched metadata are kept.</summary>
     public string ResumeDirectory => Options.ResumeDirectory;
-    /// <summary>Our address as peers see it, when known; it orders dialling (BEP 40).</summary>
-    public IPAddress? ExternalAddress { get; set; }
     internal TimeProvider Time => Options.Time;
     internal HttpClient Http { get; }
 
@@ -244,6 +242,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         Dht = new DhtService(options with { ExternalAddress = options.ExternalAddress ?? ExternalAddress }, _udp!, Time,
             Options.LoggerFactory.CreateLogger<DhtService>(), NextSeed());
         Dht.Faulted += OnFault;
+        Dht.ExternalVote += VoteExternal;
         Dht.Start();
         _sourceFactories.Add(DhtSource.Create);
     }

@@ -79,7 +79,8 @@ internal sealed class DaemonProcess : IDisposable
     public Task<string> WaitForOutputAsync(Func<string, bool> match, int seconds, string what, params string[] args) =>
         WaitForAsync(async () => await RemoteAsync(args) is { } output && match(output) ? output : null, seconds, what);
 
-    private async Task<string> WaitForAsync(Func<Task<string?>> probe, int seconds, string what)
+    /// <summary>Polls <paramref name="probe"/> (every 250 ms) until it finds something; fails with the daemon's output after <paramref name="seconds"/>.</summary>
+    public async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, int seconds, string what) where T : class
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < deadline)

@@ -234,6 +234,38 @@ public class DaemonRpcTests
     }
 
     [Fact]
+    public async Task Verify_of_a_stopped_torrent_checks_it_at_once_and_it_stays_stopped()
+    {
+        var (swarm, torrent, seedDir) = await SeededAsync("data");
+        using var _ = swarm;
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "completed");
+        await daemon.RemoteAsync("-t", "1", "-S");
+        await daemon.WaitForRowAsync(1, r => r.Contains("Stopped"), 30, "stopped");
+
+        string damaged = Directory.EnumerateFiles(Path.Combine(daemon.DownloadDir, "data"), "*", SearchOption.AllDirectories)
+            .First(f => new FileInfo(f).Length > 100_000);
+        var wrote = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
+            ["-c", "import sys; f = open(sys.argv[1], 'r+b'); f.seek(70000); b = f.read(1); f.seek(70000); f.write(bytes([b[0] ^ 0xff]))", damaged]);
+        Assert.Equal(0, wrote.ExitCode);
+        await daemon.RemoteAsync("-t", "1", "-v");
+
+        // As Transmission: checked now, not at the next start, and still stopped afterwards.
+        var parsed = Shoal.Metainfo.TorrentParser.Load(torrent);
+        var fields = new JsonObject { ["ids"] = 1, ["fields"] = new JsonArray("status", "leftUntilDone", "recheckProgress", "haveValid") };
+        JsonObject got = [];
+        await daemon.WaitForAsync(async () =>
+        {
+            got = (await daemon.RpcAsync("torrent-get", fields.DeepClone().AsObject()))["torrents"]![0]!.AsObject();
+            return (long)got["leftUntilDone"]! > 0 && (int)got["status"]! == 0 ? got : null;
+        }, 30, "the check to find the damaged piece");
+        Assert.Equal(parsed.PieceLength, (long)got["leftUntilDone"]!);
+        Assert.Equal(0.0, (double)got["recheckProgress"]!);
+        Assert.Contains("Stopped", await daemon.ListRowAsync(1));
+    }
+
+    [Fact]
     public async Task Transmission_remote_adds_a_magnet_whose_metadata_and_data_come_from_the_swarm()
     {
         var (swarm, torrent, seedDir) = await SeededAsync("data");

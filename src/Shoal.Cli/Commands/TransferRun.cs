@@ -50,7 +50,7 @@ public static class TransferRun
             await session.StartAsync();
 
         bool seed = settings.Seed || settings.SeedRatio is not null || settings.SeedTime is not null;
-        var finished = Task.WhenAll(sessions.Select(s => FinishedAsync(s, seed, settings, cancellationToken)));
+        var finished = Task.WhenAll(sessions.Select(s => FinishedAsync(s, seed, settings, client.Options.Time, cancellationToken)));
         var interrupted = Task.Delay(Timeout.Infinite, cancellationToken);
         var until = Task.WhenAny(finished, interrupted);
         await display.RunAsync(sessions, until);
@@ -187,7 +187,7 @@ public static class TransferRun
     }
 
     /// <summary>Completes when a torrent is done: verified (and seeded as asked), or stopped by an error.</summary>
-    private static async Task FinishedAsync(TorrentSession session, bool seed, TransferSettings settings, CancellationToken cancellationToken)
+    private static async Task FinishedAsync(TorrentSession session, bool seed, TransferSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
         var failed = new TaskCompletionSource();
         session.StateChanged += (_, state) =>
@@ -205,16 +205,16 @@ public static class TransferRun
             await Task.WhenAny(failed.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
             return;
         }
-        var seedingSince = DateTime.UtcNow;
+        long seedingSince = time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested && !failed.Task.IsCompleted)
         {
             var status = session.GetStatus();
             double ratio = status.Uploaded / (double)Math.Max(1, status.WantedBytes);
             if (settings.SeedRatio is double r && ratio >= r)
                 return;
-            if (settings.SeedTime is TimeSpan t && DateTime.UtcNow - seedingSince >= t)
+            if (settings.SeedTime is TimeSpan t && time.GetElapsedTime(seedingSince) >= t)
                 return;
-            await Task.WhenAny(failed.Task, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAny(failed.Task, Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken)).ConfigureAwait(false);
         }
     }
 }

@@ -27,7 +27,7 @@ const rpc = {
 
 const FIELDS = ['id', 'name', 'status', 'percentDone', 'rateDownload', 'rateUpload', 'peersConnected', 'eta',
   'sizeWhenDone', 'leftUntilDone', 'error', 'errorString', 'uploadRatio', 'isFinished', 'metadataPercentComplete',
-  'downloadLimit', 'downloadLimited', 'uploadLimit', 'uploadLimited', 'queuePosition'];
+  'downloadLimit', 'downloadLimited', 'uploadLimit', 'uploadLimited', 'queuePosition', 'recheckProgress'];
 const DETAIL_FIELDS = { files: ['files', 'fileStats'], peers: ['peers'], trackers: ['trackerStats'], limits: [] };
 const STATUS = ['Stopped', 'Queued to verify', 'Verifying', 'Queued', 'Downloading', 'Queued', 'Seeding'];
 const PRIORITIES = [['-1', 'low'], ['0', 'normal'], ['1', 'high']];
@@ -60,7 +60,8 @@ function duration(seconds) {
 
 function stateOf(t) {
   if (t.status === 0) return t.isFinished ? 'Finished' : 'Paused';
-  if (t.status === 4 && t.metadataPercentComplete < 1) return 'Fetching metadata';
+  if (t.status === 2 && t.recheckProgress > 0) return `Verifying ${(t.recheckProgress * 100).toFixed(0)}%`;
+  if (t.status !== 0 && t.metadataPercentComplete < 1) return 'Fetching metadata';
   return STATUS[t.status] || 'Unknown';
 }
 
@@ -103,8 +104,9 @@ function renderRow(t) {
   $('.name', e).textContent = t.name;
   $('.state', e).textContent = stateOf(t);
   e.dataset.state = stateOf(t);
-  $('progress', e).value = t.percentDone;
-  const parts = [`${(t.percentDone * 100).toFixed(1)}% of ${bytes(t.sizeWhenDone)}`,
+  const fetchingMetadata = t.metadataPercentComplete < 1;
+  $('progress', e).value = fetchingMetadata ? 0 : t.percentDone;
+  const parts = [fetchingMetadata ? '0% · fetching metadata' : `${(t.percentDone * 100).toFixed(1)}% of ${bytes(t.sizeWhenDone)}`,
     `↓ ${rate(t.rateDownload)}`, `↑ ${rate(t.rateUpload)}`, `${t.peersConnected} peers`];
   if (t.status === 4 && t.eta !== -1) parts.push(`ETA ${duration(t.eta)}`);
   if (t.uploadRatio >= 0) parts.push(`ratio ${t.uploadRatio.toFixed(2)}`);

@@ -62,6 +62,9 @@ public sealed class DhtService : IAsyncDisposable
         _tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
     }
 
+    /// <summary>A node we asked says where it sees us (its address, then ours as it sees it); raised under no lock.</summary>
+    internal event Action<IPAddress, IPAddress>? ExternalVote;
+
     /// <summary>Raised when the node's upkeep or a query of its own ended in an unexpected exception (a bug): what, and the exception.</summary>
     internal event Action<string, Exception>? Faulted;
 
@@ -216,7 +219,10 @@ public sealed class DhtService : IAsyncDisposable
             if (answer.Kind == KrpcKind.Response && answer.Id is { } id)
                 Seen(id, to, responded: true);
             if (answer.ExternalIp is { } seen)
+            {
                 VoteExternal(to.Address, seen.Address);
+                ExternalVote?.Invoke(to.Address, seen.Address);
+            }
             return answer;
         }
         catch (TimeoutException)

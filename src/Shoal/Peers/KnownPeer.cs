@@ -11,6 +11,8 @@ internal sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
     public int Failures { get; set; }
     public long LastAttempt { get; set; } = long.MinValue;
     public long LastSeen { get; set; } = firstSeen;
+    /// <summary>When a connection to it was last made (0: never), for the peer cache.</summary>
+    public long LastConnected { get; set; }
     /// <summary>A connection to it is open or being opened.</summary>
     public bool InUse { get; set; }
     /// <summary>It is us (our own listening address, or it answered with our peer id).</summary>

@@ -114,7 +114,7 @@ internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, i
         {
             peer.InUse = true;
             peer.Failures = 0;
-            peer.LastSeen = time.GetTimestamp();
+            peer.LastSeen = peer.LastConnected = time.GetTimestamp();
         }
     }
 
@@ -173,6 +173,11 @@ internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, i
     }
 
     public bool IsBanned(IPEndPoint endPoint) => Find(endPoint)?.Banned == true;
+
+    /// <summary>Up to <paramref name="max"/> addresses we were connected to, the latest first (for the peer cache).</summary>
+    public List<IPEndPoint> RecentlyConnected(int max) =>
+        [.. _peers.Values.Where(p => p.LastConnected != 0 && !p.Banned && !p.Self)
+            .OrderByDescending(p => p.LastConnected).Take(max).Select(p => p.EndPoint)];
 
     /// <summary>Ranks every address again (our public address or the locality map changed).</summary>
     public void Rerank()

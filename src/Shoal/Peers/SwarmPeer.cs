@@ -31,6 +31,8 @@ internal sealed class SwarmPeer
     public PeerConnection? Wire { get; }
     public IPEndPoint EndPoint => Link.EndPoint;
     public bool Outgoing { get; }
+    /// <summary>How the connection came about (set when it is attached).</summary>
+    public PeerOrigin Origin { get; init; }
     public bool IsClosed => Link.IsClosed;
     public string Client => Link.Client;
 

@@ -19,9 +19,17 @@ internal sealed class CheckingPhase(TorrentSession session, Torrent torrent)
         var have = new Bitfield(torrent.PieceCount);
         if (torrent.Files.Any(f => !f.IsPadding && File.Exists(TorrentVerifier.PathOf(saveDirectory, f))))
         {
-            var result = await TorrentVerifier.VerifyAsync(torrent, saveDirectory, null, token).ConfigureAwait(false);
-            foreach (int piece in result.Indices(PieceState.Good))
-                have[piece] = true;
+            session.CheckingBytes(Enumerable.Range(0, torrent.PieceCount).Sum(i => (long)torrent.PieceSize(i)));
+            try
+            {
+                var result = await TorrentVerifier.VerifyAsync(torrent, saveDirectory, new CheckProgress(session), token).ConfigureAwait(false);
+                foreach (int piece in result.Indices(PieceState.Good))
+                    have[piece] = true;
+            }
+            finally
+            {
+                session.CheckingBytes(null);
+            }
             session.LastCheck = StartCheck.Hashed;
         }
         else
@@ -29,6 +37,28 @@ internal sealed class CheckingPhase(TorrentSession session, Torrent torrent)
             session.LastCheck = StartCheck.NoData;
         }
         return have;
+    }
+
+    /// <summary>Hands each piece the hasher finishes to the torrent's status at once (an <see cref="IProgress{T}"/> that posts nowhere).</summary>
+    private sealed class CheckProgress(TorrentSession session) : IProgress<long>
+    {
+        public void Report(long value) => session.CheckedBytes(value);
+    }
+
+    /// <summary>Verified and wanted bytes for <paramref name="have"/>, with a piece wanted when any of its files is (no priorities: every file).</summary>
+    public static (long Verified, long Wanted) Progress(Torrent torrent, Bitfield have, IReadOnlyList<int>? priorities)
+    {
+        long verified = 0, wanted = 0;
+        for (int piece = 0; piece < torrent.PieceCount; piece++)
+        {
+            if (!torrent.FilesOfPiece(piece).Any(f => priorities is null || priorities[f] > 0)) // as the picker's priorities
+                continue;
+            int size = torrent.PieceSize(piece);
+            wanted += size;
+            if (have[piece])
+                verified += size;
+        }
+        return (verified, wanted);
     }
 
     public static string ResumePath(TorrentSession session, Torrent torrent) =>

@@ -99,6 +99,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             };
             peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent?.PieceCount ?? 0), swarm.Client.Time, outgoing)
             {
+                Origin = dialled is null ? PeerOrigin.Incoming : (list.Find(dialled)?.Sources ?? PeerSources.Manual).Origin(),
                 IsLocal = swarm.Client.Sites.IsLocal(stream.RemoteEndPoint.Address)
                     || list.Find(dialled ?? stream.RemoteEndPoint) is { } known && (known.Traits & PeerTraits.Local) != 0,
                 ShareKey = SiteShare.KeyOf(remote.PeerId),

@@ -12,6 +12,8 @@ public sealed record PeerInfo(IPEndPoint EndPoint, string Client, double Progres
     public string? WebSeedUrl { get; init; }
     /// <summary>How the bytes travel: "tcp" or "utp", with "+rc4" (MSE, RC4 both ways) or "+mse" (the MSE opening, then plain) when encrypted; "http" for a web seed.</summary>
     public string Transport { get; init; } = "tcp";
+    /// <summary>How the connection came about: it dialled us, or the source that gave us its address.</summary>
+    public PeerOrigin Origin { get; init; }
     /// <summary>Whether the connection is RC4-encrypted (MSE).</summary>
     public bool Encrypted => Transport.EndsWith("+rc4", StringComparison.Ordinal);
 }

@@ -34,6 +34,7 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
                 all.SetAll();
                 var peer = new SwarmPeer(link, null, new Bitfield(torrent.PieceCount), swarm.Client.Time, outgoing: true)
                 {
+                    Origin = PeerOrigin.WebSeed,
                     PeerChoking = false,
                     IsLocal = link is WebSeedLink { HostAddress: { } host } && swarm.Client.Sites.IsLocal(host),
                 };

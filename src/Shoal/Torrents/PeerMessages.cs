@@ -187,6 +187,8 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
             throw new PeerProtocolException($"bad extension handshake: {e.Message}");
         }
         _wire.ClientName = peer.Extensions.Client;
+        if (peer.Extensions.YourIp is { } seen)
+            swarm.Client.VoteExternal(peer.EndPoint.Address, seen); // BEP 10 'yourip'; five peers must agree
         if (!peer.Outgoing && peer.Extensions.ListenPort is int port)
         {
             var listen = new System.Net.IPEndPoint(peer.EndPoint.Address, port);

@@ -127,6 +127,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
 
     private void RememberFailure(PartialPiece<SwarmPeer> partial, SwarmPeer?[] senders)
     {
+        swarm.Session.CountCorrupt(partial.Size);
         var distinct = senders.OfType<SwarmPeer>().Distinct().ToList();
         foreach (var sender in distinct)
             sender.Parole = true;

@@ -1,5 +1,7 @@
 using Shoal.Discovery;
 using Shoal.Metainfo;
+using Shoal.Peers;
+using Shoal.Storage;
 using Shoal.Supervision;
 
 namespace Shoal;
@@ -20,6 +22,12 @@ internal sealed class TorrentRun(TorrentSession session)
         _sourceTasks = new TaskOwner((what, e) => session.FailInternal(e, what), token);
         var client = session.Client;
         client.Register(session);
+        var cached = PeerCache.Load(PeerCache.PathFor(client.ResumeDirectory, session.InfoHash.ToHex()));
+        lock (session.Gate)
+        {
+            foreach (var peer in cached)
+                session.Peers.Add(peer, PeerSources.Cache); // the swarm of the last run, should no tracker answer
+        }
         var swarm = new TorrentSwarm(session, this, token);
         session.SetSwarm(swarm); // incoming peers are accepted from the moment the run is registered
         try
@@ -57,6 +65,42 @@ internal sealed class TorrentRun(TorrentSession session)
             client.Unregister(session);
             await swarm.StopAsync().ConfigureAwait(false);
             await StopSourcesAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A stopped torrent's check (Transmission verifies at once and leaves it stopped): hashes the
+    /// data, saves what it found as resume data (so the next start trusts it) and ends in
+    /// <paramref name="after"/>. Joins no swarm and starts no source.
+    /// </summary>
+    public async Task CheckOnlyAsync(TorrentState after, CancellationToken token)
+    {
+        try
+        {
+            await Task.Yield();
+            var torrent = session.Torrent ?? throw new InvalidOperationException("no metadata to check against");
+            session.SetState(TorrentState.Checking);
+            var have = await new CheckingPhase(session, torrent).RunAsync(token).ConfigureAwait(false);
+            session.LastVerified = have;
+            session.LastProgress = CheckingPhase.Progress(torrent, have, session.Options.FilePriorities);
+            new ResumeData(torrent.InfoHashes.Primary.ToHex(), session.SaveDirectory, have, ResumeData.Snapshot(torrent, session.SaveDirectory))
+                .Save(CheckingPhase.ResumePath(session, torrent));
+            session.SetState(after);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            session.Fail(e.Message);
+        }
+        catch (Exception e)
+        {
+            session.FailInternal(e, "checking");
+        }
+        finally
+        {
+            session.CheckOnlyEnded(token);
         }
     }
 

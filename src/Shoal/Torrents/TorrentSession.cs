@@ -28,6 +28,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     private int _metadataPeersAsked;
     private CancellationTokenSource? _run;
     private Task? _runTask;
+    private bool _checkOnly;
     private TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile TorrentSwarm? _swarm;
     private volatile Torrent? _torrent;
@@ -39,6 +40,9 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     private volatile string _saveDirectory;
     private long _downloaded;
     private long _uploaded;
+    private long _corrupt;
+    private long _checkDone;
+    private long _checkTotal = -1;
 
     internal TorrentSession(ShoalClient client, TorrentIdentity identity, Torrent? torrent, string saveDirectory, TorrentOptions options)
     {
@@ -102,12 +106,36 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     {
         DownRate.Add(bytes);
         Interlocked.Add(ref _downloaded, bytes);
+        Client.CountDownloaded(bytes);
     }
 
     internal void CountUploaded(int bytes)
     {
         UpRate.Add(bytes);
         Interlocked.Add(ref _uploaded, bytes);
+        Client.CountUploaded(bytes);
+    }
+
+    /// <summary>A piece of <paramref name="bytes"/> failed its hash check.</summary>
+    internal void CountCorrupt(int bytes) => Interlocked.Add(ref _corrupt, bytes);
+
+    /// <summary>Checking the data on disk begins (<paramref name="total"/> bytes to hash) or ends (null).</summary>
+    internal void CheckingBytes(long? total)
+    {
+        Interlocked.Exchange(ref _checkDone, 0);
+        Interlocked.Exchange(ref _checkTotal, total ?? -1);
+    }
+
+    /// <summary>The check hashed <paramref name="bytes"/> more (any thread).</summary>
+    internal void CheckedBytes(long bytes) => Interlocked.Add(ref _checkDone, bytes);
+
+    private double? CheckProgress
+    {
+        get
+        {
+            long total = Interlocked.Read(ref _checkTotal);
+            return total < 0 ? null : total == 0 ? 1.0 : Math.Clamp((double)Interlocked.Read(ref _checkDone) / total, 0, 1);
+        }
     }
 
     /// <summary>Logs through the client's <see cref="ShoalClientOptions.LoggerFactory"/>; never called under <see cref="Gate"/>.</summary>
@@ -208,6 +236,11 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// </summary>
     public async Task StartAsync()
     {
+        Task? checking;
+        lock (_life)
+            checking = _checkOnly ? _runTask : null;
+        if (checking is not null)
+            await checking.ConfigureAwait(false); // a start during a stopped torrent's check comes after it
         if (State == TorrentState.Error)
         {
             await HaltAsync(TorrentState.Stopped).ConfigureAwait(false);
@@ -230,7 +263,8 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     /// <summary>
     /// Checks the data on disk again, trusting no resume data: a running torrent stops, forgets
     /// its resume data and starts again (hashing what is there and fetching what is not); a
-    /// stopped one is checked when it next starts.
+    /// stopped one (with its metadata) is checked at once and stays stopped, as in Transmission.
+    /// Returns once the check has begun; <see cref="TorrentStatus.CheckProgress"/> follows it.
     /// </summary>
     public async Task RecheckAsync()
     {
@@ -239,6 +273,40 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
             File.Delete(CheckingPhase.ResumePath(this, torrent));
         if (running)
             await StartAsync().ConfigureAwait(false);
+        else if (_torrent is not null)
+            StartCheckOnly();
+    }
+
+    /// <summary>A stopped torrent's check: a run that hashes the data, keeps what it found and stops again.</summary>
+    private void StartCheckOnly()
+    {
+        var after = State is TorrentState.Paused ? TorrentState.Paused : TorrentState.Stopped;
+        lock (_life)
+        {
+            if (_run is not null)
+                return;
+            _error = null;
+            _run = new CancellationTokenSource();
+            _checkOnly = true;
+            _runTask = new TorrentRun(this).CheckOnlyAsync(after, _run.Token);
+        }
+    }
+
+    /// <summary>The check-only run ended by itself: the torrent may start again.</summary>
+    internal void CheckOnlyEnded(CancellationToken token)
+    {
+        CancellationTokenSource? run = null;
+        lock (_life)
+        {
+            if (_checkOnly && _run is { } current && current.Token == token)
+            {
+                run = current;
+                _run = null;
+                _runTask = null;
+            }
+            _checkOnly = false;
+        }
+        run?.Dispose();
     }
 
     /// <summary>Pauses a running torrent for a change on disk; true when it was running (and should start again).</summary>
@@ -327,7 +395,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     public TorrentStatus GetStatus()
     {
         var swarm = _swarm;
-        var (verified, wanted, peers, seeds) = swarm?.Progress() ?? (LastProgress.Verified, LastProgress.Wanted, 0, 0);
+        var (verified, wanted, available, uncheckedBytes, peers, seeds) = swarm?.Progress() ?? (LastProgress.Verified, LastProgress.Wanted, null, 0, 0, 0);
         long total = _torrent?.TotalSize ?? 0;
         long downRate = DownRate.Rate;
         TimeSpan? eta = State == TorrentState.Seeding ? TimeSpan.Zero
@@ -342,6 +410,11 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
             downRate, UpRate.Rate, peers, seeds, eta, Error, trackerError)
         {
             MetadataPeers = MetadataPeersAsked,
+            HasMetadata = _torrent is not null,
+            CorruptBytes = Interlocked.Read(ref _corrupt),
+            CheckProgress = CheckProgress,
+            AvailableBytes = available,
+            UncheckedBytes = uncheckedBytes,
         };
     }
 

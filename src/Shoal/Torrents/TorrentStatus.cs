@@ -23,4 +23,14 @@ public sealed record TorrentStatus(
     public bool IsFinished => State == TorrentState.Seeding;
     /// <summary>While awaiting metadata: how many peers were asked for it (BEP 9).</summary>
     public int MetadataPeers { get; init; }
+    /// <summary>Whether the metadata (the info dictionary) is known; a magnet link's torrent has none until peers send it.</summary>
+    public bool HasMetadata { get; init; }
+    /// <summary>Bytes received in pieces that failed their hash check, since the torrent was added.</summary>
+    public long CorruptBytes { get; init; }
+    /// <summary>While checking the data on disk: the part hashed so far (0 to 1); null otherwise.</summary>
+    public double? CheckProgress { get; init; }
+    /// <summary>Of the wanted bytes we lack, those that connected peers (and web seeds) have; null while not running or before the metadata.</summary>
+    public long? AvailableBytes { get; init; }
+    /// <summary>Bytes received for pieces not yet complete, so not yet checked against their hash.</summary>
+    public long UncheckedBytes { get; init; }
 }

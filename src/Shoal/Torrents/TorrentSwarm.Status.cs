@@ -8,9 +8,16 @@ internal sealed partial class TorrentSwarm
 {
     private (long Verified, long Wanted) WantedProgress()
     {
-        long wanted = 0, verified = 0;
+        var (verified, wanted, _) = WantedBytes();
+        return (verified, wanted);
+    }
+
+    /// <summary>Wanted bytes: verified, in all, and of those we lack the ones some connected peer has (under the lock).</summary>
+    private (long Verified, long Wanted, long Available) WantedBytes()
+    {
+        long wanted = 0, verified = 0, available = 0;
         if (!HasContent)
-            return (0, 0);
+            return (0, 0, 0);
         for (int i = 0; i < Torrent.PieceCount; i++)
         {
             if (!Picker.IsWanted(i))
@@ -19,17 +26,36 @@ internal sealed partial class TorrentSwarm
             wanted += size;
             if (Picker.Have[i])
                 verified += size;
+            else if (Picker.Availability(i) > 0)
+                available += size;
         }
-        return (verified, wanted);
+        return (verified, wanted, available);
     }
 
-    public (long Verified, long Wanted, int Peers, int Seeds) Progress()
+    public (long Verified, long Wanted, long? Available, long Unchecked, int Peers, int Seeds) Progress()
     {
         lock (Gate)
         {
-            var (verified, wanted) = WantedProgress();
-            return (verified, wanted, Peers.Count, Peers.Count(p => p.Has.Count > 0 && p.Has.All));
+            var (verified, wanted, available) = WantedBytes();
+            return (verified, wanted, HasContent ? available : null, UncheckedBytes(), Peers.Count, Peers.Count(p => p.Has.Count > 0 && p.Has.All));
         }
+    }
+
+    /// <summary>Blocks received for pieces not yet complete and checked (under the lock).</summary>
+    private long UncheckedBytes()
+    {
+        long bytes = 0;
+        if (!HasContent)
+            return 0;
+        foreach (var partial in Picker.Partials)
+        {
+            for (int b = 0; b < partial.BlockCount; b++)
+            {
+                if (partial.States[b] == Swarm.PartialPiece<SwarmPeer>.BlockState.Received)
+                    bytes += partial.BlockLength(b);
+            }
+        }
+        return bytes;
     }
 
     public Bitfield? VerifiedPieces()
@@ -57,6 +83,7 @@ internal sealed partial class TorrentSwarm
             {
                 WebSeedUrl = p.Link is WebSeeds.WebSeedLink web ? web.ToString() : null,
                 Transport = p.Wire?.Transport ?? "http",
+                Origin = p.Origin,
             })];
     }
 

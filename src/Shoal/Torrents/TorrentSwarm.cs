@@ -176,9 +176,10 @@ internal sealed partial class TorrentSwarm
         Links.CloseAll();
         await Admission.ShutDownAsync().ConfigureAwait(false);
         await Links.DrainAsync().ConfigureAwait(false);
+        SavePeers();
         if (HasContent)
         {
-            SaveResume();
+            SaveResumeData();
             lock (Gate)
             {
                 Session.LastVerified = Picker.Have.Clone();
@@ -284,7 +285,32 @@ internal sealed partial class TorrentSwarm
         }
     }
 
+    /// <summary>Writes the resume data and the peer cache.</summary>
     public void SaveResume()
+    {
+        SavePeers();
+        SaveResumeData();
+    }
+
+    /// <summary>The peers we were connected to, for the next start (an older cache stays when there are none).</summary>
+    private void SavePeers()
+    {
+        List<System.Net.IPEndPoint> peers;
+        lock (Gate)
+            peers = Session.Peers.RecentlyConnected(PeerCache.MaxPeers);
+        if (peers.Count == 0)
+            return;
+        try
+        {
+            PeerCache.Save(PeerCache.PathFor(Client.ResumeDirectory, Session.InfoHash.ToHex()), peers);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            EngineLog.ResumeNotSaved(Session.Logger, Session.Name, e.Message);
+        }
+    }
+
+    private void SaveResumeData()
     {
         Bitfield have;
         Torrent torrent;

@@ -109,11 +109,17 @@ public class FaultTests
         using var stop = new CancellationTokenSource();
         var fake = RunFakeSeedAsync(listener, torrent, (_, _, length) => new byte[length] /* zeros: wrong */, stop.Token);
 
-        var leecher = await h.ClientAsync();
+        var log = new LogCapture();
+        var leecher = await h.ClientAsync(o => o with { LoggerFactory = log });
         var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [(IPEndPoint)listener.LocalEndpoint] });
         await leech.StartAsync();
         await EngineHarness.WaitUntilAsync(() => leech.BannedCount == 1, 30, "the corrupt peer to be banned");
         Assert.Equal(0, leech.GetStatus().VerifiedBytes);
+        // Every byte of every piece that failed its check is counted as corrupt, and nothing else.
+        long FailedBytes() => log.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"piece (\d+) failed its hash check"))
+            .Where(m => m.Success).Sum(m => (long)torrent.PieceSize(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        await EngineHarness.WaitUntilAsync(() => FailedBytes() > 0 && leech.GetStatus().CorruptBytes == FailedBytes(), 10,
+            $"corrupt bytes ({leech.GetStatus().CorruptBytes}) to be those of the pieces that failed ({FailedBytes()})");
 
         var seeder = await h.ClientAsync();
         await seeder.Add(torrent, seedDir).StartAsync();
