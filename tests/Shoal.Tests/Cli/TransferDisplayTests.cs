@@ -45,4 +45,25 @@ public class TransferDisplayTests
         until.SetResult();
         await run;
     }
+
+    private static TorrentStatus Status(TorrentState state, long verified, long wanted) =>
+        new("data", "00", state, wanted == 0 ? 0 : (double)verified / wanted, verified, wanted, wanted, 0, 0, 0, 0, 0, 0, null, null, null);
+
+    [Fact]
+    public void A_magnet_before_its_metadata_reads_as_fetching_metadata_not_as_a_percentage_of_nothing()
+    {
+        string line = TransferDisplay.Describe(Status(TorrentState.AwaitingMetadata, 0, 0) with { HasMetadata = false, MetadataPeers = 3 });
+        Assert.Contains("metadata (asked 3 peers) 0% of a size not known yet (fetching metadata)", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 B/0 B", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Checking_shows_how_much_of_the_data_is_hashed_and_json_carries_it()
+    {
+        var status = Status(TorrentState.Checking, 0, 1 << 20) with { HasMetadata = true, CheckProgress = 0.42 };
+        Assert.Contains("data: checking 42% hashed 0.0%", TransferDisplay.Describe(status), StringComparison.Ordinal);
+        using var json = new MemoryStream();
+        TransferDisplay.WriteJson(json, status);
+        Assert.Contains("\"checkProgress\":0.42", Encoding.UTF8.GetString(json.ToArray()), StringComparison.Ordinal);
+    }
 }
