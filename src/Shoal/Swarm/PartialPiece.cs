@@ -24,6 +24,10 @@ internal sealed class PartialPiece<TPeer> where TPeer : class
     }
 
     public int Index { get; }
+    /// <summary>When it was started, relative to the picker's other pieces (older first).</summary>
+    public long Sequence { get; init; }
+    /// <summary>In the picker's set of started pieces with a block not yet asked for.</summary>
+    public bool Open { get; set; }
     public int Size { get; }
     public int BlockCount { get; }
     public BlockState[] States { get; }

@@ -6,7 +6,10 @@ namespace Shoal.Swarm;
 /// Decides which blocks to ask each peer for: blocks of started pieces first, then a new piece,
 /// rarest in the swarm with a random tie-break (random for the first few pieces so a new peer
 /// soon has something to trade; lowest index first in sequential mode); in endgame, blocks
-/// already requested from others. Not thread-safe: the torrent calls it under its lock.
+/// already requested from others. What it chooses from is kept ready (<see cref="PieceBuckets"/>,
+/// the started pieces with blocks left to ask for, byte counts), so that a request costs about
+/// the same for a torrent of a thousand pieces as for one of a quarter of a million. Not
+/// thread-safe: the torrent calls it under its lock.
 /// </summary>
 internal sealed class PiecePicker<TPeer> where TPeer : class
 {
@@ -19,8 +22,12 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
     private readonly Random _random;
     private readonly int[] _availability;
     private readonly byte[] _priority;
-    private readonly List<PartialPiece<TPeer>> _partials = [];
+    private readonly PieceBuckets _candidates;
     private readonly Dictionary<int, PartialPiece<TPeer>> _partialByIndex = [];
+    private readonly SortedSet<PartialPiece<TPeer>> _partials = new(Comparer<PartialPiece<TPeer>>.Create((a, b) => a.Sequence.CompareTo(b.Sequence)));
+    private readonly SortedSet<PartialPiece<TPeer>> _open = new(Comparer<PartialPiece<TPeer>>.Create((a, b) => a.Sequence.CompareTo(b.Sequence)));
+    private readonly List<PartialPiece<TPeer>> _closing = [];
+    private long _sequence;
 
     public PiecePicker(int pieceCount, Func<int, int> pieceSize, Bitfield have, Random random)
     {
@@ -31,23 +38,54 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
         _availability = new int[pieceCount];
         _priority = new byte[pieceCount];
         Array.Fill(_priority, (byte)1);
+        _candidates = new PieceBuckets(pieceCount);
+        for (int i = 0; i < pieceCount; i++)
+        {
+            long size = pieceSize(i);
+            WantedBytes += size;
+            if (have[i])
+                VerifiedWantedBytes += size;
+            else
+                _candidates.Add(i, 1, 0);
+        }
         MissingWanted = pieceCount - have.SetCount;
     }
 
     /// <summary>Pieces verified and written.</summary>
     public Bitfield Have { get; }
     public bool Sequential { get; set; }
-    public IReadOnlyList<PartialPiece<TPeer>> Partials => _partials;
+    /// <summary>The started pieces, oldest first.</summary>
+    public IReadOnlyCollection<PartialPiece<TPeer>> Partials => _partials;
 
     /// <summary>The started piece <paramref name="index"/>, or null.</summary>
     public PartialPiece<TPeer>? Partial(int index) => _partialByIndex.GetValueOrDefault(index);
 
-    /// <summary>Sets a piece's priority: 0 skips it; higher is fetched first.</summary>
+    /// <summary>Sets a piece's priority: 0 skips it; higher is fetched first (up to <see cref="PieceBuckets.MaxPriority"/>).</summary>
     public void SetPriority(int piece, byte priority)
     {
-        if (!Have[piece] && (_priority[piece] > 0) != (priority > 0))
-            MissingWanted += priority > 0 ? 1 : -1;
+        priority = Math.Min(priority, (byte)PieceBuckets.MaxPriority);
+        bool was = _priority[piece] > 0, now = priority > 0;
+        if (was != now)
+        {
+            int sign = now ? 1 : -1;
+            long size = _pieceSize(piece);
+            WantedBytes += sign * size;
+            if (Have[piece])
+                VerifiedWantedBytes += sign * size;
+            else
+            {
+                MissingWanted += sign;
+                if (_availability[piece] > 0)
+                    AvailableMissingBytes += sign * size;
+            }
+        }
         _priority[piece] = priority;
+        if (!now)
+            _candidates.Remove(piece);
+        else if (_candidates.Contains(piece))
+            _candidates.Move(piece, priority, _availability[piece]);
+        else if (!Have[piece] && !_partialByIndex.ContainsKey(piece))
+            _candidates.Add(piece, priority, _availability[piece]);
     }
     public byte Priority(int piece) => _priority[piece];
     public bool IsWanted(int piece) => _priority[piece] > 0;
@@ -56,6 +94,11 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
     /// <summary>How many wanted pieces are not had yet (kept as pieces pass and priorities change).</summary>
     public int MissingWanted { get; private set; }
 
+    /// <summary>Bytes of the wanted pieces, of those verified, and of those missing that a connected peer has (all kept as things change).</summary>
+    public long WantedBytes { get; private set; }
+    public long VerifiedWantedBytes { get; private set; }
+    public long AvailableMissingBytes { get; private set; }
+
     /// <summary>True when every wanted piece is had.</summary>
     public bool WantedComplete => MissingWanted == 0;
 
@@ -63,23 +106,27 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
 
     public void AddAvailability(Bitfield peerHas)
     {
-        for (int i = 0; i < _pieceCount; i++)
-        {
-            if (peerHas[i])
-                _availability[i]++;
-        }
+        foreach (int piece in peerHas.SetIndices())
+            ChangeAvailability(piece, 1);
     }
 
     public void RemoveAvailability(Bitfield peerHas)
     {
-        for (int i = 0; i < _pieceCount; i++)
-        {
-            if (peerHas[i])
-                _availability[i]--;
-        }
+        foreach (int piece in peerHas.SetIndices())
+            ChangeAvailability(piece, -1);
     }
 
-    public void AddAvailability(int piece) => _availability[piece]++;
+    public void AddAvailability(int piece) => ChangeAvailability(piece, 1);
+
+    private void ChangeAvailability(int piece, int by)
+    {
+        int before = _availability[piece];
+        int after = Math.Max(0, before + by);
+        _availability[piece] = after;
+        if ((before > 0) != (after > 0) && _priority[piece] > 0 && !Have[piece])
+            AvailableMissingBytes += (after > 0 ? 1 : -1) * (long)_pieceSize(piece);
+        _candidates.Move(piece, _priority[piece], after);
+    }
 
     /// <summary>
     /// Adds up to <paramref name="count"/> blocks for <paramref name="peer"/> to
@@ -118,14 +165,17 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
             return true;
         }
 
-        // 1. Finish what is started.
-        foreach (var partial in _partials)
+        // 1. Finish what is started (the oldest first), among the pieces with blocks left to ask for.
+        foreach (var partial in _open)
         {
             if (output.Count - start >= count)
-                return;
-            if (!partial.Complete && Usable(partial))
+                break;
+            if (Usable(partial))
                 TakeFree(partial, peer, count - (output.Count - start), output);
         }
+        CloseFilled();
+        if (output.Count - start >= count)
+            return;
         // 2. Start new pieces.
         while (output.Count - start < count)
         {
@@ -136,6 +186,7 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
             if (parole)
                 partial.Exclusive = peer;
             TakeFree(partial, peer, count - (output.Count - start), output);
+            CloseFilled();
         }
         // 3. Endgame: every wanted block is requested; ask this peer too for blocks still out.
         if (output.Count - start < count && !parole && InEndgame())
@@ -159,30 +210,40 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
     }
 
     /// <summary>True when no wanted piece is unstarted and no started piece has an unrequested block.</summary>
-    public bool InEndgame()
-    {
-        foreach (var partial in _partials)
-        {
-            if (partial.Requested + partial.Received < partial.BlockCount)
-                return false;
-        }
-        for (int i = 0; i < _pieceCount; i++)
-        {
-            if (_priority[i] > 0 && !Have[i] && !_partialByIndex.ContainsKey(i))
-                return false;
-        }
-        return true;
-    }
+    public bool InEndgame() => _candidates.Count == 0 && _open.Count == 0;
 
     private PartialPiece<TPeer> Start(int piece)
     {
-        var partial = new PartialPiece<TPeer>(piece, _pieceSize(piece));
+        _candidates.Remove(piece);
+        var partial = new PartialPiece<TPeer>(piece, _pieceSize(piece)) { Sequence = _sequence++ };
         _partials.Add(partial);
         _partialByIndex[piece] = partial;
+        UpdateOpen(partial);
         return partial;
     }
 
-    private static void TakeFree(PartialPiece<TPeer> partial, TPeer peer, int count, List<BlockRequest> output)
+    /// <summary>Keeps <paramref name="partial"/> in the open set exactly while it is started and has a block not asked for (not while iterating the set: see <see cref="CloseFilled"/>).</summary>
+    private void UpdateOpen(PartialPiece<TPeer> partial)
+    {
+        bool open = partial.Requested + partial.Received < partial.BlockCount && _partialByIndex.ContainsKey(partial.Index);
+        if (open == partial.Open)
+            return;
+        partial.Open = open;
+        if (open)
+            _open.Add(partial);
+        else
+            _open.Remove(partial);
+    }
+
+    /// <summary>Takes out of the open set the pieces <see cref="TakeFree"/> asked every block of.</summary>
+    private void CloseFilled()
+    {
+        foreach (var partial in _closing)
+            UpdateOpen(partial);
+        _closing.Clear();
+    }
+
+    private void TakeFree(PartialPiece<TPeer> partial, TPeer peer, int count, List<BlockRequest> output)
     {
         for (int b = 0; b < partial.BlockCount && count > 0; b++)
         {
@@ -194,39 +255,49 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
             output.Add(partial.Block(b));
             count--;
         }
+        if (partial.Requested + partial.Received == partial.BlockCount)
+            _closing.Add(partial); // closed after the iteration over the open set
     }
 
     private int ChooseNewPiece(Bitfield peerHas, IReadOnlySet<int>? allowed, IReadOnlyCollection<int>? suggested, Predicate<int>? accept)
     {
-        bool Candidate(int i) => peerHas[i] && !Have[i] && _priority[i] > 0 && !_partialByIndex.ContainsKey(i)
-            && (allowed is null || allowed.Contains(i)) && (accept is null || accept(i));
+        // The candidates are wanted, missing and not started; what is left is this peer's part.
+        bool Usable(int i) => peerHas[i] && (allowed is null || allowed.Contains(i)) && (accept is null || accept(i));
         if (suggested is not null && !Sequential)
         {
             foreach (int s in suggested)
             {
-                if (s >= 0 && s < _pieceCount && Candidate(s))
+                if (s >= 0 && s < _pieceCount && _candidates.Contains(s) && Usable(s))
                     return s;
             }
         }
+        if (allowed is not null)
+            return BestOf(allowed, Usable); // a choking peer's few allowed-fast pieces
+        if (Sequential)
+            return _candidates.First(Usable);
+        if (Have.SetCount < RandomFirstPieces && _candidates.AnyRandom(Usable, _random) is int random and >= 0)
+            return random;
+        return _candidates.Rarest(Usable, _random);
+    }
+
+    /// <summary>The best of a few <paramref name="pieces"/>: highest priority, then rarest, ties at random.</summary>
+    private int BestOf(IEnumerable<int> pieces, Func<int, bool> usable)
+    {
         int best = -1, bestPriority = -1, bestAvailability = int.MaxValue, ties = 0;
-        bool random = !Sequential && Have.SetCount < RandomFirstPieces;
-        for (int i = 0; i < _pieceCount; i++)
+        foreach (int i in pieces)
         {
-            if (!Candidate(i))
+            if (i < 0 || i >= _pieceCount || !_candidates.Contains(i) || !usable(i))
                 continue;
             int priority = _priority[i];
-            int availability = random || Sequential ? 0 : _availability[i];
+            int availability = Sequential ? 0 : _availability[i];
             if (priority > bestPriority || (priority == bestPriority && availability < bestAvailability))
             {
-                best = i;
-                bestPriority = priority;
-                bestAvailability = availability;
-                ties = 1;
+                (best, bestPriority, bestAvailability, ties) = (i, priority, availability, 1);
             }
-            else if (priority == bestPriority && availability == bestAvailability && !Sequential)
+            else if (priority == bestPriority && availability == bestAvailability)
             {
-                // Reservoir sampling: each tied piece is chosen with equal probability.
-                if (_random.Next(++ties) == 0)
+                // Reservoir sampling: each tied piece is chosen with equal probability (in order when sequential).
+                if (Sequential ? i < best : _random.Next(++ties) == 0)
                     best = i;
             }
         }
@@ -256,6 +327,7 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
             partial.Requested--;
         partial.States[block] = PartialPiece<TPeer>.BlockState.Received;
         partial.Received++;
+        UpdateOpen(partial);
         partial.Senders[block] = peer;
         data.CopyTo(partial.Buffer.AsSpan(begin));
         if (requesters is not null)
@@ -295,6 +367,7 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
             partial.States[block] = PartialPiece<TPeer>.BlockState.Free;
             partial.Requested--;
             partial.Requesters[block] = null;
+            UpdateOpen(partial);
         }
     }
 
@@ -311,26 +384,42 @@ internal sealed class PiecePicker<TPeer> where TPeer : class
     /// <summary>Ends a piece after hashing: marks it had, or puts it back to be fetched again.</summary>
     public void Finish(PartialPiece<TPeer> partial, bool verified)
     {
+        int piece = partial.Index;
         _partials.Remove(partial);
-        _partialByIndex.Remove(partial.Index);
+        _partialByIndex.Remove(piece);
+        UpdateOpen(partial);
         partial.ReturnBuffer();
-        if (verified && !Have[partial.Index])
+        if (verified && !Have[piece])
         {
-            Have[partial.Index] = true;
-            if (_priority[partial.Index] > 0)
+            Have[piece] = true;
+            if (_priority[piece] > 0)
+            {
                 MissingWanted--;
+                long size = _pieceSize(piece);
+                VerifiedWantedBytes += size;
+                if (_availability[piece] > 0)
+                    AvailableMissingBytes -= size;
+            }
+        }
+        else if (!Have[piece] && _priority[piece] > 0)
+        {
+            _candidates.Add(piece, _priority[piece], _availability[piece]); // to be fetched again
         }
     }
 
-    /// <summary>Drops every started piece (the torrent stopped).</summary>
+    /// <summary>Drops every started piece (the torrent stopped); each is a candidate again.</summary>
     public void Clear()
     {
         foreach (var partial in _partials)
         {
             if (!partial.Complete)
                 partial.ReturnBuffer();
+            partial.Open = false;
+            if (!Have[partial.Index] && _priority[partial.Index] > 0)
+                _candidates.Add(partial.Index, _priority[partial.Index], _availability[partial.Index]);
         }
         _partials.Clear();
+        _open.Clear();
         _partialByIndex.Clear();
     }
 }

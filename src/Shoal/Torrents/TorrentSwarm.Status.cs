@@ -12,25 +12,9 @@ internal sealed partial class TorrentSwarm
         return (verified, wanted);
     }
 
-    /// <summary>Wanted bytes: verified, in all, and of those we lack the ones some connected peer has (under the lock).</summary>
-    private (long Verified, long Wanted, long Available) WantedBytes()
-    {
-        long wanted = 0, verified = 0, available = 0;
-        if (!HasContent)
-            return (0, 0, 0);
-        for (int i = 0; i < Torrent.PieceCount; i++)
-        {
-            if (!Picker.IsWanted(i))
-                continue;
-            int size = Torrent.PieceSize(i);
-            wanted += size;
-            if (Picker.Have[i])
-                verified += size;
-            else if (Picker.Availability(i) > 0)
-                available += size;
-        }
-        return (verified, wanted, available);
-    }
+    /// <summary>Wanted bytes: verified, in all, and of those we lack the ones some connected peer has (under the lock; the picker keeps them).</summary>
+    private (long Verified, long Wanted, long Available) WantedBytes() =>
+        HasContent ? (Picker.VerifiedWantedBytes, Picker.WantedBytes, Picker.AvailableMissingBytes) : (0, 0, 0);
 
     public (long Verified, long Wanted, long? Available, long Unchecked, int Peers, int Seeds) Progress()
     {
