@@ -5,8 +5,10 @@
 # only from trackers). For each leecher it prints MB/s (wall time from start to exit, startup
 # included), CPU seconds per GiB (user+sys of the leecher process), peak memory, and the ratios
 # to libtorrent->libtorrent, and the CPU seconds per GiB the seed process spent while each
-# leecher ran. Page cache warm; 1 MiB pieces; medians of RUNS interleaved runs.
+# leecher ran. Page cache warm; 1 MiB pieces (PIECE=16KiB for another size); medians of RUNS
+# interleaved runs. PAIRS="libtorrent:libtorrent libtorrent:shoal" runs only those seed:leecher pairs.
 #   bench/transfer-bench.sh [SIZE_MiB=1024] [RUNS=3]
+#   PIECE=16KiB PAIRS="libtorrent:libtorrent libtorrent:shoal" bench/transfer-bench.sh 1024 3   # 65,536 pieces
 # The rows above run over TCP (shoal leechers with --transport tcp, libtorrent with TCP only).
 # With ENCRYPTION=1 it also runs RC4-encrypted leechers in the same rounds (MSE): shoal-rc4 is
 # `shoal get --encryption require`, libtorrent-rc4 is libtorrent with pe_forced and RC4 only; the
@@ -20,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-3}
+piece=${PIECE:-1MiB}
 work=${SHOAL_BENCH_DIR:-/tmp/shoal-bench}
 mkdir -p "$work"
 for p in python3-libtorrent aria2 opentracker; do
@@ -54,7 +57,7 @@ tport=$(port)
 declare -A torrent
 for s in "${seeds[@]}"; do
   torrent[$s]="$work/bench-$s.torrent"
-  "$shoal" create "$data" -o "${torrent[$s]}" --piece-size 1MiB --no-date --source "$s" -t "http://127.0.0.1:$tport/announce" >/dev/null
+  "$shoal" create "$data" -o "${torrent[$s]}" --piece-size "$piece" --no-date --source "$s" -t "http://127.0.0.1:$tport/announce" >/dev/null
 done
 
 # opentracker, for aria2 (its whitelist holds our torrent's hash)
@@ -122,6 +125,7 @@ pairs=(libtorrent:libtorrent libtorrent:shoal shoal:libtorrent shoal:shoal libto
 [ -n "${bin[base]:-}" ] && pairs+=(libtorrent:base base:libtorrent base:base)
 [ "${ENCRYPTION:-0}" = 1 ] && pairs+=(libtorrent:libtorrent-rc4 libtorrent:shoal-rc4 shoal:libtorrent-rc4 shoal:shoal-rc4)
 [ "${UTP:-0}" = 1 ] && pairs+=(libtorrent:libtorrent-utp libtorrent:shoal-utp shoal:libtorrent-utp shoal:shoal-utp)
+[ -n "${PAIRS:-}" ] && read -r -a pairs <<< "$PAIRS"
 declare -A wall cpu mem seedcpu
 ticks=$(getconf CLK_TCK)
 seed_ticks() { awk '{print $14 + $15}' "/proc/${seedpid[$1]}/stat"; } # user + system, in clock ticks
@@ -148,7 +152,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[i
 gib=$(echo "scale=6; $size_mib / 1024" | bc)
 ref=libtorrent:libtorrent
 ref_ms=$(echo "${wall[$ref]}" | median); ref_cpu=$(echo "${cpu[$ref]}" | median)
-echo "${size_mib} MiB over loopback, 1 MiB pieces, median of $runs runs, $(nproc) cores; ratios are to libtorrent->libtorrent"
+echo "${size_mib} MiB over loopback, $piece pieces, median of $runs runs, $(nproc) cores; ratios are to libtorrent->libtorrent"
 printf '%-24s %9s %9s %12s %11s %9s %14s\n' "seed -> leecher" "MB/s" "x speed" "CPU s/GiB" "x CPU" "peak MiB" "seed CPU s/GiB"
 for pair in "${pairs[@]}"; do
   ms=$(echo "${wall[$pair]}" | median); c=$(echo "${cpu[$pair]}" | median); m=$(echo "${mem[$pair]}" | median)

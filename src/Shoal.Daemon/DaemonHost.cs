@@ -85,7 +85,7 @@ public static class DaemonHost
         DaemonLog.Started(logger, url, client.ListenPort, state);
         using var stop = cancellationToken.Register(() => app.Lifetime.StopApplication());
         var watching = settings.WatchDirEnabled && settings.WatchDir.Length > 0
-            ? new WatchFolder(settings.WatchDir, book, settings, logger, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
+            ? new WatchFolder(settings.WatchDir, book, queue, settings, logger, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
             : Task.CompletedTask;
         var queueing = queue.RunAsync(app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);

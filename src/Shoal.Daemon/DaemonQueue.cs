@@ -33,10 +33,39 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
         }
     }
 
+    /// <summary>
+    /// Runs one change of the daemon's torrents (an RPC call, a watched file) with nothing else
+    /// changing them meanwhile: RPC handlers, the watch folder and this queue's tick take turns.
+    /// </summary>
+    public async Task<T> ChangeAsync<T>(Func<Task<T>> change)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await change().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task UpdateAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
+        {
+            await UpdateHeldAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The queue's update, inside a change (<see cref="ChangeAsync"/>) that already has its turn.</summary>
+    internal async Task UpdateHeldAsync()
+    {
         {
             var now = time.GetUtcNow();
             ApplySchedule(now);
@@ -71,10 +100,6 @@ public sealed class DaemonQueue(TorrentBook book, DaemonSettings settings, Shoal
                 book.Save(); // also keeps the byte counters and activity dates across a kill
                 _saved = now;
             }
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 

@@ -10,7 +10,11 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
     public const string UnknownMethod = "method name not recognized";
     public const int MaxMetainfo = 16 << 20;
 
-    public async Task<(string? Error, JsonObject Result)> CallAsync(string method, JsonObject args)
+    /// <summary>Runs one method, taking its turn with the daemon's other changes (the queue's tick, the watch folder).</summary>
+    public Task<(string? Error, JsonObject Result)> CallAsync(string method, JsonObject args) =>
+        queue.ChangeAsync(() => CallInTurnAsync(method, args));
+
+    private async Task<(string? Error, JsonObject Result)> CallInTurnAsync(string method, JsonObject args)
     {
         switch (method)
         {
@@ -18,7 +22,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
                 return Ok(SessionGet());
             case "session-set":
                 SessionSet(args);
-                await queue.UpdateAsync().ConfigureAwait(false);
+                await queue.UpdateHeldAsync().ConfigureAwait(false);
                 return Ok([]);
             case "session-stats":
                 return Ok(SessionStats());
@@ -27,14 +31,14 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
                 return Ok([]);
             case "torrent-add":
                 var added = await TorrentAddAsync(args).ConfigureAwait(false);
-                await queue.UpdateAsync().ConfigureAwait(false);
+                await queue.UpdateHeldAsync().ConfigureAwait(false);
                 return Ok(added);
             case "torrent-get":
                 return Ok(TorrentGet(args));
             case "torrent-start" or "torrent-start-now":
                 foreach (var t in Select(args))
                     book.Start(t, now: method == "torrent-start-now");
-                await queue.UpdateAsync().ConfigureAwait(false);
+                await queue.UpdateHeldAsync().ConfigureAwait(false);
                 return Ok([]);
             case "torrent-set":
                 CheckTorrentSet(args); // refused before anything changes, even with no torrent
@@ -46,7 +50,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
                         await t.Session.MoveAsync(newLocation, moveData: false).ConfigureAwait(false); // the data is already there
                 }
                 book.Save();
-                await queue.UpdateAsync().ConfigureAwait(false);
+                await queue.UpdateHeldAsync().ConfigureAwait(false);
                 return Ok([]);
             case "torrent-set-location":
                 string location = String(args, "location") ?? throw new RpcException("no location given");
@@ -61,7 +65,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
                 return Ok(await RenamePathAsync(args).ConfigureAwait(false));
             case "queue-move-top" or "queue-move-up" or "queue-move-down" or "queue-move-bottom":
                 book.Move(Select(args), method["queue-move-".Length..]);
-                await queue.UpdateAsync().ConfigureAwait(false);
+                await queue.UpdateHeldAsync().ConfigureAwait(false);
                 return Ok([]);
             case "torrent-reannounce":
                 foreach (var t in Select(args))
@@ -74,13 +78,13 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             case "torrent-stop":
                 foreach (var t in Select(args))
                     await book.StopAsync(t).ConfigureAwait(false);
-                await queue.UpdateAsync().ConfigureAwait(false); // a freed slot goes to the next in line
+                await queue.UpdateHeldAsync().ConfigureAwait(false); // a freed slot goes to the next in line
                 return Ok([]);
             case "torrent-remove":
                 bool delete = Arg(args, "delete-local-data") is JsonValue d && d.TryGetValue(out bool del) && del;
                 foreach (var t in Select(args))
                     await book.RemoveAsync(t, delete).ConfigureAwait(false);
-                await queue.UpdateAsync().ConfigureAwait(false);
+                await queue.UpdateHeldAsync().ConfigureAwait(false);
                 return Ok([]);
             case "free-space":
                 string path = Arg(args, "path")?.GetValue<string>() ?? settings.DownloadDir;

@@ -8,7 +8,7 @@ namespace Shoal.Daemon;
 /// added and then renamed *.torrent.added; one that is not a valid torrent is renamed
 /// *.torrent.invalid (so it is not tried again) and logged.
 /// </summary>
-internal sealed class WatchFolder(string folder, TorrentBook book, DaemonSettings settings, ILogger logger, TimeProvider time)
+internal sealed class WatchFolder(string folder, TorrentBook book, DaemonQueue queue, DaemonSettings settings, ILogger logger, TimeProvider time)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
@@ -39,7 +39,7 @@ internal sealed class WatchFolder(string folder, TorrentBook book, DaemonSetting
                     throw new TorrentFormatException("file", $"over {RpcMethods.MaxMetainfo} bytes");
                 var metainfo = await File.ReadAllBytesAsync(path).ConfigureAwait(false);
                 Directory.CreateDirectory(settings.DownloadDir);
-                await book.AddAsync(metainfo, null, settings.DownloadDir, paused: !settings.StartAddedTorrents).ConfigureAwait(false);
+                await queue.ChangeAsync(() => book.AddAsync(metainfo, null, settings.DownloadDir, paused: !settings.StartAddedTorrents)).ConfigureAwait(false);
                 File.Move(path, path + ".added", overwrite: true);
             }
             catch (Exception e) when (e is TorrentFormatException or FormatException or Bencode.BencodeException)

@@ -63,6 +63,7 @@ public sealed partial class ShoalClient
         {
             lock (torrent.Gate)
                 torrent.Peers.Rerank();
+            torrent.RankPending();
         }
     }
 }

@@ -154,12 +154,30 @@ public sealed partial class ShoalClient : IAsyncDisposable
     /// </summary>
     internal long RankPeer(IPEndPoint peer)
     {
+        uint canonical = Canonical(peer);
+        long ranked = Options.PeerRanking is { } rank ? UserRank(rank, peer, canonical) : canonical;
+        return Sites.IsLocal(peer.Address) ? ranked + PeerList.LocalBoost : ranked;
+    }
+
+    /// <summary>The engine's own rank of <paramref name="peer"/> (BEP 40, our site): pure, safe under a torrent's lock.</summary>
+    internal long EngineRank(IPEndPoint peer)
+    {
+        long canonical = Canonical(peer);
+        return Sites.IsLocal(peer.Address) ? canonical + PeerList.LocalBoost : canonical;
+    }
+
+    private uint Canonical(IPEndPoint peer)
+    {
         var ours = ExternalAddress is { } external && external.AddressFamily == peer.AddressFamily ? external
             : IPAddress.IsLoopback(peer.Address) ? peer.Address
             : peer.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        uint canonical = CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
-        long ranked = Options.PeerRanking is { } rank ? rank(peer, canonical) : canonical;
-        return Sites.IsLocal(peer.Address) ? ranked + PeerList.LocalBoost : ranked;
+        return CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
+    }
+
+    private long UserRank(Func<IPEndPoint, uint, long> rank, IPEndPoint peer, uint canonical)
+    {
+        Supervision.LockRule.UserCode(this, nameof(ShoalClientOptions.PeerRanking));
+        return rank(peer, canonical);
     }
 
     /// <summary>Binds the listening sockets. Throws <see cref="SocketException"/> when the port is taken.</summary>

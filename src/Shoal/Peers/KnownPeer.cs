@@ -18,6 +18,8 @@ internal sealed class KnownPeer(IPEndPoint endPoint, long firstSeen)
     /// <summary>It is us (our own listening address, or it answered with our peer id).</summary>
     public bool Self { get; set; }
     public bool Banned { get; set; }
-    /// <summary>Dial order: higher first.</summary>
+    /// <summary>Dial order: higher first (<see cref="BaseRank"/>, raised for a peer found on the local network).</summary>
     public long Rank { get; set; }
+    /// <summary>The rank before the local raise: the engine's (BEP 40, our site), or the user's ranking once it has run.</summary>
+    public long BaseRank { get; set; }
 }

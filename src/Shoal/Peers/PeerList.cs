@@ -7,7 +7,10 @@ namespace Shoal.Peers;
 /// The addresses one torrent knows, from every peer source: bounded, deduplicated, ranked for
 /// dialling (BEP 40 by default; locality plugs in through the ranking function), with back-off
 /// after failures. When full, a new address evicts the worst entry: banned or failing first, then
-/// the lowest ranked idle one. Not thread-safe: its torrent calls it under its lock.
+/// the lowest ranked idle one. Not thread-safe: its torrent calls it under its lock. It ranks
+/// with the engine's function only (pure, cheap); a user's ranking (user code, never run under
+/// the lock) comes later: <see cref="RanksLater"/> queues each address for it, the torrent runs it
+/// after releasing the lock and hands the results back through <see cref="SetRank"/>.
 /// </summary>
 internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, int capacity = PeerList.DefaultCapacity)
 {
@@ -15,6 +18,10 @@ internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, i
     /// <summary>Failures after which an address is dropped (unless a user gave it).</summary>
     public const int MaxFailures = 6;
     private readonly Dictionary<IPEndPoint, KnownPeer> _peers = [];
+    private readonly HashSet<IPEndPoint> _unranked = [];
+
+    /// <summary>A user's ranking is to be applied to new addresses after the lock (see <see cref="TakeUnranked"/>).</summary>
+    public bool RanksLater { get; init; }
 
     public int Count => _peers.Count;
 
@@ -32,14 +39,37 @@ internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, i
             known.Sources |= source;
             known.Traits |= traits;
             known.LastSeen = now;
-            known.Rank = Rank(endPoint, known.Traits);
+            known.Rank = Raised(known.BaseRank, known.Traits);
             return true;
         }
-        long newRank = Rank(endPoint, traits);
+        long baseRank = rank(endPoint);
+        long newRank = Raised(baseRank, traits);
         if (_peers.Count >= capacity && !EvictFor(newRank))
             return false;
-        _peers[endPoint] = new KnownPeer(endPoint, now) { Sources = source, Traits = traits, Rank = newRank };
+        _peers[endPoint] = new KnownPeer(endPoint, now) { Sources = source, Traits = traits, BaseRank = baseRank, Rank = newRank };
+        if (RanksLater)
+            _unranked.Add(endPoint);
         return true;
+    }
+
+    /// <summary>The addresses waiting for the user's ranking (taken: each is handed out once).</summary>
+    public List<IPEndPoint> TakeUnranked()
+    {
+        if (_unranked.Count == 0)
+            return [];
+        List<IPEndPoint> taken = [.. _unranked.Where(_peers.ContainsKey)];
+        _unranked.Clear();
+        return taken;
+    }
+
+    /// <summary>The user's ranking of <paramref name="endPoint"/>, computed outside the lock.</summary>
+    public void SetRank(IPEndPoint endPoint, long baseRank)
+    {
+        if (Find(endPoint) is { } peer)
+        {
+            peer.BaseRank = baseRank;
+            peer.Rank = Raised(baseRank, peer.Traits);
+        }
     }
 
     private bool EvictFor(long newRank)
@@ -151,7 +181,10 @@ internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, i
     public void AddTraits(IPEndPoint endPoint, PeerTraits traits)
     {
         if (Find(endPoint) is { } peer)
+        {
             peer.Traits |= traits;
+            peer.Rank = Raised(peer.BaseRank, peer.Traits);
+        }
     }
 
     public void MarkSelf(IPEndPoint endPoint)
@@ -179,17 +212,22 @@ internal sealed class PeerList(TimeProvider time, Func<IPEndPoint, long> rank, i
         [.. _peers.Values.Where(p => p.LastConnected != 0 && !p.Banned && !p.Self)
             .OrderByDescending(p => p.LastConnected).Take(max).Select(p => p.EndPoint)];
 
-    /// <summary>Ranks every address again (our public address or the locality map changed).</summary>
+    /// <summary>Ranks every address again (our public address or the locality map changed); with a user's ranking, each waits for it again.</summary>
     public void Rerank()
     {
         foreach (var peer in _peers.Values)
-            peer.Rank = Rank(peer.EndPoint, peer.Traits);
+        {
+            peer.BaseRank = rank(peer.EndPoint);
+            peer.Rank = Raised(peer.BaseRank, peer.Traits);
+            if (RanksLater)
+                _unranked.Add(peer.EndPoint);
+        }
     }
 
     /// <summary>Above every canonical priority (a uint): how much a local peer's rank is raised.</summary>
     public const long LocalBoost = 1L << 33;
 
-    /// <summary>The client's rank of the address, raised for a peer found on the local network.</summary>
-    private long Rank(IPEndPoint endPoint, PeerTraits traits) =>
-        rank(endPoint) + ((traits & PeerTraits.Local) != 0 ? LocalBoost : 0);
+    /// <summary>A rank raised for a peer found on the local network.</summary>
+    private static long Raised(long baseRank, PeerTraits traits) =>
+        baseRank + ((traits & PeerTraits.Local) != 0 ? LocalBoost : 0);
 }

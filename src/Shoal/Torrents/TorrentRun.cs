@@ -13,6 +13,7 @@ namespace Shoal;
 /// </summary>
 internal sealed class TorrentRun(TorrentSession session)
 {
+    /// <summary>The run's peer sources; locked on itself (started by the run, nudged from any thread).</summary>
     private readonly List<IPeerSource> _sources = [];
     private TaskOwner? _sourceTasks;
 
@@ -28,6 +29,7 @@ internal sealed class TorrentRun(TorrentSession session)
             foreach (var peer in cached)
                 session.Peers.Add(peer, PeerSources.Cache); // the swarm of the last run, should no tracker answer
         }
+        session.RankPending();
         var swarm = new TorrentSwarm(session, this, token);
         session.SetSwarm(swarm); // incoming peers are accepted from the moment the run is registered
         try

@@ -56,6 +56,7 @@ public sealed partial class TorrentSession
             foreach (var peer in peers)
                 added |= Peers.Add(peer, source, traits);
         }
+        RankPending();
         if (added)
             _swarm?.Ticker.DialMore();
     }

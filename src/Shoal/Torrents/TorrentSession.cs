@@ -21,7 +21,9 @@ namespace Shoal;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its resources live only while it runs; StopAsync (or the client's DisposeAsync) releases them.")]
 public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
 {
+    /// <summary>Guards the run's life: <c>_run</c>, <c>_runTask</c>, <c>_checkOnly</c>, <c>_error</c> and the <see cref="Options"/> record (start, stop, fail, file choice). Never held with <see cref="Gate"/>.</summary>
     private readonly Lock _life = new();
+    /// <summary>Each peer source's latest error, for the status; locked on itself (sources report from their own loops).</summary>
     private readonly Dictionary<string, string> _sourceErrors = [];
     private readonly TaskCompletionSource<Torrent> _metadata = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<byte[]> _info = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,7 +49,8 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     internal TorrentSession(ShoalClient client, TorrentIdentity identity, Torrent? torrent, string saveDirectory, TorrentOptions options)
     {
         Client = client;
-        Logger = client.Options.LoggerFactory.CreateLogger<TorrentSession>();
+        var logger = client.Options.LoggerFactory.CreateLogger<TorrentSession>();
+        Logger = Supervision.LockRule.Checked ? new Supervision.LockCheckedLogger(logger, client) : logger;
         Identity = identity;
         _torrent = torrent;
         _saveDirectory = Path.GetFullPath(saveDirectory);
@@ -58,9 +61,10 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
         UpRate = new RateMeter(client.Time);
         DownloadLimit = new RateLimiter(options.MaxDownloadRate, client.Time);
         UploadLimit = new RateLimiter(options.MaxUploadRate, client.Time);
-        Peers = new PeerList(client.Time, client.RankPeer);
+        Peers = new PeerList(client.Time, client.EngineRank) { RanksLater = client.Options.PeerRanking is not null };
         foreach (var peer in options.Peers.Concat(identity.Peers))
             Peers.Add(peer, PeerSources.Manual);
+        RankPending();
         if (torrent is not null)
             _metadata.TrySetResult(torrent);
     }
@@ -73,7 +77,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     public string Name => _torrent?.Name ?? Identity.Name;
     /// <summary>The folder the data is in (the torrent's name under it); changed only by <see cref="MoveAsync"/>.</summary>
     public string SaveDirectory => _saveDirectory;
-    /// <summary>Its options; file priorities change through <see cref="SetFilePriorities"/>.</summary>
+    /// <summary>Its options (an immutable record, replaced whole under <c>_life</c>, read without a lock); file priorities change through <see cref="SetFilePriorities"/>.</summary>
     public TorrentOptions Options { get; private set; }
     /// <summary>Where it is in its life; <see cref="StateChanged"/> tells of changes.</summary>
     public TorrentState State => (TorrentState)Volatile.Read(ref _state);
@@ -185,6 +189,29 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     {
         lock (Gate)
             Peers.Add(endPoint, PeerSources.Manual);
+        RankPending();
+    }
+
+    /// <summary>
+    /// Applies the user's ranking (<see cref="ShoalClientOptions.PeerRanking"/>) to the addresses
+    /// added since the last call: taken under the lock, ranked outside it, set under it again.
+    /// Call it with the lock released.
+    /// </summary>
+    internal void RankPending()
+    {
+        if (!Peers.RanksLater)
+            return;
+        List<IPEndPoint> pending;
+        lock (Gate)
+            pending = Peers.TakeUnranked();
+        if (pending.Count == 0)
+            return;
+        var ranks = pending.Select(peer => (peer, Client.RankPeer(peer))).ToList();
+        lock (Gate)
+        {
+            foreach (var (peer, rank) in ranks)
+                Peers.SetRank(peer, rank);
+        }
     }
 
     /// <summary>
@@ -198,6 +225,8 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
             throw new ArgumentException($"the metadata of {torrent.InfoHashes.Primary} is not that of {Identity.InfoHashes.Primary}");
         if (_torrent is not null)
             return;
+        if (Options.SelectFiles is not null)
+            Supervision.LockRule.UserCode(Client, nameof(TorrentOptions.SelectFiles));
         var chosen = Options.SelectFiles?.Invoke(torrent); // the caller's code: never under the lock
         if (chosen is not null && chosen.Count != torrent.Files.Count)
             throw new ArgumentException($"{chosen.Count} file priorities for {torrent.Files.Count} files");
@@ -378,6 +407,7 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     {
         if (Interlocked.Exchange(ref _state, (int)state) == (int)state)
             return;
+        Supervision.LockRule.UserCode(Client, nameof(StateChanged));
         EngineLog.StateChanged(Logger, Name, state);
         StateChanged?.Invoke(this, state);
     }
@@ -422,8 +452,21 @@ public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
     public Bitfield VerifiedPieces => _swarm?.VerifiedPieces() ?? LastVerified ?? new Bitfield(_torrent?.PieceCount ?? 0);
 
     /// <summary>What the last run had verified when it stopped.</summary>
-    internal Bitfield? LastVerified { get; set; }
-    internal (long Verified, long Wanted) LastProgress { get; set; }
+    internal Bitfield? LastVerified
+    {
+        get => Volatile.Read(ref _lastVerified);
+        set => Volatile.Write(ref _lastVerified, value);
+    }
+
+    /// <summary>What the last run had verified and wanted, in bytes: one immutable box, so a reader on another thread never sees half of it.</summary>
+    internal (long Verified, long Wanted) LastProgress
+    {
+        get => Volatile.Read(ref _lastProgress)?.Value ?? default;
+        set => Volatile.Write(ref _lastProgress, new System.Runtime.CompilerServices.StrongBox<(long, long)>(value));
+    }
+
+    private Bitfield? _lastVerified;
+    private System.Runtime.CompilerServices.StrongBox<(long, long)>? _lastProgress;
 
     /// <summary>Verified bytes of each file (by index in <see cref="Metainfo.Torrent.Files"/>); empty before the metadata is known.</summary>
     public long[] GetFileProgress()

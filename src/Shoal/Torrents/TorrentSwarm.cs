@@ -24,6 +24,7 @@ internal sealed partial class TorrentSwarm
 {
     /// <summary>The largest message accepted before the metadata says how big a bitfield is.</summary>
     public const int MaxMessageLengthBeforeMetadata = 256 * 1024;
+    /// <summary>What runs after the lock is released (log lines, closes, callbacks); locked on itself, a leaf lock taken under <see cref="Gate"/> or without it.</summary>
     private readonly List<Action<ILogger>> _notes = [];
     private bool _seeding;
     private volatile TorrentStorage? _storage;
@@ -216,9 +217,19 @@ internal sealed partial class TorrentSwarm
             _notes.Add(log);
     }
 
-    /// <summary>Writes the deferred log lines; call it with the lock released.</summary>
+    /// <summary>Queues what must follow a decision taken under the lock (a user's callback, a close that re-enters it) for the next <see cref="Flush"/>.</summary>
+    public void AfterRelease(Action action) => Defer(_ => action());
+
+    /// <summary>
+    /// Runs what was queued under the lock (log lines, <see cref="AfterRelease"/>) and the user's
+    /// ranking of new addresses. Called while the lock is still held (a close that re-entered it:
+    /// a web seed's leaving under a ban), it does nothing: the holder flushes after its release.
+    /// </summary>
     public void Flush()
     {
+        if (Gate.IsHeldByCurrentThread)
+            return;
+        Session.RankPending();
         Action<ILogger>[] notes;
         lock (_notes)
         {
