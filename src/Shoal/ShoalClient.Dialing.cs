@@ -8,39 +8,43 @@ namespace Shoal;
 
 public sealed partial class ShoalClient
 {
-    /// <summary>Peers that did not answer over uTP but did over TCP, and until when we dial them over TCP at once.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, DateTimeOffset> _noUtp = new();
-    private const int MaxNoUtp = 10_000;
-    private static readonly TimeSpan NoUtpFor = TimeSpan.FromHours(1);
+    /// <summary>Peers that answered only over a later transport (not over uTP, say, but over TCP), which one, and until when we dial it first.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, (ITransport Transport, DateTimeOffset Until)> _answeredOver = new();
+    private const int MaxAnsweredOver = 10_000;
+    private static readonly TimeSpan AnsweredOverFor = TimeSpan.FromHours(1);
 
     /// <summary>How long uTP has to answer before TCP is dialled beside it.</summary>
     internal static readonly TimeSpan UtpHeadStart = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Dials <paramref name="endPoint"/> over the first transport that connects, in order, and
-    /// throws the last failure. uTP followed by TCP race instead: uTP first, TCP too once uTP has
-    /// not answered within <see cref="UtpHeadStart"/>, the first to connect wins. A peer that
-    /// answered only over TCP is dialled over TCP directly for an hour. Under
-    /// <see cref="TransportPolicy.Both"/> a peer of our own site is dialled over TCP first, uTP
-    /// only when TCP fails (see <see cref="TransportPolicy"/>).
+    /// Dials <paramref name="endPoint"/> over the transports in order (the preferred first) and
+    /// throws the last failure; one strategy for every transport. A transport with
+    /// <see cref="ITransport.RaceAfter"/> races the next: the next is dialled beside it once its
+    /// head start is over, and the first stream wins (uTP, then TCP). A peer that answered only
+    /// over a later transport is dialled over that one first for an hour. A peer of our own site
+    /// gets the transports marked <see cref="ITransport.LastOnOurSite"/> last (TCP before uTP on a
+    /// LAN). Under <see cref="TransportPolicy.Utp"/> TCP is not dialled at all.
     /// </summary>
     internal async Task<PeerStream> DialAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
-        ITransport[] transports;
+        ITransport[] order;
         lock (_gate)
-            transports = [.. _transports.Where(t => !(Options.Transport == TransportPolicy.Utp && t == _tcp))];
-        if (transports.Length > 1 && _noUtp.TryGetValue(endPoint, out var until) && until > Time.GetUtcNow())
-            transports = [.. transports.Where(t => t is not Net.Utp.UtpTransport)];
-        else if (Options.Transport == TransportPolicy.Both && transports.Contains(_tcp) && Sites.IsLocal(endPoint.Address))
-            transports = [.. transports.Where(t => t is not Net.Utp.UtpTransport), .. transports.OfType<Net.Utp.UtpTransport>()]; // on our LAN: uTP after TCP
+            order = [.. _transports.Where(t => !(Options.Transport == TransportPolicy.Utp && t == _tcp))];
+        if (order.Length > 1 && _answeredOver.TryGetValue(endPoint, out var hint) && hint.Until > Time.GetUtcNow() && Array.IndexOf(order, hint.Transport) is int at and > 0)
+            order = order[at..];
+        else if (Sites.IsLocal(endPoint.Address))
+            order = [.. order.Where(t => !t.LastOnOurSite), .. order.Where(t => t.LastOnOurSite)];
         Exception? last = null;
-        for (int i = 0; i < transports.Length; i++)
+        for (int i = 0; i < order.Length; i++)
         {
             try
             {
-                if (transports[i] is Net.Utp.UtpTransport && i + 1 < transports.Length && transports[i + 1] == _tcp)
-                    return await RaceAsync(transports[i], _tcp, endPoint, cancellationToken).ConfigureAwait(false);
-                return await transports[i].ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+                if (order[i].RaceAfter is { } headStart && i + 1 < order.Length)
+                {
+                    i++; // the race tries both
+                    return await RaceAsync(order[i - 1], order[i], headStart, endPoint, cancellationToken).ConfigureAwait(false);
+                }
+                return await order[i].ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when ((e is SocketException or IOException) && !cancellationToken.IsCancellationRequested)
             {
@@ -50,17 +54,17 @@ public sealed partial class ShoalClient
         throw last ?? new IOException("no transport");
     }
 
-    /// <summary>uTP with a head start, then TCP beside it; the first stream wins and a later one is closed.</summary>
-    private async Task<PeerStream> RaceAsync(ITransport utp, ITransport tcp, IPEndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary><paramref name="first"/> with a head start, then <paramref name="second"/> beside it; the first stream wins and a later one is closed.</summary>
+    private async Task<PeerStream> RaceAsync(ITransport first, ITransport second, TimeSpan headStart, IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         using var losing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var utpTry = utp.ConnectAsync(endPoint, losing.Token);
-        await Task.WhenAny(utpTry, Task.Delay(UtpHeadStart, Time, cancellationToken)).ConfigureAwait(false);
-        if (utpTry.IsCompletedSuccessfully)
-            return utpTry.Result;
+        var firstTry = first.ConnectAsync(endPoint, losing.Token);
+        await Task.WhenAny(firstTry, Task.Delay(headStart, Time, cancellationToken)).ConfigureAwait(false);
+        if (firstTry.IsCompletedSuccessfully)
+            return firstTry.Result;
         cancellationToken.ThrowIfCancellationRequested();
-        var tcpTry = tcp.ConnectAsync(endPoint, losing.Token);
-        var pending = new List<Task<PeerStream>> { utpTry, tcpTry };
+        var secondTry = second.ConnectAsync(endPoint, losing.Token);
+        var pending = new List<Task<PeerStream>> { firstTry, secondTry };
         Exception? last = null;
         while (pending.Count > 0)
         {
@@ -71,14 +75,14 @@ public sealed partial class ShoalClient
                 await losing.CancelAsync().ConfigureAwait(false);
                 foreach (var other in pending) // a loser that connects anyway is closed; one that fails is what we expect of it
                     Tasks.Start("closing the losing dial", () => CloseLoserAsync(other));
-                if (done == tcpTry)
-                    RememberNoUtp(endPoint);
+                if (done == secondTry)
+                    RememberAnsweredOver(endPoint, second);
                 return done.Result;
             }
             last = done.Exception?.InnerException ?? new OperationCanceledException();
         }
         cancellationToken.ThrowIfCancellationRequested();
-        throw last is SocketException or IOException ? last : new IOException("neither uTP nor TCP connected", last);
+        throw last is SocketException or IOException ? last : new IOException($"neither {first.Name} nor {second.Name} connected", last);
     }
 
     private static async Task CloseLoserAsync(Task<PeerStream> dial)
@@ -90,11 +94,11 @@ public sealed partial class ShoalClient
             _ = dial.Exception; // observed: a loser's failure is no fault
     }
 
-    private void RememberNoUtp(IPEndPoint endPoint)
+    private void RememberAnsweredOver(IPEndPoint endPoint, ITransport transport)
     {
-        if (_noUtp.Count >= MaxNoUtp)
-            _noUtp.Clear(); // bounded: forgetting only costs a uTP try
-        _noUtp[endPoint] = Time.GetUtcNow() + NoUtpFor;
+        if (_answeredOver.Count >= MaxAnsweredOver)
+            _answeredOver.Clear(); // bounded: forgetting only costs a race
+        _answeredOver[endPoint] = (transport, Time.GetUtcNow() + AnsweredOverFor);
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly TcpTransport _tcp = new();
     private readonly List<ITransport> _transports;
-    private readonly List<PeerSourceFactory> _sourceFactories = [TrackerSource.Create];
+    private readonly List<PeerSourceFactory> _sourceFactories = [];
     private readonly List<PeerExtensionFactory> _extensionFactories = [MetadataExtension.Create, PexExtension.Create];
     private readonly List<PeerLinkFactory> _linkFactories = [];
     private IReadOnlyList<IPEndPoint> _ownEndPoints = [];
@@ -59,6 +59,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             _linkFactories.Add(WebSeeds.WebSeedLink.Create);
         Logger = Options.LoggerFactory.CreateLogger<ShoalClient>();
         Tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
+        AddPeerSource(TrackerSource.Create); // the DHT and LSD join in StartAsync, when they run
     }
 
     /// <summary>The options it was made with.</summary>
@@ -98,17 +99,27 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public (long V4, long V6) PeersReachedUs => Router.Reached;
     /// <summary>Bounds the pieces being hashed and written at once.</summary>
     internal SemaphoreSlim DiskSlots { get; } = new(Math.Max(2, Environment.ProcessorCount * 2));
-    internal IReadOnlyList<PeerSourceFactory> PeerSourceFactories => _sourceFactories;
+    internal IReadOnlyList<PeerSourceFactory> PeerSourceFactories
+    {
+        get
+        {
+            lock (_gate)
+                return [.. _sourceFactories];
+        }
+    }
     internal IReadOnlyList<PeerExtensionFactory> ExtensionFactories => _extensionFactories;
     internal IReadOnlyList<PeerLinkFactory> PeerLinkFactories => _linkFactories;
 
     /// <summary>
-    /// Adds a way to reach peers (uTP, say). A dial tries the transports in order, the preferred
-    /// first, and falls back to the next when one fails; incoming streams from every transport go
-    /// through the same router.
+    /// Adds a way to reach peers. A dial tries the transports in order (<paramref name="preferred"/>
+    /// puts this one first) with one strategy for all (<see cref="ITransport"/>), falling back to
+    /// the next when one fails; incoming streams from every transport go through the same router
+    /// (the handshake is sniffed, MSE or plain). The client owns the transport from now on and
+    /// disposes of it with itself.
     /// </summary>
-    internal void AddTransport(ITransport transport, bool preferred = false)
+    public void AddTransport(ITransport transport, bool preferred = false)
     {
+        ArgumentNullException.ThrowIfNull(transport);
         lock (_gate)
         {
             if (preferred)
@@ -120,8 +131,17 @@ public sealed partial class ShoalClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Registers a kind of peer source for every torrent started afterwards.</summary>
-    internal void AddPeerSource(PeerSourceFactory factory) => _sourceFactories.Add(factory);
+    /// <summary>
+    /// Registers a kind of peer source: each torrent started afterwards asks
+    /// <paramref name="factory"/> for one, runs it while it runs, and dials what it finds like any
+    /// other address. The engine's trackers, DHT and local discovery come in this way too.
+    /// </summary>
+    public void AddPeerSource(PeerSourceFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (_gate)
+            _sourceFactories.Add(factory);
+    }
 
     /// <summary>Registers a kind of non-wire peer (web seeds) for every torrent started afterwards.</summary>
     internal void AddPeerLinks(PeerLinkFactory factory) => _linkFactories.Add(factory);
@@ -207,7 +227,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             {
                 Lsd = new LsdService(lsd, Options.ListenAddresses);
                 Lsd.Start(Tasks);
-                _sourceFactories.Add(LsdSource.Create);
+                AddPeerSource(LsdSource.Create);
             }
             if (Options.WatchNetwork)
             {
@@ -262,7 +282,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         Dht.Faulted += OnFault;
         Dht.ExternalVote += VoteExternal;
         Dht.Start();
-        _sourceFactories.Add(DhtSource.Create);
+        AddPeerSource(DhtSource.Create);
     }
 
     /// <summary>Adds a torrent (not yet started) that saves into <paramref name="saveDirectory"/>.</summary>

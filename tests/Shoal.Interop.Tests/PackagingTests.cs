@@ -58,4 +58,19 @@ public class PackagingTests
         Assert.Contains("%", run.Stdout); // progress was reported
         SwarmInterop.AssertSame(seedDir, into);
     }
+
+    [Fact]
+    public async Task The_plugins_sample_finds_a_peer_through_its_own_source_and_reaches_it_over_its_own_transport()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("update", size: 2_000_000, multi: true);
+        string build = swarm.Dir("plugins"), into = swarm.Dir("into");
+        await CheckedAsync("dotnet", "build", Path.Combine(Repository.Root, "samples", "Plugins", "Plugins.csproj"), "-c", "Release", "-o", build,
+            "--artifacts-path", swarm.Dir("build"));
+        var run = await CheckedAsync("dotnet", Path.Combine(build, "Plugins.dll"), torrent, seedDir, into);
+        // The seed is known only from the peers file, and the sample's transport (preferred, tried first) reaches it over its Unix socket.
+        Assert.Matches(@"peer 127\.0\.0\.1:\d+: found by User, reached over unix", run.Stdout);
+        Assert.Contains("done: update", run.Stdout);
+        SwarmInterop.AssertSame(seedDir, into);
+    }
 }

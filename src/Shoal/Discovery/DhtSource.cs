@@ -11,7 +11,7 @@ namespace Shoal.Discovery;
 /// one and two <see cref="DhtOptions.AnnounceInterval"/>s, sooner (a minute, doubling) while it
 /// has found nobody. Never for a private torrent, including a magnet whose metadata says private.
 /// </summary>
-internal sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random,
+internal sealed class DhtSource(IEngineSourceHost host, DhtService dht, TimeProvider time, Func<int> port, Random random,
     Func<System.Net.IPEndPoint, bool> isOwn) : IPeerSource
 {
     public static readonly TimeSpan FirstRetry = TimeSpan.FromMinutes(1);
@@ -19,7 +19,7 @@ internal sealed class DhtSource(IPeerSourceHost host, DhtService dht, TimeProvid
 
     /// <summary>The registration: a DHT source per non-private torrent when the client runs a DHT node.</summary>
     public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options) =>
-        client.Dht is { } dht && !host.IsPrivate ? new DhtSource(host, dht, client.Time, () => client.ListenPort, new Random(client.NextSeed()), client.IsOwnEndPoint) : null;
+        client.Dht is { } dht && !host.IsPrivate && host is IEngineSourceHost engine ? new DhtSource(engine, dht, client.Time, () => client.ListenPort, new Random(client.NextSeed()), client.IsOwnEndPoint) : null;
 
     public string Name => "dht";
 

@@ -1,11 +1,15 @@
 namespace Shoal.Discovery;
 
 /// <summary>
-/// A way of finding peers for one torrent (trackers today; DHT, PEX and LSD later): it runs
-/// while the torrent runs and hands addresses to the host.
+/// A way of finding peers for one torrent (trackers, the DHT, local discovery, or one of yours):
+/// it runs while the torrent runs and hands addresses to its <see cref="IPeerSourceHost"/>. The
+/// engine owns the task <see cref="RunAsync"/> returns: an exception other than the
+/// cancellation fails the torrent with it, so a source handles what it expects (a server that
+/// does not answer) itself, reporting it through <see cref="IPeerSourceHost.ReportSourceError"/>.
 /// </summary>
-internal interface IPeerSource
+public interface IPeerSource
 {
+    /// <summary>A short name for logs and the status ("tracker", "dht", "lsd").</summary>
     string Name { get; }
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then says goodbye briefly (a tracker 'stopped').</summary>
     Task RunAsync(CancellationToken cancellationToken);

@@ -11,13 +11,13 @@ namespace Shoal.Discovery;
 /// <see cref="LsdOptions.MinInterval"/> of the last, unless the network changed since); peers heard go to the peer list as LSD and
 /// local. Never for a private torrent, including a magnet whose metadata says private.
 /// </summary>
-internal sealed class LsdSource(IPeerSourceHost host, ILocalDiscovery lsd, LsdOptions options, TimeProvider time, Func<int> port) : IPeerSource
+internal sealed class LsdSource(IEngineSourceHost host, ILocalDiscovery lsd, LsdOptions options, TimeProvider time, Func<int> port) : IPeerSource
 {
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _newNetwork;
 
     public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options) =>
-        client.Lsd is { } lsd && !host.IsPrivate ? new LsdSource(host, lsd, client.Options.Lsd!, client.Time, () => client.ListenPort) : null;
+        client.Lsd is { } lsd && !host.IsPrivate && host is IEngineSourceHost engine ? new LsdSource(engine, lsd, client.Options.Lsd!, client.Time, () => client.ListenPort) : null;
 
     public string Name => "lsd";
 

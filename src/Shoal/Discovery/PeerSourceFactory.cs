@@ -1,4 +1,7 @@
 namespace Shoal.Discovery;
 
-/// <summary>Makes a torrent's source of one kind, or null when that kind does not apply (no trackers, a private torrent).</summary>
-internal delegate IPeerSource? PeerSourceFactory(IPeerSourceHost host, ShoalClient client, TorrentOptions options);
+/// <summary>
+/// Makes one torrent's source of one kind when the torrent starts, or null when that kind does
+/// not apply to it (no trackers, a private torrent). Registered with <see cref="ShoalClient.AddPeerSource"/>.
+/// </summary>
+public delegate IPeerSource? PeerSourceFactory(IPeerSourceHost host, ShoalClient client, TorrentOptions options);

@@ -11,7 +11,7 @@ namespace Shoal.Discovery;
 /// host's tracker list changes (the user added or removed one) the next announce uses the new
 /// list, built by <paramref name="rebuild"/>; a torrent without trackers waits for one.
 /// </summary>
-internal sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, TimeProvider time, byte[] peerId, Func<int> port, TimeSpan? maxInterval, uint key,
+internal sealed class TrackerSource(IEngineSourceHost host, TrackerTiers tiers, TimeProvider time, byte[] peerId, Func<int> port, TimeSpan? maxInterval, uint key,
     Func<IReadOnlyList<IReadOnlyList<string>>, TrackerTiers>? rebuild = null)
     : IPeerSource
 {
@@ -23,11 +23,11 @@ internal sealed class TrackerSource(IPeerSourceHost host, TrackerTiers tiers, Ti
     /// <summary>The registration: one tracker source per torrent that has trackers and does not turn them off.</summary>
     public static IPeerSource? Create(IPeerSourceHost host, ShoalClient client, TorrentOptions options)
     {
-        if (options.DisableTrackers)
+        if (options.DisableTrackers || host is not IEngineSourceHost engine)
             return null;
         TrackerTiers Build(IReadOnlyList<IReadOnlyList<string>> trackers) =>
             TrackerTiers.Create(trackers, client.TrackerHttp, client.Time, client.Options.UdpTrackerTimeout, new Random(client.NextSeed()));
-        return new TrackerSource(host, Build(host.Trackers), client.Time, client.PeerIdBytes, () => client.ListenPort, options.MaxAnnounceInterval,
+        return new TrackerSource(engine, Build(host.Trackers), client.Time, client.PeerIdBytes, () => client.ListenPort, options.MaxAnnounceInterval,
             (uint)client.NextSeed(), Build);
     }
 

@@ -3,10 +3,10 @@ using System.Net;
 namespace Shoal.Net;
 
 /// <summary>
-/// A duplex byte stream to one peer, as a transport delivers it (TCP today; uTP and MSE-wrapped
-/// streams later). The peer wire runs on top of it and never sees a socket.
+/// A duplex byte stream to one peer, as a transport delivers it (TCP, uTP, MSE over either, or a
+/// transport of yours). The peer wire runs on top of it and never sees a socket.
 /// </summary>
-internal abstract class PeerStream : IAsyncDisposable
+public abstract class PeerStream : IAsyncDisposable
 {
     /// <summary>The remote address the bytes come from.</summary>
     public abstract IPEndPoint RemoteEndPoint { get; }
@@ -31,6 +31,7 @@ internal abstract class PeerStream : IAsyncDisposable
     /// <summary>Closes both directions at once; pending reads and writes fail. Idempotent.</summary>
     public abstract void Close();
 
+    /// <summary>Closes the stream.</summary>
     public virtual ValueTask DisposeAsync()
     {
         Close();

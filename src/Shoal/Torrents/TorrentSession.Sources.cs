@@ -38,9 +38,9 @@ public sealed partial class TorrentSession
 
     InfoHashes IPeerSourceHost.InfoHashes => Identity.InfoHashes;
     bool IPeerSourceHost.IsPrivate => _torrent?.IsPrivate ?? Identity.IsPrivate;
-    Discovery.TrackerLog IPeerSourceHost.TrackerLog => TrackerLog;
+    Discovery.TrackerLog IEngineSourceHost.TrackerLog => TrackerLog;
 
-    AnnounceStats IPeerSourceHost.GetAnnounceStats()
+    AnnounceStats IEngineSourceHost.GetAnnounceStats()
     {
         var status = GetStatus();
         // Before the metadata the size is unknown: say a little is left, never 'seed'.
@@ -48,7 +48,22 @@ public sealed partial class TorrentSession
         return new AnnounceStats(status.Uploaded, status.Downloaded, left, status.State == TorrentState.Seeding && left == 0);
     }
 
-    void IPeerSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits)
+    void IPeerSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerOrigin origin)
+    {
+        var (source, traits) = origin switch
+        {
+            PeerOrigin.Tracker => (PeerSources.Tracker, PeerTraits.None),
+            PeerOrigin.Dht => (PeerSources.Dht, PeerTraits.None),
+            PeerOrigin.Pex => (PeerSources.Pex, PeerTraits.None),
+            PeerOrigin.Lsd => (PeerSources.Lsd, PeerTraits.Local),
+            PeerOrigin.Cache => (PeerSources.Cache, PeerTraits.None),
+            PeerOrigin.Ltep or PeerOrigin.Incoming => (PeerSources.Incoming, PeerTraits.None),
+            _ => (PeerSources.Manual, PeerTraits.None),
+        };
+        ((IEngineSourceHost)this).AddPeers(peers.Where(EndPoints.IsPeerAddress).Select(EndPoints.Normalize), source, traits);
+    }
+
+    void IEngineSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerSources source, PeerTraits traits)
     {
         bool added = false;
         lock (Gate)

@@ -19,7 +19,7 @@ namespace Shoal;
 /// <see cref="Gate"/>; no event is raised while it is held.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its resources live only while it runs; StopAsync (or the client's DisposeAsync) releases them.")]
-public sealed partial class TorrentSession : IPeerSourceHost, IIncomingTarget
+public sealed partial class TorrentSession : IEngineSourceHost, IIncomingTarget
 {
     /// <summary>Guards the run's life: <c>_run</c>, <c>_runTask</c>, <c>_checkOnly</c>, <c>_error</c> and the <see cref="Options"/> record (start, stop, fail, file choice). Never held with <see cref="Gate"/>.</summary>
     private readonly Lock _life = new();

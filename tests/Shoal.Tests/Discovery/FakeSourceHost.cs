@@ -7,7 +7,7 @@ using Shoal.Peers;
 namespace Shoal.Tests.Discovery;
 
 /// <summary>A torrent as a peer source sees it, recording the peers (and their kind) handed to it.</summary>
-internal sealed class FakeSourceHost : IPeerSourceHost
+internal sealed class FakeSourceHost : IEngineSourceHost
 {
     public ConcurrentQueue<IPEndPoint> Peers { get; } = new();
     public ConcurrentQueue<(PeerSources Source, PeerTraits Traits)> Kinds { get; } = new();
@@ -27,5 +27,6 @@ internal sealed class FakeSourceHost : IPeerSourceHost
             Kinds.Enqueue((source, traits));
         }
     }
+    public void AddPeers(IEnumerable<IPEndPoint> peers, PeerOrigin origin) => AddPeers(peers, PeerSources.Manual);
     public void ReportSourceError(string source, string? error) => LastError = error;
 }

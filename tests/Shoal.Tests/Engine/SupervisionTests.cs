@@ -84,7 +84,7 @@ public class SupervisionTests
         public async Task RunAsync(CancellationToken cancellationToken)
         {
             await Task.Yield();
-            host.AddPeers([seed], PeerSources.Manual);
+            host.AddPeers([seed], PeerOrigin.User);
             fault.Throw("a peer source"); // after handing out a peer: the download must not go on as if nothing happened
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

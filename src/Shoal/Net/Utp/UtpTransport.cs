@@ -7,6 +7,11 @@ internal sealed class UtpTransport(UtpMux mux) : ITransport
 {
     public string Name => "utp";
 
+    /// <summary>uTP has this long to answer before TCP is dialled beside it.</summary>
+    public TimeSpan? RaceAfter => ShoalClient.UtpHeadStart;
+
+    public bool LastOnOurSite => true;
+
     public async Task<PeerStream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         var socket = mux.Dial(EndPoints.Normalize(endPoint));
