@@ -397,20 +397,22 @@ public class DaemonRpcTests
     {
         using var swarm = new SwarmInterop();
         var (torrent, _) = await swarm.SampleAsync("set", multi: true);
+        var (other, _) = await swarm.SampleAsync("other", size: 100_000);
         using var daemon = await DaemonProcess.StartAsync(swarm);
         var result = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
-            [Path.Combine(AppContext.BaseDirectory, "Scripts", "trpc.py"), daemon.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), torrent]);
+            [Path.Combine(AppContext.BaseDirectory, "Scripts", "trpc.py"), daemon.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), torrent, other]);
         Assert.True(result.ExitCode == 0, $"{result}\ndaemon:\n{daemon.Output}");
         var steps = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToDictionary(j => (string)j["step"]!);
         Assert.Equal(17, (int?)steps["connect"]["rpc"]);
         Assert.Equal("set", (string?)steps["list"]["name"]);
         Assert.Equal(4, (int?)steps["list"]["files"]);
         Assert.Equal("renamed", (string?)steps["rename"]["name"]);
-        Assert.Equal(0, (int?)steps["queue"]["position"]);
+        Assert.Equal((1, 0), ((int?)steps["queue-bottom"]["position"], (int?)steps["queue-bottom"]["other"])); // moved behind the other
+        Assert.Equal((0, 1), ((int?)steps["queue-top"]["position"], (int?)steps["queue-top"]["other"])); // and back in front of it
         Assert.False((bool?)steps["port"]["open"]); // nobody from another host has reached us: we do not claim an open port
         Assert.Equal("stopped", (string?)steps["stop"]["status"]);
-        Assert.Equal(1, (int?)steps["stats"]["torrents"]);
-        Assert.Equal(0, (int?)steps["remove"]["left"]);
+        Assert.Equal(2, (int?)steps["stats"]["torrents"]);
+        Assert.Equal([(int)steps["add"]["id"]! + 1], steps["remove"]["left"]!.AsArray().Select(n => (int)n!)); // only the other is left
     }
 
     [Fact]

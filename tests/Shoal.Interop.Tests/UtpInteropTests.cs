@@ -39,10 +39,20 @@ public class UtpInteropTests
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", multi: true);
+        // libtorrent -> Shoal: RC4 required on both sides, uTP only.
         var (_, port) = await swarm.LibtorrentAsync("seed", torrent, seedDir, "--transport", "utp", "--encryption", "forced");
         string dir = swarm.Dir("shoal");
         await swarm.ShoalGetAsync(torrent, dir, "--peer", $"127.0.0.1:{port}", "--transport", "utp", "--encryption", "require");
         SwarmInterop.AssertSame(seedDir, dir);
+
+        // Shoal -> libtorrent: the same data back the other way, from a Shoal seed that requires RC4 and speaks only uTP.
+        var (seed, seedPort) = await swarm.ShoalSeedAsync(torrent, dir, "--transport", "utp", "--encryption", "require");
+        await seed.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the shoal seed to start");
+        string back = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, back, "--peer", $"127.0.0.1:{seedPort}", "--exit-when-done",
+            "--transport", "utp", "--encryption", "forced");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(seedDir, back);
     }
 
     [Fact]

@@ -97,6 +97,31 @@ public class HostileTorrentTests
         Assert.True(allocated < 1024 * 1024 + data.Length * 64L, $"{name}: allocated {allocated} bytes");
     }
 
+    /// <summary>The hostile files kept in the repository (tests/Shoal.Tests/Corpus/hostile), copied beside the tests.</summary>
+    public static TheoryData<string> CorpusFiles()
+    {
+        var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Corpus", "hostile"), "*.torrent");
+        Assert.True(files.Length >= 10, $"the corpus glob found {files.Length} files"); // a glob that matches nothing must not pass quietly
+        var data = new TheoryData<string>();
+        foreach (var file in files.Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusFiles))]
+    public async Task A_hostile_file_from_the_corpus_is_refused_by_the_parser_and_by_shoal_info_in_one_clean_line(string name)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "Corpus", "hostile", name);
+        var error = Assert.Throws<TorrentFormatException>(() => TorrentParser.Load(path));
+        Assert.False(string.IsNullOrEmpty(error.Field), name);
+        var info = await Common.ProcessRunner.Shoal("info", path);
+        Assert.Equal(1, info.ExitCode);
+        var lines = info.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1 && lines[0].StartsWith("shoal: ", StringComparison.Ordinal), $"{name}: {info}");
+        Assert.DoesNotContain("Exception", info.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MutatedRealTorrentsOnlyEverGiveFormatErrors()
     {

@@ -124,7 +124,9 @@ public class PeerWireTests
         Assert.Equal(6881, back.ListenPort);
         Assert.Equal("127.0.0.1", back.YourIp!.ToString());
         Assert.Throws<FormatException>(() => ExtensionHandshake.Parse("li1ee"u8));
-        Assert.ThrowsAny<Exception>(() => ExtensionHandshake.Parse("d1:m"u8));
+        // A dictionary cut short: the bencode error, with where it stopped.
+        var cut = Assert.Throws<Shoal.Bencode.BencodeException>(() => ExtensionHandshake.Parse("d1:m"u8));
+        Assert.StartsWith("invalid bencode at byte 4: unexpected end of input", cut.Message, StringComparison.Ordinal);
         // Out-of-range values are dropped, not trusted.
         var odd = ExtensionHandshake.Parse("d1:md6:ut_pexi999ee4:reqqi-5e1:pi70000ee"u8);
         Assert.Empty(odd.Extensions);
