@@ -111,6 +111,13 @@ public sealed class BackgroundProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Sends SIGTERM, as systemd and `kill` do.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+            ProcessRunner.Run("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).GetAwaiter().GetResult();
+    }
+
     /// <summary>Sends SIGINT, as Ctrl-C does.</summary>
     public void Interrupt()
     {
