@@ -9,6 +9,21 @@ public class SuperSeedInteropTests
 {
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(150);
 
+    /// <summary>The most the seed said it uploaded (its --json lines, one a second and one per state change).</summary>
+    private static long Uploaded(Shoal.Tests.Common.BackgroundProcess seed) =>
+        seed.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => (long?)System.Text.Json.Nodes.JsonNode.Parse(l)?["uploaded"] ?? 0)
+            .DefaultIfEmpty(0).Max();
+
+    /// <summary>A superseeding seed offers each piece once: with one leecher it sends exactly one copy, no piece twice.</summary>
+    private static async Task AssertOneCopyUploadedAsync(Shoal.Tests.Common.BackgroundProcess seed, string torrent)
+    {
+        long size = Shoal.Metainfo.TorrentParser.Load(torrent).TotalSize;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Uploaded(seed) < size && DateTime.UtcNow < deadline)
+            await Task.Delay(200); // its status line comes once a second
+        Assert.Equal(size, Uploaded(seed));
+    }
+
     [Fact]
     public async Task Libtorrent_leeches_from_a_superseeding_shoal_seed()
     {
@@ -20,6 +35,7 @@ public class SuperSeedInteropTests
         var (leecher, _) = await swarm.LibtorrentAsync("leech", torrent, dir, "--peer", $"127.0.0.1:{seedPort}", "--exit-when-done");
         await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
         SwarmInterop.AssertSame(seedDir, dir);
+        await AssertOneCopyUploadedAsync(seed, torrent);
     }
 
     [Fact]
@@ -36,5 +52,6 @@ public class SuperSeedInteropTests
         string dir = swarm.Dir("transmission");
         var (leecher, _) = await swarm.TransmissionAsync(torrent, dir);
         await SwarmInterop.WaitSameAsync(seedDir, dir, TransferTimeout, () => seed.Output + "\n" + SwarmInterop.Tail(leecher.Output, 2000));
+        await AssertOneCopyUploadedAsync(seed, torrent);
     }
 }
