@@ -87,11 +87,23 @@ public class DhtSwarmTests
         var secret = await new TorrentBuilder { IsPrivate = true }.BuildAsync(Path.Combine(dir, "secret.bin"));
         var (open, openDir) = await h.CreateAsync("open.bin", [("open.bin", 100_000)]);
         var client = await h.ClientAsync(o => o with { Dht = new DhtOptions { Bootstrap = [watcher.LocalEndPoint.ToString()] } });
-        await client.Add(secret, dir).StartAsync();
-        await client.Add(open, openDir).StartAsync();
+        var secretSession = client.Add(secret, dir);
+        await secretSession.StartAsync();
+        var openSession = client.Add(open, openDir);
+        await openSession.StartAsync();
 
         var openHash = new NodeId(open.InfoHashes.V1!.Value.Span);
         await EngineHarness.WaitUntilAsync(() => watcher.GetStats().StoredInfoHashes == 1, 30, "the public torrent's announce");
+        // The whole run, not only its start: announces asked for, a network change, a stop, a restart and the client's end.
+        int before = asked.Count(a => a == openHash);
+        secretSession.Reannounce();
+        openSession.Reannounce();
+        client.OnNetworkChanged();
+        await EngineHarness.WaitUntilAsync(() => asked.Count(a => a == openHash) > before, 30, "the public torrent looked up again");
+        await secretSession.StopAsync();
+        await secretSession.StartAsync();
+        await EngineHarness.WaitCompleteAsync(secretSession);
+        await client.DisposeAsync();
         Assert.Contains(openHash, asked);
         Assert.DoesNotContain(new NodeId(secret.InfoHashes.V1!.Value.Span), asked);
     }
