@@ -101,6 +101,38 @@ public class RedisTrackerTests
     }
 
     [Fact]
+    public async Task A_transmission_seed_and_a_libtorrent_leecher_announcing_to_two_trackers_on_one_redis_find_each_other()
+    {
+        var (redis, url) = await StartRedisAsync();
+        using var _ = redis;
+        using var swarm = new SwarmInterop();
+        string state = swarm.Dir("trackers");
+        BackgroundProcess Tracker() => swarm.Track(BackgroundProcess.Shoal(state, "tracker", "--port", "0", "--bind", "127.0.0.1", "--store", url, "--interval", "5s"));
+        int portA = await Tracker().ShoalTrackerPortAsync(), portB = await Tracker().ShoalTrackerPortAsync();
+
+        // One torrent, two copies of its file: each client is told of its own tracker only.
+        var (torrent, seedDir) = await swarm.SampleAsync("data");
+        string viaB = Path.Combine(swarm.Dir("b"), "data.torrent");
+        File.Copy(torrent, viaB);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(portA));
+        SwarmInterop.SetTracker(viaB, SwarmInterop.HttpTracker(portB));
+        await swarm.TransmissionAsync(torrent, seedDir); // Transmission checks the data, seeds and announces to A
+        var hash = Shoal.Metainfo.TorrentParser.Load(torrent).InfoHashes.V1!.Value.Span.ToArray();
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await new HttpTrackerClient(new Uri(SwarmInterop.HttpTracker(portB)), http).ScrapeAsync(hash, CancellationToken.None))?.Seeders != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Transmission's announce to tracker A never showed at tracker B");
+            await Task.Delay(250);
+        }
+        // libtorrent asks B, hears of Transmission from what A wrote in Redis, and dials it.
+        string dir = swarm.Dir("lt");
+        var (leecher, _) = await swarm.LibtorrentAsync("leech", viaB, dir, "--exit-when-done");
+        await SwarmInterop.WaitLibtorrentDoneAsync(leecher);
+        SwarmInterop.AssertSame(seedDir, dir);
+    }
+
+    [Fact]
     public async Task While_redis_is_down_announces_get_a_failure_reason_and_once_it_is_back_they_are_served_again()
     {
         var (redis, url) = await StartRedisAsync();
