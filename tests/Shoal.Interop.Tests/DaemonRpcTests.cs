@@ -212,6 +212,17 @@ public class DaemonRpcTests
         Assert.Null(await daemon.ListRowAsync(2));
     }
 
+    /// <summary>Flips one byte (at 70,000) of the first file over 100 kB of the downloaded "data".</summary>
+    private static async Task DamageOneByteAsync(DaemonProcess daemon)
+    {
+        string damaged = Directory.EnumerateFiles(Path.Combine(daemon.DownloadDir, "data"), "*", SearchOption.AllDirectories)
+            .First(f => new FileInfo(f).Length > 100_000);
+        // Written from another program, as a disk fault or a user would: .NET's own advisory lock would refuse us.
+        var wrote = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
+            ["-c", "import sys; f = open(sys.argv[1], 'r+b'); f.seek(70000); b = f.read(1); f.seek(70000); f.write(bytes([b[0] ^ 0xff]))", damaged]);
+        Assert.Equal(0, wrote.ExitCode);
+    }
+
     [Fact]
     public async Task Verify_finds_a_damaged_piece_and_the_torrent_fetches_it_again()
     {
@@ -221,12 +232,7 @@ public class DaemonRpcTests
         await daemon.RemoteAsync("-a", torrent);
         await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "completed");
 
-        string damaged = Directory.EnumerateFiles(Path.Combine(daemon.DownloadDir, "data"), "*", SearchOption.AllDirectories)
-            .First(f => new FileInfo(f).Length > 100_000);
-        // Written from another program, as a disk fault or a user would: .NET's own advisory lock would refuse us.
-        var wrote = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
-            ["-c", "import sys; f = open(sys.argv[1], 'r+b'); f.seek(70000); b = f.read(1); f.seek(70000); f.write(bytes([b[0] ^ 0xff]))", damaged]);
-        Assert.Equal(0, wrote.ExitCode);
+        await DamageOneByteAsync(daemon);
         Assert.False(SwarmInterop.Same(seedDir, daemon.DownloadDir));
         await daemon.RemoteAsync("-t", "1", "-v");
         await daemon.WaitForRowAsync(1, r => r.Contains("100%") && r.Contains("Done"), 90, "complete again");
@@ -244,11 +250,7 @@ public class DaemonRpcTests
         await daemon.RemoteAsync("-t", "1", "-S");
         await daemon.WaitForRowAsync(1, r => r.Contains("Stopped"), 30, "stopped");
 
-        string damaged = Directory.EnumerateFiles(Path.Combine(daemon.DownloadDir, "data"), "*", SearchOption.AllDirectories)
-            .First(f => new FileInfo(f).Length > 100_000);
-        var wrote = await Shoal.Tests.Common.ProcessRunner.Run("/usr/bin/python3",
-            ["-c", "import sys; f = open(sys.argv[1], 'r+b'); f.seek(70000); b = f.read(1); f.seek(70000); f.write(bytes([b[0] ^ 0xff]))", damaged]);
-        Assert.Equal(0, wrote.ExitCode);
+        await DamageOneByteAsync(daemon);
         await daemon.RemoteAsync("-t", "1", "-v");
 
         // As Transmission: checked now, not at the next start, and still stopped afterwards.
