@@ -284,24 +284,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         bool slotPassedOn;
         lock (swarm.Gate)
         {
-            swarm.Peers.Remove(peer);
-            swarm.SiteShare.Left(peer);
-            swarm.ReleaseRequests(peer);
-            if (swarm.HasContent)
-            {
-                if (peer.Has.Count == swarm.Torrent.PieceCount) // not a peer refused when the metadata came
-                    swarm.Picker.RemoveAvailability(peer.Has);
-                swarm.Picker.Forget(peer);
-            }
-            swarm.SuperSeeding.OnLeave(peer);
-            swarm.Extensions.OnDisconnected(peer);
-            swarm.LayerFetch?.OnDisconnected(peer);
-            if (peer.ListenEndPoint is { } listen && !swarm.Peers.Any(p => listen.Equals(p.ListenEndPoint)))
-                swarm.Session.Peers.Disconnected(listen);
-            if (!peer.AmChoking || swarm.Seeding)
-                swarm.Ticker.UnchokeIfSlotFree();
-            long received = peer.Down.Total, sent = peer.Up.Total;
-            swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Session.Name, peer, wire.CloseReason, received, sent));
+            swarm.Leave(peer, wire.CloseReason);
             slotPassedOn = peer.SlotPassedOn;
         }
         if (!slotPassedOn)

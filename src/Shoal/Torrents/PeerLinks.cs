@@ -81,15 +81,7 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
         {
             if (!_links.Remove(link, out var peer))
                 return;
-            swarm.Peers.Remove(peer);
-            swarm.ReleaseRequests(peer);
-            if (swarm.HasContent)
-            {
-                swarm.Picker.RemoveAvailability(peer.Has);
-                swarm.Picker.Forget(peer);
-            }
-            long received = peer.Down.Total;
-            swarm.Defer(log => EngineLog.PeerClosed(log, swarm.Session.Name, link, reason, received, 0));
+            swarm.Leave(peer, reason); // the same way out as a wire peer's
         }
         swarm.Flush();
     }

@@ -342,37 +342,4 @@ internal sealed partial class TorrentSwarm
             EngineLog.ResumeNotSaved(Session.Logger, Session.Name, e.Message);
         }
     }
-
-    // ---------------------------------------------------------------- shared helpers (under the lock)
-
-    public void CheckPiece(int index, string what)
-    {
-        int count = Torrent?.PieceCount ?? 0;
-        if ((uint)index >= (uint)count)
-            throw new PeerProtocolException($"{what} for piece {index} of {count}");
-    }
-
-    public void ReleaseRequests(SwarmPeer peer)
-    {
-        foreach (var request in peer.Outstanding.Keys)
-            Picker?.Release(peer, request);
-        peer.Outstanding.Clear();
-    }
-
-    /// <summary>A task of this run ended in an unexpected exception: the torrent fails visibly (any thread, never under the lock).</summary>
-    public void Fault(string what, Exception e) => Session.FailInternal(e, what);
-
-    public void Ban(SwarmPeer peer, string reason)
-    {
-        if (peer.Wire is { } wire)
-            BannedPeerIds.Add(Convert.ToHexStringLower(wire.RemotePeerId));
-        if (peer.ListenEndPoint is not null)
-            Session.Peers.Ban(peer.ListenEndPoint);
-        string name = peer.ToString();
-        Defer(log => EngineLog.PeerBanned(log, Session.Name, name, reason));
-        peer.Link.Close($"banned: {reason}");
-    }
-
-    public bool IsBanned(SwarmPeer peer) =>
-        peer.Wire is { } wire && BannedPeerIds.Contains(Convert.ToHexStringLower(wire.RemotePeerId));
 }
