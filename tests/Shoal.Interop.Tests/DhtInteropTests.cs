@@ -32,6 +32,40 @@ public class DhtInteropTests
     }
 
     [Fact]
+    public async Task A_private_torrent_never_reaches_a_libtorrent_dht_node_which_knows_the_public_one_when_asked_at_the_end()
+    {
+        using var swarm = new SwarmInterop();
+        string net = SwarmInterop.LoopbackBlock();
+        var (router, routerPort) = await swarm.LibtorrentDhtNodeAsync($"{net}.1");
+        string entry = $"{net}.1:{routerPort}";
+        var (open, seedDir) = await swarm.SampleAsync("open", size: 300_000);
+        // The private torrent's data beside the public one's, in the one folder both are seeded from.
+        File.WriteAllBytes(Path.Combine(seedDir, "secret.bin"), new byte[200_000]);
+        var secretTorrent = await new TorrentBuilder { IsPrivate = true, PieceLength = 16384 }.BuildAsync(Path.Combine(seedDir, "secret.bin"));
+        string secret = Path.Combine(swarm.Dir("secret"), "secret.torrent");
+        File.WriteAllBytes(secret, secretTorrent.ToBytes());
+
+        var seed = swarm.ShoalGet(open, seedDir, secret, "--seed", "--bind", $"{net}.2", "--dht-bootstrap", entry);
+        int seedPort = await seed.ShoalListenPortAsync();
+        string openHash = TorrentParser.Load(open).InfoHashes.V1!.Value.ToHex();
+        string secretHash = secretTorrent.InfoHashes.V1!.Value.ToHex();
+        await router.WaitForLineAsync(l => l.Contains(openHash), TimeSpan.FromSeconds(60), "the public torrent announced at the libtorrent node");
+
+        // At the end libtorrent's node is asked, over KRPC, for both: it has Shoal for the public one and nobody for the private one.
+        using var probe = new Shoal.Tests.Dht.KrpcProbe(System.Net.IPAddress.Parse($"{net}.3"));
+        var node = new System.Net.IPEndPoint(System.Net.IPAddress.Parse($"{net}.1"), routerPort);
+        async Task<IReadOnlyList<System.Net.IPEndPoint>> PeersOf(string hex)
+        {
+            var answer = await probe.AskAsync(probe.Query("get_peers") with { InfoHash = new Shoal.Dht.NodeId(Convert.FromHexString(hex)) }, node);
+            Assert.True(answer is { Kind: Shoal.Dht.KrpcKind.Response }, $"get_peers {hex}: {answer?.Kind} {answer?.ErrorText}");
+            return answer!.Values;
+        }
+        Assert.Contains(await PeersOf(openHash), peer => peer.Port == seedPort && System.Net.IPAddress.IsLoopback(peer.Address));
+        Assert.Empty(await PeersOf(secretHash));
+        Assert.DoesNotContain(secretHash, router.Output);
+    }
+
+    [Fact]
     public async Task Libtorrent_given_a_magnet_and_a_shoal_dht_node_finds_the_shoal_seed_and_completes()
     {
         using var swarm = new SwarmInterop();
