@@ -27,4 +27,16 @@ internal static class PeerSourcesExtensions
         : (sources & PeerSources.Cache) != 0 ? PeerOrigin.Cache
         : (sources & PeerSources.Incoming) != 0 ? PeerOrigin.Ltep
         : PeerOrigin.User;
+
+    /// <summary>The source (and what it says of the address) that a peer source's <paramref name="origin"/> stands for; the user's for anything else.</summary>
+    public static (PeerSources Source, PeerTraits Traits) Source(this PeerOrigin origin) => origin switch
+    {
+        PeerOrigin.Tracker => (PeerSources.Tracker, PeerTraits.None),
+        PeerOrigin.Dht => (PeerSources.Dht, PeerTraits.None),
+        PeerOrigin.Pex => (PeerSources.Pex, PeerTraits.None),
+        PeerOrigin.Lsd => (PeerSources.Lsd, PeerTraits.Local),
+        PeerOrigin.Cache => (PeerSources.Cache, PeerTraits.None),
+        PeerOrigin.Ltep or PeerOrigin.Incoming => (PeerSources.Incoming, PeerTraits.None),
+        _ => (PeerSources.Manual, PeerTraits.None),
+    };
 }

@@ -14,16 +14,6 @@ internal sealed class TaskOwner(Action<string, Exception> onFault, CancellationT
     private readonly List<Task> _watches = [];
     private int _pruneAt = 16;
 
-    /// <summary>Tasks started and not yet ended (or whose end is still being looked at).</summary>
-    public int Running
-    {
-        get
-        {
-            lock (_lock)
-                return _watches.Count(w => !w.IsCompleted);
-        }
-    }
-
     /// <summary>Starts <paramref name="work"/> (it runs on the caller's thread until its first await) and owns it; a synchronous throw is a fault too.</summary>
     public void Start(string what, Func<Task> work)
     {

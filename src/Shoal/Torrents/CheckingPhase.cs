@@ -51,7 +51,7 @@ internal sealed class CheckingPhase(TorrentSession session, Torrent torrent)
         long verified = 0, wanted = 0;
         for (int piece = 0; piece < torrent.PieceCount; piece++)
         {
-            if (!torrent.FilesOfPiece(piece).Any(f => priorities is null || priorities[f] > 0)) // as the picker's priorities
+            if (TorrentSwarm.PriorityOf(torrent, piece, priorities) == 0) // as the picker's priorities
                 continue;
             int size = torrent.PieceSize(piece);
             wanted += size;

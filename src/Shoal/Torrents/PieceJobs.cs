@@ -52,35 +52,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
         }
         try
         {
-            bool verified = false;
-            string? failure = null;
-            var torrent = swarm.Torrent!;
-            await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                var storage = swarm.Storage;
-                var beforeWrite = swarm.Client.BeforePieceWrite;
-                await Task.Run(() =>
-                {
-                    verified = PieceVerifier.Verify(torrent, partial.Index, partial.Data.Span);
-                    if (verified)
-                    {
-                        if (storage is null)
-                            throw new IOException("torrent stopped");
-                        beforeWrite?.Invoke(partial.Index);
-                        storage.WritePiece(partial.Index, partial.Data.Span);
-                    }
-                }).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
-            {
-                failure = e.Message;
-                verified = false;
-            }
-            finally
-            {
-                swarm.Client.DiskSlots.Release();
-            }
+            var (verified, failure) = await HashAndWriteAsync(partial).ConfigureAwait(false);
             if (failure is not null)
             {
                 lock (swarm.Gate)
@@ -122,6 +94,37 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
                 lock (swarm.Gate)
                     Settle(false);
             }
+        }
+    }
+
+    /// <summary>On the thread pool, within a disk slot: whether the piece hashes right, and (when it does) the disk's error writing it, if any.</summary>
+    private async Task<(bool Verified, string? Failure)> HashAndWriteAsync(PartialPiece<SwarmPeer> partial)
+    {
+        var torrent = swarm.Torrent!;
+        var beforeWrite = swarm.Client.BeforePieceWrite;
+        await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var storage = swarm.Storage; // taken with the slot: null once the torrent stopped meanwhile
+            bool verified = await Task.Run(() =>
+            {
+                if (!PieceVerifier.Verify(torrent, partial.Index, partial.Data.Span))
+                    return false;
+                if (storage is null)
+                    throw new IOException("torrent stopped");
+                beforeWrite?.Invoke(partial.Index);
+                storage.WritePiece(partial.Index, partial.Data.Span);
+                return true;
+            }).ConfigureAwait(false);
+            return (verified, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return (false, e.Message);
+        }
+        finally
+        {
+            swarm.Client.DiskSlots.Release();
         }
     }
 

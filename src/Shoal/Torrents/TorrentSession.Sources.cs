@@ -50,16 +50,7 @@ public sealed partial class TorrentSession
 
     void IPeerSourceHost.AddPeers(IEnumerable<IPEndPoint> peers, PeerOrigin origin)
     {
-        var (source, traits) = origin switch
-        {
-            PeerOrigin.Tracker => (PeerSources.Tracker, PeerTraits.None),
-            PeerOrigin.Dht => (PeerSources.Dht, PeerTraits.None),
-            PeerOrigin.Pex => (PeerSources.Pex, PeerTraits.None),
-            PeerOrigin.Lsd => (PeerSources.Lsd, PeerTraits.Local),
-            PeerOrigin.Cache => (PeerSources.Cache, PeerTraits.None),
-            PeerOrigin.Ltep or PeerOrigin.Incoming => (PeerSources.Incoming, PeerTraits.None),
-            _ => (PeerSources.Manual, PeerTraits.None),
-        };
+        var (source, traits) = origin.Source();
         ((IEngineSourceHost)this).AddPeers(peers.Where(EndPoints.IsPeerAddress).Select(EndPoints.Normalize), source, traits);
     }
 

@@ -284,16 +284,16 @@ internal sealed partial class TorrentSwarm
     {
         var priorities = Session.Options.FilePriorities;
         for (int piece = 0; piece < torrent.PieceCount; piece++)
-        {
-            int priority = 0;
-            bool any = false;
-            foreach (int file in torrent.Space.FilesOfPiece(piece))
-            {
-                any = true;
-                priority = Math.Max(priority, priorities is null ? 1 : Math.Clamp(priorities[file], 0, 7));
-            }
-            picker.SetPriority(piece, (byte)(any ? priority : 0));
-        }
+            picker.SetPriority(piece, PriorityOf(torrent, piece, priorities));
+    }
+
+    /// <summary>A piece's priority: the highest of its files' (0-7; every file 1 without priorities), 0 for a piece of no file.</summary>
+    public static byte PriorityOf(Torrent torrent, int piece, IReadOnlyList<int>? priorities)
+    {
+        int priority = 0;
+        foreach (int file in torrent.Space.FilesOfPiece(piece))
+            priority = Math.Max(priority, priorities is null ? 1 : Math.Clamp(priorities[file], 0, 7));
+        return (byte)priority;
     }
 
     /// <summary>Writes the resume data and the peer cache.</summary>
