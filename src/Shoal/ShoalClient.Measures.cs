@@ -1,10 +1,12 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Shoal.Dht;
+using Shoal.Peers;
 
 namespace Shoal;
 
-/// <summary>What the client measures across its torrents: bytes moved, and our address as others see it.</summary>
+/// <summary>What the client measures across its torrents (bytes moved, our address as others see it) and how it ranks addresses for dialling.</summary>
 public sealed partial class ShoalClient
 {
     private readonly ExternalAddressVotes _addressVotes = new();
@@ -65,5 +67,37 @@ public sealed partial class ShoalClient
                 torrent.Peers.Rerank();
             torrent.RankPending();
         }
+    }
+
+    /// <summary>
+    /// Dial order for <paramref name="peer"/>: BEP 40 priority against our address, through
+    /// <see cref="ShoalClientOptions.PeerRanking"/>, raised for a peer of our own site.
+    /// </summary>
+    internal long RankPeer(IPEndPoint peer)
+    {
+        uint canonical = Canonical(peer);
+        long ranked = Options.PeerRanking is { } rank ? UserRank(rank, peer, canonical) : canonical;
+        return Sites.IsLocal(peer.Address) ? ranked + PeerList.LocalBoost : ranked;
+    }
+
+    /// <summary>The engine's own rank of <paramref name="peer"/> (BEP 40, our site): pure, safe under a torrent's lock.</summary>
+    internal long EngineRank(IPEndPoint peer)
+    {
+        long canonical = Canonical(peer);
+        return Sites.IsLocal(peer.Address) ? canonical + PeerList.LocalBoost : canonical;
+    }
+
+    private uint Canonical(IPEndPoint peer)
+    {
+        var ours = ExternalAddress is { } external && external.AddressFamily == peer.AddressFamily ? external
+            : IPAddress.IsLoopback(peer.Address) ? peer.Address
+            : peer.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        return CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
+    }
+
+    private long UserRank(Func<IPEndPoint, uint, long> rank, IPEndPoint peer, uint canonical)
+    {
+        Supervision.LockRule.UserCode(this, nameof(ShoalClientOptions.PeerRanking));
+        return rank(peer, canonical);
     }
 }

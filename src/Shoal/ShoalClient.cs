@@ -168,38 +168,6 @@ public sealed partial class ShoalClient : IAsyncDisposable
     /// <summary>Which peers are of our own site (<see cref="ShoalClientOptions.Sites"/>).</summary>
     internal LocalSites Sites { get; }
 
-    /// <summary>
-    /// Dial order for <paramref name="peer"/>: BEP 40 priority against our address, through
-    /// <see cref="ShoalClientOptions.PeerRanking"/>, raised for a peer of our own site.
-    /// </summary>
-    internal long RankPeer(IPEndPoint peer)
-    {
-        uint canonical = Canonical(peer);
-        long ranked = Options.PeerRanking is { } rank ? UserRank(rank, peer, canonical) : canonical;
-        return Sites.IsLocal(peer.Address) ? ranked + PeerList.LocalBoost : ranked;
-    }
-
-    /// <summary>The engine's own rank of <paramref name="peer"/> (BEP 40, our site): pure, safe under a torrent's lock.</summary>
-    internal long EngineRank(IPEndPoint peer)
-    {
-        long canonical = Canonical(peer);
-        return Sites.IsLocal(peer.Address) ? canonical + PeerList.LocalBoost : canonical;
-    }
-
-    private uint Canonical(IPEndPoint peer)
-    {
-        var ours = ExternalAddress is { } external && external.AddressFamily == peer.AddressFamily ? external
-            : IPAddress.IsLoopback(peer.Address) ? peer.Address
-            : peer.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        return CanonicalPeerPriority.Compute(new IPEndPoint(ours, ListenPort), peer);
-    }
-
-    private long UserRank(Func<IPEndPoint, uint, long> rank, IPEndPoint peer, uint canonical)
-    {
-        Supervision.LockRule.UserCode(this, nameof(ShoalClientOptions.PeerRanking));
-        return rank(peer, canonical);
-    }
-
     /// <summary>Binds the listening sockets. Throws <see cref="SocketException"/> when the port is taken.</summary>
     public Task StartAsync()
     {

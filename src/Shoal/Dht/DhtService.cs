@@ -15,7 +15,7 @@ namespace Shoal.Dht;
 /// <see cref="DhtResponder"/>, runs iterative lookups (<see cref="DhtLookup"/>), bootstraps from
 /// its saved table and the bootstrap nodes, refreshes stale buckets, and saves its table.
 /// </summary>
-public sealed class DhtService : IAsyncDisposable
+public sealed partial class DhtService : IAsyncDisposable
 {
     internal const int MaxPending = 4_096;
     internal const int MaxConcurrentPings = 16;
@@ -350,64 +350,6 @@ public sealed class DhtService : IAsyncDisposable
         Interlocked.Increment(ref _counters.Responses);
         pending.Answer.TrySetResult(message);
     }
-
-    /// <summary>Saves the id and the table (when a state file is set).</summary>
-    public void Save()
-    {
-        if (Options.StateFile is not { } file)
-            return;
-        List<DhtNode> nodes;
-        lock (_gate)
-            nodes = [.. Table.All(), .. Table6.All()];
-        try
-        {
-            DhtStateFile.Save(file, new DhtStateFile.State(Id, nodes));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            DhtLog.StateNotSaved(_logger, file, e.Message);
-        }
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        if (_stopping.IsCancellationRequested)
-            return;
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _tasks.DrainAsync().ConfigureAwait(false);
-        Save();
-        if (_ownedSocket is not null)
-            await _ownedSocket.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private UdpEndpoint? _ownedSocket;
-
-    /// <summary>
-    /// A DHT node of its own (no BitTorrent client around it) on UDP <paramref name="port"/> (0:
-    /// any free port) of <paramref name="bind"/>, started. Throws <see cref="SocketException"/>
-    /// when it cannot bind. Disposing it saves its table and closes its socket.
-    /// </summary>
-    public static DhtService StartStandalone(DhtOptions options, IReadOnlyList<IPAddress> bind, int port, ILogger? logger = null)
-    {
-        var udp = new UdpEndpoint();
-        try
-        {
-            udp.Bind(bind, port);
-            var node = new DhtService(options, udp, logger: logger) { _ownedSocket = udp };
-            udp.Start();
-            node.Start();
-            return node;
-        }
-        catch
-        {
-            udp.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw;
-        }
-    }
-
-    /// <summary>Our node id, in hex.</summary>
-    public string IdHex => Id.ToString();
 
     private sealed class Pending(IPEndPoint to)
     {
