@@ -104,17 +104,17 @@ internal sealed class SwarmInterop : IDisposable
         return await tracker.ShoalTrackerPortAsync();
     }
 
-    /// <summary>Polls the shoal tracker's /stats until it has <paramref name="peers"/> peers.</summary>
-    public static async Task WaitTrackerPeersAsync(int port, int peers)
+    /// <summary>Polls the shoal tracker's /stats until it has <paramref name="peers"/> peers, <paramref name="seeders"/> of them seeds.</summary>
+    public static async Task WaitTrackerPeersAsync(int port, int peers, int seeders = 0)
     {
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             using var stats = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/stats"));
-            if (stats.RootElement.GetProperty("peers").GetInt32() >= peers)
+            if (stats.RootElement.GetProperty("peers").GetInt32() >= peers && stats.RootElement.GetProperty("seeders").GetInt32() >= seeders)
                 return;
-            Assert.True(DateTime.UtcNow < deadline, $"the tracker did not see {peers} peers in time");
+            Assert.True(DateTime.UtcNow < deadline, $"the tracker did not see {peers} peers ({seeders} seeds) in time");
             await Task.Delay(200);
         }
     }
