@@ -97,7 +97,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             {
                 MaxMessageLength = swarm.MaxMessageLength,
             };
-            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Torrent?.PieceCount ?? 0), swarm.Client.Time, outgoing)
+            peer = new SwarmPeer(wire, wire, new Bitfield(swarm.Content?.Torrent.PieceCount ?? 0), swarm.Client.Time, outgoing)
             {
                 Origin = dialled is null ? PeerOrigin.Incoming : (list.Find(dialled)?.Sources ?? PeerSources.Manual).Origin(),
                 IsLocal = swarm.Client.Sites.IsLocal(stream.RemoteEndPoint.Address)
@@ -111,9 +111,9 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             }
             swarm.Peers.Add(peer);
             swarm.SiteShare.Joined(peer);
-            Greet(peer);
+            Greet(peer, wire);
             // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.
-            _tasks.Start($"peer {peer}", () => RunPeerAsync(peer, swarm.Token));
+            _tasks.Start($"peer {peer}", () => RunPeerAsync(peer, wire, swarm.Token));
             string name = peer.ToString();
             swarm.Defer(log => EngineLog.PeerConnected(log, swarm.Session.Name, outgoing ? "to" : "from", name, wire.Transport));
         }
@@ -160,39 +160,38 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         return order < 0; // same initiator: keep the existing one
     }
 
-    private void Greet(SwarmPeer peer)
+    private void Greet(SwarmPeer peer, PeerConnection wire)
     {
-        var wire = peer.Wire!;
         if (wire.SupportsExtensions)
         {
-            SendExtensionHandshake(peer);
+            SendExtensionHandshake(peer, wire);
             peer.GreetedWithoutMetadata = swarm.Session.Torrent is null;
         }
-        if (!swarm.HasContent)
+        if (swarm.Content is not { } content)
         {
             // Nothing to offer before the metadata is known and checked; haves follow then (OnContent).
             if (wire.SupportsFast)
                 wire.Send(MessageId.HaveNone);
             return;
         }
-        if (swarm.SuperSeeding.TryGreet(peer))
+        if (swarm.SuperSeeding.TryGreet(content, peer))
             return; // nothing, then one piece at a time, and no allowed-fast pieces
-        var have = swarm.Picker.Have;
+        var have = content.Picker.Have;
         if (wire.SupportsFast && have.All)
             wire.Send(MessageId.HaveAll);
         else if (wire.SupportsFast && have.None)
             wire.Send(MessageId.HaveNone);
         else if (!have.None)
             wire.SendPayload(MessageId.Bitfield, have.Bytes);
-        OfferAllowedFast(peer, wire);
+        OfferAllowedFast(content, peer, wire);
     }
 
-    private void OfferAllowedFast(SwarmPeer peer, PeerConnection wire)
+    private void OfferAllowedFast(TorrentContent content, SwarmPeer peer, PeerConnection wire)
     {
-        var have = swarm.Picker!.Have;
+        var have = content.Picker.Have;
         if (!wire.SupportsFast || have.None)
             return;
-        foreach (int piece in AllowedFast.Compute(peer.EndPoint.Address, swarm.WireHash, swarm.Torrent!.PieceCount, AllowedFast.DefaultCount))
+        foreach (int piece in AllowedFast.Compute(peer.EndPoint.Address, swarm.WireHash, content.Torrent.PieceCount, AllowedFast.DefaultCount))
         {
             if (have[piece])
             {
@@ -202,7 +201,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         }
     }
 
-    private void SendExtensionHandshake(SwarmPeer peer)
+    private void SendExtensionHandshake(SwarmPeer peer, PeerConnection wire)
     {
         var common = new ExtensionHandshake
         {
@@ -211,7 +210,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             ListenPort = swarm.Client.ListenPort > 0 ? swarm.Client.ListenPort : null,
             YourIp = peer.EndPoint.Address,
         };
-        peer.Wire!.SendExtended(0, swarm.Extensions.Handshake(common, peer));
+        wire.SendExtended(0, swarm.Extensions.Handshake(common, peer));
     }
 
     /// <summary>
@@ -221,15 +220,14 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
     /// before we had the metadata gets our extension handshake again, now with metadata_size
     /// (BEP 10 allows it), so it can fetch the metadata from us too.
     /// </summary>
-    public void OnContent(SwarmPeer peer)
+    public void OnContent(SwarmPeer peer, PeerConnection wire, TorrentContent content)
     {
-        var torrent = swarm.Torrent!;
-        var picker = swarm.Picker!;
-        var wire = peer.Wire!;
+        var torrent = content.Torrent;
+        var picker = content.Picker;
         if (peer.GreetedWithoutMetadata && wire.SupportsExtensions)
         {
             peer.GreetedWithoutMetadata = false;
-            SendExtensionHandshake(peer);
+            SendExtensionHandshake(peer, wire);
         }
         wire.MaxMessageLength = swarm.MaxMessageLength;
         var has = new Bitfield(torrent.PieceCount);
@@ -253,14 +251,14 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
             peer.Link.Close($"before the metadata it said: {e.Message}");
             return;
         }
-        swarm.Scheduler.MergeHas(peer, has);
-        if (swarm.SuperSeeding.TryGreet(peer, saidNone: true))
+        content.Scheduler.MergeHas(peer, has);
+        if (swarm.SuperSeeding.TryGreet(content, peer, saidNone: true))
             return;
         if (TooManyHaves(peer, picker.Have.SetCount))
             return;
         foreach (int piece in picker.Have.SetIndices())
             wire.SendIndex(MessageId.Have, piece);
-        OfferAllowedFast(peer, wire);
+        OfferAllowedFast(content, peer, wire);
     }
 
     /// <summary>
@@ -276,11 +274,10 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
         return true;
     }
 
-    private async Task RunPeerAsync(SwarmPeer peer, CancellationToken token)
+    private async Task RunPeerAsync(SwarmPeer peer, PeerConnection wire, CancellationToken token)
     {
         await Task.Yield();
-        var wire = peer.Wire!;
-        await wire.RunAsync(new PeerMessages(swarm, peer), token).ConfigureAwait(false);
+        await wire.RunAsync(new PeerMessages(swarm, peer, wire), token).ConfigureAwait(false);
         bool slotPassedOn;
         lock (swarm.Gate)
         {

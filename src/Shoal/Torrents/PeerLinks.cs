@@ -9,9 +9,10 @@ namespace Shoal;
 /// <summary>
 /// The torrent's side of its non-wire peers (web seeds): each becomes a <see cref="SwarmPeer"/>
 /// that has every piece and never chokes, scheduled like any other peer; its blocks, refusals
-/// and departure come back through <see cref="IPeerLinkSink"/>.
+/// and departure come back through <see cref="IPeerLinkSink"/>. Part of the content: links are
+/// made only once the metadata is known.
 /// </summary>
-internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
+internal sealed class PeerLinks(TorrentSwarm swarm, TorrentContent content) : IPeerLinkSink
 {
     private readonly Dictionary<IPeer, SwarmPeer> _links = [];
     private readonly TaskOwner _tasks = new(swarm.Fault, swarm.Token);
@@ -21,10 +22,10 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
     /// <summary>Waits for every link's work to end (after <see cref="CloseAll"/>).</summary>
     public Task DrainAsync() => _tasks.DrainAsync();
 
-    /// <summary>Asks every registered factory for its links (the metadata is known; under no lock).</summary>
+    /// <summary>Asks every registered factory for its links (under no lock).</summary>
     public void Create()
     {
-        var torrent = swarm.Torrent!;
+        var torrent = content.Torrent;
         var links = swarm.Client.PeerLinkFactories.SelectMany(factory => factory(swarm.Session, torrent, this)).ToList();
         lock (swarm.Gate)
         {
@@ -40,7 +41,7 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
                 };
                 _links[link] = peer;
                 swarm.Peers.Add(peer);
-                swarm.Scheduler.MergeHas(peer, all);
+                content.Scheduler.MergeHas(peer, all);
             }
         }
     }
@@ -50,11 +51,11 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
         PartialPiece<SwarmPeer>? completed = null;
         lock (swarm.Gate)
         {
-            if (!_links.TryGetValue(link, out var peer) || peer.IsClosed || !swarm.HasContent)
+            if (!_links.TryGetValue(link, out var peer) || peer.IsClosed)
                 return;
             try
             {
-                completed = swarm.Scheduler.OnBlock(peer, request.Piece, request.Begin, data);
+                completed = content.Scheduler.OnBlock(peer, request.Piece, request.Begin, data);
             }
             catch (PeerProtocolException e)
             {
@@ -63,7 +64,7 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
         }
         swarm.Flush();
         if (completed is not null)
-            swarm.Pieces.Start(completed);
+            swarm.Pieces.Start(content, completed);
     }
 
     public void OnRejected(IPeer link, BlockRequest request)
@@ -71,7 +72,7 @@ internal sealed class PeerLinks(TorrentSwarm swarm) : IPeerLinkSink
         lock (swarm.Gate)
         {
             if (_links.TryGetValue(link, out var peer) && peer.Outstanding.Remove(request))
-                swarm.Picker?.Release(peer, request);
+                content.Picker.Release(peer, request);
         }
     }
 

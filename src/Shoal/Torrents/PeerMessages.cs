@@ -9,9 +9,9 @@ namespace Shoal;
 /// torrent (piece indices, block bounds, what we have) and turned into a decision under the
 /// torrent's lock. Blocks go to the scheduler, extended messages to the extension registry.
 /// </summary>
-internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHandler
+internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConnection wire) : IPeerHandler
 {
-    private readonly PeerConnection _wire = peer.Wire!;
+    private readonly PeerConnection _wire = wire;
 
     public void OnMessage(in PeerMessage message)
     {
@@ -22,28 +22,27 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
             OnHashRequest(message.Payload); // needs only the immutable torrent: no lock, no hashing under it
             return;
         }
-        PartialPiece<SwarmPeer>? completed = null;
+        (TorrentContent Content, PartialPiece<SwarmPeer> Piece)? completed = null;
         lock (swarm.Gate)
         {
             if (peer.IsClosed)
                 return;
             if (message.Id == MessageId.Extended)
                 OnExtended(message); // the same with or without the metadata
-            else if (swarm.HasContent)
-                completed = Dispatch(message);
+            else if (swarm.Content is { } content)
+                completed = Dispatch(content, message);
             else
                 DispatchBeforeContent(message);
         }
         swarm.Flush();
         if (completed is not null)
-            swarm.Pieces.Start(completed);
+            swarm.Pieces.Start(completed.Value.Content, completed.Value.Piece);
     }
 
-    private PartialPiece<SwarmPeer>? Dispatch(in PeerMessage message)
+    private (TorrentContent Content, PartialPiece<SwarmPeer> Piece)? Dispatch(TorrentContent content, in PeerMessage message)
     {
-        var scheduler = swarm.Scheduler;
-        var picker = swarm.Picker!;
-        var torrent = swarm.Torrent!;
+        var scheduler = content.Scheduler;
+        var torrent = content.Torrent;
         switch (message.Id)
         {
             case MessageId.Choke:
@@ -66,7 +65,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                     swarm.Ticker.UnchokeIfSlotFree(); // its slot is free for someone who wants it
                 break;
             case MessageId.Have:
-                swarm.CheckPiece(message.Index, "have");
+                content.CheckPiece(message.Index, "have");
                 scheduler.OnHave(peer, message.Index);
                 swarm.SuperSeeding.OnHave(message.Index);
                 break;
@@ -93,27 +92,27 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
                 swarm.SuperSeeding.OnBitfield(all);
                 break;
             case MessageId.Request:
-                OnRequest(new BlockRequest(message.Index, message.Begin, message.Length));
+                OnRequest(content, new BlockRequest(message.Index, message.Begin, message.Length));
                 break;
             case MessageId.Cancel:
                 _wire.CancelUpload(new BlockRequest(message.Index, message.Begin, message.Length));
                 break;
             case MessageId.Piece:
-                return scheduler.OnBlock(peer, message.Index, message.Begin, message.Payload);
+                return scheduler.OnBlock(peer, message.Index, message.Begin, message.Payload) is { } whole ? (content, whole) : null;
             case MessageId.Reject:
                 if (!_wire.SupportsFast)
                     throw new PeerProtocolException("reject without the fast extension");
                 var rejected = new BlockRequest(message.Index, message.Begin, message.Length);
                 if (peer.Outstanding.Remove(rejected))
-                    picker.Release(peer, rejected, declined: true);
+                    content.Picker.Release(peer, rejected, declined: true);
                 break; // the next tick asks again, maybe someone else
             case MessageId.Suggest:
-                swarm.CheckPiece(message.Index, "suggest");
+                content.CheckPiece(message.Index, "suggest");
                 if (peer.Suggested.Count < 32 && !peer.Suggested.Contains(message.Index))
                     peer.Suggested.Add(message.Index);
                 break;
             case MessageId.AllowedFast:
-                swarm.CheckPiece(message.Index, "allowed fast");
+                content.CheckPiece(message.Index, "allowed fast");
                 if (peer.AllowedFastForUs.Count < 64)
                     peer.AllowedFastForUs.Add(message.Index);
                 scheduler.FillRequests(peer);
@@ -195,16 +194,16 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
             peer.ListenEndPoint = listen;
             if (swarm.Session.Peers.Add(listen, PeerSources.Incoming))
                 swarm.Session.Peers.Connected(listen);
-            if (swarm.HasContent && peer.Has.All)
+            if (swarm.Content is not null && peer.Has.All)
                 swarm.Session.Peers.AddTraits(listen, PeerTraits.Seed);
         }
         swarm.Extensions.OnHandshake(peer, peer.Extensions);
     }
 
-    private void OnRequest(BlockRequest request)
+    private void OnRequest(TorrentContent content, BlockRequest request)
     {
-        var torrent = swarm.Torrent!;
-        swarm.CheckPiece(request.Piece, "request");
+        var torrent = content.Torrent;
+        content.CheckPiece(request.Piece, "request");
         if (request.Length <= 0 || request.Length > PeerWire.MaxBlockLength)
             throw new PeerProtocolException($"request of {request.Length} bytes");
         // A v2 torrent's last piece of each file is short, but libtorrent counts the alignment
@@ -212,7 +211,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
         int limit = torrent.Version == Metainfo.TorrentVersion.V2 ? torrent.PieceLength : torrent.PieceSize(request.Piece);
         if (request.Begin < 0 || (long)request.Begin + request.Length > limit)
             throw new PeerProtocolException($"request for {request.Length} bytes at {request.Begin} beyond the end of piece {request.Piece} ({limit} bytes)");
-        if (!swarm.Picker!.Have[request.Piece] || !swarm.SuperSeeding.OnRequest(peer, request.Piece))
+        if (!content.Picker.Have[request.Piece] || !swarm.SuperSeeding.OnRequest(peer, request.Piece))
             throw new PeerProtocolException($"request for piece {request.Piece}, which we did not announce");
         if (peer.AmChoking && !peer.AllowedFastForThem.Contains(request.Piece))
         {
@@ -229,7 +228,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
     {
         if (payload.Length != HashRequests.RequestLength)
             throw new PeerProtocolException($"hash request of {payload.Length} bytes");
-        var hashes = swarm.Torrent is { } torrent ? HashRequests.Answer(torrent, payload, swarm.LayerTrees) : null;
+        var hashes = swarm.Content is { } content ? HashRequests.Answer(content.Torrent, payload, swarm.LayerTrees) : null;
         if (hashes is not null)
             _wire.SendPayload(MessageId.Hashes, hashes);
         else
@@ -241,8 +240,8 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer) : IPeerHa
 
     public void ReadBlock(BlockRequest request, Span<byte> destination)
     {
-        var storage = swarm.Storage ?? throw new IOException("torrent stopped");
-        storage.Read(request.Piece, request.Begin, destination);
+        var content = swarm.Content ?? throw new IOException("torrent stopped");
+        content.Storage.Read(request.Piece, request.Begin, destination);
     }
 
     public void OnBlockSent(int length)

@@ -23,8 +23,8 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
     private sealed record FailedPiece(byte[] Data, SwarmPeer?[] Senders);
 
     /// <summary>Hashes and writes a complete piece on the thread pool; a job that fails unexpectedly gives the piece back and fails the torrent.</summary>
-    public void Start(PartialPiece<SwarmPeer> partial) =>
-        _jobs.Start($"piece {partial.Index}", () => VerifyAndWriteAsync(partial));
+    public void Start(TorrentContent content, PartialPiece<SwarmPeer> partial) =>
+        _jobs.Start($"piece {partial.Index}", () => VerifyAndWriteAsync(content, partial));
 
     public async Task ShutDownAsync()
     {
@@ -42,17 +42,17 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
     /// picker exactly once: had, or free to be fetched again (also when an unexpected exception
     /// escapes to the owner, which fails the torrent).
     /// </summary>
-    private async Task VerifyAndWriteAsync(PartialPiece<SwarmPeer> partial)
+    private async Task VerifyAndWriteAsync(TorrentContent content, PartialPiece<SwarmPeer> partial)
     {
         bool settled = false;
         void Settle(bool verified)
         {
             settled = true;
-            swarm.Picker!.Finish(partial, verified);
+            content.Picker.Finish(partial, verified);
         }
         try
         {
-            var (verified, failure) = await HashAndWriteAsync(partial).ConfigureAwait(false);
+            var (verified, failure) = await HashAndWriteAsync(content, partial).ConfigureAwait(false);
             if (failure is not null)
             {
                 lock (swarm.Gate)
@@ -70,7 +70,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
                     if (partial.Exclusive is { } owner)
                         owner.Parole = false;
                     Settle(true);
-                    swarm.Scheduler.OnVerified(partial.Index, senders);
+                    content.Scheduler.OnVerified(partial.Index, senders);
                     if (swarm.Session.Logger.IsEnabled(LogLevel.Trace))
                     {
                         string from = string.Join(", ", senders.OfType<SwarmPeer>().Distinct());
@@ -85,7 +85,7 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
             }
             swarm.Flush();
             if (verified)
-                CheckCompletion();
+                CheckCompletion(content);
         }
         finally
         {
@@ -98,22 +98,18 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
     }
 
     /// <summary>On the thread pool, within a disk slot: whether the piece hashes right, and (when it does) the disk's error writing it, if any.</summary>
-    private async Task<(bool Verified, string? Failure)> HashAndWriteAsync(PartialPiece<SwarmPeer> partial)
+    private async Task<(bool Verified, string? Failure)> HashAndWriteAsync(TorrentContent content, PartialPiece<SwarmPeer> partial)
     {
-        var torrent = swarm.Torrent!;
         var beforeWrite = swarm.Client.BeforePieceWrite;
         await swarm.Client.DiskSlots.WaitAsync().ConfigureAwait(false);
         try
         {
-            var storage = swarm.Storage; // taken with the slot: null once the torrent stopped meanwhile
             bool verified = await Task.Run(() =>
             {
-                if (!PieceVerifier.Verify(torrent, partial.Index, partial.Data.Span))
+                if (!PieceVerifier.Verify(content.Torrent, partial.Index, partial.Data.Span))
                     return false;
-                if (storage is null)
-                    throw new IOException("torrent stopped");
                 beforeWrite?.Invoke(partial.Index);
-                storage.WritePiece(partial.Index, partial.Data.Span);
+                content.Storage.WritePiece(partial.Index, partial.Data.Span); // files closed (the run stopped): ObjectDisposedException
                 return true;
             }).ConfigureAwait(false);
             return (verified, null);
@@ -167,13 +163,13 @@ internal sealed class PieceJobs(TorrentSwarm swarm)
     }
 
     /// <summary>Moves to seeding when every wanted piece is verified; saves resume data and tells the peer sources.</summary>
-    public void CheckCompletion()
+    public void CheckCompletion(TorrentContent content)
     {
         TorrentState? change;
         bool seeding;
         lock (swarm.Gate)
         {
-            change = swarm.UpdateSeeding();
+            change = swarm.UpdateSeeding(content);
             seeding = swarm.Seeding;
         }
         if (change is { } state)

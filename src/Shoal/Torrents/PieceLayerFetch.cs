@@ -78,12 +78,12 @@ internal sealed class PieceLayerFetch
                 if (asked < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == candidate) && (peer is null || asked < load[peer]))
                     peer = candidate;
             }
-            if (peer is null)
-                continue;
+            if (peer?.Wire is not { } wire)
+                continue; // (the load counts wire peers only)
             load[peer]++;
             run.Peer = peer;
             run.SentAt = now;
-            peer.Wire!.SendPayload(MessageId.HashRequest, run.Request(_pieceLayer));
+            wire.SendPayload(MessageId.HashRequest, run.Request(_pieceLayer));
         }
     }
 

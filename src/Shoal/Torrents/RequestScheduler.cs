@@ -7,29 +7,28 @@ namespace Shoal;
 /// <summary>
 /// Our side of the exchange with each peer, under the torrent's lock: whether we are interested,
 /// which blocks we ask for (through the picker, as deep as the peer's rate needs), what arrives,
-/// endgame cancels, and snubbing a peer that leaves requests unanswered.
+/// endgame cancels, and snubbing a peer that leaves requests unanswered. Part of the content:
+/// it exists only once the metadata is known.
 /// </summary>
-internal sealed class RequestScheduler(TorrentSwarm swarm)
+internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent content)
 {
     /// <summary>A request unanswered this long snubs its peer: its requests go to others.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(20);
     private readonly List<BlockRequest> _pickBuffer = [];
     private readonly List<SwarmPeer> _othersBuffer = [];
-
-    /// <summary>Everything here runs only once the metadata is known (the swarm's content exists).</summary>
-    private PiecePicker<SwarmPeer> Picker => swarm.Picker ?? throw new InvalidOperationException("no metadata yet");
+    private readonly PiecePicker<SwarmPeer> _picker = content.Picker;
 
     public void FillRequests(SwarmPeer peer)
     {
-        if (!swarm.HasContent || !peer.AmInterested || peer.IsClosed)
+        if (!peer.AmInterested || peer.IsClosed)
             return;
         if (peer.PeerChoking && peer.AllowedFastForUs.Count == 0)
             return;
-        int want = peer.PipelineDepth(PipelineFloor(swarm.Torrent!.TotalSize)) - peer.Outstanding.Count;
+        int want = peer.PipelineDepth(PipelineFloor(content.Torrent.TotalSize)) - peer.Outstanding.Count;
         if (want <= 0)
             return;
         _pickBuffer.Clear();
-        Picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
+        _picker.Pick(peer, peer.Has, want, _pickBuffer, peer.PeerChoking ? peer.AllowedFastForUs : null,
             peer.Suggested.Count > 0 ? peer.Suggested : null, peer.Parole, OursFrom(peer));
         long now = swarm.Client.Time.GetTimestamp();
         foreach (var request in _pickBuffer)
@@ -53,7 +52,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         int wanted = 0;
         foreach (int piece in peer.Has.SetIndices())
         {
-            if (Picker.IsInteresting(piece))
+            if (_picker.IsInteresting(piece))
                 wanted++;
         }
         peer.WantedPieces = wanted;
@@ -61,8 +60,6 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
 
     public void UpdateInterest(SwarmPeer peer)
     {
-        if (!swarm.HasContent)
-            return;
         bool interesting = WantsFrom(peer);
         if (interesting != peer.AmInterested)
             SetInterested(peer, interesting);
@@ -83,7 +80,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             return true;
         foreach (int piece in peer.Has.SetIndices())
         {
-            if (Picker.IsInteresting(piece) && ours(piece))
+            if (_picker.IsInteresting(piece) && ours(piece))
                 return true;
         }
         return false;
@@ -103,13 +100,13 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (peer.Has[piece])
             return;
         peer.Has[piece] = true;
-        Picker.AddAvailability(piece);
+        _picker.AddAvailability(piece);
         if (peer.IsLocal)
             swarm.SiteShare.NoteProgress(); // our site is getting pieces
-        if (!Picker.IsInteresting(piece))
+        if (!_picker.IsInteresting(piece))
             return; // nothing new to ask it for (haves of pieces we have are most of them)
         peer.WantedPieces++;
-        if (peer.IsLocal && Picker.Partial(piece) is { } partial)
+        if (peer.IsLocal && _picker.Partial(piece) is { } partial)
             TakeOverTheLan(partial);
         if (!peer.AmInterested && (OursFrom(peer) is not { } ours || ours(piece)))
             SetInterested(peer, true);
@@ -125,7 +122,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
         if (peer.Has.None)
         {
             peer.Has = field;
-            Picker.AddAvailability(field);
+            _picker.AddAvailability(field);
         }
         else
         {
@@ -134,14 +131,14 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
                 if (!peer.Has[piece])
                 {
                     peer.Has[piece] = true;
-                    Picker.AddAvailability(piece);
+                    _picker.AddAvailability(piece);
                 }
             }
         }
         Recount(peer);
         if (peer.IsLocal)
         {
-            foreach (var partial in Picker.Partials.ToArray())
+            foreach (var partial in _picker.Partials.ToArray())
             {
                 if (peer.Has[partial.Index])
                     TakeOverTheLan(partial);
@@ -173,7 +170,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             {
                 if (remote.Outstanding.Remove(request))
                     remote.Link.Cancel(request);
-                Picker.Release(remote, request);
+                _picker.Release(remote, request);
                 if (!_othersBuffer.Contains(remote))
                     _othersBuffer.Add(remote);
             }
@@ -185,16 +182,15 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     /// <summary>A block arrived: count it, cancel its duplicates (endgame), ask for more; returns the piece when it is whole.</summary>
     public PartialPiece<SwarmPeer>? OnBlock(SwarmPeer peer, int piece, int begin, ReadOnlySpan<byte> data)
     {
-        var torrent = swarm.Torrent!;
-        swarm.CheckPiece(piece, "piece");
-        if (data.Length > PeerWire.MaxBlockLength || begin < 0 || (long)begin + data.Length > torrent.PieceSize(piece))
+        content.CheckPiece(piece, "piece");
+        if (data.Length > PeerWire.MaxBlockLength || begin < 0 || (long)begin + data.Length > content.Torrent.PieceSize(piece))
             throw new PeerProtocolException($"block of {data.Length} bytes at {begin} does not fit piece {piece}");
         var request = new BlockRequest(piece, begin, data.Length);
         peer.Outstanding.Remove(request);
-        if (Picker.Have[piece])
+        if (_picker.Have[piece])
             return null; // late endgame duplicate
         _othersBuffer.Clear();
-        var result = Picker.OnBlock(peer, piece, begin, data, _othersBuffer, out var completed);
+        var result = _picker.OnBlock(peer, piece, begin, data, _othersBuffer, out var completed);
         if (result is BlockResult.Accepted or BlockResult.PieceComplete)
         {
             peer.Snubbed = false;
@@ -222,8 +218,8 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
     /// </summary>
     public void OnVerified(int piece, SwarmPeer?[] senders)
     {
-        bool counted = Picker.IsWanted(piece);
-        swarm.SiteShare.InTail = Picker.MissingWanted <= SiteShare.TailPieces;
+        bool counted = _picker.IsWanted(piece);
+        swarm.SiteShare.InTail = _picker.MissingWanted <= SiteShare.TailPieces;
         foreach (var peer in swarm.Peers)
         {
             if (!peer.Has[piece] || Array.IndexOf(senders, peer) >= 0)
@@ -246,7 +242,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm)
             if (!peer.HavesWithheld)
                 continue;
             peer.HavesWithheld = false;
-            var both = peer.Has.SetIndices().Where(p => Picker.Have[p]).ToList();
+            var both = peer.Has.SetIndices().Where(p => _picker.Have[p]).ToList();
             if (!PeerSendQueue.HavesFit(both.Count))
                 continue; // a huge torrent: its view of us stays partial, which costs it nothing
             foreach (int piece in both)

@@ -15,20 +15,23 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
 {
     private readonly List<(SwarmPeer Peer, int Piece)> _offers = [];
     private SuperSeeder<SwarmPeer>? _seeder;
+    /// <summary>What we have, while <see cref="_seeder"/> runs (it runs only once the content exists).</summary>
+    private Bitfield _have = new(0);
 
     /// <summary>
     /// Greets <paramref name="peer"/> as a superseeded peer when superseeding applies: a
     /// have-none (unless <paramref name="saidNone"/>: it had one before our data was checked),
     /// then its first piece. False to greet it as usual.
     /// </summary>
-    public bool TryGreet(SwarmPeer peer, bool saidNone = false)
+    public bool TryGreet(TorrentContent content, SwarmPeer peer, bool saidNone = false)
     {
-        if (!swarm.Session.SuperSeeding || !swarm.HasContent || !swarm.Picker.Have.All || peer.Wire is not { } wire)
+        var picker = content.Picker;
+        if (!swarm.Session.SuperSeeding || !picker.Have.All || peer.Wire is not { } wire)
             return false;
-        var picker = swarm.Picker;
         if (_seeder is null)
         {
-            _seeder = new SuperSeeder<SwarmPeer>(swarm.Torrent.PieceCount, p => p.Has, picker.Availability, new Random(swarm.Client.NextSeed()));
+            _have = picker.Have;
+            _seeder = new SuperSeeder<SwarmPeer>(content.Torrent.PieceCount, p => p.Has, picker.Availability, new Random(swarm.Client.NextSeed()));
             foreach (var other in swarm.Peers)
                 _seeder.Held(other.Has);
         }
@@ -93,9 +96,9 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
         {
             if (peer.IsClosed)
                 continue;
-            if (swarm.Admission.TooManyHaves(peer, swarm.Picker!.Have.SetCount - told.SetCount))
+            if (swarm.Admission.TooManyHaves(peer, _have.SetCount - told.SetCount))
                 continue;
-            foreach (int piece in swarm.Picker!.Have.SetIndices())
+            foreach (int piece in _have.SetIndices())
             {
                 if (!told[piece])
                     peer.Link.Have(piece);

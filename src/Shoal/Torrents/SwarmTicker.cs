@@ -36,6 +36,7 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
             var time = swarm.Client.Time;
             long now = time.GetTimestamp();
             bool seeding = swarm.Seeding;
+            var content = swarm.Content; // null in the metadata phase: no requests, no choking
             foreach (var peer in swarm.Peers.ToList())
             {
                 var wire = peer.Wire;
@@ -51,18 +52,20 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
                     peer.Link.Close("both seeding");
                     continue;
                 }
-                swarm.Scheduler.CheckSnubbed(peer, now);
+                if (content is null)
+                    continue;
+                content.Scheduler.CheckSnubbed(peer, now);
                 if (!seeding)
                 {
                     if (_tick % 5 == 0 || !peer.IsLocal) // a remote peer's interest follows our site's share each tick
-                        swarm.Scheduler.UpdateInterest(peer);
+                        content.Scheduler.UpdateInterest(peer);
                     else
-                        swarm.Scheduler.FillRequests(peer);
+                        content.Scheduler.FillRequests(peer);
                 }
             }
             swarm.Extensions.OnTick();
             swarm.LayerFetch?.Pump(swarm.Peers);
-            if (_tick % ChokeRoundTicks == 0)
+            if (_tick % ChokeRoundTicks == 0 && content is not null) // nothing to give before the content exists
                 ChokeRound(now);
         }
         DialMore();
@@ -105,8 +108,6 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
     /// <summary>Asks the choker whom to unchoke and applies its answer.</summary>
     private void ChokeRound(long now)
     {
-        if (!swarm.HasContent)
-            return; // nothing to give before the metadata is known and checked
         _candidates.Clear();
         foreach (var peer in swarm.Peers)
         {
@@ -128,8 +129,8 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
     /// <summary>Between rounds: unchokes interested peers while the choker has free slots.</summary>
     public void UnchokeIfSlotFree()
     {
-        if (!swarm.HasContent)
-            return;
+        if (swarm.Content is null)
+            return; // the metadata phase: nothing to give yet
         int local = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested && p.IsLocal);
         int remote = swarm.Peers.Count(p => !p.AmChoking && p.PeerInterested && !p.IsLocal);
         foreach (var peer in swarm.Peers)

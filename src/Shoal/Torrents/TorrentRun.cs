@@ -20,7 +20,8 @@ internal sealed class TorrentRun(TorrentSession session)
     public async Task RunAsync(CancellationToken token)
     {
         // A source that throws (what it expects, a tracker down, it handles itself) fails the torrent at once.
-        _sourceTasks = new TaskOwner((what, e) => session.FailInternal(e, what), token);
+        var sourceTasks = new TaskOwner((what, e) => session.FailInternal(e, what), token);
+        _sourceTasks = sourceTasks;
         var client = session.Client;
         client.Register(session);
         var cached = PeerCache.Load(PeerCache.PathFor(client.ResumeDirectory, session.InfoHash.ToHex()));
@@ -40,14 +41,14 @@ internal sealed class TorrentRun(TorrentSession session)
             if (torrent is null)
             {
                 session.SetState(TorrentState.AwaitingMetadata);
-                StartSources(token);
+                StartSources(sourceTasks, token);
                 torrent = await new MetadataPhase(session, swarm).RunAsync(token).ConfigureAwait(false);
                 client.Register(session); // the metadata may add a v2 hash
             }
             session.SetState(TorrentState.Checking);
             var have = await new CheckingPhase(session, torrent).RunAsync(token).ConfigureAwait(false);
             swarm.AttachContent(torrent, have);
-            StartSources(token);
+            StartSources(sourceTasks, token);
             await swarm.RunUntilStoppedAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -107,7 +108,7 @@ internal sealed class TorrentRun(TorrentSession session)
     }
 
     /// <summary>Starts the peer sources once (they run until the run ends).</summary>
-    public void StartSources(CancellationToken token)
+    private void StartSources(TaskOwner tasks, CancellationToken token)
     {
         lock (_sources)
         {
@@ -118,7 +119,7 @@ internal sealed class TorrentRun(TorrentSession session)
                 if (factory(session, session.Client, session.Options) is { } source)
                 {
                     _sources.Add(source);
-                    _sourceTasks!.Own($"peer source {source.Name}", Task.Run(() => source.RunAsync(token), CancellationToken.None));
+                    tasks.Own($"peer source {source.Name}", Task.Run(() => source.RunAsync(token), CancellationToken.None));
                 }
             }
         }

@@ -3,16 +3,9 @@ using Shoal.Wire;
 
 namespace Shoal;
 
-/// <summary>The swarm's helpers for peers, shared by its parts (under the lock): checks, leaving, bans, faults.</summary>
+/// <summary>The swarm's helpers for peers, shared by its parts (under the lock): leaving, bans, faults.</summary>
 internal sealed partial class TorrentSwarm
 {
-
-    public void CheckPiece(int index, string what)
-    {
-        int count = Torrent?.PieceCount ?? 0;
-        if ((uint)index >= (uint)count)
-            throw new PeerProtocolException($"{what} for piece {index} of {count}");
-    }
 
     /// <summary>
     /// A peer left (a wire connection that ended, a web seed that closed): the one way out for
@@ -25,11 +18,11 @@ internal sealed partial class TorrentSwarm
         Peers.Remove(peer);
         SiteShare.Left(peer);
         ReleaseRequests(peer);
-        if (HasContent)
+        if (_content is { } content)
         {
-            if (peer.Has.Count == Torrent.PieceCount) // not a peer refused when the metadata came
-                Picker.RemoveAvailability(peer.Has);
-            Picker.Forget(peer);
+            if (peer.Has.Count == content.Torrent.PieceCount) // not a peer refused when the metadata came
+                content.Picker.RemoveAvailability(peer.Has);
+            content.Picker.Forget(peer);
         }
         SuperSeeding.OnLeave(peer);
         Extensions.OnDisconnected(peer);
@@ -42,10 +35,14 @@ internal sealed partial class TorrentSwarm
         Defer(log => EngineLog.PeerClosed(log, Session.Name, peer, reason, received, sent));
     }
 
+    /// <summary>Gives the peer's outstanding requests back to the picker (there are none before the content exists).</summary>
     public void ReleaseRequests(SwarmPeer peer)
     {
-        foreach (var request in peer.Outstanding.Keys)
-            Picker?.Release(peer, request);
+        if (_content is { } content)
+        {
+            foreach (var request in peer.Outstanding.Keys)
+                content.Picker.Release(peer, request);
+        }
         peer.Outstanding.Clear();
     }
 

@@ -14,24 +14,24 @@ internal sealed partial class TorrentSwarm
 
     /// <summary>Wanted bytes: verified, in all, and of those we lack the ones some connected peer has (under the lock; the picker keeps them).</summary>
     private (long Verified, long Wanted, long Available) WantedBytes() =>
-        HasContent ? (Picker.VerifiedWantedBytes, Picker.WantedBytes, Picker.AvailableMissingBytes) : (0, 0, 0);
+        _content?.Picker is { } picker ? (picker.VerifiedWantedBytes, picker.WantedBytes, picker.AvailableMissingBytes) : (0, 0, 0);
 
     public (long Verified, long Wanted, long? Available, long Unchecked, int Peers, int Seeds) Progress()
     {
         lock (Gate)
         {
             var (verified, wanted, available) = WantedBytes();
-            return (verified, wanted, HasContent ? available : null, UncheckedBytes(), Peers.Count, Peers.Count(p => p.Has.Count > 0 && p.Has.All));
+            var content = _content;
+            return (verified, wanted, content is null ? null : available, content is null ? 0 : UncheckedBytes(content.Picker),
+                Peers.Count, Peers.Count(p => p.Has.Count > 0 && p.Has.All));
         }
     }
 
     /// <summary>Blocks received for pieces not yet complete and checked (under the lock).</summary>
-    private long UncheckedBytes()
+    private static long UncheckedBytes(Swarm.PiecePicker<SwarmPeer> picker)
     {
         long bytes = 0;
-        if (!HasContent)
-            return 0;
-        foreach (var partial in Picker.Partials)
+        foreach (var partial in picker.Partials)
         {
             for (int b = 0; b < partial.BlockCount; b++)
             {
@@ -45,7 +45,7 @@ internal sealed partial class TorrentSwarm
     public Bitfield? VerifiedPieces()
     {
         lock (Gate)
-            return Picker?.Have.Clone();
+            return _content?.Picker.Have.Clone();
     }
 
     /// <summary>Per piece: -1 when we have it, else how many connected peers have it (empty before the content is attached).</summary>
@@ -53,7 +53,7 @@ internal sealed partial class TorrentSwarm
     {
         lock (Gate)
         {
-            if (Picker is not { } picker)
+            if (_content?.Picker is not { } picker)
                 return [];
             return [.. Enumerable.Range(0, picker.Have.Count).Select(i => picker.Have[i] ? -1 : picker.Availability(i))];
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Shoal.Extensions;
 using Shoal.Metainfo;
@@ -11,11 +10,12 @@ namespace Shoal;
 
 /// <summary>
 /// A running torrent's swarm: the state its parts share (peers, choker, extensions, and once the
-/// metadata is known and checked, the picker and storage), all under the torrent's one lock. It
-/// runs for the whole run: peers connect and exchange extension messages while the metadata is
-/// awaited or the data checked; <see cref="AttachContent"/> then brings what needs the metadata.
+/// metadata is known and checked, the <see cref="TorrentContent"/>), all under the torrent's one
+/// lock. It runs for the whole run: peers connect and exchange extension messages while the
+/// metadata is awaited or the data checked (the metadata phase); <see cref="AttachContent"/> then
+/// makes the content, and code that needs it is handed it.
 /// The parts: <see cref="PeerAdmission"/> (dial, accept, attach, leave), <see cref="PeerMessages"/>
-/// (one peer's messages), <see cref="RequestScheduler"/> (interest and requests),
+/// (one peer's messages), <see cref="RequestScheduler"/> (interest and requests, in the content),
 /// <see cref="PieceJobs"/> (hash, write, smart ban, completion) and <see cref="SwarmTicker"/>
 /// (timeouts, choking rounds, dialling). Under the lock: decisions only. Log lines noted under
 /// it are written after it is released. What it reports for status is in TorrentSwarm.Status.
@@ -27,9 +27,7 @@ internal sealed partial class TorrentSwarm
     /// <summary>What runs after the lock is released (log lines, closes, callbacks); locked on itself, a leaf lock taken under <see cref="Gate"/> or without it.</summary>
     private readonly List<Action<ILogger>> _notes = [];
     private bool _seeding;
-    private volatile TorrentStorage? _storage;
-    private volatile Torrent? _torrent;
-    private volatile PiecePicker<SwarmPeer>? _picker;
+    private volatile TorrentContent? _content;
     private Task? _ticker;
     private volatile PieceLayerFetch? _layerFetch;
 
@@ -48,11 +46,9 @@ internal sealed partial class TorrentSwarm
                 Extensions.Register(extension);
         }
         Admission = new PeerAdmission(this);
-        Scheduler = new RequestScheduler(this);
         SiteShare = new SiteShare(SiteShare.KeyOf(Client.PeerIdBytes), Client.Time);
         Pieces = new PieceJobs(this);
         Ticker = new SwarmTicker(this);
-        Links = new PeerLinks(this);
         SuperSeeding = new SuperSeeding(this);
     }
 
@@ -61,29 +57,24 @@ internal sealed partial class TorrentSwarm
     public ShoalClient Client { get; }
     public Lock Gate { get; }
     public byte[] WireHash { get; }
-    /// <summary>The metadata; null until <see cref="AttachContent"/>.</summary>
-    public Torrent? Torrent => _torrent;
-    /// <summary>The picker (what we have and want); null until <see cref="AttachContent"/>.</summary>
-    public PiecePicker<SwarmPeer>? Picker => _picker;
-    /// <summary>True once the metadata is known and the data checked: picker, storage and bitfields exist.</summary>
-    [MemberNotNullWhen(true, nameof(Torrent), nameof(Picker))]
-    public bool HasContent => _picker is not null && _torrent is not null;
+    /// <summary>
+    /// The content (metadata, files, picker, scheduler, web seeds): null in the metadata phase,
+    /// until <see cref="AttachContent"/>, and again once the run has stopped. Read it once where
+    /// the phase matters and hand the value on.
+    /// </summary>
+    public TorrentContent? Content => _content;
     /// <summary>The largest message a peer may send us now (the bitfield's size is known only with the metadata).</summary>
-    public int MaxMessageLength => _torrent is { } torrent ? Math.Max(128 * 1024, (torrent.PieceCount + 7) / 8 + 1) : MaxMessageLengthBeforeMetadata;
+    public int MaxMessageLength => _content is { } content ? Math.Max(128 * 1024, (content.Torrent.PieceCount + 7) / 8 + 1) : MaxMessageLengthBeforeMetadata;
     public Choker<SwarmPeer> Choker { get; }
     public ExtensionRegistry Extensions { get; } = new();
     /// <summary>Each file's tree above its piece layer, for BEP 52 hash requests.</summary>
     public PieceLayerTrees LayerTrees { get; } = new();
-    /// <summary>Set once the files are open (read by send loops and piece jobs outside the lock, hence volatile).</summary>
-    public TorrentStorage? Storage => _storage;
     public List<SwarmPeer> Peers { get; } = [];
     public HashSet<string> BannedPeerIds { get; } = [];
     public PeerAdmission Admission { get; }
-    public RequestScheduler Scheduler { get; }
     public SiteShare SiteShare { get; }
     public PieceJobs Pieces { get; }
     public SwarmTicker Ticker { get; }
-    public PeerLinks Links { get; }
     public SuperSeeding SuperSeeding { get; }
     public CancellationToken Token { get; }
     /// <summary>Every wanted piece is verified (under the lock).</summary>
@@ -120,7 +111,6 @@ internal sealed partial class TorrentSwarm
     {
         var wantedFiles = Session.Options.FilePriorities;
         var storage = new TorrentStorage(torrent, Session.SaveDirectory, Session.Options.Allocation);
-        _storage = storage;
         storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
         var picker = new PiecePicker<SwarmPeer>(torrent.PieceCount, torrent.PieceSize, have, new Random(Client.NextSeed()))
         {
@@ -129,19 +119,22 @@ internal sealed partial class TorrentSwarm
         SetPriorities(picker, torrent);
         if (!picker.WantedComplete)
             storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
+        var content = new TorrentContent(this, torrent, storage, picker);
         lock (Gate)
         {
-            _torrent = torrent;
-            _picker = picker;
+            _content = content;
             _seeding = picker.WantedComplete;
             foreach (var peer in Peers.ToList())
-                Admission.OnContent(peer);
+            {
+                if (peer.Wire is { } wire) // web seeds join only after this
+                    Admission.OnContent(peer, wire, content);
+            }
         }
         Flush();
         Session.SetState(_seeding ? TorrentState.Seeding : TorrentState.Downloading);
-        Pieces.CheckCompletion();
+        Pieces.CheckCompletion(content);
         if (!_seeding)
-            Links.Create();
+            content.Links.Create();
     }
 
     /// <summary>The piece layers being fetched from peers (a v2 torrent from BEP 9 metadata); null otherwise.</summary>
@@ -174,37 +167,37 @@ internal sealed partial class TorrentSwarm
     {
         if (_ticker is not null)
             await _ticker.ConfigureAwait(false);
-        Links.CloseAll();
+        var content = _content;
+        content?.Links.CloseAll();
         await Admission.ShutDownAsync().ConfigureAwait(false);
-        await Links.DrainAsync().ConfigureAwait(false);
+        if (content is not null)
+            await content.Links.DrainAsync().ConfigureAwait(false);
         SavePeers();
-        if (HasContent)
+        if (content is not null)
         {
-            SaveResumeData();
+            SaveResumeData(content);
             lock (Gate)
             {
-                Session.LastVerified = Picker.Have.Clone();
+                Session.LastVerified = content.Picker.Have.Clone();
                 Session.LastProgress = WantedProgress();
-                Picker.Clear();
+                content.Picker.Clear();
+                _content = null; // a send loop that still reads finds the run stopped
             }
         }
         Session.SetSwarm(null);
-        _storage?.Dispose();
-        _storage = null;
+        content?.Storage.Dispose();
         Flush();
     }
 
     /// <summary>Sets whether every wanted piece is verified; returns the state to announce (after the lock is released), or null.</summary>
-    public TorrentState? UpdateSeeding()
+    public TorrentState? UpdateSeeding(TorrentContent content)
     {
-        if (!HasContent)
-            return null;
-        bool seeding = Picker.WantedComplete;
+        bool seeding = content.Picker.WantedComplete;
         if (seeding == _seeding)
             return null;
         _seeding = seeding;
         if (seeding)
-            Scheduler.TellWithheld();
+            content.Scheduler.TellWithheld();
         return seeding ? TorrentState.Seeding : TorrentState.Downloading;
     }
 
@@ -248,8 +241,8 @@ internal sealed partial class TorrentSwarm
     {
         lock (Gate)
         {
-            if (HasContent)
-                Picker.Sequential = sequential;
+            if (_content is { } content)
+                content.Picker.Sequential = sequential;
         }
     }
 
@@ -263,21 +256,23 @@ internal sealed partial class TorrentSwarm
     public void ApplyPriorities()
     {
         TorrentState? change;
+        TorrentContent content;
         lock (Gate)
         {
-            if (!HasContent)
-                return;
-            SetPriorities(Picker, Torrent);
-            change = UpdateSeeding();
+            if (_content is null)
+                return; // the metadata phase: the priorities apply when the content is attached
+            content = _content;
+            SetPriorities(content.Picker, content.Torrent);
+            change = UpdateSeeding(content);
             foreach (var peer in Peers)
             {
-                Scheduler.Recount(peer);
-                Scheduler.UpdateInterest(peer);
+                content.Scheduler.Recount(peer);
+                content.Scheduler.UpdateInterest(peer);
             }
         }
         if (change is { } state)
             Session.SetState(state);
-        Pieces.CheckCompletion();
+        Pieces.CheckCompletion(content);
     }
 
     private void SetPriorities(PiecePicker<SwarmPeer> picker, Torrent torrent)
@@ -296,11 +291,12 @@ internal sealed partial class TorrentSwarm
         return (byte)priority;
     }
 
-    /// <summary>Writes the resume data and the peer cache.</summary>
+    /// <summary>Writes the peer cache and, once the content exists, the resume data.</summary>
     public void SaveResume()
     {
         SavePeers();
-        SaveResumeData();
+        if (_content is { } content)
+            SaveResumeData(content);
     }
 
     /// <summary>The peers we were connected to, for the next start (an older cache stays when there are none).</summary>
@@ -321,17 +317,12 @@ internal sealed partial class TorrentSwarm
         }
     }
 
-    private void SaveResumeData()
+    private void SaveResumeData(TorrentContent content)
     {
         Bitfield have;
-        Torrent torrent;
+        var torrent = content.Torrent;
         lock (Gate)
-        {
-            if (!HasContent)
-                return;
-            have = Picker.Have.Clone();
-            torrent = Torrent;
-        }
+            have = content.Picker.Have.Clone();
         try
         {
             new ResumeData(torrent.InfoHashes.Primary.ToHex(), Session.SaveDirectory, have, ResumeData.Snapshot(torrent, Session.SaveDirectory))
