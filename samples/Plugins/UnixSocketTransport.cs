@@ -72,7 +72,7 @@ public sealed class UnixSocketTransport(string folder, IPEndPoint listenAs) : IT
 
         public override IPEndPoint RemoteEndPoint => remote;
 
-        public override string Kind => "unix";
+        public override PeerTransport Transport { get; } = new("unix");
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
             socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);

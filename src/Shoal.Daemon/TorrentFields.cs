@@ -157,7 +157,7 @@ public static class TorrentFields
         ["isUploadingTo"] = p.PeerInterested && !p.AmChoking,
         ["isEncrypted"] = p.Encrypted,
         ["isIncoming"] = !p.Outgoing,
-        ["isUTP"] = p.Transport.StartsWith("utp", StringComparison.Ordinal),
+        ["isUTP"] = p.Transport.IsUtp,
         ["progress"] = Math.Round(p.Progress, 4),
         ["rateToClient"] = p.DownRate,
         ["rateToPeer"] = p.UpRate,
@@ -184,7 +184,7 @@ public static class TorrentFields
             flags.Append('E');
         if (!p.Outgoing)
             flags.Append('I');
-        if (p.Transport.StartsWith("utp", StringComparison.Ordinal))
+        if (p.Transport.IsUtp)
             flags.Append('T');
         return flags.ToString();
     }

@@ -6,7 +6,7 @@ namespace Shoal;
 internal static partial class EngineLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "{Torrent}: connected {Direction} {Peer} over {Transport}")]
-    public static partial void PeerConnected(ILogger logger, string torrent, string direction, string peer, string transport);
+    public static partial void PeerConnected(ILogger logger, string torrent, string direction, string peer, Net.PeerTransport transport);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "{Torrent}: closed {Peer}: {Reason} (received {Received} bytes of blocks, sent {Sent})")]
     public static partial void PeerClosed(ILogger logger, string torrent, object peer, string? reason, long received, long sent);

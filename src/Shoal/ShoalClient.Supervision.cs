@@ -46,5 +46,5 @@ public sealed partial class ShoalClient
         Tasks.Own($"the {transport.Name} listener", transport.StartListening(Accept, _stopping.Token));
 
     private void Accept(PeerStream stream) =>
-        Tasks.Start($"an incoming {stream.Kind} connection", () => Router.RouteAsync(stream, _stopping.Token));
+        Tasks.Start($"an incoming {stream.Transport} connection", () => Router.RouteAsync(stream, _stopping.Token));
 }

@@ -136,9 +136,10 @@ internal sealed class PexExtension : IPeerExtension
             byte flags = PexMessage.Reachable;
             if (peer.Has.Count > 0 && peer.Has.All)
                 flags |= PexMessage.Seed;
-            if (peer.Wire?.Transport.Contains('+') == true) // it spoke the encrypted opening with us
+            var transport = peer.Wire?.Transport;
+            if (transport?.SpokeMse == true) // it spoke the encrypted opening with us
                 flags |= PexMessage.PrefersEncryption;
-            if (peer.Wire?.Transport.StartsWith("utp", StringComparison.Ordinal) == true)
+            if (transport?.IsUtp == true)
                 flags |= PexMessage.SupportsUtp;
             result[listen] = flags;
         }

@@ -11,8 +11,8 @@ public abstract class PeerStream : IAsyncDisposable
     /// <summary>The remote address the bytes come from.</summary>
     public abstract IPEndPoint RemoteEndPoint { get; }
 
-    /// <summary>A short name for status and logs ("tcp", "utp", "tcp+rc4").</summary>
-    public abstract string Kind { get; }
+    /// <summary>How the bytes travel (the carrier and any encryption over it).</summary>
+    public abstract PeerTransport Transport { get; }
 
     /// <summary>Reads at least one byte; 0 when the peer closed its side.</summary>
     public abstract ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);

@@ -24,7 +24,7 @@ internal sealed class TcpPeerStream : PeerStream
 
     public override IPEndPoint RemoteEndPoint { get; }
 
-    public override string Kind => "tcp";
+    public override PeerTransport Transport => PeerTransport.Tcp;
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);

@@ -52,7 +52,7 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     public byte[] RemotePeerId => RemoteHandshake.PeerId;
     public bool Outgoing { get; }
     public IPEndPoint EndPoint { get; }
-    public string Transport => _stream.Kind;
+    public PeerTransport Transport => _stream.Transport;
     public bool SupportsFast => RemoteHandshake.SupportsFast;
     public bool SupportsExtensions => RemoteHandshake.SupportsExtensions;
     public long LastReceive { get; private set; }

@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.Net;
 
 namespace Shoal;
 
@@ -10,10 +11,10 @@ public sealed record PeerInfo(IPEndPoint EndPoint, string Client, double Progres
     public bool IsWebSeed => WebSeedUrl is not null;
     /// <summary>The web seed's URL, or null for a peer-wire connection.</summary>
     public string? WebSeedUrl { get; init; }
-    /// <summary>How the bytes travel: "tcp" or "utp", with "+rc4" (MSE, RC4 both ways) or "+mse" (the MSE opening, then plain) when encrypted; "http" for a web seed.</summary>
-    public string Transport { get; init; } = "tcp";
+    /// <summary>How the bytes travel: TCP, uTP or a transport of yours, with any MSE over it; HTTP for a web seed.</summary>
+    public PeerTransport Transport { get; init; } = PeerTransport.Tcp;
     /// <summary>How the connection came about: it dialled us, or the source that gave us its address.</summary>
     public PeerOrigin Origin { get; init; }
     /// <summary>Whether the connection is RC4-encrypted (MSE).</summary>
-    public bool Encrypted => Transport.EndsWith("+rc4", StringComparison.Ordinal);
+    public bool Encrypted => Transport.Encrypted;
 }

@@ -66,7 +66,7 @@ internal sealed partial class TorrentSwarm
                 p.Down.Rate, p.Up.Rate, p.AmChoking, p.PeerChoking, p.AmInterested, p.PeerInterested, p.Outgoing, p.Snubbed)
             {
                 WebSeedUrl = p.Link is WebSeeds.WebSeedLink web ? web.ToString() : null,
-                Transport = p.Wire?.Transport ?? "http",
+                Transport = p.Wire?.Transport ?? Net.PeerTransport.Http,
                 Origin = p.Origin,
             })];
     }

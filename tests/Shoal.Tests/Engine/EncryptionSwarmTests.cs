@@ -61,7 +61,7 @@ public class EncryptionSwarmTests
     private static async Task AssertCompletesOverAsync(string transport, TorrentSession session, Shoal.Metainfo.Torrent torrent, string seedDir)
     {
         await EngineHarness.WaitUntilAsync(() => session.GetPeers().Any(), 30, "a connected peer");
-        Assert.Equal(transport, session.GetPeers()[0].Transport);
+        Assert.Equal(transport, session.GetPeers()[0].Transport.ToString());
         await EngineHarness.WaitCompleteAsync(session);
         EngineHarness.AssertSameFiles(torrent, seedDir, session.SaveDirectory);
     }
@@ -73,7 +73,7 @@ public class EncryptionSwarmTests
         // the seed has no uTP at all; the leecher dials by default (uTP first to another site, then TCP)
         var (session, _, _) = await SwarmAsync(h, EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, TransportPolicy.Both, remote: true, seedTransport: TransportPolicy.Tcp);
         await EngineHarness.WaitUntilAsync(() => session.GetPeers().Any(), 30, "a connected peer");
-        Assert.Equal("tcp+mse", session.GetPeers()[0].Transport);
+        Assert.Equal(PeerTransport.Tcp with { Encryption = PeerEncryption.HandshakeOnly }, session.GetPeers()[0].Transport);
         await EngineHarness.WaitCompleteAsync(session);
     }
 

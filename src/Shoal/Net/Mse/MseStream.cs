@@ -17,7 +17,7 @@ internal sealed class MseStream(PeerStream inner, Rc4? encrypt, Rc4? decrypt, by
 
     public override IPEndPoint RemoteEndPoint => inner.RemoteEndPoint;
 
-    public override string Kind => inner.Kind + (Encrypted ? "+rc4" : "+mse");
+    public override PeerTransport Transport => inner.Transport with { Encryption = Encrypted ? PeerEncryption.Rc4 : PeerEncryption.HandshakeOnly };
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {

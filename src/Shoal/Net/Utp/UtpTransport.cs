@@ -44,7 +44,7 @@ internal sealed class UtpStream(UtpSocket socket) : PeerStream
 
     public override IPEndPoint RemoteEndPoint => socket.Remote;
 
-    public override string Kind => "utp";
+    public override PeerTransport Transport => PeerTransport.Utp;
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) => socket.ReadAsync(buffer, cancellationToken);
 

@@ -41,8 +41,8 @@ public class MseHandshakeTests
         var (accepted, key) = await MseHandshake.AcceptAsync(b, ReadOnlyMemory<byte>.Empty, Find, PreferRc4, cts.Token);
         var opened = await connect;
         Assert.Equal(Served[1], key);
-        Assert.Equal("tcp+rc4", opened.Kind);
-        Assert.Equal("tcp+rc4", accepted.Kind);
+        Assert.Equal(new PeerTransport("tcp", PeerEncryption.Rc4), opened.Transport);
+        Assert.Equal(new PeerTransport("tcp", PeerEncryption.Rc4), accepted.Transport);
         await ExchangeAsync(opened, accepted, 1 << 20);
     }
 
@@ -56,7 +56,7 @@ public class MseHandshakeTests
         var connect = MseHandshake.ConnectAsync(a, Served[0], MseHandshake.Rc4 | MseHandshake.Plaintext, cts.Token);
         var (accepted, _) = await MseHandshake.AcceptAsync(b, ReadOnlyMemory<byte>.Empty, Find, _ => MseHandshake.Plaintext, cts.Token);
         var opened = await connect;
-        Assert.Equal("tcp+mse", opened.Kind);
+        Assert.Equal(PeerTransport.Tcp with { Encryption = PeerEncryption.HandshakeOnly }, opened.Transport);
         Assert.False(((MseStream)opened).Encrypted);
         await ExchangeAsync(opened, accepted, 100_000);
     }
