@@ -52,6 +52,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         TrackerHttp = Trackers.HttpTrackerClient.CreateHttp();
         _transports = [_tcp];
         Encryption = Options.Encryption;
+        OutgoingOpening = new Net.Mse.MseOutgoingOpening(() => Encryption, Options.ConnectTimeout, Time);
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash),
             [new PlainIncomingHandshake(() => Encryption), new Net.Mse.MseIncomingHandshake(() => Encryption, () => _running.Keys)],
             Options.ConnectTimeout, Options.Time);
@@ -79,8 +80,8 @@ public sealed partial class ShoalClient : IAsyncDisposable
 
     /// <summary>For HTTP trackers: a connection per request (<see cref="Trackers.HttpTrackerClient.CreateHttp"/>).</summary>
     internal HttpClient TrackerHttp { get; }
-    /// <summary>What a dialled stream goes through before the handshake instead of the encryption policy's opening (tests plug one in).</summary>
-    internal IOutgoingOpening? OutgoingOpening { get; set; }
+    /// <summary>What a dialled stream goes through before the handshake: the encryption policy's MSE opening unless another is plugged in.</summary>
+    internal IOutgoingOpening OutgoingOpening { get; set; }
     /// <summary>Whether connections are encrypted (MSE); starts as <see cref="ShoalClientOptions.Encryption"/> and may change at any time (new connections follow it).</summary>
     public EncryptionPolicy Encryption { get; set; }
     /// <summary>The DHT node (after <see cref="StartAsync"/>, when <see cref="ShoalClientOptions.Dht"/> is set).</summary>

@@ -19,7 +19,7 @@ public class TransportSeamTests
     private sealed class MagicOpening : IOutgoingOpening
     {
         public int Opened;
-        public async Task<PeerStream> OpenAsync(PeerStream stream, InfoHash infoHash, CancellationToken cancellationToken)
+        public async Task<PeerStream> OpenAsync(PeerStream stream, InfoHash infoHash, Func<CancellationToken, Task<PeerStream>> redial, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Opened);
             await stream.WriteAsync(Magic, cancellationToken);
