@@ -56,11 +56,10 @@ public sealed partial class ShoalClient : IAsyncDisposable
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash),
             [new PlainIncomingHandshake(() => Encryption), new Net.Mse.MseIncomingHandshake(() => Encryption, () => _running.Keys)],
             Options.ConnectTimeout, Options.Time);
-        if (Options.WebSeeds)
-            _linkFactories.Add(WebSeeds.WebSeedLink.Create);
         Logger = Options.LoggerFactory.CreateLogger<ShoalClient>();
         Tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
         AddPeerSource(TrackerSource.Create); // the DHT and LSD join in StartAsync, when they run
+        AddPeerSource(WebSeeds.WebSeedSource.Create);
     }
 
     /// <summary>The options it was made with.</summary>

@@ -5,8 +5,8 @@ namespace Shoal.Discovery;
 
 /// <summary>
 /// The torrent as its peer sources see it: what to look for, whether it may be told to anyone
-/// (a private torrent never is), and where found addresses go. The engine's own sources
-/// (trackers, the DHT, local discovery) and any registered with
+/// (a private torrent never is), and where found addresses and web seeds go. The engine's own
+/// sources (trackers, the DHT, local discovery, PEX, web seeds) and any registered with
 /// <see cref="ShoalClient.AddPeerSource"/> get the same host.
 /// </summary>
 public interface IPeerSourceHost
@@ -23,6 +23,13 @@ public interface IPeerSourceHost
     /// <summary>Hands addresses to the torrent's peer list (bounded, deduplicated, ranked); they count under <paramref name="origin"/>. Any thread.</summary>
     void AddPeers(IEnumerable<IPEndPoint> peers, PeerOrigin origin);
 
+    /// <summary>
+    /// Hands over web seeds (BEP 19 url-list URLs; at most eight, deduplicated, unusable ones
+    /// dropped): each becomes a peer that has every piece once the metadata is known, while the
+    /// torrent downloads. Any thread.
+    /// </summary>
+    void AddWebSeeds(IEnumerable<string> urls);
+
     /// <summary>A source's latest error (null when it works again), shown in the torrent's status.</summary>
     void ReportSourceError(string source, string? error);
 }
@@ -35,4 +42,6 @@ internal interface IEngineSourceHost : IPeerSourceHost
     AnnounceStats GetAnnounceStats();
     /// <summary>Hands addresses to the torrent's peer list with what is known of them.</summary>
     void AddPeers(IEnumerable<IPEndPoint> peers, Peers.PeerSources source, Peers.PeerTraits traits = Peers.PeerTraits.None);
+    /// <summary>Hands over web seeds of either kind (BEP 17 httpseeds besides BEP 19's url-list).</summary>
+    void AddWebSeeds(IEnumerable<string> urls, WebSeeds.WebSeedKind kind);
 }

@@ -14,6 +14,9 @@ internal sealed class ExtensionRegistry
     private readonly List<IPeerExtension> _extensions = [];
 
     /// <summary>Adds an extension; its local id is its position plus one.</summary>
+    /// <summary>The registered extensions that also find peers (ut_pex): the run starts them with its peer sources.</summary>
+    public IEnumerable<Discovery.IPeerSource> PeerSources => _extensions.OfType<Discovery.IPeerSource>();
+
     public byte Register(IPeerExtension extension)
     {
         if (_extensions.Count >= 250)

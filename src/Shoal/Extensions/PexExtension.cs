@@ -1,4 +1,6 @@
 using System.Net;
+using System.Threading.Channels;
+using Shoal.Discovery;
 using Shoal.Bencode;
 using Shoal.Net;
 using Shoal.Peers;
@@ -11,12 +13,14 @@ namespace Shoal.Extensions;
 /// minute: the peers we are connected to that it can reach (we dialled them, or they told us their
 /// port), and those we were connected to that left; the first message lists up to
 /// <see cref="MaxFirst"/>, later ones at most <see cref="MaxPerMessage"/> added and as many dropped.
-/// What peers send goes, checked, into the peer list as PEX addresses; a peer that sends more than
+/// What peers send is checked and queued (bounded) under the lock; as a peer source of the run
+/// (<see cref="IPeerSource"/>) it hands the addresses to the torrent through the same seam as
+/// trackers and the DHT, after the lock. A peer that sends more than
 /// <see cref="MaxReceivedPerMinute"/> messages a minute is dropped. A private torrent (BEP 27) does
 /// none of it, also when it turns out private only once a magnet's metadata arrives.
-/// Called under the torrent's lock.
+/// The extension's calls come under the torrent's lock; <see cref="RunAsync"/> runs outside it.
 /// </summary>
-internal sealed class PexExtension : IPeerExtension
+internal sealed class PexExtension : IPeerExtension, IPeerSource
 {
     public const string ExtensionName = "ut_pex";
     public const int MaxFirst = 200;
@@ -29,6 +33,9 @@ internal sealed class PexExtension : IPeerExtension
     private readonly TorrentSession _session;
     private readonly TimeProvider _time;
     private readonly Dictionary<SwarmPeer, PexPeer> _peers = [];
+    /// <summary>Addresses received and not yet handed over; full, the newest are dropped (peers send at most a few hundred a minute).</summary>
+    private readonly Channel<(IPEndPoint Address, PeerTraits Traits)> _found =
+        Channel.CreateBounded<(IPEndPoint, PeerTraits)>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private PexExtension(TorrentSession session)
     {
@@ -92,8 +99,30 @@ internal sealed class PexExtension : IPeerExtension
                 traits |= PeerTraits.Utp;
             if ((flags & PexMessage.PrefersEncryption) != 0)
                 traits |= PeerTraits.Encryption;
-            _session.Peers.Add(address, PeerSources.Pex, traits);
+            _found.Writer.TryWrite((address, traits));
         }
+    }
+
+    /// <summary>As a peer source: hands what peers told us to the torrent, a batch at a time, outside the lock.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        IEngineSourceHost host = _session;
+        var reader = _found.Reader;
+        var batch = new List<(IPEndPoint Address, PeerTraits Traits)>();
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxFirst && reader.TryRead(out var found))
+                batch.Add(found);
+            if (Private)
+                continue; // the metadata said private after these arrived: dropped
+            foreach (var group in batch.GroupBy(f => f.Traits))
+                host.AddPeers(group.Select(f => f.Address), PeerSources.Pex, group.Key);
+        }
+    }
+
+    void IPeerSource.Nudge()
+    {
     }
 
     public void OnDisconnected(SwarmPeer peer) => _peers.Remove(peer);

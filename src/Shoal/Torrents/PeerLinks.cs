@@ -22,7 +22,10 @@ internal sealed class PeerLinks(TorrentSwarm swarm, TorrentContent content) : IP
     /// <summary>Waits for every link's work to end (after <see cref="CloseAll"/>).</summary>
     public Task DrainAsync() => _tasks.DrainAsync();
 
-    /// <summary>Asks every registered factory for its links (under no lock).</summary>
+    /// <summary>The web seeds linked in this run (each once; one that gave up is not linked again).</summary>
+    private readonly HashSet<(string Url, WebSeedKind Kind)> _webSeedsLinked = [];
+
+    /// <summary>Links the web seeds the sources handed over so far and asks every registered factory for its links (under no lock).</summary>
     public void Create()
     {
         var torrent = content.Torrent;
@@ -30,20 +33,39 @@ internal sealed class PeerLinks(TorrentSwarm swarm, TorrentContent content) : IP
         lock (swarm.Gate)
         {
             foreach (var link in links)
-            {
-                var all = new Bitfield(torrent.PieceCount);
-                all.SetAll();
-                var peer = new SwarmPeer(link, null, new Bitfield(torrent.PieceCount), swarm.Client.Time, outgoing: true)
-                {
-                    Origin = PeerOrigin.WebSeed,
-                    PeerChoking = false,
-                    IsLocal = link is WebSeedLink { HostAddress: { } host } && swarm.Client.Sites.IsLocal(host),
-                };
-                _links[link] = peer;
-                swarm.Peers.Add(peer);
-                content.Scheduler.MergeHas(peer, all);
-            }
+                Join(link);
+            LinkWebSeeds();
         }
+        swarm.Flush();
+    }
+
+    /// <summary>Links each web seed not linked yet, while the torrent downloads (under the lock).</summary>
+    public void LinkWebSeeds()
+    {
+        if (swarm.Seeding || swarm.Token.IsCancellationRequested)
+            return;
+        foreach (var seed in swarm.Session.WebSeedsKnown)
+        {
+            if (_webSeedsLinked.Add(seed) && WebSeedLink.For(swarm.Client, content.Torrent, seed.Url, seed.Kind, this) is { } link)
+                Join(link);
+        }
+    }
+
+    /// <summary>A link joins the swarm as a peer that has every piece and never chokes (under the lock).</summary>
+    private void Join(IPeer link)
+    {
+        var torrent = content.Torrent;
+        var all = new Bitfield(torrent.PieceCount);
+        all.SetAll();
+        var peer = new SwarmPeer(link, null, new Bitfield(torrent.PieceCount), swarm.Client.Time, outgoing: true)
+        {
+            Origin = PeerOrigin.WebSeed,
+            PeerChoking = false,
+            IsLocal = link is WebSeedLink { HostAddress: { } host } && swarm.Client.Sites.IsLocal(host),
+        };
+        _links[link] = peer;
+        swarm.Peers.Add(peer);
+        content.Scheduler.MergeHas(peer, all);
     }
 
     public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data)

@@ -41,14 +41,14 @@ internal sealed class TorrentRun(TorrentSession session)
             if (torrent is null)
             {
                 session.SetState(TorrentState.AwaitingMetadata);
-                StartSources(sourceTasks, token);
+                StartSources(swarm, sourceTasks, token);
                 torrent = await new MetadataPhase(session, swarm).RunAsync(token).ConfigureAwait(false);
                 client.Register(session); // the metadata may add a v2 hash
             }
             session.SetState(TorrentState.Checking);
             var have = await new CheckingPhase(session, torrent).RunAsync(token).ConfigureAwait(false);
             swarm.AttachContent(torrent, have);
-            StartSources(sourceTasks, token);
+            StartSources(swarm, sourceTasks, token);
             await swarm.RunUntilStoppedAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -107,20 +107,18 @@ internal sealed class TorrentRun(TorrentSession session)
         }
     }
 
-    /// <summary>Starts the peer sources once (they run until the run ends).</summary>
-    private void StartSources(TaskOwner tasks, CancellationToken token)
+    /// <summary>Starts the peer sources once (they run until the run ends): the registered ones and the extensions that find peers.</summary>
+    private void StartSources(TorrentSwarm swarm, TaskOwner tasks, CancellationToken token)
     {
         lock (_sources)
         {
             if (_sources.Count > 0)
                 return;
-            foreach (var factory in session.Client.PeerSourceFactories)
+            var sources = session.Client.PeerSourceFactories.Select(factory => factory(session, session.Client, session.Options)).OfType<IPeerSource>();
+            foreach (var source in sources.Concat(swarm.Extensions.PeerSources))
             {
-                if (factory(session, session.Client, session.Options) is { } source)
-                {
-                    _sources.Add(source);
-                    tasks.Own($"peer source {source.Name}", Task.Run(() => source.RunAsync(token), CancellationToken.None));
-                }
+                _sources.Add(source);
+                tasks.Own($"peer source {source.Name}", Task.Run(() => source.RunAsync(token), CancellationToken.None));
             }
         }
     }

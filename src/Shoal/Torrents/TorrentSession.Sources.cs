@@ -3,6 +3,7 @@ using Shoal.Discovery;
 using Shoal.Metainfo;
 using Shoal.Net;
 using Shoal.Peers;
+using Shoal.WebSeeds;
 using Shoal.Wire;
 
 namespace Shoal;
@@ -31,6 +32,8 @@ public sealed partial class TorrentSession
     public void Reannounce() => _swarm?.Run.NudgeSources();
 
     internal Discovery.TrackerLog TrackerLog { get; } = new();
+    /// <summary>Web seeds the sources handed over (under <see cref="Gate"/>; bounded per kind).</summary>
+    private readonly List<(string Url, WebSeedKind Kind)> _webSeeds = [];
 
     internal void NetworkChanged() => _swarm?.Run.NetworkChanged();
 
@@ -66,6 +69,30 @@ public sealed partial class TorrentSession
         if (added)
             _swarm?.Ticker.DialMore();
     }
+
+    void IPeerSourceHost.AddWebSeeds(IEnumerable<string> urls) => ((IEngineSourceHost)this).AddWebSeeds(urls, WebSeedKind.UrlList);
+
+    void IEngineSourceHost.AddWebSeeds(IEnumerable<string> urls, WebSeedKind kind)
+    {
+        bool added = false;
+        lock (Gate)
+        {
+            foreach (var url in urls)
+            {
+                if (!WebSeedUrl.IsUsable(url) || _webSeeds.Contains((url, kind)) || _webSeeds.Count(w => w.Kind == kind) >= WebSeedLink.MaxServers)
+                    continue;
+                _webSeeds.Add((url, kind));
+                added = true;
+            }
+            if (added)
+                _swarm?.Content?.Links.LinkWebSeeds(); // once the content exists; until then it links them when it is made
+        }
+        if (added)
+            _swarm?.Flush();
+    }
+
+    /// <summary>The web seeds handed over by the sources, in order (under the lock).</summary>
+    internal IReadOnlyList<(string Url, WebSeedKind Kind)> WebSeedsKnown => _webSeeds;
 
     void IPeerSourceHost.ReportSourceError(string source, string? error)
     {

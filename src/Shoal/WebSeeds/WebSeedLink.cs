@@ -48,18 +48,15 @@ internal sealed class WebSeedLink : IPeer
     /// <summary>The most servers of each kind used for one torrent.</summary>
     public const int MaxServers = 8;
 
-    /// <summary>
-    /// The registration: a link per usable url-list entry (the torrent's and the magnet's) and per
-    /// usable httpseeds entry of a torrent with a v1 hash, on the client's HTTP client.
-    /// </summary>
-    public static IEnumerable<IPeer> Create(TorrentSession session, Torrent torrent, IPeerLinkSink sink)
+    /// <summary>A link to the web seed at <paramref name="url"/> on the client's HTTP client; null for a BEP 17 seed of a torrent without a v1 hash.</summary>
+    public static WebSeedLink? For(ShoalClient client, Torrent torrent, string url, WebSeedKind kind, IPeerLinkSink sink)
     {
-        var http = session.Client.Http;
-        var urlList = torrent.WebSeeds.Concat(session.Identity.WebSeeds).Distinct().Where(WebSeedUrl.IsUsable).Take(MaxServers)
-            .Select(url => (WebSeedFetcher)new UrlListFetcher(url, torrent, http, session.Client.Time));
-        var httpSeeds = (HttpSeedFetcher.Serves(torrent) ? torrent.HttpSeeds : []).Distinct().Where(WebSeedUrl.IsUsable).Take(MaxServers)
-            .Select(url => (WebSeedFetcher)new HttpSeedFetcher(url, torrent, http));
-        return [.. urlList.Concat(httpSeeds).Select(f => new WebSeedLink(f, torrent, sink, session.Client.Time))];
+        WebSeedFetcher? fetcher = kind switch
+        {
+            WebSeedKind.UrlList => new UrlListFetcher(url, torrent, client.Http, client.Time),
+            _ => HttpSeedFetcher.Serves(torrent) ? new HttpSeedFetcher(url, torrent, client.Http) : null,
+        };
+        return fetcher is null ? null : new WebSeedLink(fetcher, torrent, sink, client.Time);
     }
 
     public IPEndPoint EndPoint { get; }

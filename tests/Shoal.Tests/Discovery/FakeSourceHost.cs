@@ -28,5 +28,12 @@ internal sealed class FakeSourceHost : IEngineSourceHost
         }
     }
     public void AddPeers(IEnumerable<IPEndPoint> peers, PeerOrigin origin) => AddPeers(peers, PeerSources.Manual);
+    public ConcurrentQueue<(string Url, Shoal.WebSeeds.WebSeedKind Kind)> WebSeeds { get; } = new();
+    public void AddWebSeeds(IEnumerable<string> urls) => AddWebSeeds(urls, Shoal.WebSeeds.WebSeedKind.UrlList);
+    public void AddWebSeeds(IEnumerable<string> urls, Shoal.WebSeeds.WebSeedKind kind)
+    {
+        foreach (var url in urls)
+            WebSeeds.Enqueue((url, kind));
+    }
     public void ReportSourceError(string source, string? error) => LastError = error;
 }

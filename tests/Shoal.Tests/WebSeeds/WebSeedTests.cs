@@ -50,6 +50,40 @@ public class WebSeedTests
         Assert.Contains("album/sub dir/b c.bin", server.Requests);
     }
 
+    /// <summary>A peer source of the user's that knows one mirror.</summary>
+    private sealed class MirrorSource(Shoal.Discovery.IPeerSourceHost host, string url) : Shoal.Discovery.IPeerSource
+    {
+        public string Name => "mirror list";
+        public Task RunAsync(CancellationToken cancellationToken)
+        {
+            host.AddWebSeeds([url, url, "ftp://not-http/"]); // a repeat and an unusable one are dropped
+            return Task.CompletedTask;
+        }
+        public void Nudge()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_web_seed_handed_over_by_a_peer_source_of_the_users_completes_a_torrent_without_a_url_list()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 300_000)]);
+        Assert.Empty(torrent.WebSeeds);
+        await using var server = await WebSeedServer.StartAsync(seedDir);
+        server.Fault = n => n == 1 ? 503 : null;
+        var leecher = await h.ClientAsync();
+        leecher.AddPeerSource((host, _, _) => new MirrorSource(host, server.Url + "/"));
+        var leech = leecher.Add(torrent, h.NewDir()); // no tracker, no peer
+        await leech.StartAsync();
+        IReadOnlyList<PeerInfo> peers = [];
+        await EngineHarness.WaitUntilAsync(() => (peers = leech.GetPeers()).Count > 0, 30, "the mirror as a peer"); // its first answer, a 503, keeps it 2 s
+        Assert.Equal(server.Url + "/", Assert.Single(peers).WebSeedUrl);
+        Assert.Equal(PeerOrigin.WebSeed, peers[0].Origin);
+        await EngineHarness.WaitCompleteAsync(leech);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+    }
+
     [Fact]
     public async Task A_server_that_sends_bad_data_is_banned_and_a_good_one_completes_the_torrent()
     {
