@@ -27,6 +27,9 @@ public sealed partial class ShoalClient
     /// <summary>Runs on the thread pool just before a verified piece is written (fault injection: a test makes the storage throw here).</summary>
     internal Action<int>? BeforePieceWrite { get; set; }
 
+    /// <summary>Runs on the thread pool just before the blocks of one upload are read, with the piece of the first (tests watch the disk slots here).</summary>
+    internal Action<int>? BeforeBlocksRead { get; set; }
+
     private void OnFault(string what, Exception e)
     {
         string message = $"{what} failed ({e.GetType().Name}): {e.Message}";

@@ -261,6 +261,7 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     {
         var spare = new ArrayBufferWriter<byte>(256);
         var blocks = new List<BlockRequest>(MaxBlocksPerSend);
+        var offsets = new List<int>(MaxBlocksPerSend);
         while (!token.IsCancellationRequested)
         {
             await _sendSignal.WaitAsync(token).ConfigureAwait(false);
@@ -284,14 +285,16 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
                     try
                     {
                         control.WrittenSpan.CopyTo(batch);
+                        offsets.Clear();
                         foreach (var block in blocks)
                         {
                             foreach (var limit in _upLimits)
                                 await limit.AcquireAsync(block.Length, token).ConfigureAwait(false);
                             at += PeerWire.WritePieceHeader(batch.AsSpan(at), block.Piece, block.Begin, block.Length);
-                            handler.ReadBlock(block, batch.AsSpan(at, block.Length));
+                            offsets.Add(at);
                             at += block.Length;
                         }
+                        await handler.ReadBlocksAsync(blocks, batch, offsets, token).ConfigureAwait(false);
                         await _stream.WriteAsync(batch.AsMemory(0, at), token).ConfigureAwait(false);
                     }
                     finally

@@ -238,10 +238,27 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
 
     // ---- uploads (the connection's send loop, outside the lock) ----
 
-    public void ReadBlock(BlockRequest request, Span<byte> destination)
+    /// <summary>
+    /// Within one of the client's disk slots (shared with piece writes, awaited without blocking):
+    /// every block of the send in one go. The reads themselves are synchronous pread calls on
+    /// this pool thread: .NET has no asynchronous file reads on Linux (RandomAccess.ReadAsync
+    /// queues the same pread to the pool), so a hop to another thread would only add a switch.
+    /// </summary>
+    public async ValueTask ReadBlocksAsync(IReadOnlyList<BlockRequest> blocks, byte[] buffer, IReadOnlyList<int> offsets, CancellationToken cancellationToken)
     {
         var content = swarm.Content ?? throw new IOException("torrent stopped");
-        content.Storage.Read(request.Piece, request.Begin, destination);
+        var slots = swarm.Client.DiskSlots;
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            swarm.Client.BeforeBlocksRead?.Invoke(blocks[0].Piece);
+            for (int i = 0; i < blocks.Count; i++)
+                content.Storage.Read(blocks[i].Piece, blocks[i].Begin, buffer.AsSpan(offsets[i], blocks[i].Length));
+        }
+        finally
+        {
+            slots.Release();
+        }
     }
 
     public void OnBlockSent(int length)

@@ -35,4 +35,29 @@ public class SwarmTests
         Assert.Equal(1.0, status.Progress);
         Assert.True(status.Downloaded >= torrent.DataSize - torrent.Files.Where(f => f.IsPadding).Sum(f => f.Length));
     }
+
+    [Fact]
+    public async Task A_seed_reads_what_it_uploads_within_the_clients_disk_slots_and_the_leecher_completes()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 700_000)]);
+        var seeder = await h.ClientAsync();
+        int slots = seeder.DiskSlots.CurrentCount, reads = 0, outside = 0;
+        seeder.BeforeBlocksRead = _ =>
+        {
+            Interlocked.Increment(ref reads);
+            if (seeder.DiskSlots.CurrentCount >= slots)
+                Interlocked.Increment(ref outside); // no slot taken for this read
+        };
+        var seed = seeder.Add(torrent, seedDir);
+        await seed.StartAsync();
+        await EngineHarness.WaitCompleteAsync(seed);
+        var leecher = await h.ClientAsync();
+        var leech = leecher.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] });
+        await leech.StartAsync();
+        await EngineHarness.WaitCompleteAsync(leech);
+        EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
+        Assert.True(Volatile.Read(ref reads) > 0, "no upload read seen");
+        Assert.Equal(0, Volatile.Read(ref outside));
+    }
 }
