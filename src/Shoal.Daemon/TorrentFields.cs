@@ -37,7 +37,7 @@ public static class TorrentFields
             "status" => Status(t, s),
             "percentdone" => s.WantedBytes > 0 ? Math.Round((double)s.VerifiedBytes / s.WantedBytes, 4) : (torrent is null ? 0.0 : 1.0),
             "percentcomplete" => s.TotalBytes > 0 ? Math.Round((double)s.VerifiedBytes / s.TotalBytes, 4) : 0.0,
-            "metadatapercentcomplete" => torrent is null ? 0.0 : 1.0,
+            "metadatapercentcomplete" => Math.Round(s.MetadataProgress, 4),
             "ratedownload" => s.DownRate,
             "rateupload" => s.UpRate,
             "eta" => s.State == TorrentState.Seeding ? -1 : s.Eta is { } eta ? (long)eta.TotalSeconds : -2,

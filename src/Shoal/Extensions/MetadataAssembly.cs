@@ -28,6 +28,8 @@ internal sealed class MetadataAssembly<TPeer>
     public int Size { get; }
     public int BlockCount { get; }
     public bool IsComplete => _received == BlockCount;
+    /// <summary>The part of the info dictionary received so far (0 to 1).</summary>
+    public double Progress => (double)_received / BlockCount;
 
     public int BlockLength(int block) =>
         block == BlockCount - 1 ? Size - block * MetadataMessage.BlockSize : MetadataMessage.BlockSize;

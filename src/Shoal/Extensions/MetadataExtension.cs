@@ -152,6 +152,7 @@ internal sealed class MetadataExtension : IPeerExtension
         try
         {
             assembly.Add(message.Piece, message.Data.Span, peer);
+            _session.MetadataProgress = assembly.Progress;
         }
         catch (FormatException e)
         {
@@ -209,6 +210,7 @@ internal sealed class MetadataExtension : IPeerExtension
             if (sized == 0)
                 return;
             _assembly = new MetadataAssembly<SwarmPeer>(sized, MaxSize);
+            _session.MetadataProgress = 0; // what an abandoned assembly held is gone
         }
         var assembly = _assembly;
         if (_oneSourceAtATime)
@@ -217,6 +219,7 @@ internal sealed class MetadataExtension : IPeerExtension
             {
                 _source = _peers.FirstOrDefault(p => Usable(p.Key, p.Value, anySize: false)).Key;
                 _assembly = assembly = new MetadataAssembly<SwarmPeer>(assembly.Size, MaxSize); // nothing from the last source is kept
+                _session.MetadataProgress = 0;
             }
             if (_source is not null)
                 Request(_source, _peers[_source], assembly);

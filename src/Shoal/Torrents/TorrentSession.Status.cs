@@ -72,6 +72,7 @@ public sealed partial class TorrentSession
         {
             MetadataPeers = MetadataPeersAsked,
             HasMetadata = _torrent is not null,
+            MetadataProgress = _torrent is not null ? 1 : MetadataProgress,
             CorruptBytes = Interlocked.Read(ref _corrupt),
             CheckProgress = CheckProgress,
             AvailableBytes = available,

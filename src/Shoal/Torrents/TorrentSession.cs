@@ -28,6 +28,7 @@ public sealed partial class TorrentSession : IEngineSourceHost, IIncomingTarget
     private readonly TaskCompletionSource<Torrent> _metadata = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<byte[]> _info = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _metadataPeersAsked;
+    private double _metadataProgress;
     private CancellationTokenSource? _run;
     private Task? _runTask;
     private bool _checkOnly;
@@ -212,6 +213,13 @@ public sealed partial class TorrentSession : IEngineSourceHost, IIncomingTarget
     {
         get => Volatile.Read(ref _metadataPeersAsked);
         set => Volatile.Write(ref _metadataPeersAsked, value);
+    }
+
+    /// <summary>While fetching the metadata (BEP 9): the part of it received in the current attempt (0 to 1).</summary>
+    internal double MetadataProgress
+    {
+        get => Volatile.Read(ref _metadataProgress);
+        set => Volatile.Write(ref _metadataProgress, value);
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -25,6 +25,8 @@ public sealed record TorrentStatus(
     public int MetadataPeers { get; init; }
     /// <summary>Whether the metadata (the info dictionary) is known; a magnet link's torrent has none until peers send it.</summary>
     public bool HasMetadata { get; init; }
+    /// <summary>The part of the metadata known: 1 once it is; while a magnet fetches it, the part received from peers so far.</summary>
+    public double MetadataProgress { get; init; }
     /// <summary>Bytes received in pieces that failed their hash check, since the torrent was added.</summary>
     public long CorruptBytes { get; init; }
     /// <summary>While checking the data on disk: the part hashed so far (0 to 1); null otherwise.</summary>

@@ -69,6 +69,26 @@ public class MetadataExchangeTests
     }
 
     [Fact]
+    public async Task A_magnet_reports_the_part_of_its_metadata_received_block_by_block_then_all_of_it()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, _) = await h.CreateAsync("many", [.. Enumerable.Range(0, 1500).Select(i => ($"file-{i:D5}.bin", 7))]);
+        int blocks = (torrent.InfoBytes.Length + MetadataMessage.BlockSize - 1) / MetadataMessage.BlockSize;
+        Assert.True(blocks >= 3, $"{blocks} blocks");
+        var (leecher, leech) = await MetadataPeer.AwaitingMetadataAsync(h, torrent);
+        Assert.Equal(0, leech.GetStatus().MetadataProgress);
+        using var peer = await MetadataPeer.JoinAsync(leecher, torrent, torrent.InfoBytes.Length);
+        var first = (await peer.RequestsAsync(MetadataPeer.Wait, stopAfter: 1)).Single();
+        await peer.AnswerHonestlyAsync(first, torrent.InfoBytes);
+        await EngineHarness.WaitUntilAsync(() => leech.GetStatus().MetadataProgress > 0, 20, "the first block counted");
+        var status = leech.GetStatus();
+        Assert.False(status.HasMetadata);
+        Assert.Equal(1.0 / blocks, status.MetadataProgress, 6);
+        await ServeUntilAsync(peer, torrent.InfoBytes, () => leech.Torrent is not null);
+        Assert.Equal(1.0, leech.GetStatus().MetadataProgress);
+    }
+
+    [Fact]
     public async Task A_v2_magnet_whose_only_peer_rejects_the_piece_layer_asks_again_after_a_while()
     {
         await using var h = new EngineHarness();
