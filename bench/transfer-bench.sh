@@ -129,10 +129,16 @@ pairs=(libtorrent:libtorrent libtorrent:shoal shoal:libtorrent shoal:shoal libto
 declare -A wall cpu mem seedcpu
 ticks=$(getconf CLK_TCK)
 seed_ticks() { awk '{print $14 + $15}' "/proc/${seedpid[$1]}/stat"; } # user + system, in clock ticks
+# Each run starts one pair later in the list (run r: pairs r, r+1, ...), so that no pair always
+# follows the same one; and the last leecher's writes are flushed (sync) before the clock starts,
+# so that one transfer's disk writeback does not slow the next: without both, the same build
+# measured 511 and 798 MB/s in two places of one run.
+n=${#pairs[@]}
 for ((r = 0; r < runs; r++)); do
-  for pair in "${pairs[@]}"; do
+  for ((k = 0; k < n; k++)); do
+    pair=${pairs[$(( (r + k) % n ))]}
     s=${pair%%:*}; l=${pair##*:}
-    dir="$work/leech"; rm -rf "$dir" "$dir.state"; mkdir -p "$dir"
+    dir="$work/leech"; rm -rf "$dir" "$dir.state"; mkdir -p "$dir"; sync
     cmd=$(command_for "$s" "$l" "$dir")
     seed_before=$(seed_ticks "$s")
     start=$(date +%s%N)
@@ -160,4 +166,11 @@ for pair in "${pairs[@]}"; do
   mbs=$(echo "scale=1; $size_mib * 1.048576 * 1000 / $ms" | bc)
   printf '%-24s %9s %9s %12s %11s %9s %14s\n' "${pair/:/ -> }" "$mbs" "$(echo "scale=2; $ref_ms / $ms" | bc)" \
     "$(echo "scale=2; $c / $gib" | bc)" "$(echo "scale=2; $c / $ref_cpu" | bc)" "$((m / 1024))" "$(echo "scale=2; $sc / $gib" | bc)"
+done
+echo "each run, MB/s and leecher CPU s (in run order):"
+for pair in "${pairs[@]}"; do
+  read -r -a ws <<< "${wall[$pair]}"; read -r -a cs <<< "${cpu[$pair]}"
+  line=""
+  for i in "${!ws[@]}"; do line+=" $(echo "scale=0; $size_mib * 1.048576 * 1000 / ${ws[$i]}" | bc)/${cs[$i]}"; done
+  printf '  %-22s%s\n' "${pair/:/ -> }" "$line"
 done
