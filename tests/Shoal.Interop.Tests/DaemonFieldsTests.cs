@@ -62,4 +62,45 @@ public class DaemonFieldsTests
         Assert.Equal(60, (int)session["peer-limit-per-torrent"]!);
         Assert.Contains("Started 1 times", await daemon.RemoteAsync("-st"));
     }
+
+    /// <summary>
+    /// One swarm where each peer reaches the daemon another way: seed A from the tracker; X, a
+    /// leecher that knows only A, from A's peer exchange; I, a leecher that knows only the
+    /// daemon, by dialling it. X and I take no PEX and announce nowhere, so each can come only
+    /// its own way; both download slowly, so they stay connected while the test looks.
+    /// </summary>
+    [Fact]
+    public async Task Peers_from_a_tracker_from_peer_exchange_and_incoming_are_counted_each_by_its_source()
+    {
+        using var swarm = new SwarmInterop();
+        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 3_000_000);
+        int tracker = await swarm.OpenTrackerAsync(torrent);
+        string quiet = Path.Combine(swarm.Dir("quiet"), "no-tracker.torrent"); // the same info-hash, no tracker
+        File.Copy(torrent, quiet);
+        SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
+        SwarmInterop.SetTracker(quiet, "http://127.0.0.1:9/announce"); // nobody listens on the discard port
+        var (_, seedPort) = await swarm.ShoalSeedAsync(torrent, seedDir, "--max-up", "256KiB");
+        var x = swarm.ShoalGet(quiet, swarm.Dir("x"), "--peer", $"127.0.0.1:{seedPort}", "--no-pex", "--max-down", "16KiB");
+        using var daemon = await DaemonProcess.StartAsync(swarm);
+        await daemon.RemoteAsync("-a", torrent);
+        int daemonPort = (int)(await daemon.RpcAsync("session-get"))["peer-port"]!;
+        var i = swarm.ShoalGet(quiet, swarm.Dir("i"), "--peer", $"127.0.0.1:{daemonPort}", "--no-pex", "--max-down", "16KiB");
+
+        var three = await daemon.WaitForAsync(async () =>
+        {
+            var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
+            return (int)t["peersConnected"]! == 3 ? t : null;
+        }, 90, "three peers: the seed, X heard of through PEX, and I");
+        var from = three["peersFrom"]!.AsObject();
+        Assert.Equal(1, (int)from["fromTracker"]!);
+        Assert.Equal(1, (int)from["fromPex"]!);
+        Assert.Equal(1, (int)from["fromIncoming"]!);
+        foreach (var other in new[] { "fromCache", "fromDht", "fromLpd", "fromLtep" })
+            Assert.Equal(0, (int)from[other]!);
+        var peers = (await daemon.RemoteAsync("-t", "1", "-pi")).Split('\n').Where(l => l.StartsWith("127.0.0.1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, peers.Count);
+        Assert.Single(peers, p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].Contains('I')); // I dialled us
+        Assert.False(x.HasExited, x.Output);
+        Assert.False(i.HasExited, i.Output);
+    }
 }

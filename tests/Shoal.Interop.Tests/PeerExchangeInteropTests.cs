@@ -11,11 +11,14 @@ public class PeerExchangeInteropTests
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data");
         // The third peer: a Shoal seed that finds nobody by itself (no PEX, no tracker reachable).
-        var (third, thirdPort) = await swarm.ShoalSeedAsync(torrent, seedDir, "--no-pex", "--max-up", "32KiB"); // slow, so libtorrent stays connected, downloading
+        // So slow that libtorrent, downloading from it, cannot finish (and drop it) for minutes:
+        // it is still connected whenever libtorrent's once-a-minute PEX message goes out.
+        var (third, thirdPort) = await swarm.ShoalSeedAsync(torrent, seedDir, "--no-pex", "--max-up", "8KiB");
         await third.WaitForLineAsync(l => l.Contains("seeding"), TimeSpan.FromSeconds(30), "the third peer to seed");
         // libtorrent knows the third peer (it dials it) and, once it has two peers, tells Shoal about it.
         var (_, ltPort) = await swarm.LibtorrentAsync("leech", torrent, swarm.Dir("lt"), "--peer", $"127.0.0.1:{thirdPort}");
-        // Slow enough to still be downloading when libtorrent's first PEX message comes (up to a minute).
+        // Slow enough to still be downloading when libtorrent's first PEX message comes (up to a
+        // minute): 3 MB at 16 KiB/s, at most, takes three minutes.
         var get = swarm.ShoalGet(torrent, swarm.Dir("shoal"), "--peer", $"127.0.0.1:{ltPort}", "--max-down", "16KiB", "--log-level", "debug");
         await third.WaitForLineAsync(l => l.StartsWith('{') && JsonDocument.Parse(l).RootElement.GetProperty("peers").GetInt32() >= 2,
             TimeSpan.FromSeconds(100), "the Shoal leecher to dial the third peer it heard of from libtorrent");

@@ -32,7 +32,7 @@ public class WebPageTests
         var (torrent, seedDir) = await swarm.SampleAsync("data", size: 2_000_000, multi: true);
         int tracker = await swarm.OpenTrackerAsync(torrent);
         SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
-        await swarm.ShoalSeedAsync(torrent, seedDir, "--max-up", "250KiB"); // slow enough to watch it download
+        await swarm.ShoalSeedAsync(torrent, seedDir, "--max-up", "250KiB"); // slow enough to see it downloading
         using var daemon = await DaemonProcess.StartAsync(swarm);
         var (playwright, browser) = await BrowserAsync();
         using var _ = playwright;
@@ -45,11 +45,14 @@ public class WebPageTests
         await page.ClickAsync("[data-testid=add-button]");
         var row = Row(page, "data");
         await WaitStateAsync(row, "Downloading");
+        // Held at 1 KiB/s while the page is looked at, so the seed is still a peer however slowly the browser runs.
+        await daemon.RpcAsync("torrent-set", new JsonObject { ["ids"] = 1, ["downloadLimit"] = 1, ["downloadLimited"] = true });
         await row.Locator(".details-button").ClickAsync();
         await Assertions.Expect(row.Locator("[data-testid=file]")).ToHaveCountAsync(4);
         await row.Locator(".tab[data-tab=peers]").ClickAsync();
         await Assertions.Expect(row.Locator("[data-testid=peer]").First).ToContainTextAsync("127.0.0.1", new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = ScreenshotPath("web-downloading"), FullPage = true });
+        await daemon.RpcAsync("torrent-set", new JsonObject { ["ids"] = 1, ["downloadLimited"] = false });
         await WaitStateAsync(row, "Seeding"); // downloaded from the seed, live on the page without a reload
         await Assertions.Expect(row.Locator(".line")).ToContainTextAsync("100.0%");
         SwarmInterop.AssertSame(seedDir, daemon.DownloadDir);
