@@ -43,7 +43,7 @@ public static class DaemonHost
         {
             Port = settings.PeerPort,
             ResumeDirectory = Path.Combine(state, "resume"),
-            Dht = settings.DhtEnabled ? new DhtOptions { StateFile = Path.Combine(state, "dht.dat") } : null,
+            Dht = settings.DhtEnabled ? new DhtOptions { StateFile = Path.Combine(state, "dht.dat"), Bootstrap = settings.DhtBootstrap } : null,
             Lsd = settings.LpdEnabled ? new LsdOptions() : null,
             PeerExchange = settings.PexEnabled,
             LoggerFactory = loggers,

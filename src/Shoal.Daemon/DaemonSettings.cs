@@ -74,6 +74,30 @@ public sealed class DaemonSettings
     public bool StartAddedTorrents { get => Bool("start-added-torrents", true); set => Set("start-added-torrents", value); }
     public bool DhtEnabled { get => Bool("dht-enabled", true); set => Set("dht-enabled", value); }
     public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }
+
+    /// <summary>
+    /// Shoal's own key: the DHT nodes to join through, "HOST:PORT" separated by commas or spaces,
+    /// or "none" for the saved table alone (a closed network with its own `shoal dht-node`);
+    /// absent or empty, the public routers. An entry that is not HOST:PORT is left out.
+    /// </summary>
+    public IReadOnlyList<string> DhtBootstrap
+    {
+        get
+        {
+            string value = String("dht-bootstrap", "").Trim();
+            if (value.Length == 0)
+                return Dht.DhtOptions.PublicRouters;
+            if (value == "none")
+                return [];
+            return [.. value.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Where(IsHostPort).Take(64)];
+        }
+    }
+
+    private static bool IsHostPort(string node)
+    {
+        int colon = node.LastIndexOf(':');
+        return colon > 0 && int.TryParse(node[(colon + 1)..], out int port) && port is > 0 and <= 65535;
+    }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
 
     /// <summary>uTP (dialled first, TCP when a peer does not answer); off: TCP only. Read at start.</summary>

@@ -64,13 +64,15 @@ public class DaemonFieldsTests
     }
 
     /// <summary>
-    /// One swarm where each peer reaches the daemon another way: seed A from the tracker; X, a
-    /// leecher that knows only A, from A's peer exchange; I, a leecher that knows only the
-    /// daemon, by dialling it. X and I take no PEX and announce nowhere, so each can come only
-    /// its own way; both download slowly, so they stay connected while the test looks.
+    /// One swarm where each peer reaches the daemon another way: seed A from the tracker; seed D
+    /// from the DHT (a Shoal DHT node of the test's, where the test announced D's address; D
+    /// itself has no DHT); X, a leecher that knows only A, from A's peer exchange; I, a leecher
+    /// that knows only the daemon, by dialling it. None but A announces anywhere, and D, X and I
+    /// take no PEX, so each can come only its own way. The daemon downloads at 20 kB/s, so that
+    /// it is still a leecher (and keeps its seeds) while the test looks.
     /// </summary>
     [Fact]
-    public async Task Peers_from_a_tracker_from_peer_exchange_and_incoming_are_counted_each_by_its_source()
+    public async Task Peers_from_a_tracker_the_dht_peer_exchange_and_incoming_are_counted_each_by_its_source()
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", size: 3_000_000);
@@ -79,27 +81,46 @@ public class DaemonFieldsTests
         File.Copy(torrent, quiet);
         SwarmInterop.SetTracker(torrent, SwarmInterop.HttpTracker(tracker));
         SwarmInterop.SetTracker(quiet, "http://127.0.0.1:9/announce"); // nobody listens on the discard port
+        var hash = Shoal.Metainfo.TorrentParser.Load(torrent).InfoHashes.V1!.Value;
+
+        var (_, nodePort) = await swarm.ShoalDhtNodeAsync("127.0.0.1");
+        var node = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, nodePort);
+        var (_, dPort) = await swarm.ShoalSeedAsync(quiet, seedDir, "--no-pex");
+        using (var probe = new Shoal.Tests.Dht.KrpcProbe(System.Net.IPAddress.Loopback))
+        {
+            var id = new Shoal.Dht.NodeId(hash.Span.ToArray());
+            var peers = await probe.AskAsync(probe.Query("get_peers") with { InfoHash = id }, node);
+            var stored = await probe.AskAsync(probe.Query("announce_peer") with { InfoHash = id, Port = dPort, Token = peers!.Token }, node);
+            Assert.Equal(Shoal.Dht.KrpcKind.Response, stored?.Kind);
+        }
+
         var (_, seedPort) = await swarm.ShoalSeedAsync(torrent, seedDir, "--max-up", "256KiB");
         var x = swarm.ShoalGet(quiet, swarm.Dir("x"), "--peer", $"127.0.0.1:{seedPort}", "--no-pex", "--max-down", "16KiB");
-        using var daemon = await DaemonProcess.StartAsync(swarm);
+        using var daemon = await DaemonProcess.StartAsync(swarm, settings =>
+        {
+            settings["dht-enabled"] = true;
+            settings["dht-bootstrap"] = $"127.0.0.1:{nodePort}";
+            settings["speed-limit-down"] = 20;
+            settings["speed-limit-down-enabled"] = true;
+        });
         await daemon.RemoteAsync("-a", torrent);
         int daemonPort = (int)(await daemon.RpcAsync("session-get"))["peer-port"]!;
         var i = swarm.ShoalGet(quiet, swarm.Dir("i"), "--peer", $"127.0.0.1:{daemonPort}", "--no-pex", "--max-down", "16KiB");
 
-        var three = await daemon.WaitForAsync(async () =>
+        var four = await daemon.WaitForAsync(async () =>
         {
             var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
-            return (int)t["peersConnected"]! == 3 ? t : null;
-        }, 90, "three peers: the seed, X heard of through PEX, and I");
-        var from = three["peersFrom"]!.AsObject();
-        Assert.Equal(1, (int)from["fromTracker"]!);
-        Assert.Equal(1, (int)from["fromPex"]!);
-        Assert.Equal(1, (int)from["fromIncoming"]!);
-        foreach (var other in new[] { "fromCache", "fromDht", "fromLpd", "fromLtep" })
+            return (int)t["peersConnected"]! == 4 ? t : null;
+        }, 120, "four peers: A from the tracker, D from the DHT, X heard of through PEX, and I");
+        var from = four["peersFrom"]!.AsObject();
+        foreach (var source in new[] { "fromTracker", "fromDht", "fromPex", "fromIncoming" })
+            Assert.True((int)from[source]! == 1, $"{source}: {from.ToJsonString()}");
+        foreach (var other in new[] { "fromCache", "fromLpd", "fromLtep" })
             Assert.Equal(0, (int)from[other]!);
-        var peers = (await daemon.RemoteAsync("-t", "1", "-pi")).Split('\n').Where(l => l.StartsWith("127.0.0.1", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, peers.Count);
-        Assert.Single(peers, p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].Contains('I')); // I dialled us
+        var rows = (await daemon.RemoteAsync("-t", "1", "-pi")).Split('\n').Where(l => l.StartsWith("127.0.0.1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Single(rows, r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1].Contains('I')); // I dialled us
+        Assert.Contains("Peers: connected to 4", await daemon.RemoteAsync("-t", "1", "-i"));
         Assert.False(x.HasExited, x.Output);
         Assert.False(i.HasExited, i.Output);
     }
