@@ -81,14 +81,7 @@ internal static class UtpPacket
                 return false;
             }
             if (extension == SackExtension)
-            {
-                if (length == 0 || length % 4 != 0)
-                {
-                    error = $"a selective ack of {length} bytes (a positive multiple of 4)";
-                    return false;
-                }
-                sack = datagram.Slice(at, length);
-            }
+                sack = datagram.Slice(at, length); // BEP 29 says a multiple of 4 bytes; libtorrent sends 2 or 3 as well
             at += length;
             extension = next;
         }

@@ -43,6 +43,26 @@ public class UtpPacketTests
         Assert.Equal("hi", System.Text.Encoding.ASCII.GetString(packet.AsSpan(payloadAt)));
     }
 
+    /// <summary>
+    /// BEP 29 asks for selective acks in multiples of 4 bytes, but libtorrent 2.0.8 sends 2 and
+    /// 3 bytes (as many as its reorder buffer spans); refusing them dropped every packet of a
+    /// connection with a hole in it until both sides timed out (seen as a 50 s stall).
+    /// </summary>
+    [Theory]
+    [InlineData("0000", 0)]
+    [InlineData("000080", 1)]
+    [InlineData("ff", 8)]
+    public void A_selective_ack_of_any_length_is_read_as_libtorrent_sends_them(string mask, int set)
+    {
+        byte[] bytes = Convert.FromHexString(mask);
+        byte[] packet = [.. Convert.FromHexString("2101" + "0001" + "00000000" + "00000000" + "00100000" + "0005" + "0004"), 0, (byte)bytes.Length, .. bytes];
+        Assert.True(UtpPacket.TryParse(packet, out var header, out var sack, out int payloadAt, out string? error), error);
+        Assert.Equal(UtpType.State, header.Type);
+        Assert.Equal(bytes, sack.ToArray());
+        Assert.Equal(packet.Length, payloadAt);
+        Assert.Equal(set, sack.ToArray().Sum(b => System.Numerics.BitOperations.PopCount(b)));
+    }
+
     [Theory]
     [InlineData("01", "shorter than the uTP header")]
     [InlineData("02000001000000000000000000000000000100000", "not uTP version 1")]
@@ -54,13 +74,11 @@ public class UtpPacketTests
     }
 
     [Fact]
-    public void Extensions_that_run_past_the_end_or_a_bad_sack_length_or_too_many_are_refused()
+    public void Extensions_that_run_past_the_end_or_too_many_are_refused()
     {
         byte[] header = Convert.FromHexString("0101" + "0001" + "00000000" + "00000000" + "00000000" + "0005" + "0004");
         Assert.False(UtpPacket.TryParse([.. header, 0, 8, 1, 2], out _, out _, out _, out string? e1));
         Assert.Contains("runs past", e1);
-        Assert.False(UtpPacket.TryParse([.. header, 0, 3, 1, 2, 3], out _, out _, out _, out string? e2));
-        Assert.Contains("multiple of 4", e2);
         byte[] chain = [.. header[..1], 2, .. header[2..]];
         for (int i = 0; i < 9; i++)
             chain = [.. chain, 2, 0];
