@@ -36,7 +36,8 @@ try
     downloader.AddPeerSource(PeersFileSource.For(peersFile));
     await downloader.StartAsync();
     downloader.AddTransport(new UnixSocketTransport(sockets, new IPEndPoint(IPAddress.Loopback, downloader.ListenPort)), preferred: true);
-    var download = downloader.Add(torrentFile, into, new TorrentOptions { DisableTrackers = true });
+    // Capped at 1 MB/s, so that a small update takes long enough to watch its peer come in.
+    var download = downloader.Add(torrentFile, into, new TorrentOptions { DisableTrackers = true, MaxDownloadRate = 1_000_000 });
     await download.StartAsync();
 
     using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -69,10 +69,11 @@ public class DaemonFieldsTests
     /// itself has no DHT); X, a leecher that knows only A, from A's peer exchange; I, a leecher
     /// that knows only the daemon, by dialling it. None but A announces anywhere, and D, X and I
     /// take no PEX, so each can come only its own way. The daemon downloads at 20 kB/s, so that
-    /// it is still a leecher (and keeps its seeds) while the test looks.
+    /// it is still a leecher (and keeps its seeds) while the test looks. Then the same four come
+    /// back from the resume cache alone, once tracker and DHT are gone.
     /// </summary>
     [Fact]
-    public async Task Peers_from_a_tracker_the_dht_peer_exchange_and_incoming_are_counted_each_by_its_source()
+    public async Task Peers_from_a_tracker_the_dht_peer_exchange_incoming_and_the_cache_are_counted_each_by_its_source()
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", size: 3_000_000);
@@ -123,5 +124,26 @@ public class DaemonFieldsTests
         Assert.Contains("Peers: connected to 4", await daemon.RemoteAsync("-t", "1", "-i"));
         Assert.False(x.HasExited, x.Output);
         Assert.False(i.HasExited, i.Output);
+
+        // Stopped (its peers are saved), its tracker removed, the daemon killed and started again
+        // without the DHT: the same four come back from the resume cache alone.
+        await daemon.RemoteAsync("-t", "1", "-S");
+        await daemon.WaitForRowAsync(1, r => r.Contains("Stopped"), 30, "stopped");
+        await daemon.RpcAsync("torrent-set", new JsonObject { ["ids"] = 1, ["trackerList"] = "" });
+        await daemon.KillAndRestartAsync(() =>
+        {
+            string path = Path.Combine(daemon.State, "settings.json");
+            var settings = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            settings["dht-enabled"] = false;
+            File.WriteAllText(path, settings.ToJsonString());
+        });
+        await daemon.RemoteAsync("-t", "1", "-s");
+        var again = await daemon.WaitForAsync(async () =>
+        {
+            var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
+            return (int)t["peersConnected"]! == 4 ? t : null;
+        }, 120, "the four peers again, from the cache");
+        var cached = again["peersFrom"]!.AsObject();
+        Assert.True((int)cached["fromCache"]! == 4, cached.ToJsonString());
     }
 }
