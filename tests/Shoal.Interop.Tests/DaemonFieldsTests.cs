@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Shoal.Tests.Common;
 
 namespace Shoal.Interop.Tests;
 
@@ -69,11 +70,12 @@ public class DaemonFieldsTests
     /// itself has no DHT); X, a leecher that knows only A, from A's peer exchange; I, a leecher
     /// that knows only the daemon, by dialling it. None but A announces anywhere, and D, X and I
     /// take no PEX, so each can come only its own way. The daemon downloads at 20 kB/s, so that
-    /// it is still a leecher (and keeps its seeds) while the test looks. Then the same four come
-    /// back from the resume cache alone, once tracker and DHT are gone.
+    /// it is still a leecher (and keeps its seeds) while the test looks. Then I is replaced by a
+    /// peer on its port that the daemon dials from I's extension handshake (LTEP), and the same
+    /// four come back from the resume cache alone once tracker and DHT are gone.
     /// </summary>
     [Fact]
-    public async Task Peers_from_a_tracker_the_dht_peer_exchange_incoming_and_the_cache_are_counted_each_by_its_source()
+    public async Task Peers_from_a_tracker_the_dht_peer_exchange_incoming_ltep_and_the_cache_are_counted_each_by_its_source()
     {
         using var swarm = new SwarmInterop();
         var (torrent, seedDir) = await swarm.SampleAsync("data", size: 3_000_000);
@@ -125,6 +127,23 @@ public class DaemonFieldsTests
         Assert.False(x.HasExited, x.Output);
         Assert.False(i.HasExited, i.Output);
 
+        // I leaves; a new leecher that knows nobody listens where I said it listens (its BEP 10
+        // handshake's port): the daemon dials it on that word alone, an LTEP peer.
+        int iPort = await i.ShoalListenPortAsync();
+        i.KillHard();
+        await i.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        using var again = BackgroundProcess.Shoal(swarm.Dir("state-i2"), ["get", quiet, "-o", swarm.Dir("i2"), "--bind", "127.0.0.1",
+            "--port", iPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", "--no-dht", "--no-lsd", "--no-pex", "--max-down", "16KiB"]);
+        var ltep = await daemon.WaitForAsync(async () =>
+        {
+            var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
+            return (int)t["peersConnected"]! == 4 && (int)t["peersFrom"]!["fromLtep"]! == 1 ? t : null;
+        }, 90, "the daemon to dial the port I gave in its extension handshake");
+        var fromNow = ltep["peersFrom"]!.AsObject();
+        foreach (var source in new[] { "fromTracker", "fromDht", "fromPex", "fromLtep" })
+            Assert.True((int)fromNow[source]! == 1, $"{source}: {fromNow.ToJsonString()}");
+        Assert.Equal(0, (int)fromNow["fromIncoming"]!);
+
         // Stopped (its peers are saved), its tracker removed, the daemon killed and started again
         // without the DHT: the same four come back from the resume cache alone.
         await daemon.RemoteAsync("-t", "1", "-S");
@@ -138,12 +157,12 @@ public class DaemonFieldsTests
             File.WriteAllText(path, settings.ToJsonString());
         });
         await daemon.RemoteAsync("-t", "1", "-s");
-        var again = await daemon.WaitForAsync(async () =>
+        var restarted = await daemon.WaitForAsync(async () =>
         {
             var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
             return (int)t["peersConnected"]! == 4 ? t : null;
         }, 120, "the four peers again, from the cache");
-        var cached = again["peersFrom"]!.AsObject();
+        var cached = restarted["peersFrom"]!.AsObject();
         Assert.True((int)cached["fromCache"]! == 4, cached.ToJsonString());
     }
 }
