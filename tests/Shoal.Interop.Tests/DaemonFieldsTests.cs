@@ -165,4 +165,52 @@ public class DaemonFieldsTests
         var cached = restarted["peersFrom"]!.AsObject();
         Assert.True((int)cached["fromCache"]! == 4, cached.ToJsonString());
     }
+
+    /// <summary>
+    /// The fifth source, on a LAN of the test's own (local discovery needs multicast, so the
+    /// daemon runs on host 2 of a namespace lab and is asked from inside it): a seed on host 1
+    /// with no tracker, no DHT and no LSD of its own, announced on the LAN by the test in BEP 14's
+    /// words (so that it never hears of the daemon and dials it first), counts as fromLpd.
+    /// </summary>
+    [Fact]
+    public async Task A_peer_found_by_local_discovery_counts_as_fromLpd()
+    {
+        using var swarm = new SwarmInterop();
+        using var lab = await NetworkLab.CreateAsync(2);
+        var (torrent, seedDir) = await swarm.SampleAsync("data", size: 2_000_000);
+        var seed = lab.Shoal(1, swarm.Dir("state-seed"), ["seed", torrent, seedDir, "--port", "0", "--no-dht", "--no-lsd", "--json", "--max-up", "64KiB"]);
+        int seedPort = await seed.ShoalListenPortAsync();
+        string hash = Shoal.Metainfo.TorrentParser.Load(torrent).InfoHashes.V1!.Value.ToHex();
+        using var announcer = lab.Run(1, "/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Scripts", "lsd_announce.py"), lab.Address(1),
+            seedPort.ToString(System.Globalization.CultureInfo.InvariantCulture), hash, "120"]);
+        string state = swarm.Dir("daemon");
+        await File.WriteAllTextAsync(Path.Combine(state, "settings.json"), new JsonObject
+        {
+            ["dht-enabled"] = false, ["lpd-enabled"] = true, ["peer-port"] = 0, ["download-dir"] = Path.Combine(state, "downloads"),
+        }.ToJsonString());
+        var daemon = lab.Run(2, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), "daemon", "--state", state, "--rpc-port", "0"]);
+        string started = await daemon.WaitForLineAsync(l => l.Contains("/transmission/rpc"), TimeSpan.FromSeconds(30), "the daemon's start line");
+        string rpc = System.Text.RegularExpressions.Regex.Match(started, @"http://(127\.0\.0\.1:\d+)/").Groups[1].Value;
+        var added = await lab.RunToEndAsync(2, "transmission-remote", rpc, "-a", torrent);
+        Assert.True(added.ExitCode == 0, added.ToString());
+
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        JsonObject from;
+        while (true)
+        {
+            var got = await lab.RunToEndAsync(2, "/usr/bin/python3", Path.Combine(AppContext.BaseDirectory, "Scripts", "rpc_get.py"), rpc, "peersConnected", "peersFrom");
+            Assert.True(got.ExitCode == 0, got.ToString());
+            var t = JsonNode.Parse(got.Stdout)!.AsObject();
+            from = t["peersFrom"]!.AsObject();
+            if ((int)t["peersConnected"]! == 1)
+                break;
+            Assert.True(DateTime.UtcNow < deadline, $"never a peer from the LAN: {t.ToJsonString()}\ndaemon:\n{daemon.Output}");
+            await Task.Delay(250);
+        }
+        Assert.True((int)from["fromLpd"]! == 1, from.ToJsonString());
+        foreach (var other in new[] { "fromCache", "fromDht", "fromIncoming", "fromLtep", "fromPex", "fromTracker" })
+            Assert.Equal(0, (int)from[other]!);
+        var peers = await lab.RunToEndAsync(2, "transmission-remote", rpc, "-t", "1", "-pi");
+        Assert.Contains(lab.Address(1), peers.Stdout);
+    }
 }
