@@ -183,14 +183,7 @@ public class DaemonFieldsTests
         string hash = Shoal.Metainfo.TorrentParser.Load(torrent).InfoHashes.V1!.Value.ToHex();
         using var announcer = lab.Run(1, "/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Scripts", "lsd_announce.py"), lab.Address(1),
             seedPort.ToString(System.Globalization.CultureInfo.InvariantCulture), hash, "120"]);
-        string state = swarm.Dir("daemon");
-        await File.WriteAllTextAsync(Path.Combine(state, "settings.json"), new JsonObject
-        {
-            ["dht-enabled"] = false, ["lpd-enabled"] = true, ["peer-port"] = 0, ["download-dir"] = Path.Combine(state, "downloads"),
-        }.ToJsonString());
-        var daemon = lab.Run(2, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), "daemon", "--state", state, "--rpc-port", "0"]);
-        string started = await daemon.WaitForLineAsync(l => l.Contains("/transmission/rpc"), TimeSpan.FromSeconds(30), "the daemon's start line");
-        string rpc = System.Text.RegularExpressions.Regex.Match(started, @"http://(127\.0\.0\.1:\d+)/").Groups[1].Value;
+        var (daemon, rpc) = await DaemonProcess.StartInLabAsync(swarm, lab, 2);
         var added = await lab.RunToEndAsync(2, "transmission-remote", rpc, "-a", torrent);
         Assert.True(added.ExitCode == 0, added.ToString());
 

@@ -39,6 +39,23 @@ internal sealed class DaemonProcess : IDisposable
         return new DaemonProcess(state, process, port);
     }
 
+    /// <summary>
+    /// `shoal daemon` on host <paramref name="host"/> of <paramref name="lab"/> (no DHT; local
+    /// discovery on), with its RPC address as seen from inside that host (transmission-remote and
+    /// scripts run there reach it).
+    /// </summary>
+    public static async Task<(BackgroundProcess Process, string Rpc)> StartInLabAsync(SwarmInterop swarm, NetworkLab lab, int host)
+    {
+        string state = swarm.Dir("daemon-" + Guid.NewGuid().ToString("N")[..6]);
+        await File.WriteAllTextAsync(Path.Combine(state, "settings.json"), new JsonObject
+        {
+            ["dht-enabled"] = false, ["lpd-enabled"] = true, ["peer-port"] = 0, ["download-dir"] = Path.Combine(state, "downloads"),
+        }.ToJsonString());
+        var daemon = lab.Run(host, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), "daemon", "--state", state, "--rpc-port", "0"]);
+        string started = await daemon.WaitForLineAsync(l => l.Contains("/transmission/rpc"), TimeSpan.FromSeconds(30), "the daemon's start line");
+        return (daemon, System.Text.RegularExpressions.Regex.Match(started, @"http://(127\.0\.0\.1:\d+)/").Groups[1].Value);
+    }
+
     private static async Task<(BackgroundProcess, int)> LaunchAsync(string state)
     {
         var process = BackgroundProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), "daemon", "--state", state, "--rpc-port", "0"]);

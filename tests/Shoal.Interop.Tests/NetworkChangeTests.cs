@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Shoal.Metainfo;
 
 namespace Shoal.Interop.Tests;
@@ -21,14 +20,7 @@ public class NetworkChangeTests
         string hash = TorrentParser.Load(torrent).InfoHashes.V1!.Value.ToHex();
 
         await lab.RemoveAddressAsync(2); // the laptop is away from the office
-        string state = swarm.Dir("daemon");
-        await File.WriteAllTextAsync(Path.Combine(state, "settings.json"), new JsonObject
-        {
-            ["dht-enabled"] = false, ["lpd-enabled"] = true, ["peer-port"] = 0, ["download-dir"] = Path.Combine(state, "downloads"),
-        }.ToJsonString());
-        var daemon = lab.Run(2, "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), "daemon", "--state", state, "--rpc-port", "0"]);
-        string started = await daemon.WaitForLineAsync(l => l.Contains("/transmission/rpc"), TimeSpan.FromSeconds(30), "the daemon's start line");
-        string rpc = System.Text.RegularExpressions.Regex.Match(started, @"http://(127\.0\.0\.1:\d+)/").Groups[1].Value;
+        var (daemon, rpc) = await DaemonProcess.StartInLabAsync(swarm, lab, 2);
         async Task<string> RemoteAsync(params string[] args)
         {
             var result = await lab.RunToEndAsync(2, "transmission-remote", [rpc, .. args]);
