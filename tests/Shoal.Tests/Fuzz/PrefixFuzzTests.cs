@@ -69,6 +69,45 @@ public class PrefixFuzzTests
         Assert.True(accepted > 0, "no mutant was accepted");
     }
 
+    /// <summary>Parse errors and signature failures are the only ways out: anything else escaping is a defect.</summary>
+    private static string? Refusal(Action parse)
+    {
+        try
+        {
+            parse();
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return e.Message;
+        }
+    }
+
+    [Fact]
+    public void Channel_links_and_values()
+    {
+        const string key = "8543d3e6115f0f98c944077a4493dcd543e49c739fd998550a1f614ab36ed63e";
+        Check(Encoding.ASCII.GetBytes($"magnet:?xs=urn:btpk:{key}&s=6e"), 31,
+            bytes => Refusal(() => Shoal.Channels.ChannelLink.Parse(Encoding.Latin1.GetString(bytes))));
+        Check(Shoal.Channels.ChannelValue.Encode(new InfoHash(new byte[20])), 32,
+            bytes => Refusal(() => Shoal.Channels.ChannelValue.Decode(bytes)), minDistinctErrors: 2);
+    }
+
+    [Fact]
+    public void Dht_mutable_items()
+    {
+        using var key = NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519);
+        var item = Shoal.Dht.Items.DhtItem.Sign(key, "salt"u8, 3, "d2:ih20:aaaaaaaaaaaaaaaaaaaae"u8);
+        // The fuzzed input is the whole put as a receiving node sees it: key, salt, seq and value back to back.
+        byte[] valid = [.. item.PublicKey!, .. item.Value];
+        Check(valid, 33, bytes => Refusal(() => Shoal.Dht.Items.DhtItem.Mutable(bytes.AsSpan(0, Math.Min(32, bytes.Length)), item.Salt, item.Sequence,
+            bytes.AsSpan(Math.Min(32, bytes.Length)), item.Signature)), minDistinctErrors: 2);
+    }
+
     [Fact]
     public void Peer_wire_framing()
     {
