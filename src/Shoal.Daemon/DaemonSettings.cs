@@ -89,14 +89,8 @@ public sealed class DaemonSettings
                 return Dht.DhtOptions.PublicRouters;
             if (value == "none")
                 return [];
-            return [.. value.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Where(IsHostPort).Take(64)];
+            return [.. value.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Where(Dht.DhtOptions.IsNodeAddress).Take(64)];
         }
-    }
-
-    private static bool IsHostPort(string node)
-    {
-        int colon = node.LastIndexOf(':');
-        return colon > 0 && int.TryParse(node[(colon + 1)..], out int port) && port is > 0 and <= 65535;
     }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
 

@@ -27,12 +27,8 @@ public sealed class DhtCliOptions
             bootstrap = [];
             defaultBootstrap = [];
         }
-        foreach (string node in bootstrap)
-        {
-            int colon = node.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(node[(colon + 1)..], out int port) || port is <= 0 or > 65535)
-                throw new UsageException($"--dht-bootstrap: '{node}' is not HOST:PORT");
-        }
+        if (bootstrap.FirstOrDefault(n => !DhtOptions.IsNodeAddress(n)) is { } bad)
+            throw new UsageException($"--dht-bootstrap: '{bad}' is not HOST:PORT");
         return new DhtOptions
         {
             Bootstrap = bootstrap.Length > 0 ? bootstrap : defaultBootstrap,

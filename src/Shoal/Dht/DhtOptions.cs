@@ -9,6 +9,18 @@ public sealed record DhtOptions
     public static readonly IReadOnlyList<string> PublicRouters =
         ["router.bittorrent.com:6881", "dht.transmissionbt.com:6881", "router.utorrent.com:6881", "dht.libtorrent.org:25401"];
 
+    /// <summary>Whether <paramref name="node"/> reads as a bootstrap node, HOST:PORT with a port from 1 to 65535.</summary>
+    public static bool IsNodeAddress(string node) => TrySplit(node, out _, out _);
+
+    /// <summary>Splits HOST:PORT (the host may be a name or an address, IPv6 in brackets or not); false when it is not one.</summary>
+    internal static bool TrySplit(string node, out string host, out int port)
+    {
+        int colon = node.LastIndexOf(':');
+        host = colon > 0 ? node[..colon] : "";
+        port = 0;
+        return colon > 0 && int.TryParse(node[(colon + 1)..], out port) && port is > 0 and <= 65535;
+    }
+
     /// <summary>HOST:PORT of nodes to join through, besides the saved table.</summary>
     public IReadOnlyList<string> Bootstrap { get; init; } = PublicRouters;
     /// <summary>Where the node id and routing table are saved and reloaded; null keeps nothing.</summary>

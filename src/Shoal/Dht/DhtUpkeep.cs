@@ -98,12 +98,11 @@ internal sealed class DhtUpkeep(DhtService dht, IReadOnlyList<DhtNode> saved, IL
     {
         if (IPEndPoint.TryParse(hostAndPort, out var literal) && literal.Port != 0)
             return [literal];
-        int colon = hostAndPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostAndPort[(colon + 1)..], out int port) || port is <= 0 or > 65535)
+        if (!DhtOptions.TrySplit(hostAndPort, out string host, out int port))
             return [];
         try
         {
-            var addresses = await Dns.GetHostAddressesAsync(hostAndPort[..colon], token).ConfigureAwait(false);
+            var addresses = await Dns.GetHostAddressesAsync(host, token).ConfigureAwait(false);
             return [.. addresses.Select(a => new IPEndPoint(a, port))];
         }
         catch (SocketException e)

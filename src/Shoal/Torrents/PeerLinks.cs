@@ -70,23 +70,20 @@ internal sealed class PeerLinks(TorrentSwarm swarm, TorrentContent content) : IP
 
     public void OnBlock(IPeer link, BlockRequest request, ReadOnlySpan<byte> data)
     {
-        PartialPiece<SwarmPeer>? completed = null;
         lock (swarm.Gate)
         {
             if (!_links.TryGetValue(link, out var peer) || peer.IsClosed)
                 return;
             try
             {
-                completed = content.Scheduler.OnBlock(peer, request.Piece, request.Begin, data);
+                content.Scheduler.OnBlock(peer, request.Piece, request.Begin, data);
             }
             catch (PeerProtocolException e)
             {
                 link.Close(e.Message);
             }
         }
-        swarm.Flush();
-        if (completed is not null)
-            swarm.Pieces.Start(content, completed);
+        swarm.Flush(); // and the piece job of a block that completed its piece
     }
 
     public void OnRejected(IPeer link, BlockRequest request)

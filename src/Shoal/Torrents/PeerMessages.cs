@@ -22,7 +22,6 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
             OnHashRequest(message.Payload); // needs only the immutable torrent: no lock, no hashing under it
             return;
         }
-        (TorrentContent Content, PartialPiece<SwarmPeer> Piece)? completed = null;
         lock (swarm.Gate)
         {
             if (peer.IsClosed)
@@ -30,16 +29,14 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
             if (message.Id == MessageId.Extended)
                 OnExtended(message); // the same with or without the metadata
             else if (swarm.Content is { } content)
-                completed = Dispatch(content, message);
+                Dispatch(content, message);
             else
                 DispatchBeforeContent(message);
         }
-        swarm.Flush();
-        if (completed is not null)
-            swarm.Pieces.Start(completed.Value.Content, completed.Value.Piece);
+        swarm.Flush(); // log lines, and the piece job of a block that completed its piece
     }
 
-    private (TorrentContent Content, PartialPiece<SwarmPeer> Piece)? Dispatch(TorrentContent content, in PeerMessage message)
+    private void Dispatch(TorrentContent content, in PeerMessage message)
     {
         var scheduler = content.Scheduler;
         var torrent = content.Torrent;
@@ -98,7 +95,8 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
                 _wire.CancelUpload(new BlockRequest(message.Index, message.Begin, message.Length));
                 break;
             case MessageId.Piece:
-                return scheduler.OnBlock(peer, message.Index, message.Begin, message.Payload) is { } whole ? (content, whole) : null;
+                scheduler.OnBlock(peer, message.Index, message.Begin, message.Payload);
+                break;
             case MessageId.Reject:
                 if (!_wire.SupportsFast)
                     throw new PeerProtocolException("reject without the fast extension");
@@ -120,7 +118,6 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
             default:
                 break; // port (DHT), hashes, hash reject and unknown ids are ignored
         }
-        return null;
     }
 
     /// <summary>

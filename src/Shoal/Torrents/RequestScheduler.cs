@@ -179,8 +179,11 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
             FillRequests(remote); // other pieces for the remote peers' freed pipelines
     }
 
-    /// <summary>A block arrived: count it, cancel its duplicates (endgame), ask for more; returns the piece when it is whole.</summary>
-    public PartialPiece<SwarmPeer>? OnBlock(SwarmPeer peer, int piece, int begin, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// A block arrived: count it, cancel its duplicates (endgame), ask for more. A piece made whole
+    /// goes to its piece job (hash and write) once the lock is released.
+    /// </summary>
+    public void OnBlock(SwarmPeer peer, int piece, int begin, ReadOnlySpan<byte> data)
     {
         content.CheckPiece(piece, "piece");
         if (data.Length > PeerWire.MaxBlockLength || begin < 0 || (long)begin + data.Length > content.Torrent.PieceSize(piece))
@@ -188,7 +191,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
         var request = new BlockRequest(piece, begin, data.Length);
         peer.Outstanding.Remove(request);
         if (_picker.Have[piece])
-            return null; // late endgame duplicate
+            return; // late endgame duplicate
         _othersBuffer.Clear();
         var result = _picker.OnBlock(peer, piece, begin, data, _othersBuffer, out var completed);
         if (result is BlockResult.Accepted or BlockResult.PieceComplete)
@@ -205,7 +208,8 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
             }
         }
         FillRequests(peer);
-        return completed;
+        if (completed is not null)
+            swarm.AfterRelease(() => swarm.Pieces.Start(content, completed));
     }
 
     /// <summary>
