@@ -13,13 +13,18 @@ internal sealed class DhtCounters
     public long BytesOut;
     public long Announces;
     public long Lookups;
+    public long PutsStored;
+    public long PutsRefused;
 
-    public DhtStats Snapshot(string id, int nodes, int nodes6, int stored) => new()
+    public DhtStats Snapshot(string id, int nodes, int nodes6, int stored, int items) => new()
     {
         NodeId = id,
         Nodes = nodes,
         Nodes6 = nodes6,
         StoredInfoHashes = stored,
+        StoredItems = items,
+        PutsStored = Interlocked.Read(ref PutsStored),
+        PutsRefused = Interlocked.Read(ref PutsRefused),
         QueriesReceived = Interlocked.Read(ref QueriesReceived),
         QueriesDropped = Interlocked.Read(ref QueriesDropped),
         Malformed = Interlocked.Read(ref Malformed),

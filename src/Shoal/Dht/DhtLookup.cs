@@ -9,18 +9,19 @@ namespace Shoal.Dht;
 /// One iterative lookup (BEP 5): ask the <see cref="Alpha"/> closest nodes not yet asked, learn
 /// closer ones from their answers, and stop when the <see cref="RoutingTable.K"/> closest known
 /// nodes have all answered (or failed, or are slow: unanswered after half the query time-out).
-/// Bounded in queries and candidates. For get_peers it collects the peers found and each
-/// answering node's token for the announce.
+/// Bounded in queries and candidates. Every node is sent <paramref name="query"/> (find_node,
+/// get_peers, BEP 44's get, ...); each answer goes to <paramref name="onAnswer"/> (which takes
+/// what the method finds: peers, an item) and each answering node's token is kept for a
+/// following announce or put.
 /// </summary>
-internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, AddressFamily family)
+internal sealed class DhtLookup(DhtService dht, NodeId target, AddressFamily family, KrpcMessage query, Action<KrpcMessage>? onAnswer = null)
 {
     public const int Alpha = 3;
     public const int MaxQueries = 256;
     public const int MaxCandidates = 512;
-    public const int MaxPeers = 2_000;
 
     private readonly Dictionary<NodeId, Candidate> _candidates = [];
-    private readonly HashSet<IPEndPoint> _peers = [];
+    private readonly KrpcMessage _query = query with { Want = [family == AddressFamily.InterNetworkV6 ? "n6" : "n4"] };
 
     public async Task<LookupResult> RunAsync(IEnumerable<DhtNode> start, CancellationToken cancellationToken)
     {
@@ -66,7 +67,7 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
         }
         var closest = _candidates.Values.Where(c => c.State == CandidateState.Answered)
             .Order(ByDistance).Take(RoutingTable.K).Select(c => (c.Node, c.Token)).ToList();
-        return new LookupResult([.. _peers], closest, queries, time.GetElapsedTime(began));
+        return new LookupResult([], closest, queries, time.GetElapsedTime(began));
     }
 
     private Comparer<Candidate> ByDistance => Comparer<Candidate>.Create((a, b) => NodeId.CompareDistance(target, a.Node.Id, b.Node.Id));
@@ -75,13 +76,8 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
     private IEnumerable<Candidate> Ordered() =>
         _candidates.Values.Where(c => c.State != CandidateState.Failed && !c.Slow).Order(ByDistance);
 
-    private async Task<(Candidate, KrpcMessage?)> AskAsync(Candidate candidate, CancellationToken cancellationToken)
-    {
-        var query = getPeers
-            ? dht.Query("get_peers") with { InfoHash = target, Want = [family == AddressFamily.InterNetworkV6 ? "n6" : "n4"] }
-            : dht.Query("find_node") with { Target = target, Want = [family == AddressFamily.InterNetworkV6 ? "n6" : "n4"] };
-        return (candidate, await dht.QueryAsync(candidate.Node.EndPoint, query, candidate.Node.Id, cancellationToken).ConfigureAwait(false));
-    }
+    private async Task<(Candidate, KrpcMessage?)> AskAsync(Candidate candidate, CancellationToken cancellationToken) =>
+        (candidate, await dht.QueryAsync(candidate.Node.EndPoint, _query, candidate.Node.Id, cancellationToken).ConfigureAwait(false));
 
     private void Absorb(Candidate asked, KrpcMessage? answer)
     {
@@ -93,11 +89,7 @@ internal sealed class DhtLookup(DhtService dht, NodeId target, bool getPeers, Ad
         asked.State = CandidateState.Answered;
         asked.Slow = false;
         asked.Token = answer.Token;
-        foreach (var peer in answer.Values)
-        {
-            if (_peers.Count < MaxPeers && EndPoints.IsPeerAddress(peer))
-                _peers.Add(EndPoints.Normalize(peer));
-        }
+        onAnswer?.Invoke(answer);
         foreach (var node in family == AddressFamily.InterNetworkV6 ? answer.Nodes6 : answer.Nodes)
             Consider(node);
     }

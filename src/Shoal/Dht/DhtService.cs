@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Shoal.Dht.Items;
 using Shoal.Net;
 
 namespace Shoal.Dht;
@@ -56,7 +57,10 @@ public sealed partial class DhtService : IAsyncDisposable
         Tokens = new DhtTokens(_time);
         _savedNodes = saved?.Nodes ?? [];
         _nextTransaction = (ushort)_random.Next();
+        ItemStore = new DhtItemStore(_time);
         _responder = new DhtResponder(this, new SourceRateLimit(_time, options.QueriesPerSource, options.QueriesTotal));
+        DhtPeerQueries.Register(this);
+        DhtItemQueries.Register(this);
         udp.AddReceiver(static datagram => datagram.Length > 0 && datagram[0] == (byte)'d', OnDatagram);
         udp.ReceiverFailed += e => DhtLog.DatagramFailed(_logger, e);
         _tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
@@ -86,6 +90,8 @@ public sealed partial class DhtService : IAsyncDisposable
     internal RoutingTable Table6 { get; private set; }
     internal DhtPeerStore Store { get; }
     internal DhtTokens Tokens { get; }
+    /// <summary>The BEP 44 items this node stores for others.</summary>
+    internal DhtItemStore ItemStore { get; }
     internal TimeProvider Time => _time;
     internal DhtCounters Counters => _counters;
     /// <summary>The UDP port the node listens on.</summary>
@@ -129,8 +135,31 @@ public sealed partial class DhtService : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _counters.Snapshot(Id.ToString(), Table.Count, Table6.Count, Store.HashCount);
+            return _counters.Snapshot(Id.ToString(), Table.Count, Table6.Count, Store.HashCount, ItemStore.Count);
         }
+    }
+
+    /// <summary>Makes <paramref name="handler"/> answer the queries of <paramref name="method"/>.</summary>
+    internal void Handle(string method, KrpcHandler handler) => _responder.Register(method, handler);
+
+    /// <summary>An empty answer to <paramref name="query"/>, with our id.</summary>
+    internal KrpcMessage Reply(KrpcQuery query) => KrpcMessage.Response(query.Message.TransactionId, Id);
+
+    /// <summary>
+    /// <paramref name="reply"/> with the closest nodes to <paramref name="target"/>: of the asker's
+    /// family, or those its BEP 32 'want' names.
+    /// </summary>
+    internal KrpcMessage WithNodes(KrpcMessage reply, NodeId target, KrpcQuery query)
+    {
+        var want = query.Message.Want;
+        var family = query.From.AddressFamily;
+        bool want4 = want.Contains("n4") || (want.Count == 0 && family == AddressFamily.InterNetwork);
+        bool want6 = want.Contains("n6") || (want.Count == 0 && family == AddressFamily.InterNetworkV6);
+        return reply with
+        {
+            Nodes = want4 ? Closest(target, AddressFamily.InterNetwork) : [],
+            Nodes6 = want6 ? Closest(target, AddressFamily.InterNetworkV6) : [],
+        };
     }
 
     /// <summary>The table for <paramref name="family"/>.</summary>
@@ -153,18 +182,38 @@ public sealed partial class DhtService : IAsyncDisposable
 
     internal int? LocalPort(NodeId infoHash) => _local.TryGetValue(infoHash, out int port) ? port : null;
 
+    /// <summary>The most peers one get_peers lookup collects.</summary>
+    internal const int MaxLookupPeers = 2_000;
+
     /// <summary>Finds peers of <paramref name="infoHash"/> (and the closest nodes, with their tokens).</summary>
-    internal Task<LookupResult> GetPeersAsync(NodeId infoHash, AddressFamily family, CancellationToken cancellationToken) =>
-        LookupAsync(infoHash, getPeers: true, family, Closest(infoHash, family, RoutingTable.K * 2), cancellationToken);
+    internal async Task<LookupResult> GetPeersAsync(NodeId infoHash, AddressFamily family, CancellationToken cancellationToken)
+    {
+        var peers = new HashSet<IPEndPoint>();
+        var lookup = await LookupAsync(infoHash, Query("get_peers") with { InfoHash = infoHash }, family, Closest(infoHash, family, RoutingTable.K * 2),
+            answer =>
+            {
+                foreach (var peer in answer.Values)
+                {
+                    if (peers.Count < MaxLookupPeers && EndPoints.IsPeerAddress(peer))
+                        peers.Add(EndPoints.Normalize(peer));
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        return lookup with { Peers = [.. peers] };
+    }
 
     internal Task<LookupResult> FindNodeAsync(NodeId target, AddressFamily family, CancellationToken cancellationToken) =>
-        LookupAsync(target, getPeers: false, family, Closest(target, family, RoutingTable.K * 2), cancellationToken);
+        FindNodeAsync(target, family, Closest(target, family, RoutingTable.K * 2), cancellationToken);
 
-    internal async Task<LookupResult> LookupAsync(NodeId target, bool getPeers, AddressFamily family, IEnumerable<DhtNode> start, CancellationToken cancellationToken)
+    internal Task<LookupResult> FindNodeAsync(NodeId target, AddressFamily family, IEnumerable<DhtNode> start, CancellationToken cancellationToken) =>
+        LookupAsync(target, Query("find_node") with { Target = target }, family, start, null, cancellationToken);
+
+    /// <summary>An iterative lookup of <paramref name="target"/> sending <paramref name="query"/>, each answer to <paramref name="onAnswer"/>.</summary>
+    internal async Task<LookupResult> LookupAsync(NodeId target, KrpcMessage query, AddressFamily family, IEnumerable<DhtNode> start,
+        Action<KrpcMessage>? onAnswer, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _counters.Lookups);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        return await new DhtLookup(this, target, getPeers, family).RunAsync(start, linked.Token).ConfigureAwait(false);
+        return await new DhtLookup(this, target, family, query, onAnswer).RunAsync(start, linked.Token).ConfigureAwait(false);
     }
 
     /// <summary>

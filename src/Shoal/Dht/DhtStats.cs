@@ -11,6 +11,12 @@ public sealed record DhtStats
     public int Nodes6 { get; init; }
     /// <summary>Info-hashes with peers announced to us.</summary>
     public int StoredInfoHashes { get; init; }
+    /// <summary>BEP 44 items stored for others.</summary>
+    public int StoredItems { get; init; }
+    /// <summary>BEP 44 puts taken (new items and refreshes).</summary>
+    public long PutsStored { get; init; }
+    /// <summary>BEP 44 puts refused (bad token, size, signature, sequence number, storage full).</summary>
+    public long PutsRefused { get; init; }
     /// <summary>Queries received.</summary>
     public long QueriesReceived { get; init; }
     /// <summary>Queries dropped by the rate limits.</summary>

@@ -90,7 +90,7 @@ internal sealed class DhtUpkeep(DhtService dht, IReadOnlyList<DhtNode> saved, IL
         {
             var start = found.Where(n => n.EndPoint.AddressFamily == family).Concat(dht.Closest(dht.Id, family)).ToList();
             if (start.Count > 0)
-                await dht.LookupAsync(dht.Id, getPeers: false, family, start, token).ConfigureAwait(false);
+                await dht.FindNodeAsync(dht.Id, family, start, token).ConfigureAwait(false);
         }
     }
 

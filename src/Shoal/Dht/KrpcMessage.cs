@@ -22,7 +22,8 @@ internal sealed record KrpcMessage
     public const int MaxSamples = 400;
     public const int MaxToken = 64;
 
-    private static readonly BencodeLimits Limits = new() { MaxDepth = 4, MaxTokens = 1024 };
+    /// <summary>Deep enough for a BEP 44 value (top, arguments, then the value's own nesting).</summary>
+    private static readonly BencodeLimits Limits = new() { MaxDepth = 40, MaxTokens = 2048 };
 
     public required KrpcKind Kind { get; init; }
     public required byte[] TransactionId { get; init; }
@@ -49,6 +50,13 @@ internal sealed record KrpcMessage
     /// <summary>BEP 42 'ip': our address as the responder sees it.</summary>
     public IPEndPoint? ExternalIp { get; init; }
     public byte[]? Version { get; init; }
+    /// <summary>
+    /// The query's arguments or the response's values as received ('a' or 'r'), for the handlers
+    /// and lookups of query types beyond BEP 5's to read their own keys from.
+    /// </summary>
+    public BDictionary? Arguments { get; init; }
+    /// <summary>Keys a handler or a lookup adds to the arguments or values it sends (BEP 44's v, k, sig, seq, ...).</summary>
+    public BDictionary? Extra { get; init; }
     public int ErrorCode { get; init; }
     public string? ErrorText { get; init; }
 
@@ -114,6 +122,8 @@ internal sealed record KrpcMessage
             body.Set("interval", interval);
         if (Num is int num)
             body.Set("num", num);
+        foreach (var (key, value) in Extra?.Entries ?? [])
+            body.Set(key, value);
         return body;
     }
 
@@ -189,6 +199,7 @@ internal sealed record KrpcMessage
         var want = body["want"] is BList w ? [.. w.Items.OfType<BString>().Take(4).Select(s => Encoding.ASCII.GetString(s.Span[..Math.Min(4, s.Bytes.Length)]))] : new List<string>();
         return message with
         {
+            Arguments = body,
             Id = new NodeId(id.Span),
             Target = OptionalId(body, "target"),
             InfoHash = OptionalId(body, "info_hash"),

@@ -20,6 +20,8 @@ internal sealed record DhtItem
     public const int MaxSaltLength = 64;
     public const int PublicKeyLength = 32;
     public const int SignatureLength = 64;
+    /// <summary>The deepest nesting of lists and dictionaries a value may have.</summary>
+    public const int MaxValueDepth = 32;
 
     private DhtItem(byte[] value, byte[]? publicKey, byte[] salt, long sequence, byte[]? signature)
     {
@@ -117,13 +119,21 @@ internal sealed record DhtItem
     {
         if (value.Length > MaxValueLength)
             throw new FormatException($"a value of {value.Length} bytes (at most {MaxValueLength})");
+        BValue decoded;
         try
         {
-            BencodeReader.Decode(value.ToArray(), new BencodeLimits { MaxDepth = 32 });
+            decoded = BencodeReader.Decode(value.ToArray(), new BencodeLimits { MaxDepth = MaxValueDepth, MaxTokens = MaxValueLength });
         }
         catch (BencodeException e)
         {
             throw new FormatException($"the value is not one bencoded value: {e.Message}", e);
         }
+        // Canonical only (sorted keys, no leading zeros): the value is sent on as it is written
+        // again, and its hash and signature are over these bytes.
+        if (!BencodeWriter.Encode(decoded).AsSpan().SequenceEqual(value))
+            throw new FormatException("the value is not canonical bencode (unsorted keys or padded numbers)");
     }
+
+    /// <summary>The value as a bencode tree, to send (it encodes back to exactly <see cref="Value"/>).</summary>
+    public BValue DecodedValue() => BencodeReader.Decode(Value, new BencodeLimits { MaxDepth = MaxValueDepth, MaxTokens = MaxValueLength });
 }
