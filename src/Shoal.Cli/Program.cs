@@ -13,6 +13,8 @@ var root = new RootCommand("Shoal: a BitTorrent client, tracker and toolkit.")
     DemoCommand.Build(),
     TrackerCommand.Build(),
     DhtNodeCommand.Build(),
+    ChannelCommands.BuildKeygen(),
+    ChannelCommands.BuildPublish(),
     DaemonCommand.Build(),
 };
 return await CommandRunner.RunAsync(root, args);

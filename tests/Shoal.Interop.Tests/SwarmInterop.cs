@@ -168,6 +168,20 @@ internal sealed class SwarmInterop : IDisposable
         return (process, int.Parse(line[5..]));
     }
 
+    /// <summary>Runs `shoal` to its end with this swarm's own state folder (so its saved DHT table and channel state are the test's alone).</summary>
+    public Task<ProcessResult> ShoalRunAsync(params string[] args) =>
+        ProcessRunner.Run("dotnet", [ShoalDll, .. args], environment: new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = Dir("state-run") });
+
+    /// <summary>Runs lt_items.py (BEP 44 through libtorrent) to its end and returns its one JSON line.</summary>
+    public static async Task<JsonElement> LibtorrentItemAsync(string bind, string node, params string[] action)
+    {
+        var result = await ProcessRunner.Run("/usr/bin/python3",
+            [Path.Combine(AppContext.BaseDirectory, "Scripts", "lt_items.py"), "--bind", bind, "--dht-node", node, .. action]);
+        Assert.True(result.ExitCode == 0, $"lt_items.py {string.Join(' ', action)}: {result}");
+        using var doc = JsonDocument.Parse(result.Stdout);
+        return doc.RootElement.Clone();
+    }
+
     /// <summary>A libtorrent DHT node alone (lt.py dht-node) on <paramref name="bind"/>, bootstrapped from <paramref name="bootstrap"/>; with its port.</summary>
     public async Task<(BackgroundProcess Process, int Port)> LibtorrentDhtNodeAsync(string bind, params string[] bootstrap)
     {

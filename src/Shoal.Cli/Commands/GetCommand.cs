@@ -6,7 +6,7 @@ public static class GetCommand
 {
     public static Command Build()
     {
-        var torrents = new Argument<string[]>("TORRENT") { Description = "One or more .torrent files or magnet links; '-' reads a .torrent from standard input.", Arity = ArgumentArity.OneOrMore };
+        var torrents = new Argument<string[]>("TORRENT") { Description = "One or more .torrent files, magnet links or channel links (the channel's current version); '-' reads a .torrent from standard input.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Save folder.", DefaultValueFactory = _ => "." };
         var maxDown = new Option<string?>("--max-down") { Description = "Download cap for all torrents, bytes per second (500KiB, 4MiB, 10MB)." };
         var maxUp = new Option<string?>("--max-up") { Description = "Upload cap for all torrents, bytes per second." };

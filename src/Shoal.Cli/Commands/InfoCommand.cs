@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Shoal.Channels;
 using Shoal.Metainfo;
 
 namespace Shoal.Cli.Commands;
@@ -8,15 +9,29 @@ public static class InfoCommand
 {
     public static Command Build()
     {
-        var input = new Argument<string>("TORRENT") { Description = "A .torrent file or a magnet link." };
+        var input = new Argument<string>("TORRENT") { Description = "A .torrent file, a magnet link, or a channel link (magnet:?xs=urn:btpk:KEY&s=SALT; looked up in the DHT)." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a summary." };
-        var command = new Command("info", "Show what a torrent file or magnet link holds.") { input, json };
-        command.SetAction(parse =>
+        var dht = new DhtCliOptions();
+        var command = new Command("info", "Show what a torrent file or magnet link holds, or a channel's current version.") { input, json };
+        foreach (var option in dht.All)
+            command.Options.Add(option);
+        command.SetAction(async (parse, cancellationToken) =>
         {
             string source = parse.GetValue(input)!;
             bool asJson = parse.GetValue(json);
             using var stdout = Console.OpenStandardOutput();
-            if (MagnetLink.IsMagnet(source))
+            if (ChannelLink.IsChannelLink(source))
+            {
+                var link = ChannelLink.Parse(source);
+                var options = dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht-info.dat"), Shoal.Dht.DhtOptions.PublicRouters);
+                await using var node = ChannelLookup.StartNode(options, null, 0);
+                var version = await ChannelLookup.ResolveAsync(node, link, cancellationToken);
+                if (asJson)
+                    WriteJson(stdout, w => WriteChannelJson(w, link, version));
+                else
+                    PrintChannel(link, version);
+            }
+            else if (MagnetLink.IsMagnet(source))
             {
                 var magnet = MagnetLink.Parse(source);
                 if (asJson)
@@ -37,9 +52,27 @@ public static class InfoCommand
         return command;
     }
 
-    internal static void WriteJson(Stream stream, Action<Utf8JsonWriter> write)
+    private static void WriteChannelJson(Utf8JsonWriter w, ChannelLink link, ChannelVersion version)
     {
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        w.WriteStartObject();
+        w.WriteString("channel", link.ToString());
+        w.WriteNumber("sequence", version.Sequence);
+        w.WriteString("infoHash", version.InfoHash.ToHex());
+        w.WriteString("magnet", version.ToMagnetLink());
+        w.WriteEndObject();
+    }
+
+    private static void PrintChannel(ChannelLink link, ChannelVersion version)
+    {
+        Console.WriteLine($"channel     {link}");
+        Console.WriteLine($"version     {version.Sequence} (sequence number)");
+        Console.WriteLine($"info-hash   {version.InfoHash}");
+        Console.WriteLine($"magnet      {version.ToMagnetLink()}");
+    }
+
+    internal static void WriteJson(Stream stream, Action<Utf8JsonWriter> write, bool indented = true)
+    {
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             write(writer);
         stream.Write("\n"u8);
     }

@@ -1,3 +1,4 @@
+using Shoal.Channels;
 using Shoal.Metainfo;
 
 namespace Shoal.Cli.Commands;
@@ -11,17 +12,28 @@ public static class TransferRun
     {
         if (settings.Torrents.Count(t => t == StandardInput) > 1)
             throw new UsageException("standard input ('-') can be given once");
-        var torrents = settings.Torrents.Select(Load).ToList();
-        var duplicates = torrents.GroupBy(t => t.InfoHashes.Primary).FirstOrDefault(g => g.Count() > 1);
-        if (duplicates is not null)
-            throw new UsageException($"torrent {duplicates.First().Name} is given twice");
-        if (settings.SaveTorrent is not null && torrents.Count != 1)
+        var channels = settings.Torrents.Where(ChannelLink.IsChannelLink).Select(ChannelLink.Parse).ToList();
+        if (channels.Count > 0 && settings.Dht is null)
+            throw new UsageException("a channel link is looked up in the DHT: drop --no-dht");
+        var torrents = settings.Torrents.Where(t => !ChannelLink.IsChannelLink(t)).Select(Load).ToList();
+        if (settings.SaveTorrent is not null && torrents.Count + channels.Count != 1)
             throw new UsageException("--save-torrent needs exactly one torrent or magnet link");
         Directory.CreateDirectory(settings.OutputDirectory);
         var globs = settings.Only.Select(CliParsing.Glob).ToList();
 
         var log = new CliLog(settings.LogLevel);
         await using var client = await StartClientAsync(settings, log);
+        foreach (var channel in channels)
+        {
+            // A channel stands for its current version (BEP 46), fetched as a magnet link.
+            var version = await ChannelLookup.ResolveAsync(client.Dht!, channel, cancellationToken);
+            if (!settings.Json)
+                Console.Error.WriteLine($"channel {channel}: version {version.Sequence} is {version.InfoHash}");
+            torrents.Add(new Source(null, MagnetLink.Parse(version.ToMagnetLink())));
+        }
+        var duplicates = torrents.GroupBy(t => t.InfoHashes.Primary).FirstOrDefault(g => g.Count() > 1);
+        if (duplicates is not null)
+            throw new UsageException($"torrent {duplicates.First().Name} is given twice");
         var sessions = new List<TorrentSession>();
         foreach (var source in torrents)
         {

@@ -49,4 +49,23 @@ public class ChannelLinkTests
         foreach (string bad in new[] { "d2:ih19:aaaaaaaaaaaaaaaaaaae", "d2:ih20:aaaaaaaaaaaaaaaaaaaa1:xi1ee", "l20:aaaaaaaaaaaaaaaaaaaae", "i5e", "d2:ih" })
             Assert.Throws<FormatException>(() => ChannelValue.Decode(System.Text.Encoding.ASCII.GetBytes(bad)));
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_key_file_is_private_to_its_owner_never_overwritten_and_gives_the_same_key_back()
+    {
+        string path = Path.Combine(Shoal.Tests.TestData.TempDir(), "publisher.key");
+        using var key = ChannelKey.Generate();
+        key.Save(path);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        using var loaded = ChannelKey.Load(path);
+        Assert.Equal(key.PublicKey.ToArray(), loaded.PublicKey.ToArray());
+        Assert.Throws<IOException>(() => ChannelKey.Generate().Save(path));
+        Assert.Equal(key.PublicKey.ToArray(), ChannelKey.Load(path).PublicKey.ToArray());
+
+        File.WriteAllText(path + ".bad", "not a key");
+        Assert.Contains("not a key file", Assert.Throws<FormatException>(() => ChannelKey.Load(path + ".bad")).Message);
+        File.WriteAllBytes(path + ".big", new byte[4096]);
+        Assert.Contains("not a key file", Assert.Throws<FormatException>(() => ChannelKey.Load(path + ".big")).Message);
+    }
 }

@@ -61,6 +61,7 @@ internal static class DhtItemClient
     {
         if (dht.Options.ReadOnly)
             return new ItemPut(0, []);
+        dht.ItemStore.Put(item, cas); // we are a node too: one that asks us finds it (refused here means newer is held; the others decide for themselves)
         BDictionary arguments = DhtItemWire.Write(item, put: true, cas);
         var answers = await Task.WhenAll(closest.Where(c => c.Token is not null).Select(c => dht.QueryAsync(c.Node.EndPoint,
             dht.Query("put") with { Token = c.Token, Extra = arguments }, c.Node.Id, cancellationToken))).ConfigureAwait(false);
