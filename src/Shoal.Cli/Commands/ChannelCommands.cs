@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -44,12 +45,16 @@ public static class ChannelCommands
         var port = new Option<int>("--port") { Description = "UDP port of the DHT node (0: any free port).", DefaultValueFactory = _ => 0 };
         var bind = new Option<string[]>("--bind") { Description = "Listen on this address only (repeatable; default all IPv4 and IPv6)." };
         var every = new Option<string>("--interval") { Description = "Store the version again this often while running (DHT items expire after 2 hours).", DefaultValueFactory = _ => "30m" };
-        var once = new Option<bool>("--once") { Description = "Store the version once and exit (exit 1 when no node took it)." };
+        var once = new Option<bool>("--once") { Description = "Store the version once and exit (exit 1 when no DHT node took it)." };
+        var noDht = new Option<bool>("--no-dht") { Description = "Do not store the version in the DHT (serve it with --feed-file or --serve)." };
+        var feedFile = new Option<string?>("--feed-file") { Description = "Also write the signed version to this file, for an HTTP(S) server to serve to followers." };
+        var serve = new Option<string?>("--serve") { Description = "Also serve the signed version over HTTP on ADDRESS:PORT (port 0: any free one; the URL is printed)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per store." };
         var dht = new DhtCliOptions();
-        var command = new Command("publish", "Make a torrent the next version of a channel (BEP 46) and keep it stored in the DHT until Ctrl-C or SIGTERM.")
+        var command = new Command("publish", "Make a torrent the next version of a channel (BEP 46): store it in the DHT and/or serve it signed over HTTP, "
+            + "and keep doing so until Ctrl-C or SIGTERM.")
         {
-            torrent, keyFile, salt, port, bind, every, once, json,
+            torrent, keyFile, salt, port, bind, every, once, noDht, feedFile, serve, json,
         };
         foreach (var option in dht.All)
             command.Options.Add(option);
@@ -62,31 +67,47 @@ public static class ChannelCommands
             var interval = CliParsing.Duration(parse.GetValue(every)!, "--interval");
             if (interval < TimeSpan.FromSeconds(1))
                 throw new UsageException("--interval must be at least 1s");
+            bool useDht = !parse.GetValue(noDht);
+            if (!useDht && parse.GetValue(feedFile) is null && parse.GetValue(serve) is null)
+                throw new UsageException("--no-dht needs --feed-file or --serve: the version must go somewhere");
             using var key = LoadKey(parse.GetValue(keyFile)!);
             var link = key.Link(saltBytes);
-            var infoHash = version.InfoHashes.V1 ?? version.InfoHashes.V2!.Value.Truncated;
+            var infoHash = (version.InfoHashes.V1 ?? version.InfoHashes.V2!.Value).Truncated;
             string folder = ShoalClientOptions.DefaultStateDirectory("");
-            var options = dht.Read(parse, Path.Combine(folder, "dht-publish.dat"), DhtOptions.PublicRouters);
-            await using var node = ChannelLookup.StartNode(options, parse.GetValue(bind), parse.GetValue(port));
+            await using var node = useDht
+                ? ChannelLookup.StartNode(dht.Read(parse, Path.Combine(folder, "dht-publish.dat"), DhtOptions.PublicRouters), parse.GetValue(bind), parse.GetValue(port))
+                : null;
+            await using var server = parse.GetValue(serve) is { } at
+                ? await FeedServer.StartAsync(IPEndPoint.TryParse(at, out var listen) ? listen : throw new UsageException($"--serve: '{at}' is not ADDRESS:PORT"))
+                : null;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
                 stop.Cancel();
             });
-            await node.Ready.WaitAsync(stop.Token);
-            var sequenceFile = Path.Combine(folder, "channels", Convert.ToHexStringLower(link.Target.Span) + ".seq");
+            if (node is not null)
+                await node.Ready.WaitAsync(stop.Token);
+            var state = new PublisherState(Path.Combine(folder, "channels", Convert.ToHexStringLower(link.Target.Span) + ".seq"));
             bool asJson = parse.GetValue(json);
             var wait = TimeSpan.FromSeconds(5);
             while (true)
             {
-                var publication = await node.PublishChannelAsync(key, saltBytes, infoHash, LastSequence(sequenceFile), stop.Token);
-                SaveSequence(sequenceFile, publication.Version.Sequence);
-                Print(link, publication, asJson);
+                var (lastSequence, lastHash) = state.Load();
+                var publication = node is not null
+                    ? await node.PublishChannelAsync(key, saltBytes, infoHash, lastHash == infoHash ? lastSequence - 1 : lastSequence, stop.Token)
+                    : new ChannelPublication(new ChannelVersion(infoHash, lastHash == infoHash ? Math.Max(1, lastSequence) : lastSequence + 1), 0);
+                state.Save(publication.Version);
+                byte[] feed = ChannelFeed.Create(key, saltBytes, publication.Version);
+                if (parse.GetValue(feedFile) is { } file)
+                    ChannelFeed.Save(file, feed);
+                server?.Update(feed);
+                Print(link, publication, node is not null, server?.Url, asJson);
+                bool stored = node is null || publication.StoredAt > 0;
                 if (parse.GetValue(once))
-                    return publication.StoredAt > 0 ? CommandRunner.Success : CommandRunner.Failure;
+                    return stored ? CommandRunner.Success : CommandRunner.Failure;
                 // Nobody took it yet (a DHT still joining): try again soon, then at the interval.
-                wait = publication.StoredAt > 0 ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks, wait.Ticks * 2));
+                wait = stored ? interval : TimeSpan.FromTicks(Math.Min(interval.Ticks, wait.Ticks * 2));
                 try
                 {
                     await Task.Delay(wait, stop.Token);
@@ -112,21 +133,12 @@ public static class ChannelCommands
         }
     }
 
-    private static long LastSequence(string file) =>
-        File.Exists(file) && long.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long seq) ? seq : 0;
-
-    private static void SaveSequence(string file, long sequence)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file + ".tmp", sequence.ToString(CultureInfo.InvariantCulture));
-        File.Move(file + ".tmp", file, overwrite: true);
-    }
-
-    private static void Print(ChannelLink link, ChannelPublication publication, bool asJson)
+    private static void Print(ChannelLink link, ChannelPublication publication, bool dht, Uri? url, bool asJson)
     {
         if (!asJson)
         {
-            Console.WriteLine($"{link}  version {publication.Version.Sequence} = {publication.Version.InfoHash}, stored at {publication.StoredAt} node(s)");
+            string where = (dht ? $", stored at {publication.StoredAt} DHT node(s)" : "") + (url is null ? "" : $", served at {url}");
+            Console.WriteLine($"{link}  version {publication.Version.Sequence} = {publication.Version.InfoHash}{where}");
             return;
         }
         using var stdout = Console.OpenStandardOutput();
@@ -136,40 +148,30 @@ public static class ChannelCommands
             w.WriteString("channel", link.ToString());
             w.WriteNumber("sequence", publication.Version.Sequence);
             w.WriteString("infoHash", publication.Version.InfoHash.ToHex());
-            w.WriteNumber("storedAt", publication.StoredAt);
+            if (dht)
+                w.WriteNumber("storedAt", publication.StoredAt);
+            if (url is not null)
+                w.WriteString("feed", url.ToString());
             w.WriteEndObject();
         }, indented: false);
     }
-}
 
-/// <summary>A DHT node of the command's own, to resolve or publish channels.</summary>
-internal static class ChannelLookup
-{
-    public static DhtService StartNode(DhtOptions options, string[]? bind, int port)
+    /// <summary>The last version this machine published of a channel ("SEQ INFOHASH"), so that sequence numbers only grow, with or without a DHT.</summary>
+    private sealed class PublisherState(string file)
     {
-        try
+        public (long Sequence, InfoHash? Hash) Load()
         {
-            return DhtService.StartStandalone(options, CliParsing.BindAddresses(bind), port);
+            string[] parts = File.Exists(file) ? File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+            if (parts.Length == 0 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long sequence))
+                return (0, null);
+            return (sequence, parts.Length > 1 && parts[1].Length == 40 && parts[1].All(Uri.IsHexDigit) ? InfoHash.FromHex(parts[1]) : null);
         }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new IOException($"cannot listen on UDP port {port}: {e.Message}");
-        }
-    }
 
-    /// <summary>The channel's current version, through <paramref name="node"/> once it joined; an error saying why when there is none.</summary>
-    public static async Task<ChannelVersion> ResolveAsync(DhtService node, ChannelLink link, CancellationToken cancellationToken)
-    {
-        await node.Ready.WaitAsync(cancellationToken);
-        ChannelVersion? version;
-        try
+        public void Save(ChannelVersion version)
         {
-            version = await node.ResolveChannelAsync(link, cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file + ".tmp", $"{version.Sequence.ToString(CultureInfo.InvariantCulture)} {version.InfoHash.ToHex()}");
+            File.Move(file + ".tmp", file, overwrite: true);
         }
-        catch (FormatException e)
-        {
-            throw new FormatException($"channel {link}: {e.Message}", e);
-        }
-        return version ?? throw new InvalidOperationException($"channel {link}: no node of the DHT has a version of it ({node.GetStats().Nodes} nodes known)");
     }
 }

@@ -17,10 +17,11 @@ public static class GetCommand
         var seedTime = new Option<string?>("--seed-time") { Description = "Seed for this long (90s, 15m, 2h), then exit." };
         var preallocate = new Option<bool>("--preallocate") { Description = "Reserve each file's full size up front (a full disk shows at once) instead of sparse files." };
         var saveTorrent = new Option<string?>("--save-torrent") { Description = "Write the .torrent to FILE once its metadata is known (for a magnet link, fetched from peers)." };
+        var feed = new Option<string?>("--feed") { Description = "For a channel link: also read the channel's signed version from this http(s) URL (enough without a DHT)." };
         var shared = new PeerOptions();
         var command = new Command("get", "Download torrents; exit 0 once every selected piece is verified.")
         {
-            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, preallocate, saveTorrent,
+            torrents, output, maxDown, maxUp, only, sequential, seed, seedRatio, seedTime, preallocate, saveTorrent, feed,
         };
         shared.AddTo(command);
         command.Validators.Add(result =>
@@ -41,6 +42,7 @@ public static class GetCommand
             SeedTime = parse.GetValue(seedTime) is { } t ? CliParsing.Duration(t, "--seed-time") : null,
             Preallocate = parse.GetValue(preallocate),
             SaveTorrent = parse.GetValue(saveTorrent),
+            ChannelFeed = ChannelLookup.FeedUrl(parse.GetValue(feed)),
         }), cancellationToken));
         return command;
     }

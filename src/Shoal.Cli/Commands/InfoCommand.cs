@@ -11,8 +11,10 @@ public static class InfoCommand
     {
         var input = new Argument<string>("TORRENT") { Description = "A .torrent file, a magnet link, or a channel link (magnet:?xs=urn:btpk:KEY&s=SALT; looked up in the DHT)." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a summary." };
+        var feed = new Option<string?>("--feed") { Description = "For a channel link: also read the channel's signed version from this http(s) URL." };
+        var noDht = new Option<bool>("--no-dht") { Description = "For a channel link: do not look in the DHT (then --feed is needed)." };
         var dht = new DhtCliOptions();
-        var command = new Command("info", "Show what a torrent file or magnet link holds, or a channel's current version.") { input, json };
+        var command = new Command("info", "Show what a torrent file or magnet link holds, or a channel's current version.") { input, json, feed, noDht };
         foreach (var option in dht.All)
             command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -23,9 +25,12 @@ public static class InfoCommand
             if (ChannelLink.IsChannelLink(source))
             {
                 var link = ChannelLink.Parse(source);
-                var options = dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht-info.dat"), Shoal.Dht.DhtOptions.PublicRouters);
-                await using var node = ChannelLookup.StartNode(options, null, 0);
-                var version = await ChannelLookup.ResolveAsync(node, link, cancellationToken);
+                var feedUrl = ChannelLookup.FeedUrl(parse.GetValue(feed));
+                if (parse.GetValue(noDht) && feedUrl is null)
+                    throw new UsageException("--no-dht needs --feed: a channel's version is in the DHT or a feed");
+                await using var node = parse.GetValue(noDht) ? null
+                    : ChannelLookup.StartNode(dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht-info.dat"), Shoal.Dht.DhtOptions.PublicRouters), null, 0);
+                var version = await ChannelLookup.ResolveAsync(node, feedUrl, link, cancellationToken);
                 if (asJson)
                     WriteJson(stdout, w => WriteChannelJson(w, link, version));
                 else

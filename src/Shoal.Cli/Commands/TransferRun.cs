@@ -13,8 +13,10 @@ public static class TransferRun
         if (settings.Torrents.Count(t => t == StandardInput) > 1)
             throw new UsageException("standard input ('-') can be given once");
         var channels = settings.Torrents.Where(ChannelLink.IsChannelLink).Select(ChannelLink.Parse).ToList();
-        if (channels.Count > 0 && settings.Dht is null)
-            throw new UsageException("a channel link is looked up in the DHT: drop --no-dht");
+        if (channels.Count > 0 && settings.Dht is null && settings.ChannelFeed is null)
+            throw new UsageException("a channel link is looked up in the DHT or a feed: drop --no-dht or give --feed");
+        if (settings.ChannelFeed is not null && channels.Count != 1)
+            throw new UsageException("--feed goes with exactly one channel link");
         var torrents = settings.Torrents.Where(t => !ChannelLink.IsChannelLink(t)).Select(Load).ToList();
         if (settings.SaveTorrent is not null && torrents.Count + channels.Count != 1)
             throw new UsageException("--save-torrent needs exactly one torrent or magnet link");
@@ -26,7 +28,7 @@ public static class TransferRun
         foreach (var channel in channels)
         {
             // A channel stands for its current version (BEP 46), fetched as a magnet link.
-            var version = await ChannelLookup.ResolveAsync(client.Dht!, channel, cancellationToken);
+            var version = await ChannelLookup.ResolveAsync(client.Dht, settings.ChannelFeed, channel, cancellationToken);
             if (!settings.Json)
                 Console.Error.WriteLine($"channel {channel}: version {version.Sequence} is {version.InfoHash}");
             torrents.Add(new Source(null, MagnetLink.Parse(version.ToMagnetLink())));

@@ -27,6 +27,8 @@ public sealed record TransferSettings
     public bool PeerExchange { get; init; } = true;
     /// <summary>The DHT node's settings; null for no DHT.</summary>
     public Shoal.Dht.DhtOptions? Dht { get; init; }
+    /// <summary>The HTTP(S) feed of the one channel link given (`get --feed`).</summary>
+    public Uri? ChannelFeed { get; init; }
     /// <summary>Local service discovery (BEP 14).</summary>
     public bool Lsd { get; init; }
     /// <summary>Whether peer connections are encrypted (MSE).</summary>
