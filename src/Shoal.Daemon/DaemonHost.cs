@@ -59,6 +59,8 @@ public static class DaemonHost
         var book = new TorrentBook(client, state, TimeProvider.System, logger);
         await book.LoadAsync().ConfigureAwait(false);
         using var queue = new DaemonQueue(book, settings, client, TimeProvider.System, logger);
+        using var channels = new ChannelFollower(settings, book, queue, client, state, TimeProvider.System, logger);
+        channels.Load();
 
         // No appsettings.json reload: watching for one would watch the working directory and
         // every directory under it (thousands of inotify watches when started in / or a home).
@@ -69,7 +71,7 @@ public static class DaemonHost
         builder.WebHost.ConfigureKestrel(k => k.Listen(rpcAddress, settings.RpcPort));
         await using var app = builder.Build();
         var gate = new RpcGate(settings);
-        var server = new RpcServer(settings, book, queue, client, gate, () => app.Lifetime.StopApplication());
+        var server = new RpcServer(settings, book, queue, client, channels, gate, () => app.Lifetime.StopApplication());
         app.MapMethods("/transmission/rpc", ["GET", "POST"], server.HandleAsync); // routing matches the trailing slash too
         var page = new WebPage(gate);
         foreach (string path in WebPage.Paths)
@@ -88,8 +90,10 @@ public static class DaemonHost
             ? new WatchFolder(settings.WatchDir, book, queue, settings, logger, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping)
             : Task.CompletedTask;
         var queueing = queue.RunAsync(app.Lifetime.ApplicationStopping);
+        var following = channels.RunAsync(app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
         await watching.ConfigureAwait(false);
+        await following.ConfigureAwait(false);
         await queueing.ConfigureAwait(false);
         book.Save();
     }

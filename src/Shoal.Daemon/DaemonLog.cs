@@ -26,4 +26,19 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "the network changed: announcing {Count} torrents again")]
     public static partial void NetworkChanged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "channels: {Path} not read ({Error}); what was seen of each channel starts afresh")]
+    public static partial void ChannelStateUnreadable(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "channel {Link} not followed: {Error}")]
+    public static partial void ChannelRefused(ILogger logger, string link, string error);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "channel {Link}: version {Sequence} is {Hash}; added")]
+    public static partial void ChannelVersionAdded(ILogger logger, string link, long sequence, string hash);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "channel {Link}: version {Sequence} removed (older than the versions kept)")]
+    public static partial void ChannelVersionRemoved(ILogger logger, string link, long sequence);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "channel {Link}: the look-up failed")]
+    public static partial void ChannelPollFailed(ILogger logger, string link, Exception exception);
 }

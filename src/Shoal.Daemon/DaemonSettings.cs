@@ -94,6 +94,25 @@ public sealed class DaemonSettings
     }
     public bool PexEnabled { get => Bool("pex-enabled", true); set => Set("pex-enabled", value); }
 
+    /// <summary>Shoal's own keys: how often followed channels are looked up (seconds), and how many versions before the current one are kept.</summary>
+    public int ChannelPollInterval { get => Math.Clamp(Int("channel-poll-interval", 30), 1, 86_400); set => Set("channel-poll-interval", value); }
+    public int ChannelKeepVersions { get => Math.Clamp(Int("channel-keep-versions", 1), 0, 100); set => Set("channel-keep-versions", value); }
+
+    /// <summary>The channels the daemon follows (Shoal's "channels": objects with "link", and optionally "feed" and "download-dir"); entries without a link are left out.</summary>
+    public IReadOnlyList<ChannelSetting> Channels
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _values["channels"] is JsonArray list
+                    ? [.. list.OfType<JsonObject>().Select(ChannelSetting.From).OfType<ChannelSetting>().Take(ChannelSetting.MaxChannels)]
+                    : [];
+            }
+        }
+        set => Set("channels", new JsonArray([.. value.Select(c => (JsonNode)c.ToJson())]));
+    }
+
     /// <summary>uTP (dialled first, TCP when a peer does not answer); off: TCP only. Read at start.</summary>
     public bool UtpEnabled { get => Bool("utp-enabled", true); set => Set("utp-enabled", value); }
 

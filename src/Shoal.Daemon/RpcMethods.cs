@@ -1,18 +1,28 @@
 using System.Text.Json.Nodes;
+using Shoal.Channels;
 using Shoal.Metainfo;
 using static Shoal.Daemon.RpcArgs;
 
 namespace Shoal.Daemon;
 
 /// <summary>The RPC methods: each takes the request's arguments and gives (error or null, result arguments).</summary>
-internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, DaemonQueue queue, ShoalClient client, Action requestStop)
+internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, DaemonQueue queue, ShoalClient client, ChannelFollower channels, Action requestStop)
 {
+    private readonly ChannelRpc _channels = new(channels, book);
+
     public const string UnknownMethod = "method name not recognized";
     public const int MaxMetainfo = 16 << 20;
 
     /// <summary>Runs one method, taking its turn with the daemon's other changes (the queue's tick, the watch folder).</summary>
-    public Task<(string? Error, JsonObject Result)> CallAsync(string method, JsonObject args) =>
-        queue.ChangeAsync(() => CallInTurnAsync(method, args));
+    public async Task<(string? Error, JsonObject Result)> CallAsync(string method, JsonObject args)
+    {
+        // A channel's versions are added and removed in their own turns, so its methods take none.
+        if (ChannelRpc.Handles(method))
+            return Ok(await _channels.CallAsync(method, args).ConfigureAwait(false));
+        if (method == "torrent-add" && String(args, "filename") is { } link && ChannelLink.IsChannelLink(link))
+            return Ok(new JsonObject { ["channel-followed"] = _channels.Describe(_channels.Follow(link, args)) });
+        return await queue.ChangeAsync(() => CallInTurnAsync(method, args)).ConfigureAwait(false);
+    }
 
     private async Task<(string? Error, JsonObject Result)> CallInTurnAsync(string method, JsonObject args)
     {

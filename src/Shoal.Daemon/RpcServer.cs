@@ -12,13 +12,13 @@ namespace Shoal.Daemon;
 /// params, id}, with method and argument names in kebab-case, snake_case or camelCase. A bad
 /// request gets a JSON error, never a stack trace.
 /// </summary>
-public sealed class RpcServer(DaemonSettings settings, TorrentBook book, DaemonQueue queue, ShoalClient client, RpcGate gate, Action requestStop)
+public sealed class RpcServer(DaemonSettings settings, TorrentBook book, DaemonQueue queue, ShoalClient client, ChannelFollower channels, RpcGate gate, Action requestStop)
 {
     public const long MaxBody = 16 << 20;
     public const int RpcVersion = 17;
     /// <summary>What session-get says: the "N.NN (NNNNN)" form clients parse, then who we are.</summary>
     public const string Version = "3.00 (0) Shoal/0.1";
-    private readonly RpcMethods _methods = new(settings, book, queue, client, requestStop);
+    private readonly RpcMethods _methods = new(settings, book, queue, client, channels, requestStop);
 
     public async Task HandleAsync(HttpContext context)
     {

@@ -241,9 +241,19 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
         }
         Save();
         await client.RemoveAsync(torrent.Session).ConfigureAwait(false);
-        File.Delete(MetainfoPath(torrent.HashString));
+        if (File.Exists(MetainfoPath(torrent.HashString)))
+            File.Delete(MetainfoPath(torrent.HashString)); // a magnet's torrent may never have had one (its folder may not even exist)
         if (deleteData && torrent.Session.Torrent is { } metainfo)
             DeleteData(metainfo, torrent.Session.SaveDirectory);
+    }
+
+    /// <summary>Whether another torrent's files are in, or hold, the folder or file <paramref name="torrent"/> keeps its data in.</summary>
+    public bool SharesData(DaemonTorrent torrent)
+    {
+        static string Root(DaemonTorrent t) => Path.GetFullPath(Path.Combine(t.Session.SaveDirectory, t.Session.Torrent?.Name ?? t.HashString));
+        string mine = Root(torrent);
+        static bool Within(string path, string folder) => path == folder || path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        return All.Where(t => t != torrent).Select(Root).Any(other => Within(other, mine) || Within(mine, other));
     }
 
     private static void DeleteData(Torrent torrent, string saveDirectory)

@@ -50,11 +50,12 @@ public static class ChannelCommands
         var feedFile = new Option<string?>("--feed-file") { Description = "Also write the signed version to this file, for an HTTP(S) server to serve to followers." };
         var serve = new Option<string?>("--serve") { Description = "Also serve the signed version over HTTP on ADDRESS:PORT (port 0: any free one; the URL is printed)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per store." };
+        var trackers = new Option<string[]>("--tracker") { Description = "A tracker of the channel's versions, put in the channel's link (repeatable; default: the torrent's trackers)." };
         var dht = new DhtCliOptions();
         var command = new Command("publish", "Make a torrent the next version of a channel (BEP 46): store it in the DHT and/or serve it signed over HTTP, "
             + "and keep doing so until Ctrl-C or SIGTERM.")
         {
-            torrent, keyFile, salt, port, bind, every, once, noDht, feedFile, serve, json,
+            torrent, keyFile, salt, port, bind, every, once, noDht, feedFile, serve, json, trackers,
         };
         foreach (var option in dht.All)
             command.Options.Add(option);
@@ -71,7 +72,9 @@ public static class ChannelCommands
             if (!useDht && parse.GetValue(feedFile) is null && parse.GetValue(serve) is null)
                 throw new UsageException("--no-dht needs --feed-file or --serve: the version must go somewhere");
             using var key = LoadKey(parse.GetValue(keyFile)!);
-            var link = key.Link(saltBytes);
+            string[] given = parse.GetValue(trackers) ?? [];
+            var link = ChannelLink.For(key.PublicKey.Span, saltBytes,
+                given.Length > 0 ? given : version.Trackers.SelectMany(tier => tier).Distinct().Take(ChannelLink.MaxTrackers));
             var infoHash = (version.InfoHashes.V1 ?? version.InfoHashes.V2!.Value).Truncated;
             string folder = ShoalClientOptions.DefaultStateDirectory("");
             await using var node = useDht

@@ -24,41 +24,11 @@ internal static class ChannelLookup
         : Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) ? url
         : throw new UsageException($"--feed: '{text}' is not an http(s) URL");
 
-    /// <summary>
-    /// The newest version that verifies, of those the DHT (through <paramref name="node"/>, once
-    /// it joined) and the feed hold; an error saying why when neither has one.
-    /// </summary>
+    /// <summary>The newest version the DHT (through <paramref name="node"/>) and the feed hold; an error saying why when neither has one.</summary>
     public static async Task<ChannelVersion> ResolveAsync(DhtService? node, Uri? feed, ChannelLink link, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        ChannelVersion? best = null;
-        if (feed is not null)
-        {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxAutomaticRedirections = 5 });
-            try
-            {
-                best = await ChannelFeed.FetchAsync(http, feed, link, TimeSpan.FromSeconds(20), cancellationToken);
-            }
-            catch (Exception e) when (e is FormatException or HttpRequestException or TimeoutException)
-            {
-                problems.Add(e.Message);
-            }
-        }
-        if (node is not null)
-        {
-            await node.Ready.WaitAsync(cancellationToken);
-            try
-            {
-                if (await node.ResolveChannelAsync(link, cancellationToken) is { } found && found.Sequence > (best?.Sequence ?? 0))
-                    best = found;
-                else if (best is null)
-                    problems.Add($"no node of the DHT has a version of it ({node.GetStats().Nodes} nodes known)");
-            }
-            catch (FormatException e)
-            {
-                problems.Add(e.Message);
-            }
-        }
-        return best ?? throw new InvalidOperationException($"channel {link}: {string.Join("; ", problems)}");
+        using var http = new HttpClient(new SocketsHttpHandler { MaxAutomaticRedirections = 5 });
+        var found = await ChannelResolver.ResolveAsync(link, node, http, feed, cancellationToken);
+        return found.Version ?? throw new InvalidOperationException($"channel {link}: {string.Join("; ", found.Problems)}");
     }
 }

@@ -63,7 +63,7 @@ public static class InfoCommand
         w.WriteString("channel", link.ToString());
         w.WriteNumber("sequence", version.Sequence);
         w.WriteString("infoHash", version.InfoHash.ToHex());
-        w.WriteString("magnet", version.ToMagnetLink());
+        w.WriteString("magnet", link.MagnetFor(version));
         w.WriteEndObject();
     }
 
@@ -72,7 +72,7 @@ public static class InfoCommand
         Console.WriteLine($"channel     {link}");
         Console.WriteLine($"version     {version.Sequence} (sequence number)");
         Console.WriteLine($"info-hash   {version.InfoHash}");
-        Console.WriteLine($"magnet      {version.ToMagnetLink()}");
+        Console.WriteLine($"magnet      {link.MagnetFor(version)}");
     }
 
     internal static void WriteJson(Stream stream, Action<Utf8JsonWriter> write, bool indented = true)

@@ -31,7 +31,7 @@ public static class TransferRun
             var version = await ChannelLookup.ResolveAsync(client.Dht, settings.ChannelFeed, channel, cancellationToken);
             if (!settings.Json)
                 Console.Error.WriteLine($"channel {channel}: version {version.Sequence} is {version.InfoHash}");
-            torrents.Add(new Source(null, MagnetLink.Parse(version.ToMagnetLink())));
+            torrents.Add(new Source(null, MagnetLink.Parse(channel.MagnetFor(version))));
         }
         var duplicates = torrents.GroupBy(t => t.InfoHashes.Primary).FirstOrDefault(g => g.Count() > 1);
         if (duplicates is not null)

@@ -6,6 +6,8 @@ namespace Shoal.Channels;
 /// A channel's address (BEP 46): <c>magnet:?xs=urn:btpk:PUBLIC-KEY-HEX&amp;s=SALT-HEX</c>, the
 /// publisher's Ed25519 public key and an optional salt (both in hex). Its versions are BEP 44
 /// mutable items stored under SHA-1(key + salt) in the DHT, each naming one torrent's info-hash.
+/// Trackers given with <c>tr=</c> (Shoal's addition, as in a torrent's magnet) go with every
+/// version's magnet link, so that a follower without a DHT finds the version's peers.
 /// </summary>
 public sealed class ChannelLink
 {
@@ -13,11 +15,14 @@ public sealed class ChannelLink
     private const string KeyUrn = "urn:btpk:";
     /// <summary>The longest link parsed: a key and the longest salt fit many times over.</summary>
     public const int MaxLength = 4096;
+    /// <summary>The most trackers a link names.</summary>
+    public const int MaxTrackers = 16;
 
-    private ChannelLink(byte[] publicKey, byte[] salt)
+    private ChannelLink(byte[] publicKey, byte[] salt, IReadOnlyList<string> trackers)
     {
         PublicKey = publicKey;
         Salt = salt;
+        Trackers = trackers;
         Target = DhtItem.MutableTarget(publicKey, salt).Span.ToArray();
     }
 
@@ -28,14 +33,23 @@ public sealed class ChannelLink
     /// <summary>Where the channel's item lives in the DHT: SHA-1 of the key and the salt (20 bytes).</summary>
     public ReadOnlyMemory<byte> Target { get; }
 
+    /// <summary>Trackers of the channel's versions (the link's <c>tr=</c> parameters).</summary>
+    public IReadOnlyList<string> Trackers { get; }
+
     /// <summary>A channel of <paramref name="publicKey"/> with <paramref name="salt"/>; throws <see cref="FormatException"/> for a key that is not 32 bytes or a salt over 64.</summary>
-    public static ChannelLink For(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> salt = default)
+    /// <remarks>The versions' peers are found through <paramref name="trackers"/> too, when given.</remarks>
+    public static ChannelLink For(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> salt = default, IEnumerable<string>? trackers = null)
     {
+        var list = trackers?.ToList() ?? [];
+        if (list.Count > MaxTrackers)
+            throw new FormatException($"a channel link names at most {MaxTrackers} trackers");
+        if (list.FirstOrDefault(t => !Uri.TryCreate(t, UriKind.Absolute, out _)) is { } bad)
+            throw new FormatException($"the tracker '{bad}' is not a URL");
         if (publicKey.Length != DhtItem.PublicKeyLength)
             throw new FormatException($"a channel key is {DhtItem.PublicKeyLength} bytes, not {publicKey.Length}");
         if (salt.Length > DhtItem.MaxSaltLength)
             throw new FormatException($"a channel salt is at most {DhtItem.MaxSaltLength} bytes, not {salt.Length}");
-        return new ChannelLink(publicKey.ToArray(), salt.ToArray());
+        return new ChannelLink(publicKey.ToArray(), salt.ToArray(), list);
     }
 
     /// <summary>Whether <paramref name="text"/> is a channel link (a magnet with <c>xs=urn:btpk:</c>), to tell it from a torrent's magnet.</summary>
@@ -52,6 +66,7 @@ public sealed class ChannelLink
             throw new FormatException("a channel link starts with 'magnet:?'");
         byte[]? key = null;
         byte[] salt = [];
+        var trackers = new List<string>();
         foreach (string part in text[Prefix.Length..].Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             int equals = part.IndexOf('=');
@@ -67,15 +82,28 @@ public sealed class ChannelLink
             {
                 salt = Hex(value, "the salt");
             }
+            else if (name == "tr")
+            {
+                trackers.Add(value);
+            }
         }
         if (key is null)
             throw new FormatException("not a channel link: no 'xs=urn:btpk:' key");
-        return For(key, salt);
+        return For(key, salt, trackers);
     }
 
     /// <summary>The link, key and salt in lower-case hex (the salt left out when empty).</summary>
     public override string ToString() =>
-        $"{Prefix}xs={KeyUrn}{Convert.ToHexStringLower(PublicKey.Span)}" + (Salt.IsEmpty ? "" : $"&s={Convert.ToHexStringLower(Salt.Span)}");
+        $"{Prefix}xs={KeyUrn}{Convert.ToHexStringLower(PublicKey.Span)}" + (Salt.IsEmpty ? "" : $"&s={Convert.ToHexStringLower(Salt.Span)}") + TrackerParameters();
+
+    /// <summary>The magnet link of <paramref name="version"/>: its info-hash and this channel's trackers.</summary>
+    public string MagnetFor(ChannelVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        return version.ToMagnetLink() + TrackerParameters();
+    }
+
+    private string TrackerParameters() => string.Concat(Trackers.Select(t => "&tr=" + Uri.EscapeDataString(t)));
 
     private static byte[] Hex(string text, string what)
     {
