@@ -13,6 +13,7 @@ public sealed class WebPage(RpcGate gate)
         ["/"] = ("index.html", "text/html; charset=utf-8"),
         ["/web/app.js"] = ("app.js", "text/javascript; charset=utf-8"),
         ["/web/app.css"] = ("app.css", "text/css; charset=utf-8"),
+        ["/web/channels.js"] = ("channels.js", "text/javascript; charset=utf-8"),
     };
 
     private readonly Dictionary<string, byte[]> _content = Files.Values.ToDictionary(f => f.Resource, f => Load(f.Resource));

@@ -68,7 +68,7 @@ public class DaemonChannelTests
         var two = await swarm.SampleAsync("app-v2", size: 210_000, seed: 2, tracker: SwarmInterop.HttpTracker(tracker));
         await swarm.ShoalSeedAsync(one.Torrent, one.SeedDir);
         await swarm.ShoalSeedAsync(two.Torrent, two.SeedDir);
-        var (publisher, feed, link) = await ServeAsync(swarm, key, one.Torrent, "127.0.0.1:0");
+        var (publisher, feed, link) = await swarm.ShoalServeChannelAsync(key, one.Torrent, "127.0.0.1:0");
 
         using var daemon = await DaemonProcess.StartAsync(swarm, settings => settings["channel-poll-interval"] = 1);
         // Added over RPC as an administrator would, with the tracker the link names.
@@ -79,7 +79,7 @@ public class DaemonChannelTests
 
         // The publisher restarts with version 2 on the same address.
         publisher.KillHard();
-        await ServeAsync(swarm, key, two.Torrent, new Uri(feed).Authority);
+        await swarm.ShoalServeChannelAsync(key, two.Torrent, new Uri(feed).Authority);
         channel = await WaitForVersionAsync(daemon, 2);
         SwarmInterop.AssertSame(two.SeedDir, Path.Combine((string)channel["downloadDir"]!, "2"));
 
@@ -87,7 +87,7 @@ public class DaemonChannelTests
         string other = Path.Combine(swarm.Dir("intruder"), "intruder.key");
         Assert.Equal(0, (await swarm.ShoalRunAsync("keygen", "-o", other)).ExitCode);
         var three = await swarm.SampleAsync("app-v3", size: 220_000, seed: 3, tracker: SwarmInterop.HttpTracker(tracker));
-        var (_, intruderFeed, _) = await ServeAsync(swarm, other, three.Torrent, "127.0.0.1:0");
+        var (_, intruderFeed, _) = await swarm.ShoalServeChannelAsync(other, three.Torrent, "127.0.0.1:0");
         await daemon.RpcAsync("shoal-channel-remove", new JsonObject { ["ids"] = new JsonArray((int)channel["id"]!) });
         await daemon.RpcAsync("shoal-channel-add", new JsonObject { ["link"] = link, ["feed"] = intruderFeed });
         var refused = await daemon.WaitForAsync(async () => await GetChannelAsync(daemon) is { } c && ((string?)c["error"])?.Length > 0 ? c : null, 30,
@@ -103,15 +103,6 @@ public class DaemonChannelTests
         var published = await swarm.ShoalRunAsync(["publish", "--key", key, "--salt", "app", torrent, "--once", "--json", "--bind", "127.0.0.1", .. extra]);
         Assert.True(published.ExitCode == 0, published.ToString());
         return JsonDocument.Parse(published.Stdout).RootElement.GetProperty("channel").GetString()!;
-    }
-
-    private static async Task<(BackgroundProcess Process, string Feed, string Link)> ServeAsync(SwarmInterop swarm, string key, string torrent, string at)
-    {
-        var process = swarm.Track(BackgroundProcess.Shoal(swarm.Dir("publisher-state-" + Path.GetFileName(key)),
-            "publish", "--key", key, "--salt", "app", torrent, "--no-dht", "--serve", at, "--json"));
-        string line = await process.WaitForLineAsync(l => l.StartsWith('{'), TimeSpan.FromSeconds(30), "the publisher's first line");
-        using var json = JsonDocument.Parse(line);
-        return (process, json.RootElement.GetProperty("feed").GetString()!, json.RootElement.GetProperty("channel").GetString()!);
     }
 
     private static async Task<JsonObject?> GetChannelAsync(DaemonProcess daemon) =>

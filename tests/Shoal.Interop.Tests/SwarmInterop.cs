@@ -172,6 +172,16 @@ internal sealed class SwarmInterop : IDisposable
     public Task<ProcessResult> ShoalRunAsync(params string[] args) =>
         ProcessRunner.Run("dotnet", [ShoalDll, .. args], environment: new Dictionary<string, string> { ["SHOAL_STATE_DIR"] = Dir("state-run") });
 
+    /// <summary>`shoal publish --no-dht --serve AT` of <paramref name="torrent"/> as channel "app" of <paramref name="key"/>: the process, its feed URL and the channel's link.</summary>
+    public async Task<(BackgroundProcess Process, string Feed, string Link)> ShoalServeChannelAsync(string key, string torrent, string at)
+    {
+        var process = Track(BackgroundProcess.Shoal(Dir("publisher-state-" + Path.GetFileName(key)),
+            "publish", "--key", key, "--salt", "app", torrent, "--no-dht", "--serve", at, "--json"));
+        string line = await process.WaitForLineAsync(l => l.StartsWith('{'), TimeSpan.FromSeconds(30), "the publisher's first line");
+        using var json = JsonDocument.Parse(line);
+        return (process, json.RootElement.GetProperty("feed").GetString()!, json.RootElement.GetProperty("channel").GetString()!);
+    }
+
     /// <summary>Runs lt_items.py (BEP 44 through libtorrent) to its end and returns its one JSON line.</summary>
     public static async Task<JsonElement> LibtorrentItemAsync(string bind, string node, params string[] action)
     {

@@ -98,6 +98,34 @@ public class WebPageTests
     }
 
     [Fact]
+    public async Task A_person_follows_a_channel_on_the_page_and_sees_its_version_arrive_complete_and_current()
+    {
+        using var swarm = new SwarmInterop();
+        int tracker = await swarm.ShoalTrackerAsync();
+        string key = Path.Combine(swarm.Dir("publisher"), "publisher.key");
+        Assert.Equal(0, (await swarm.ShoalRunAsync("keygen", "-o", key)).ExitCode);
+        var (torrent, seedDir) = await swarm.SampleAsync("app-v1", size: 300_000, tracker: SwarmInterop.HttpTracker(tracker));
+        await swarm.ShoalSeedAsync(torrent, seedDir);
+        var (_, feed, link) = await swarm.ShoalServeChannelAsync(key, torrent, "127.0.0.1:0");
+        using var daemon = await DaemonProcess.StartAsync(swarm, settings => settings["channel-poll-interval"] = 1);
+        var (playwright, browser) = await BrowserAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 800 } });
+        await page.GotoAsync($"http://127.0.0.1:{daemon.Port}/");
+        await Assertions.Expect(page.Locator("#channels-empty")).ToBeVisibleAsync();
+
+        await page.FillAsync("[data-testid=channel-link]", link);
+        await page.FillAsync("[data-testid=channel-feed]", feed);
+        await page.ClickAsync("[data-testid=channel-button]");
+        var channel = page.Locator("[data-testid=channel]");
+        await Assertions.Expect(channel.Locator("[data-testid=channel-current]")).ToHaveTextAsync("current: version 1", new() { Timeout = 60_000 });
+        await Assertions.Expect(channel.Locator("[data-testid=channel-version]")).ToContainTextAsync("version 1 · app-v1 · complete");
+        await Assertions.Expect(Row(page, "app-v1")).ToHaveAttributeAsync("data-state", "Seeding", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = ScreenshotPath("web-channel"), FullPage = true });
+    }
+
+    [Fact]
     public async Task The_page_asks_for_the_password_and_shows_the_torrents_once_given()
     {
         using var swarm = new SwarmInterop();

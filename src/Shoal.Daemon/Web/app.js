@@ -268,6 +268,11 @@ $('#add').addEventListener('submit', (event) => {
     const args = { paused: $('#add-paused').checked };
     if (file) args.metainfo = await readBase64(file); else args.filename = link;
     const added = await rpc.call('torrent-add', args);
+    if (added['channel-followed']) {
+      say(`Following the channel ${added['channel-followed'].link}.`);
+      $('#add').reset();
+      return;
+    }
     const t = added['torrent-added'] || added['torrent-duplicate'];
     say(added['torrent-added'] ? `Added ${t.name}.` : `${t.name} is already here.`);
     $('#add').reset();
