@@ -73,6 +73,7 @@ public static class DaemonHost
         var gate = new RpcGate(settings);
         var server = new RpcServer(settings, book, queue, client, channels, gate, () => app.Lifetime.StopApplication());
         app.MapMethods("/transmission/rpc", ["GET", "POST"], server.HandleAsync); // routing matches the trailing slash too
+        app.MapGet("/metrics", new DaemonMetrics(gate, book, channels, client).HandleAsync);
         var page = new WebPage(gate);
         foreach (string path in WebPage.Paths)
             app.MapGet(path, page.HandleAsync);

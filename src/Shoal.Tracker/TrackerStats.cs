@@ -1,3 +1,4 @@
+using Shoal.Diagnostics;
 using System.Text;
 
 namespace Shoal.Tracker;
@@ -46,26 +47,15 @@ public sealed class TrackerStats
     public string Metrics(ISwarmStore registry)
     {
         var (torrents, peers, seeders) = registry.Totals();
-        var text = new StringBuilder();
-        void Gauge(string name, string help, long value)
-        {
-            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            text.Append("# TYPE ").Append(name).Append(" gauge\n").Append(name).Append(' ').Append(value).Append('\n');
-        }
-        void Counter(string name, string help, params (string Labels, long Value)[] values)
-        {
-            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            text.Append("# TYPE ").Append(name).Append(" counter\n");
-            foreach (var (labels, value) in values)
-                text.Append(name).Append('{').Append(labels).Append("} ").Append(value).Append('\n');
-        }
-        Gauge("shoal_tracker_torrents", "Torrents with at least one peer.", torrents);
-        Gauge("shoal_tracker_peers", "Peers registered.", peers);
-        Gauge("shoal_tracker_seeders", "Peers with the whole torrent.", seeders);
-        Counter("shoal_tracker_announces_total", "Announces answered.", ("protocol=\"http\"", _httpAnnounces), ("protocol=\"udp\"", _udpAnnounces));
-        Counter("shoal_tracker_scrapes_total", "Scrapes answered.", ("protocol=\"http\"", _httpScrapes), ("protocol=\"udp\"", _udpScrapes));
-        Counter("shoal_tracker_errors_total", "Requests refused.", ("protocol=\"http\"", _httpErrors), ("protocol=\"udp\"", _udpErrors));
-        Counter("shoal_tracker_udp_connects_total", "UDP connection ids issued.", ("protocol=\"udp\"", _udpConnects));
-        return text.ToString();
+        string http = PrometheusText.Labels(("protocol", "http")), udp = PrometheusText.Labels(("protocol", "udp"));
+        return new PrometheusText()
+            .Gauge("shoal_tracker_torrents", "Torrents with at least one peer.", ("", torrents))
+            .Gauge("shoal_tracker_peers", "Peers registered.", ("", peers))
+            .Gauge("shoal_tracker_seeders", "Peers with the whole torrent.", ("", seeders))
+            .Counter("shoal_tracker_announces_total", "Announces answered.", (http, _httpAnnounces), (udp, _udpAnnounces))
+            .Counter("shoal_tracker_scrapes_total", "Scrapes answered.", (http, _httpScrapes), (udp, _udpScrapes))
+            .Counter("shoal_tracker_errors_total", "Requests refused.", (http, _httpErrors), (udp, _udpErrors))
+            .Counter("shoal_tracker_udp_connects_total", "UDP connection ids issued.", (udp, _udpConnects))
+            .ToString();
     }
 }

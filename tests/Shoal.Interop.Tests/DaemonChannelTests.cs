@@ -55,6 +55,16 @@ public class DaemonChannelTests
         Assert.Equal("3", new FileInfo(Path.Combine(folder, "current")).LinkTarget);
         Assert.DoesNotContain("app-v1", await daemon.RemoteAsync("-l"));
         Assert.Equal("", (string?)channel["error"]);
+
+        // What a monitoring system scrapes: the channel's versions, and the torrents by state.
+        using var http = new HttpClient();
+        string metrics = await http.GetStringAsync($"http://127.0.0.1:{daemon.Port}/metrics");
+        string label = $"{{channel=\"{link}\"}}";
+        Assert.Contains($"shoal_channel_sequence{label} 3\n", metrics);
+        Assert.Contains($"shoal_channel_current_sequence{label} 3\n", metrics);
+        Assert.Contains($"shoal_channel_error{label} 0\n", metrics);
+        Assert.Contains("shoal_torrents{state=\"seeding\"} 2\n", metrics);
+        Assert.Matches(@"shoal_downloaded_bytes_total [1-9]\d{5,}\n", metrics);
     }
 
     [Fact]
