@@ -46,13 +46,16 @@ public sealed class TrackerServer : IAsyncDisposable
             Ids = new ConnectionIds();
         }
         Users = options.PrivateDbPath is { } db ? new UserStore(db) : null;
-        Udp = new UdpTrackerProtocol(Store, Ids, IsAllowed, options.Interval, Stats, Users);
-        Gate = new AnnounceGate(Store, IsAllowed, Users);
+        Rollout = new RolloutBook(siteMap, TimeProvider.System, peerTimeout);
+        Udp = new UdpTrackerProtocol(Store, Ids, IsAllowed, options.Interval, Stats, Users, Rollout);
+        Gate = new AnnounceGate(Store, IsAllowed, Users, Rollout);
     }
 
     /// <summary>The swarms: in this process, or in Redis.</summary>
     public ISwarmStore Store { get; }
     public TrackerStats Stats { get; } = new();
+    /// <summary>Per torrent and site, the machines seeding, downloading and stopped.</summary>
+    public RolloutBook Rollout { get; }
     /// <summary>The private tracker's users, or null for an open tracker.</summary>
     public UserStore? Users { get; }
     private ConnectionIds Ids { get; }
@@ -231,12 +234,16 @@ public sealed class TrackerServer : IAsyncDisposable
                     return Failed(e.Message);
                 }
                 return ScrapeAsync(hashes, user);
+            case "/rollout":
+                return new((RolloutPage.Json(Rollout.Snapshot()), "application/json"));
+            case "/rollout.html":
+                return new((RolloutPage.Html(Rollout.Snapshot()), "text/html; charset=utf-8"));
             case "/stats" or "/metrics":
                 try
                 {
                     return path == "/stats"
                         ? new((System.Text.Encoding.UTF8.GetBytes(Stats.Json(Store)), "application/json"))
-                        : new((System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Store)), "text/plain; version=0.0.4"));
+                        : new((System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Store) + RolloutPage.Metrics(Rollout.Snapshot())), Diagnostics.PrometheusText.ContentType));
                 }
                 catch (TrackerRequestException e)
                 {

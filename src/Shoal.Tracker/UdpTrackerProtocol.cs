@@ -11,9 +11,9 @@ namespace Shoal.Tracker;
 /// </summary>
 [System.Runtime.CompilerServices.SkipLocalsInit] // the peer sample buffer is written before it is read
 public sealed class UdpTrackerProtocol(ISwarmStore registry, ConnectionIds ids, Func<InfoHashKey, bool> allowed, TimeSpan interval, TrackerStats stats,
-    UserStore? users = null)
+    UserStore? users = null, RolloutBook? rollout = null)
 {
-    private readonly AnnounceGate _gate = new(registry, allowed, users);
+    private readonly AnnounceGate _gate = new(registry, allowed, users, rollout);
     private const long ProtocolId = 0x41727101980;
     private const int MaxScrape = 74; // what fits in a 1500-byte reply
 

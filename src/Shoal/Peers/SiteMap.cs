@@ -74,6 +74,27 @@ public sealed class SiteMap
 
     private const ulong MappedPrefix = 0xFFFF;
 
+    /// <summary>
+    /// A site's name: the name a rule gives it, or for a default site its network
+    /// (<c>10.1.2.0/24</c>, <c>2001:db8:1:2::/64</c>).
+    /// </summary>
+    public string NameOf(long site)
+    {
+        foreach (var rule in _rules)
+        {
+            if (rule.Site == site)
+                return rule.Name;
+        }
+        if ((ulong)site >> 62 == 1)
+        {
+            uint network = (uint)(site & 0xFF_FFFF) << 8;
+            return $"{new IPAddress([(byte)(network >> 24), (byte)(network >> 16), (byte)(network >> 8), 0])}/24";
+        }
+        var bytes = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, (ulong)(site & long.MaxValue)); // the prefix's top bit is not kept (0 in 2000::/3)
+        return $"{new IPAddress(bytes)}/64";
+    }
+
     /// <summary>An address as 128 bits, IPv4 mapped into IPv6 (::ffff:a.b.c.d).</summary>
     public static UInt128 ToUInt128(IPAddress address)
     {
