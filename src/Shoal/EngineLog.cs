@@ -49,4 +49,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Trace, Message = "{Torrent}: piece {Piece} verified (blocks from {Senders})")]
     public static partial void PieceVerified(ILogger logger, string torrent, int piece, string senders);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "{Torrent}: {Files} file(s), {Bytes} bytes, copied from other torrents of this client; the check verifies them")]
+    public static partial void Reused(ILogger logger, string torrent, int files, long bytes);
 }

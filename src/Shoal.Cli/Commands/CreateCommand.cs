@@ -25,12 +25,14 @@ public static class CreateCommand
         var hybrid = new Option<bool>("--hybrid") { Description = "Create a hybrid v1+v2 torrent." };
         var comment = new Option<string?>("--comment", "-c") { Description = "A comment stored in the torrent." };
         var source = new Option<string?>("--source", "-s") { Description = "A source tag (in the info dictionary, so it changes the info-hash)." };
+        var similar = new Option<string[]>("--similar") { Description = "A torrent this one may share files with (BEP 38: clients that have it reuse those files); repeatable." };
+        var collections = new Option<string[]>("--collection") { Description = "A collection this torrent belongs to (BEP 38: torrents of one collection may share files); repeatable." };
         var noDate = new Option<bool>("--no-date") { Description = "Leave out the creation date." };
         var threads = new Option<int?>("--threads") { Description = "Hashing threads (default: all cores)." };
 
         var command = new Command("create", "Create a .torrent from a file or a folder.")
         {
-            path, output, trackers, webSeeds, httpSeeds, pieceSize, isPrivate, v1, v2, hybrid, comment, source, noDate, threads,
+            path, output, trackers, webSeeds, httpSeeds, pieceSize, isPrivate, v1, v2, hybrid, comment, source, similar, collections, noDate, threads,
         };
         command.Validators.Add(result =>
         {
@@ -59,6 +61,8 @@ public static class CreateCommand
                 IsPrivate = parse.GetValue(isPrivate),
                 Comment = parse.GetValue(comment),
                 Source = parse.GetValue(source),
+                Similar = [.. (parse.GetValue(similar) ?? []).Select(t => TorrentParser.Load(t)).Select(t => (t.InfoHashes.V1 ?? t.InfoHashes.V2!.Value).Truncated)],
+                Collections = [.. (parse.GetValue(collections) ?? []).Where(c => c.Length > 0)],
                 CreationDate = parse.GetValue(noDate) ? null : DateTimeOffset.UtcNow,
                 Workers = parse.GetValue(threads),
             };

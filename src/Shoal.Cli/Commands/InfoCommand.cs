@@ -105,6 +105,8 @@ public static class InfoCommand
         else
             w.WriteNull("creationDate");
         WriteNullable(w, "source", t.Source);
+        WriteStrings(w, "similar", t.Similar.Select(h => h.ToHex()));
+        WriteStrings(w, "collections", t.Collections);
         w.WriteString("magnet", t.ToMagnetLink().ToString());
         w.WriteStartArray("files");
         foreach (var file in t.Files)

@@ -45,6 +45,10 @@ public sealed record Torrent
     public string? CreatedBy { get; init; }
     /// <summary>The 'source' tag some private trackers put in the info dictionary.</summary>
     public string? Source { get; init; }
+    /// <summary>BEP 38 hints: info-hashes (20 bytes) of torrents that may share files with this one, from inside and outside the info dictionary.</summary>
+    public IReadOnlyList<InfoHash> Similar { get; init; } = [];
+    /// <summary>BEP 38 hints: collections this torrent belongs to; torrents of a collection may share files.</summary>
+    public IReadOnlyList<string> Collections { get; init; } = [];
 
     /// <summary>The exact bytes of the info dictionary, as hashed.</summary>
     public required ReadOnlyMemory<byte> InfoBytes { get; init; }

@@ -35,6 +35,10 @@ public sealed record TorrentBuilder
     public string? Comment { get; init; }
     /// <summary>A 'source' tag (changes the info-hash: private trackers use it to tell their copies apart).</summary>
     public string? Source { get; init; }
+    /// <summary>BEP 38: torrents (their 20-byte info-hashes) that may share files with this one; written in the info dictionary.</summary>
+    public IReadOnlyList<InfoHash> Similar { get; init; } = [];
+    /// <summary>BEP 38: collections this torrent belongs to; written in the info dictionary.</summary>
+    public IReadOnlyList<string> Collections { get; init; } = [];
     /// <summary>The program named as the torrent's maker.</summary>
     public string? CreatedBy { get; init; } = "Shoal/" + typeof(TorrentBuilder).Assembly.GetName().Version?.ToString(3);
     /// <summary>Written as 'creation date' (outside the info dictionary, so it never changes the info-hash).</summary>
@@ -153,6 +157,10 @@ public sealed record TorrentBuilder
             info.Set("private", 1);
         if (Source is not null)
             info.Set("source", Source);
+        if (Similar.Count > 0)
+            info.Set("similar", new BList(Similar.Select(h => (BValue)new BString(h.Truncated.Span.ToArray()))));
+        if (Collections.Count > 0)
+            info.Set("collections", new BList(Collections.Select(c => (BValue)new BString(c))));
         if (v1)
         {
             info.Set("pieces", pieceHashes);

@@ -139,10 +139,23 @@ public static class TorrentParser
             Comment = Text(top, "comment.utf-8") ?? Text(top, "comment"),
             CreatedBy = Text(top, "created by"),
             Source = Text(info, "source"),
+            Similar = ReadSimilar(info, top),
+            Collections = ReadCollections(info, top),
             InfoBytes = infoBytes,
             Info = info,
         };
     }
+
+    /// <summary>The most BEP 38 hints of each kind kept; a hint of the wrong form is skipped (hints are advice, never a reason to refuse a torrent).</summary>
+    public const int MaxHints = 100;
+
+    private static List<InfoHash> ReadSimilar(BDictionary info, BDictionary top) =>
+        [.. new[] { info, top }.Select(d => d["similar"]).OfType<BList>().SelectMany(l => l.Items).OfType<BString>()
+            .Where(s => s.Bytes.Length == 20).Select(s => new InfoHash(s.Span)).Distinct().Take(MaxHints)];
+
+    private static List<string> ReadCollections(BDictionary info, BDictionary top) =>
+        [.. new[] { info, top }.Select(d => d["collections"]).OfType<BList>().SelectMany(l => l.Items).OfType<BString>()
+            .Where(s => s.Bytes.Length is > 0 and <= 256).Select(s => s.Text).Distinct(StringComparer.Ordinal).Take(MaxHints)];
 
     private static TorrentVersion DetectVersion(BDictionary info)
     {

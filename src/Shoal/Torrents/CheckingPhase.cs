@@ -16,6 +16,8 @@ internal sealed class CheckingPhase(TorrentSession session, Torrent torrent)
             session.LastCheck = StartCheck.ResumeData;
             return resume.Pieces;
         }
+        if (session.Options.ReuseLocalData)
+            await ReuseAsync(saveDirectory, token).ConfigureAwait(false);
         var have = new Bitfield(torrent.PieceCount);
         if (torrent.Files.Any(f => !f.IsPadding && File.Exists(TorrentVerifier.PathOf(saveDirectory, f))))
         {
@@ -37,6 +39,19 @@ internal sealed class CheckingPhase(TorrentSession session, Torrent torrent)
             session.LastCheck = StartCheck.NoData;
         }
         return have;
+    }
+
+    /// <summary>Copies in what other complete torrents of the client hold of this one's files (<see cref="LocalReuse"/>); the check that follows verifies it.</summary>
+    private async Task ReuseAsync(string saveDirectory, CancellationToken token)
+    {
+        var donors = session.Client.Torrents.Where(o => o != session && o.Torrent is not null && o.State == TorrentState.Seeding)
+            .Select(o => (o.Torrent!, o.SaveDirectory)).ToList();
+        var placements = LocalReuse.Find(torrent, saveDirectory, donors);
+        if (placements.Count == 0)
+            return;
+        long bytes = await Task.Run(() => LocalReuse.Copy(placements, token), token).ConfigureAwait(false);
+        session.ReusedBytes = bytes;
+        EngineLog.Reused(session.Logger, torrent.Name, placements.Count, bytes);
     }
 
     /// <summary>Hands each piece the hasher finishes to the torrent's status at once (an <see cref="IProgress{T}"/> that posts nowhere).</summary>

@@ -41,4 +41,10 @@ public sealed record TorrentOptions
     public TimeSpan? MaxAnnounceInterval { get; init; }
     /// <summary>Ignore the torrent's trackers (peers come only from <see cref="Peers"/> and <see cref="TorrentSession.AddPeer"/>).</summary>
     public bool DisableTrackers { get; init; }
+    /// <summary>
+    /// Before a first check, copy in the files that other torrents of this client hold complete:
+    /// the same v2 pieces root, or the same path and length in a torrent BEP 38 names related
+    /// ("similar", "collections"). On by default.
+    /// </summary>
+    public bool ReuseLocalData { get; init; } = true;
 }

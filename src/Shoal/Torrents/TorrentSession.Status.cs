@@ -77,6 +77,7 @@ public sealed partial class TorrentSession
             CheckProgress = CheckProgress,
             AvailableBytes = available,
             UncheckedBytes = uncheckedBytes,
+            ReusedBytes = ReusedBytes,
         };
     }
 

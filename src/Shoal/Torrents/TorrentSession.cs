@@ -81,6 +81,14 @@ public sealed partial class TorrentSession : IEngineSourceHost, IIncomingTarget
     public string? Error => _error;
     /// <summary>How the last start found out which pieces were already there.</summary>
     public StartCheck LastCheck { get; internal set; }
+    /// <summary>Bytes copied in from other torrents' files before the last check.</summary>
+    internal long ReusedBytes
+    {
+        get => Interlocked.Read(ref _reused);
+        set => Interlocked.Exchange(ref _reused, value);
+    }
+
+    private long _reused;
     /// <summary>This torrent's own download limit; change <see cref="RateLimiter.Rate"/> at any time.</summary>
     public RateLimiter DownloadLimit { get; }
     /// <summary>This torrent's own upload limit; change <see cref="RateLimiter.Rate"/> at any time.</summary>

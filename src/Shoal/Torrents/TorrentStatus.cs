@@ -35,4 +35,6 @@ public sealed record TorrentStatus(
     public long? AvailableBytes { get; init; }
     /// <summary>Bytes received for pieces not yet complete, so not yet checked against their hash.</summary>
     public long UncheckedBytes { get; init; }
+    /// <summary>Bytes copied in from other torrents' files before the last check (see <see cref="TorrentOptions.ReuseLocalData"/>).</summary>
+    public long ReusedBytes { get; init; }
 }
