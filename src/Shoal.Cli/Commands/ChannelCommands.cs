@@ -75,7 +75,9 @@ public static class ChannelCommands
             string[] given = parse.GetValue(trackers) ?? [];
             var link = ChannelLink.For(key.PublicKey.Span, saltBytes,
                 given.Length > 0 ? given : version.Trackers.SelectMany(tier => tier).Distinct().Take(ChannelLink.MaxTrackers));
-            var infoHash = (version.InfoHashes.V1 ?? version.InfoHashes.V2!.Value).Truncated;
+            // BEP 46 names a version by 20 bytes, which a follower reads as a v1 info-hash: a v2-only torrent cannot be named.
+            var infoHash = version.InfoHashes.V1 ?? throw new UsageException(
+                "a channel names a version by its v1 info-hash (BEP 46's 20-byte ih); make the torrent hybrid (shoal create --hybrid), which keeps v2's per-file reuse");
             string folder = ShoalClientOptions.DefaultStateDirectory("");
             await using var node = useDht
                 ? ChannelLookup.StartNode(dht.Read(parse, Path.Combine(folder, "dht-publish.dat"), DhtOptions.PublicRouters), parse.GetValue(bind), parse.GetValue(port))
