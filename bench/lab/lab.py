@@ -362,6 +362,15 @@ def report(client, result, size, limit):
     }
 
 
+def write_sites(work, offices):
+    path = os.path.join(work, "sites.txt")
+    with open(path, "w") as f:
+        f.write("# the lab's offices\n")
+        for office in range(offices + 1):
+            f.write(f"10.77.{office}.0/24 office-{office}\n")
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shoal", required=True, help="the shoal command (a path, or e.g. 'dotnet shoal.dll')")
@@ -379,12 +388,19 @@ def main():
     parser.add_argument("--shoal-arg", action="append", default=[], help="more arguments for every shoal client")
     parser.add_argument("--work", default="/tmp/shoal-bench/lab")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--update", action="store_true", help="the update round instead: daemons follow a channel, two versions (update.py)")
+    parser.add_argument("--update-modes", default="dht,http", help="with --update: the channel over the DHT, over HTTP, or both")
+    parser.add_argument("--poll-seconds", type=int, default=5, help="with --update: the daemons' channel-poll-interval")
     args = parser.parse_args()
 
     work = args.work
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     os.chmod(work, 0o755)
+    if args.update:
+        import update
+        args.sites_file = write_sites(work, args.offices)
+        return update.main(args, work)
     size = args.size_mib * MIB
     limit = bound(args, size)
     if not args.timeout:
@@ -394,11 +410,7 @@ def main():
     name = "update.bin"
     with open(os.path.join(data_dir, name), "wb") as f:
         f.write(os.urandom(size))
-    args.sites_file = os.path.join(work, "sites.txt")
-    with open(args.sites_file, "w") as f:
-        f.write("# the lab's offices\n")
-        for office in range(args.offices + 1):
-            f.write(f"10.77.{office}.0/24 office-{office}\n")
+    args.sites_file = write_sites(work, args.offices)
     args.site_map_arg = [] if args.no_site_map else ["--site-map", args.sites_file]
     tracker_url = f"http://{Lab.address(0, 1)}:6969/announce"
     web_seed = f"http://{Lab.address(0, 2)}:8080/"

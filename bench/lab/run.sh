@@ -5,6 +5,8 @@
 # against the lower bound; the summary comes last.
 #   bench/lab/run.sh [--offices 4] [--hosts 6] [--size-mib 32] [--wan-mbit 16] [--origin-mbit 32]
 #                    [--clients shoal,libtorrent] [--no-site-map] [--json FILE] ...
+#   bench/lab/run.sh --update [--update-modes dht,http] [--poll-seconds 5] [--offices ...]: daemons
+#     follow a channel; version 1, then version 2 with a tenth of its bytes changed (update.py).
 # Needs root (network namespaces), iproute2, busybox, python3-libtorrent, clang (Native AOT).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
