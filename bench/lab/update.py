@@ -143,8 +143,9 @@ def round_of(lab, args, work, mode, versions, size, part):
                         "channels": [{"link": link, **({"feed": publisher.feed} if mode == "http" else {})}],
                     }, f)
                 hosts[(office, host)] = state
+                daemon_log = open(os.path.join(state, "log.txt"), "w")
                 processes.append(lab.start(office, host, [*shoal, "daemon", "--state", state, "--site-map", args.sites_file],
-                                           open(os.path.join(state, "log.txt"), "w"), stdout=subprocess.DEVNULL))
+                                           daemon_log, stdout=daemon_log))
         for office, host in hosts:
             wait_tcp(lab, office, host, 9091)
         samplers = [lab.sample_wan(0, "tx_bytes"), *(lab.sample_wan(o) for o in range(1, lab.offices + 1))]
@@ -173,6 +174,7 @@ def round_of(lab, args, work, mode, versions, size, part):
                 "completed": f"{len(done)}/{len(hosts)}", "total_s": round(total, 2) if total else None,
                 "bound_s": round(limit, 2), "x_bound": round(total / limit, 2) if total else None, "poll_s": args.poll_seconds,
                 "wan_in_per_office_copies": [round(w / changed, 2) for w in wan[1:]], "origin_out_copies": round(wan[0] / changed, 2),
+                "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
             })
             print(json.dumps(results[-1]), flush=True)
             if total is None:

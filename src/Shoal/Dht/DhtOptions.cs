@@ -41,6 +41,8 @@ public sealed record DhtOptions
     public double QueriesPerSource { get; init; } = 20;
     /// <summary>Queries served per second in all.</summary>
     public double QueriesTotal { get; init; } = 2_000;
+    /// <summary>BEP 44 items stored for others at most (about 1.2 KB each); when full, puts for new targets are refused (error 202).</summary>
+    public int MaxStoredItems { get; init; } = Items.DhtItemStore.DefaultMaxItems;
     /// <summary>How often a torrent is announced again (a random time between this and twice this).</summary>
     public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromMinutes(15);
 }

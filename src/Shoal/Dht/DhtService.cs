@@ -57,7 +57,7 @@ public sealed partial class DhtService : IAsyncDisposable
         Tokens = new DhtTokens(_time);
         _savedNodes = saved?.Nodes ?? [];
         _nextTransaction = (ushort)_random.Next();
-        ItemStore = new DhtItemStore(_time);
+        ItemStore = new DhtItemStore(_time, Math.Max(0, options.MaxStoredItems));
         _responder = new DhtResponder(this, new SourceRateLimit(_time, options.QueriesPerSource, options.QueriesTotal));
         DhtPeerQueries.Register(this);
         DhtItemQueries.Register(this);

@@ -97,7 +97,9 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
             ulong best = Score(ownKey, piece);
             foreach (var (key, has) in members)
             {
-                if (has[piece])
+                // A member whose pieces are not known yet (a peer met before the metadata, its bitfield
+                // still of the metadata phase's size until its own turn comes) has none of them.
+                if (piece < has.Count && has[piece])
                     return false; // it comes over the LAN
                 if (Score(key, piece) > best)
                     return false;

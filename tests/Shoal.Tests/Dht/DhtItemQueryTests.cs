@@ -125,4 +125,34 @@ public class DhtItemQueryTests
         await stop.CancelAsync();
         await answering;
     }
+
+    [Fact]
+    public async Task A_node_flooded_with_puts_stores_up_to_its_bound_refuses_the_rest_and_keeps_what_it_had()
+    {
+        await using var net = new DhtTestNetwork();
+        var node = net.Add(configure: o => o with { QueriesPerSource = 1_000_000, QueriesTotal = 1_000_000, MaxStoredItems = 50 });
+        var at = node.LocalEndPoint;
+        using var owner = new KrpcProbe(net.NextAddress());
+        using var key = Key.Create(SignatureAlgorithm.Ed25519);
+        var mine = DhtItem.Sign(key, [], 1, "3:one"u8);
+        var ownerToken = (await owner.AskAsync(owner.Query("get") with { Target = mine.Target }, at))!.Token;
+        Assert.Equal(KrpcKind.Response, (await owner.AskAsync(owner.Query("put") with { Token = ownerToken, Extra = DhtItemWire.Write(mine, put: true) }, at))!.Kind);
+
+        using var flooder = new KrpcProbe(net.NextAddress());
+        var token = (await flooder.AskAsync(flooder.Query("get") with { Target = mine.Target }, at))!.Token;
+        var refusals = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            var junk = DhtItem.Immutable(System.Text.Encoding.ASCII.GetBytes($"i{i}e"));
+            var answer = await flooder.AskAsync(flooder.Query("put") with { Token = token, Extra = DhtItemWire.Write(junk, put: true) }, at);
+            if (answer is { Kind: KrpcKind.Error, ErrorCode: 202 })
+                refusals++;
+        }
+        Assert.Equal(50, node.GetStats().StoredItems);
+        Assert.Equal(200 - 49, refusals);
+        // What was stored before stays, and its owner can still move it forward.
+        var two = DhtItem.Sign(key, [], 2, "3:two"u8);
+        Assert.Equal(KrpcKind.Response, (await owner.AskAsync(owner.Query("put") with { Token = ownerToken, Extra = DhtItemWire.Write(two, put: true) }, at))!.Kind);
+        Assert.Equal("3:two", Encoding.ASCII.GetString((await owner.AskAsync(owner.Query("get") with { Target = mine.Target }, at))!.Arguments!["v"]!.Encoded.Span));
+    }
 }

@@ -106,4 +106,15 @@ public class SiteShareTests
         share.NoteProgress();
         Assert.Null(share.Filter([], dialingLocal: true));
     }
+
+    [Fact]
+    public void A_member_whose_pieces_are_not_known_yet_counts_as_having_none_rather_than_failing()
+    {
+        // A LAN peer met while fetching the metadata still has the metadata phase's empty bitfield
+        // when the torrent's content arrives and another peer's interest is worked out.
+        var mixed = ViewOf(0, 3, m => m == 1 ? new Bitfield(0) : new Bitfield(Pieces));
+        var known = ViewOf(0, 3);
+        for (int piece = 0; piece < Pieces; piece++)
+            Assert.Equal(known(piece), mixed(piece));
+    }
 }
