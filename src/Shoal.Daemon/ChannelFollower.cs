@@ -183,7 +183,7 @@ public sealed partial class ChannelFollower(DaemonSettings settings, TorrentBook
         {
             if (torrent.Session.GetStatus().Error is { } error)
                 problems.Add($"version {newest.Sequence}: {error}");
-            else if (torrent.Done)
+            else if (torrent.Done || torrent.Session.State == TorrentState.Seeding)
                 await SettleAsync(channel, newest).ConfigureAwait(false);
         }
         channel.Error = string.Join("; ", problems);
@@ -195,7 +195,13 @@ public sealed partial class ChannelFollower(DaemonSettings settings, TorrentBook
         Directory.CreateDirectory(folder);
         await queue.ChangeAsync(async () =>
         {
-            await book.AddAsync(null, channel.Link.MagnetFor(version), folder, paused: false).ConfigureAwait(false);
+            var (added, _) = await book.AddAsync(null, channel.Link.MagnetFor(version), folder, paused: false).ConfigureAwait(false);
+            // Complete: settle at once ("current" moves, old versions go) rather than at the next poll.
+            added.Session.StateChanged += (_, state) =>
+            {
+                if (state == TorrentState.Seeding)
+                    Wake();
+            };
             await queue.UpdateHeldAsync().ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
