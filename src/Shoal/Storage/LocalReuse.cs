@@ -7,8 +7,8 @@ namespace Shoal.Storage;
 /// client holds complete are copied into its folder, so the check finds them and nothing of them
 /// is downloaded: a file with the same v2 pieces root (the same content, by its Merkle root), or
 /// for torrents that BEP 38 names related (one lists the other's info-hash in "similar", or they
-/// share a "collections" entry) a file at the same path with the same length, which the check
-/// then hashes like any other. Files are copied, not hard-linked: a torrent writes into its files,
+/// share a "collections" entry) a file at the same path with the same length (unless both have
+/// pieces roots, which then differ), which the check then hashes like any other. Files are copied, not hard-linked: a torrent writes into its files,
 /// and a write through a shared link would change the other torrent's data.
 /// </summary>
 internal static class LocalReuse
@@ -33,7 +33,9 @@ internal static class LocalReuse
             string to = TorrentVerifier.PathOf(saveDirectory, file);
             string? from = !file.PiecesRoot.IsEmpty && byRoot.TryGetValue(Convert.ToHexString(file.PiecesRoot.Span) + ":" + file.Length, out var same)
                 ? same
-                : related.SelectMany(d => d.Torrent.Files.Where(f => !f.IsPadding && f.Length == file.Length && InnerPath(d.Torrent, f) == InnerPath(torrent, file))
+                : related.SelectMany(d => d.Torrent.Files.Where(f => !f.IsPadding && f.Length == file.Length && InnerPath(d.Torrent, f) == InnerPath(torrent, file)
+                        // Two pieces roots that differ say the content differs: only a file without one is taken by its name.
+                        && (f.PiecesRoot.IsEmpty || file.PiecesRoot.IsEmpty))
                     .Select(f => TorrentVerifier.PathOf(d.SaveDirectory, f))).FirstOrDefault();
             if (from is not null && from != to && File.Exists(from) && new FileInfo(from).Length == file.Length && !File.Exists(to))
                 placements.Add(new Placement(file, from, to));

@@ -55,6 +55,17 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// <summary>Whether we lack at most <see cref="TailPieces"/> wanted pieces (set each time a piece passes).</summary>
     public bool InTail { get; set; }
 
+    /// <summary>
+    /// The pieces are known and wanted from now: the stall grace starts here. Before, the time went
+    /// to fetching the metadata (a magnet link) and checking the data, and a grace spent there
+    /// would let every member of the site fetch everything from afar at once.
+    /// </summary>
+    public void Begin()
+    {
+        _lastProgress = time.GetTimestamp();
+        _progressed = false;
+    }
+
     /// <summary>A block reached us, or a local peer told of a new piece.</summary>
     public void NoteProgress()
     {

@@ -124,6 +124,8 @@ internal sealed partial class TorrentSwarm
         {
             _content = content;
             _seeding = picker.WantedComplete;
+            SiteShare.Begin(); // the stall grace counts from the first piece wanted, not from the metadata wait or the check
+            SiteShare.InTail = picker.MissingWanted <= SiteShare.TailPieces;
             foreach (var peer in Peers.ToList())
             {
                 if (peer.Wire is { } wire) // web seeds join only after this

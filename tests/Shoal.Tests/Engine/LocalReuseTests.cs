@@ -89,5 +89,17 @@ public class LocalReuseTests
         Assert.Equal(10, placements.Count);
     }
 
+    [Fact]
+    public async Task Between_hybrid_torrents_a_changed_file_is_not_taken_by_its_name_however_related_they_are()
+    {
+        await using var harness = new EngineHarness();
+        var (one, oneDir) = await VersionOneAsync(harness, TorrentVersion.Hybrid);
+        var (two, _) = await VersionTwoAsync(harness, oneDir, changed: 2,
+            new TorrentBuilder { PieceLength = PieceLength, Version = TorrentVersion.Hybrid, Similar = [one.InfoHashes.V1!.Value] });
+        var placements = LocalReuse.Find(two, harness.NewDir("target"), [(one, oneDir)]);
+        Assert.Equal(9, placements.Count);
+        Assert.DoesNotContain(placements, p => p.File.Path.EndsWith("part2.bin", StringComparison.Ordinal));
+    }
+
     private static long DataSize(Torrent torrent) => torrent.Files.Where(f => !f.IsPadding).Sum(f => f.Length);
 }
