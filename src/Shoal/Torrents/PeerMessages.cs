@@ -156,7 +156,11 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
                 _wire.SendBlock(MessageId.Reject, new BlockRequest(message.Index, message.Begin, message.Length));
                 break;
             case MessageId.Hashes or MessageId.HashReject:
-                swarm.LayerFetch?.OnMessage(peer, message.Id, message.Payload);
+                if (swarm.LayerFetch is { } fetch)
+                {
+                    fetch.OnMessage(peer, message.Id, message.Payload);
+                    fetch.Pump(swarm.Peers); // the next run now (or another peer for a refused one), not at the next tick
+                }
                 break;
             default:
                 break; // blocks we never asked for, suggestions, allowed-fast, cancels: nothing to act on yet

@@ -23,6 +23,7 @@ internal sealed class PieceLayerFetch
 
     private readonly TimeProvider _time;
     private readonly int _pieceLayer;
+    private readonly int _pieceCount;
     private readonly List<Run> _runs = [];
     private readonly Dictionary<string, (TorrentFile File, byte[] Layer)> _layers = [];
     private readonly TaskCompletionSource<Dictionary<string, ReadOnlyMemory<byte>>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,6 +31,7 @@ internal sealed class PieceLayerFetch
     public PieceLayerFetch(Torrent torrent, TimeProvider time)
     {
         _time = time;
+        _pieceCount = torrent.PieceCount;
         _pieceLayer = BitOperations.Log2((uint)(torrent.PieceLength / MerkleTree.BlockSize));
         foreach (var file in torrent.FilesMissingPieceLayers)
         {
@@ -71,11 +73,13 @@ internal sealed class PieceLayerFetch
                 break; // every peer has its fill
             if (run.Done || run.Peer is not null)
                 continue;
-            // The least loaded peer with room that has not refused this run lately (none: it waits).
+            // The least loaded peer with room that has not refused this run lately (none: it waits),
+            // a seed first: a peer that has every piece has the layers; one fetching them too has not.
             SwarmPeer? peer = null;
             foreach (var (candidate, asked) in load)
             {
-                if (asked < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == candidate) && (peer is null || asked < load[peer]))
+                if (asked < MaxInFlightPerPeer && !run.Refused.Any(r => r.Peer == candidate)
+                    && (peer is null || (IsSeed(candidate), -asked).CompareTo((IsSeed(peer), -load[peer])) > 0))
                     peer = candidate;
             }
             if (peer?.Wire is not { } wire)
@@ -86,6 +90,12 @@ internal sealed class PieceLayerFetch
             wire.SendPayload(MessageId.HashRequest, run.Request(_pieceLayer));
         }
     }
+
+    /// <summary>Whether the peer said it has every piece (have-all, or a full bitfield before the metadata).</summary>
+    private bool IsSeed(SwarmPeer peer) =>
+        peer.Pending is { } has && (has.All || (has.Bitfield is { } bits && PopCount(bits) >= _pieceCount));
+
+    private static int PopCount(byte[] bits) => bits.Sum(b => BitOperations.PopCount(b));
 
     /// <summary>A 'hashes' or 'hash reject' message; throws <see cref="PeerProtocolException"/> for a failed proof.</summary>
     public void OnMessage(SwarmPeer peer, MessageId id, ReadOnlySpan<byte> payload)

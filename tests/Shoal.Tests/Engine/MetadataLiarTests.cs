@@ -109,4 +109,27 @@ public class MetadataLiarTests
             return true;
         }
     }
+
+    [Fact]
+    public async Task Metadata_that_hashes_right_but_names_a_path_outside_the_folder_fails_the_torrent_with_the_reason_and_writes_nothing()
+    {
+        await using var h = new EngineHarness();
+        var (honest, _) = await h.CreateAsync("set", [("a.bin", 40_000), ("b.bin", 30_000)]);
+        // The same info dictionary with its first file moved to "../escaped.bin", under the hash of that.
+        var info = (Shoal.Bencode.BDictionary)Shoal.Bencode.BencodeReader.Decode(honest.InfoBytes.ToArray());
+        var first = (Shoal.Bencode.BDictionary)((Shoal.Bencode.BList)info["files"]!)[0];
+        first.Set("path", new Shoal.Bencode.BList([new Shoal.Bencode.BString(".."), new Shoal.Bencode.BString("escaped.bin")]));
+        byte[] hostile = Shoal.Bencode.BencodeWriter.Encode(info);
+        var named = honest with { InfoHashes = new InfoHashes(new InfoHash(System.Security.Cryptography.SHA1.HashData(hostile)), null) };
+        var (leecher, leech) = await MetadataPeer.AwaitingMetadataAsync(h, named);
+        using var publisher = await MetadataPeer.JoinAsync(leecher, named, hostile.Length);
+        foreach (var request in await publisher.RequestsAsync(TimeSpan.FromSeconds(5), stopAfter: (hostile.Length + MetadataMessage.BlockSize - 1) / MetadataMessage.BlockSize))
+            await publisher.AnswerHonestlyAsync(request, hostile);
+
+        await EngineHarness.WaitUntilAsync(() => leech.State == TorrentState.Error, 20, "the torrent refused");
+        Assert.Contains("escape the download folder", leech.Error);
+        Assert.Null(leech.Torrent);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(leech.SaveDirectory)!, "escaped.bin")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(leech.SaveDirectory));
+    }
 }
