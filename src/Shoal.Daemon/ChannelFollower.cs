@@ -195,7 +195,9 @@ public sealed partial class ChannelFollower(DaemonSettings settings, TorrentBook
         Directory.CreateDirectory(folder);
         await queue.ChangeAsync(async () =>
         {
-            var (added, _) = await book.AddAsync(null, channel.Link.MagnetFor(version), folder, paused: false).ConfigureAwait(false);
+            // The site's other followers find this version within a poll interval: until one joins, nothing comes from afar.
+            var (added, _) = await book.AddAsync(null, channel.Link.MagnetFor(version), folder, paused: false,
+                siteGrace: TimeSpan.FromSeconds(settings.ChannelPollInterval)).ConfigureAwait(false);
             // Complete: settle at once ("current" moves, old versions go) rather than at the next poll.
             added.Session.StateChanged += (_, state) =>
             {
