@@ -195,9 +195,7 @@ public sealed partial class ChannelFollower(DaemonSettings settings, TorrentBook
         Directory.CreateDirectory(folder);
         await queue.ChangeAsync(async () =>
         {
-            // The site's other followers find this version within a poll interval: until one joins, nothing comes from afar.
-            var (added, _) = await book.AddAsync(null, channel.Link.MagnetFor(version), folder, paused: false,
-                siteGrace: TimeSpan.FromSeconds(settings.ChannelPollInterval)).ConfigureAwait(false);
+            var (added, _) = await book.AddAsync(null, channel.Link.MagnetFor(version), folder, paused: false).ConfigureAwait(false);
             // Complete: settle at once ("current" moves, old versions go) rather than at the next poll.
             added.Session.StateChanged += (_, state) =>
             {

@@ -146,7 +146,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
     /// already here. Throws <see cref="TorrentFormatException"/> or <see cref="FormatException"/> for bad input.
     /// </summary>
     public async Task<(DaemonTorrent Torrent, bool Added)> AddAsync(byte[]? metainfo, string? magnet, string downloadDir, bool paused,
-        Func<int, int[]>? choosePriorities = null, TimeSpan siteGrace = default)
+        Func<int, int[]>? choosePriorities = null)
     {
         Torrent? parsed = metainfo is not null ? TorrentParser.Parse(metainfo) : null;
         var link = parsed is null ? MagnetLink.Parse(magnet ?? throw new FormatException("neither metainfo nor a magnet link")) : null;
@@ -163,7 +163,6 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             {
                 FilePriorities = parsed is not null ? choosePriorities?.Invoke(parsed.Files.Count) : null,
                 SelectFiles = parsed is null && choosePriorities is not null ? t => choosePriorities(t.Files.Count) : null,
-                SiteGrace = siteGrace,
             };
             var session = parsed is not null ? client.Add(parsed, downloadDir, options) : client.Add(link!, downloadDir, options);
             torrent = new DaemonTorrent(_nextId++, session, parsed is null ? magnet : null, time.GetUtcNow().ToUnixTimeSeconds())

@@ -27,7 +27,6 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     private readonly List<SwarmPeer> _locals = [];
     private readonly List<(ulong Key, Bitfield Has)> _members = [];
     private long _lastProgress = time.GetTimestamp();
-    private long _began = time.GetTimestamp();
     private bool _progressed;
 
     /// <summary>A key for a peer id: FNV-1a, the same for everyone who sees that id.</summary>
@@ -63,16 +62,9 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// </summary>
     public void Begin()
     {
-        _began = _lastProgress = time.GetTimestamp();
+        _lastProgress = time.GetTimestamp();
         _progressed = false;
     }
-
-    /// <summary>
-    /// How long after <see cref="Begin"/> a download with no member of our site yet fetches
-    /// nothing from afar (zero: it never waits). For a download the site's other machines are
-    /// known to start within that time, so that the first of them does not fetch it all alone.
-    /// </summary>
-    public TimeSpan SiteGrace { get; set; }
 
     /// <summary>A block reached us, or a local peer told of a new piece.</summary>
     public void NoteProgress()
@@ -107,10 +99,6 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// </summary>
     public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members, bool dialingLocal = false)
     {
-        // Told that our site's other machines start this download too (a channel's new version,
-        // found by each at its own poll): alone so far, nothing comes from afar for a while.
-        if (members.Count == 0 && !_progressed && time.GetElapsedTime(_began) < SiteGrace)
-            return Nothing;
         if (time.GetElapsedTime(_lastProgress) > (InTail ? TailGrace : StallGrace))
             return null;
         if (members.Count == 0)

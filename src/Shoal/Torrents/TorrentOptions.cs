@@ -47,11 +47,4 @@ public sealed record TorrentOptions
     /// ("similar", "collections"). On by default.
     /// </summary>
     public bool ReuseLocalData { get; init; } = true;
-    /// <summary>
-    /// When the other machines of our site are known to start this download too, within this
-    /// time (a channel's new version, which each daemon finds at its own poll): until the first
-    /// of them joins, nothing is fetched from afar, so the first does not fetch it all over the
-    /// WAN alone. Zero (the default): never wait.
-    /// </summary>
-    public TimeSpan SiteGrace { get; init; }
 }

@@ -46,7 +46,7 @@ internal sealed partial class TorrentSwarm
                 Extensions.Register(extension);
         }
         Admission = new PeerAdmission(this);
-        SiteShare = new SiteShare(SiteShare.KeyOf(Client.PeerIdBytes), Client.Time) { SiteGrace = session.Options.SiteGrace };
+        SiteShare = new SiteShare(SiteShare.KeyOf(Client.PeerIdBytes), Client.Time);
         Pieces = new PieceJobs(this);
         Ticker = new SwarmTicker(this);
         SuperSeeding = new SuperSeeding(this);

@@ -117,23 +117,4 @@ public class SiteShareTests
         for (int piece = 0; piece < Pieces; piece++)
             Assert.Equal(known(piece), mixed(piece));
     }
-
-    [Fact]
-    public void With_a_site_grace_a_download_alone_in_its_site_fetches_nothing_from_afar_until_a_member_joins_or_the_grace_passes()
-    {
-        var share = new SiteShare(Key(0), _time) { SiteGrace = TimeSpan.FromSeconds(30) };
-        share.Begin();
-        var alone = share.Filter([])!;
-        Assert.All(Enumerable.Range(0, Pieces), piece => Assert.False(alone(piece)));
-        // A member joined: the pieces are shared out between us as usual.
-        var shared = share.Filter([(Key(1), new Bitfield(Pieces))])!;
-        Assert.Contains(Enumerable.Range(0, Pieces), piece => shared(piece));
-        // Nobody came within the grace: anything may come from afar (no filter).
-        _time.Advance(TimeSpan.FromSeconds(31));
-        Assert.Null(share.Filter([]));
-        // Without a grace (the default) a lone download never waits.
-        var plain = new SiteShare(Key(0), _time);
-        plain.Begin();
-        Assert.Null(plain.Filter([]));
-    }
 }
