@@ -87,6 +87,12 @@ public class DaemonChannelTests
         var channel = await WaitForVersionAsync(daemon, 1);
         SwarmInterop.AssertSame(one.SeedDir, Path.Combine((string)channel["downloadDir"]!, "1"));
 
+        // kill -9 and a restart: the channel, what was seen of it and its version come back; nothing is added twice.
+        await daemon.KillAndRestartAsync();
+        channel = await WaitForVersionAsync(daemon, 1);
+        Assert.Equal([1], Sequences(channel));
+        Assert.Single((await daemon.RpcAsync("torrent-get", new JsonObject { ["fields"] = new JsonArray("id") }))["torrents"]!.AsArray());
+
         // The publisher restarts with version 2 on the same address.
         publisher.KillHard();
         await swarm.ShoalServeChannelAsync(key, two.Torrent, new Uri(feed).Authority);

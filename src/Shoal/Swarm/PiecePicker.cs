@@ -188,8 +188,11 @@ internal sealed partial class PiecePicker<TPeer> where TPeer : class
             TakeFree(partial, peer, count - (output.Count - start), output);
             CloseFilled();
         }
-        // 3. Endgame: every wanted block is requested; ask this peer too for blocks still out.
-        if (output.Count - start < count && !parole && InEndgame())
+        // 3. Endgame: every wanted block is requested; ask this peer too for blocks still out. Not
+        // a peer our site's share filters (a remote one while the site shares out its pieces): a
+        // second copy of a block from afar is what the share is there to save; once the site is
+        // stalled or in its tail the filter is lifted and endgame comes back.
+        if (output.Count - start < count && !parole && accept is null && InEndgame())
         {
             foreach (var partial in _partials)
             {

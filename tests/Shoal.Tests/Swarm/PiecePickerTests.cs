@@ -107,6 +107,21 @@ public class PiecePickerTests
     }
 
     [Fact]
+    public void Endgame_asks_no_second_copy_from_a_peer_the_site_share_filters()
+    {
+        var picker = Picker(2, haveCount: 1);
+        var all = Field(2, 0, 1);
+        var output = new List<BlockRequest>();
+        picker.Pick(new Peer(), all, 10, output);
+        Assert.True(picker.InEndgame());
+        output.Clear();
+        picker.Pick(new Peer(), all, 10, output, accept: _ => true); // a remote peer while the site shares its pieces out
+        Assert.Empty(output);
+        picker.Pick(new Peer(), all, 10, output); // the share lifted (a stall, the tail) or a peer of our site
+        Assert.Equal(2, output.Count);
+    }
+
+    [Fact]
     public void Blocks_of_the_wrong_size_or_place_are_unexpected()
     {
         var picker = Picker(8);
