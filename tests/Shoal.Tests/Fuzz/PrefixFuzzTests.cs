@@ -98,6 +98,15 @@ public class PrefixFuzzTests
     }
 
     [Fact]
+    public void Channel_feeds()
+    {
+        using var key = Shoal.Channels.ChannelKey.Generate();
+        byte[] feed = Shoal.Channels.ChannelFeed.Create(key, "stable"u8, new Shoal.Channels.ChannelVersion(new InfoHash(new byte[20]), 7));
+        var link = key.Link("stable"u8);
+        Check(feed, 34, bytes => Refusal(() => Shoal.Channels.ChannelFeed.Read(bytes, link)));
+    }
+
+    [Fact]
     public void Dht_mutable_items()
     {
         using var key = NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519);
