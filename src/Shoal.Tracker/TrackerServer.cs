@@ -234,10 +234,8 @@ public sealed class TrackerServer : IAsyncDisposable
                     return Failed(e.Message);
                 }
                 return ScrapeAsync(hashes, user);
-            case "/rollout":
-                return new((RolloutPage.Json(Rollout.Snapshot()), "application/json"));
-            case "/rollout.html":
-                return new((RolloutPage.Html(Rollout.Snapshot()), "text/html; charset=utf-8"));
+            case "/rollout" or "/rollout.html":
+                return new(path == "/rollout" ? (RolloutPage.Json(Rollout.Snapshot()), "application/json") : (RolloutPage.Html(Rollout.Snapshot()), "text/html; charset=utf-8"));
             case "/stats" or "/metrics":
                 try
                 {
