@@ -132,13 +132,24 @@ public class DaemonFieldsTests
         int iPort = await i.ShoalListenPortAsync();
         i.KillHard();
         await i.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await daemon.WaitForAsync(async () => (int)(await TorrentAsync(daemon, "peersConnected"))["peersConnected"]! == 3 ? "" : null, 60,
+            "I's leaving seen by the daemon");
         using var again = BackgroundProcess.Shoal(swarm.Dir("state-i2"), ["get", quiet, "-o", swarm.Dir("i2"), "--bind", "127.0.0.1",
             "--port", iPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", "--no-dht", "--no-lsd", "--no-pex", "--max-down", "16KiB"]);
-        var ltep = await daemon.WaitForAsync(async () =>
+        Assert.Equal(iPort, await again.ShoalListenPortAsync()); // listening where I did (the daemon's dials meanwhile back off)
+        JsonObject ltep;
+        try
         {
-            var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
-            return (int)t["peersConnected"]! == 4 && (int)t["peersFrom"]!["fromLtep"]! == 1 ? t : null;
-        }, 90, "the daemon to dial the port I gave in its extension handshake");
+            ltep = await daemon.WaitForAsync(async () =>
+            {
+                var t = await TorrentAsync(daemon, "peersConnected", "peersFrom");
+                return (int)t["peersConnected"]! == 4 && (int)t["peersFrom"]!["fromLtep"]! == 1 ? t : null;
+            }, 120, "the daemon to dial the port I gave in its extension handshake");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nthe new peer:\n{again.Output}", e);
+        }
         var fromNow = ltep["peersFrom"]!.AsObject();
         foreach (var source in new[] { "fromTracker", "fromDht", "fromPex", "fromLtep" })
             Assert.True((int)fromNow[source]! == 1, $"{source}: {fromNow.ToJsonString()}");
