@@ -118,6 +118,7 @@ function renderRow(t) {
 
 async function showTab(row, tab) {
   row.tab = tab;
+  for (const form of row.element.querySelectorAll('form[data-dirty]')) delete form.dataset.dirty; // another tab: the edit is dropped
   for (const button of row.element.querySelectorAll('.tab')) button.classList.toggle('active', button.dataset.tab === tab);
   await renderDetails(row);
 }
@@ -126,8 +127,10 @@ async function renderDetails(row) {
   const details = $('.details', row.element);
   const body = $('.tab-body', details);
   const editing = document.activeElement;
-  // Never pull a field from under the user's fingers: a list or a number being chosen waits.
-  if (details.hidden || !row.tab || body.contains(editing) && (editing.tagName === 'SELECT' || editing.type === 'number')) return;
+  // Never pull a field from under the user's fingers: a list or a number being chosen waits, and
+  // so does a form the user has changed but not sent (the limits' boxes and numbers).
+  if (details.hidden || !row.tab || body.contains(editing) && (editing.tagName === 'SELECT' || editing.type === 'number')
+    || body.querySelector('form[data-dirty]')) return;
   const fields = DETAIL_FIELDS[row.tab];
   const t = fields.length ? (await rpc.call('torrent-get', { ids: [row.torrent.id], fields })).torrents[0] : row.torrent;
   if (!t) return;
@@ -202,10 +205,12 @@ function limitsForm(id, t) {
     return wrap;
   };
   const save = el('button', 'Save limits', { type: 'submit' });
+  form.addEventListener('input', () => { form.dataset.dirty = '1'; });
   form.append(line('Download at most', 'downloadLimit', 'downloadLimited'), line('Upload at most', 'uploadLimit', 'uploadLimited'), save);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = form.elements;
+    delete form.dataset.dirty; // sent: the daemon's values show again from the next refresh
     act('set limits', async () => {
       await rpc.call('torrent-set', {
         ids: [id],
