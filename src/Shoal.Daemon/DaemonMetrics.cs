@@ -14,13 +14,8 @@ public sealed class DaemonMetrics(RpcGate gate, TorrentBook book, ChannelFollowe
 {
     public async Task HandleAsync(HttpContext context)
     {
-        if (gate.Check(context, requireSession: false) is { } refused)
-        {
-            context.Response.StatusCode = refused.Status;
-            context.Response.ContentType = "text/html; charset=UTF-8";
-            await context.Response.WriteAsync(refused.Text).ConfigureAwait(false);
+        if (await gate.RefusedAsync(context).ConfigureAwait(false))
             return;
-        }
         context.Response.ContentType = PrometheusText.ContentType;
         context.Response.Headers.CacheControl = "no-cache";
         await context.Response.WriteAsync(Render()).ConfigureAwait(false);

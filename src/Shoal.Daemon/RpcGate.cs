@@ -16,6 +16,20 @@ public sealed class RpcGate(DaemonSettings settings)
 
     public string SessionId { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(36)).Replace('/', '_').Replace('+', '-');
 
+    /// <summary>
+    /// For what needs no session id (the web page's files, /metrics): false when the request may
+    /// go on; else it has been answered with the refusal (status and text) and true is returned.
+    /// </summary>
+    public async Task<bool> RefusedAsync(HttpContext context)
+    {
+        if (Check(context, requireSession: false) is not { } refused)
+            return false;
+        context.Response.StatusCode = refused.Status;
+        context.Response.ContentType = "text/html; charset=UTF-8";
+        await context.Response.WriteAsync(refused.Text).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Null when the request may go on; else the status code and the text to answer. The web page's files need no session id.</summary>
     public (int Status, string Text)? Check(HttpContext context, bool requireSession = true)
     {

@@ -22,13 +22,8 @@ public sealed class WebPage(RpcGate gate)
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (gate.Check(context, requireSession: false) is { } refused)
-        {
-            context.Response.StatusCode = refused.Status;
-            context.Response.ContentType = "text/html; charset=UTF-8";
-            await context.Response.WriteAsync(refused.Text).ConfigureAwait(false);
+        if (await gate.RefusedAsync(context).ConfigureAwait(false))
             return;
-        }
         var (resource, type) = Files[context.Request.Path.Value ?? "/"];
         var headers = context.Response.Headers;
         headers.ContentType = type;

@@ -8,6 +8,10 @@ namespace Shoal.Tracker;
 /// <summary>The roll-out view as /rollout (JSON), /rollout.html (a table that reloads itself every 5 s) and Prometheus samples with a site label.</summary>
 public static class RolloutPage
 {
+    /// <summary>The answer to /rollout (JSON) or /rollout.html, with its content type.</summary>
+    public static (ReadOnlyMemory<byte> Body, string ContentType) Respond(string path, IReadOnlyList<RolloutTorrent> torrents) =>
+        path == "/rollout" ? (Json(torrents), "application/json") : (Html(torrents), "text/html; charset=utf-8");
+
     public static byte[] Json(IReadOnlyList<RolloutTorrent> torrents)
     {
         using var buffer = new MemoryStream();

@@ -9,11 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace Shoal.Tracker;
 
 /// <summary>
-/// The tracker: HTTP /announce, /scrape, /stats and /metrics on Kestrel, and BEP 15 UDP on the
-/// same port, for every bind address. Swarms live in this process (<see cref="SwarmRegistry"/>)
+/// The tracker: HTTP /announce and /scrape (and the views of TrackerServer.Views) on Kestrel, and
+/// BEP 15 UDP on the same port, for every bind address. Swarms live in this process (<see cref="SwarmRegistry"/>)
 /// or in Redis (<see cref="RedisSwarmStore"/>), where several tracker processes share them.
 /// </summary>
-public sealed class TrackerServer : IAsyncDisposable
+public sealed partial class TrackerServer : IAsyncDisposable
 {
     private const int MaxFullScrape = 10_000;
     private const int RemoteStoreUdpThreads = 16;
@@ -234,20 +234,8 @@ public sealed class TrackerServer : IAsyncDisposable
                     return Failed(e.Message);
                 }
                 return ScrapeAsync(hashes, user);
-            case "/rollout" or "/rollout.html":
-                return new(path == "/rollout" ? (RolloutPage.Json(Rollout.Snapshot()), "application/json") : (RolloutPage.Html(Rollout.Snapshot()), "text/html; charset=utf-8"));
-            case "/stats" or "/metrics":
-                try
-                {
-                    return path == "/stats"
-                        ? new((System.Text.Encoding.UTF8.GetBytes(Stats.Json(Store)), "application/json"))
-                        : new((System.Text.Encoding.UTF8.GetBytes(Stats.Metrics(Store) + RolloutPage.Metrics(Rollout.Snapshot())), Diagnostics.PrometheusText.ContentType));
-                }
-                catch (TrackerRequestException e)
-                {
-                    context.Response.StatusCode = 503;
-                    return new((System.Text.Encoding.UTF8.GetBytes(e.Message), PlainText));
-                }
+            case "/rollout" or "/rollout.html" or "/stats" or "/metrics":
+                return new(View(context, path));
             default:
                 context.Response.StatusCode = 404;
                 return new((TrackerResponses.Failure("unknown path; use /announce or /scrape"), PlainText));

@@ -80,7 +80,7 @@ public static class ChannelCommands
                 "a channel names a version by its v1 info-hash (BEP 46's 20-byte ih); make the torrent hybrid (shoal create --hybrid), which keeps v2's per-file reuse");
             string folder = ShoalClientOptions.DefaultStateDirectory("");
             await using var node = useDht
-                ? ChannelLookup.StartNode(dht.Read(parse, Path.Combine(folder, "dht-publish.dat"), DhtOptions.PublicRouters), parse.GetValue(bind), parse.GetValue(port))
+                ? DhtCliOptions.StartNode(dht.Read(parse, Path.Combine(folder, "dht-publish.dat"), DhtOptions.PublicRouters), parse.GetValue(bind), parse.GetValue(port))
                 : null;
             await using var server = parse.GetValue(serve) is { } at
                 ? await FeedServer.StartAsync(IPEndPoint.TryParse(at, out var listen) ? listen : throw new UsageException($"--serve: '{at}' is not ADDRESS:PORT"))

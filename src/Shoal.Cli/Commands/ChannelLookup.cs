@@ -6,18 +6,6 @@ namespace Shoal.Cli.Commands;
 /// <summary>A channel's current version for `info` and `get`: from a DHT node of the command's own and/or the channel's HTTP feed.</summary>
 internal static class ChannelLookup
 {
-    public static DhtService StartNode(DhtOptions options, string[]? bind, int port)
-    {
-        try
-        {
-            return DhtService.StartStandalone(options, CliParsing.BindAddresses(bind), port);
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            throw new IOException($"cannot listen on UDP port {port}: {e.Message}");
-        }
-    }
-
     /// <summary>The feed URL of `--feed`, checked.</summary>
     public static Uri? FeedUrl(string? text) =>
         text is null ? null

@@ -37,4 +37,17 @@ public sealed class DhtCliOptions
             EnforceNodeIds = parse.GetValue(_enforceIds),
         };
     }
+
+    /// <summary>A DHT node of the command's own on UDP <paramref name="port"/> (0: any free one); a port that cannot be bound is an <see cref="IOException"/> naming it.</summary>
+    public static DhtService StartNode(DhtOptions options, string[]? bind, int port)
+    {
+        try
+        {
+            return DhtService.StartStandalone(options, CliParsing.BindAddresses(bind), port);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new IOException($"cannot listen on UDP port {port}: {e.Message}");
+        }
+    }
 }

@@ -36,16 +36,7 @@ public static class DhtNodeCommand
             string folder = parse.GetValue(state) ?? ShoalClientOptions.DefaultStateDirectory("");
             // A bootstrap node of its own needs none: others come to it (its saved table is used).
             var options = dht.Read(parse, Path.Combine(folder, "dht.dat"), defaultBootstrap: []);
-            DhtService started;
-            try
-            {
-                started = DhtService.StartStandalone(options, CliParsing.BindAddresses(parse.GetValue(bind)), p);
-            }
-            catch (System.Net.Sockets.SocketException e)
-            {
-                throw new IOException($"cannot listen on UDP port {p}: {e.Message}");
-            }
-            await using var node = started;
+            await using var node = DhtCliOptions.StartNode(options, parse.GetValue(bind), p);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {

@@ -29,7 +29,7 @@ public static class InfoCommand
                 if (parse.GetValue(noDht) && feedUrl is null)
                     throw new UsageException("--no-dht needs --feed: a channel's version is in the DHT or a feed");
                 await using var node = parse.GetValue(noDht) ? null
-                    : ChannelLookup.StartNode(dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht-info.dat"), Shoal.Dht.DhtOptions.PublicRouters), null, 0);
+                    : DhtCliOptions.StartNode(dht.Read(parse, ShoalClientOptions.DefaultStateDirectory("dht-info.dat"), Shoal.Dht.DhtOptions.PublicRouters), null, 0);
                 var version = await ChannelLookup.ResolveAsync(node, feedUrl, link, cancellationToken);
                 if (asJson)
                     WriteJson(stdout, w => WriteChannelJson(w, link, version));

@@ -116,6 +116,21 @@ def add_dht_nodes(session, nodes):
         session.add_dht_node((host, int(port)))
 
 
+def dht_session(bind, nodes):
+    """A session on BIND:0 with the DHT on (loopback settings), joined through nodes, and nothing else."""
+    settings = {
+        "listen_interfaces": "%s:0" % bind,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "alert_mask": lt.alert.category_t.dht_notification | lt.alert.category_t.error_notification,
+    }
+    dht_settings(settings, True)
+    session = lt.session(settings)
+    add_dht_nodes(session, nodes)
+    return session
+
+
 def dht_alerts(session, seen):
     """Reads the alerts: the routing table as "ip:port" strings (from the latest dht_live_nodes_alert,
     and asks for a fresh one), and the info-hashes others announced to this node, into seen."""
@@ -137,16 +152,7 @@ def dht_node(argv):
     parser.add_argument("--dht-node", action="append", default=[])
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
-    settings = {
-        "listen_interfaces": "%s:0" % args.bind,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "alert_mask": lt.alert.category_t.dht_notification | lt.alert.category_t.error_notification,
-    }
-    dht_settings(settings, True)
-    session = lt.session(settings)
-    add_dht_nodes(session, args.dht_node)
+    session = dht_session(args.bind, args.dht_node)
     print("port %d" % session.listen_port(), flush=True)
     deadline = time.time() + args.timeout
     live = []

@@ -19,7 +19,7 @@ import json
 import time
 
 import libtorrent as lt
-from lt import add_dht_nodes, dht_settings
+from lt import dht_session
 
 
 def secret_key(seed):
@@ -38,16 +38,7 @@ def main():
     parser.add_argument("action", choices=["put-mutable", "get-mutable", "put-immutable", "get-immutable"])
     parser.add_argument("args", nargs="*")
     args = parser.parse_args()
-    settings = {
-        "listen_interfaces": "%s:0" % args.bind,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "alert_mask": lt.alert.category_t.dht_notification | lt.alert.category_t.error_notification,
-    }
-    dht_settings(settings, True)
-    session = lt.session(settings)
-    add_dht_nodes(session, args.dht_node)
+    session = dht_session(args.bind, args.dht_node)
     deadline = time.time() + args.timeout
     while session.status().dht_nodes == 0:
         if time.time() > deadline:
