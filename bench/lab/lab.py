@@ -390,6 +390,7 @@ def main():
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--update", action="store_true", help="the update round instead: daemons follow a channel, two versions (update.py)")
     parser.add_argument("--update-modes", default="dht,http", help="with --update: the channel over the DHT, over HTTP, or both")
+    parser.add_argument("--daemon-log-level", default="info", help="with --update: the daemons' --log-level (debug: each piece's senders)")
     parser.add_argument("--poll-seconds", type=int, default=5, help="with --update: the daemons' channel-poll-interval")
     args = parser.parse_args()
 

@@ -108,6 +108,19 @@ def current_versions(hosts):
     return result
 
 
+def downloaded(lab, hosts):
+    """Per office: the payload bytes its daemons downloaded, in all and from peers of their own site
+    (each daemon's /metrics); the difference came over the office's WAN link."""
+    fetch = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9091/metrics', timeout=10).read().decode())"
+    result = {office: [0, 0] for office in range(1, lab.offices + 1)}
+    for office, host in hosts:
+        text = run("ip", "netns", "exec", lab.host_ns(office, host), "/usr/bin/python3", "-c", fetch)
+        values = dict(line.split()[:2] for line in text.splitlines() if line and not line.startswith("#"))
+        result[office][0] += float(values["shoal_downloaded_bytes_total"])
+        result[office][1] += float(values["shoal_downloaded_from_site_bytes_total"])
+    return result
+
+
 def round_of(lab, args, work, mode, versions, size, part):
     shoal = shlex.split(args.shoal)
     logs = os.path.join(work, f"update-{mode}")
@@ -144,7 +157,8 @@ def round_of(lab, args, work, mode, versions, size, part):
                     }, f)
                 hosts[(office, host)] = state
                 daemon_log = open(os.path.join(state, "log.txt"), "w")
-                processes.append(lab.start(office, host, [*shoal, "daemon", "--state", state, "--site-map", args.sites_file],
+                processes.append(lab.start(office, host, [*shoal, "daemon", "--state", state, "--site-map", args.sites_file,
+                                                           "--log-level", args.daemon_log_level],
                                            daemon_log, stdout=daemon_log))
         for office, host in hosts:
             wait_tcp(lab, office, host, 9091)
@@ -157,6 +171,7 @@ def round_of(lab, args, work, mode, versions, size, part):
         for number, (torrent, _) in enumerate(versions, start=1):
             changed = size if number == 1 else part
             before = list(latest)
+            counted = downloaded(lab, hosts)
             published = publisher.publish(torrent)
             started = time.monotonic()
             done = {}
@@ -167,6 +182,8 @@ def round_of(lab, args, work, mode, versions, size, part):
                 time.sleep(0.1)
             time.sleep(0.3)  # the samplers' last reading
             wan = [latest[o] - before[o] for o in range(lab.offices + 1)]
+            after = downloaded(lab, hosts)
+            afar = [(after[o][0] - counted[o][0]) - (after[o][1] - counted[o][1]) for o in range(1, lab.offices + 1)]
             limit = bound(args, changed)
             total = max(done.values()) if len(done) == len(hosts) else None
             results.append({
@@ -174,6 +191,7 @@ def round_of(lab, args, work, mode, versions, size, part):
                 "completed": f"{len(done)}/{len(hosts)}", "total_s": round(total, 2) if total else None,
                 "bound_s": round(limit, 2), "x_bound": round(total / limit, 2) if total else None, "poll_s": args.poll_seconds,
                 "wan_in_per_office_copies": [round(w / changed, 2) for w in wan[1:]], "origin_out_copies": round(wan[0] / changed, 2),
+                "afar_per_office_copies": [round(a / changed, 2) for a in afar],
                 "hosts_s": {f"o{o}h{h}": round(t, 2) for (o, h), t in sorted(done.items())},
             })
             print(json.dumps(results[-1]), flush=True)
@@ -205,11 +223,12 @@ def main(args, work):
           f"({part / MIB:.1f} MiB); WAN {args.wan_mbit:g} Mbit/s per office, origin {args.origin_mbit:g} Mbit/s; "
           f"daemons poll every {args.poll_seconds} s")
     print(f"{'channel':<8} {'version':>7} {'changed MiB':>11} {'done':>6} {'total s':>8} {'bound s':>8} {'x bound':>8} "
-          f"{'WAN copies per office':>24} {'origin out':>10}")
+          f"{'WAN copies per office':>24} {'blocks from afar':>24} {'origin out':>10}")
     for r in results:
         total = f"{r['total_s']:.1f}" if r["total_s"] else "-"
         ratio = f"{r['x_bound']:.2f}x" if r["x_bound"] else "-"
         copies = " ".join(f"{c:.2f}" for c in r["wan_in_per_office_copies"])
+        afar = " ".join(f"{c:.2f}" for c in r["afar_per_office_copies"])
         print(f"{r['mode']:<8} {r['version']:>7} {r['changed_mib']:>11.1f} {r['completed']:>6} {total:>8} {r['bound_s']:>8.1f} "
-              f"{ratio:>8} {copies:>24} {r['origin_out_copies']:>9.2f}x")
+              f"{ratio:>8} {copies:>24} {afar:>24} {r['origin_out_copies']:>9.2f}x")
     return 0 if all(r["total_s"] for r in results) and len(results) == 2 * len(args.update_modes.split(",")) else 1

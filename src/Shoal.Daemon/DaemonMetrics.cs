@@ -26,6 +26,8 @@ public sealed class DaemonMetrics(RpcGate gate, TorrentBook book, ChannelFollowe
         var statuses = book.All.Select(t => t.Session.GetStatus()).ToList();
         var text = new PrometheusText()
             .Counter("shoal_downloaded_bytes_total", "Payload bytes downloaded since the daemon started.", ("", client.TotalDownloaded))
+            .Counter("shoal_downloaded_from_site_bytes_total", "Of those, the bytes from peers of our own site (the site map: not over the WAN link).",
+                ("", client.TotalDownloadedFromSite))
             .Counter("shoal_uploaded_bytes_total", "Payload bytes uploaded since the daemon started.", ("", client.TotalUploaded))
             .Gauge("shoal_download_rate_bytes", "Download rate now, bytes per second.", ("", statuses.Sum(s => s.DownRate)))
             .Gauge("shoal_upload_rate_bytes", "Upload rate now, bytes per second.", ("", statuses.Sum(s => s.UpRate)))

@@ -13,14 +13,26 @@ public sealed partial class ShoalClient
     private volatile IPAddress? _externalAddress;
     private long _downloaded;
     private long _uploaded;
+    private long _downloadedFromSite;
 
     /// <summary>Payload bytes received by every torrent since the client was made (removed torrents included).</summary>
     public long TotalDownloaded => Interlocked.Read(ref _downloaded);
 
+    /// <summary>
+    /// Of <see cref="TotalDownloaded"/>, the bytes that came from peers of our own site (the site map:
+    /// the LAN, not the WAN link). The rest came from afar: other sites, web seeds.
+    /// </summary>
+    public long TotalDownloadedFromSite => Interlocked.Read(ref _downloadedFromSite);
+
     /// <summary>Payload bytes sent by every torrent since the client was made (removed torrents included).</summary>
     public long TotalUploaded => Interlocked.Read(ref _uploaded);
 
-    internal void CountDownloaded(int bytes) => Interlocked.Add(ref _downloaded, bytes);
+    internal void CountDownloaded(int bytes, bool fromSite)
+    {
+        Interlocked.Add(ref _downloaded, bytes);
+        if (fromSite)
+            Interlocked.Add(ref _downloadedFromSite, bytes);
+    }
 
     internal void CountUploaded(int bytes) => Interlocked.Add(ref _uploaded, bytes);
 

@@ -65,6 +65,9 @@ public class DaemonChannelTests
         Assert.Contains($"shoal_channel_error{label} 0\n", metrics);
         Assert.Contains("shoal_torrents{state=\"seeding\"} 2\n", metrics);
         Assert.Matches(@"shoal_downloaded_bytes_total [1-9]\d{5,}\n", metrics);
+        // Every peer here is on 127.0.0.0/24, the daemon's own site: all of it came over the "LAN".
+        string Value(string name) => System.Text.RegularExpressions.Regex.Match(metrics, $@"\n{name} (\d+)\n").Groups[1].Value;
+        Assert.Equal(Value("shoal_downloaded_bytes_total"), Value("shoal_downloaded_from_site_bytes_total"));
     }
 
     [Fact]

@@ -63,6 +63,13 @@ internal static class LocalReuse
     public static bool Related(Torrent a, Torrent b) =>
         Names(a, b) || Names(b, a) || a.Collections.Intersect(b.Collections, StringComparer.Ordinal).Any();
 
+    /// <summary>Whether the two hold a file with the same v2 pieces root (the same content).</summary>
+    public static bool SharesFiles(Torrent a, Torrent b)
+    {
+        var roots = a.Files.Where(f => !f.PiecesRoot.IsEmpty).Select(f => Convert.ToHexString(f.PiecesRoot.Span)).ToHashSet(StringComparer.Ordinal);
+        return roots.Count > 0 && b.Files.Any(f => !f.PiecesRoot.IsEmpty && roots.Contains(Convert.ToHexString(f.PiecesRoot.Span)));
+    }
+
     private static bool Names(Torrent a, Torrent b) =>
         a.Similar.Any(h => h == b.InfoHashes.V1 || (b.InfoHashes.V2 is { } v2 && h == v2.Truncated));
 

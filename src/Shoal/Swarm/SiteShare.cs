@@ -16,6 +16,10 @@ namespace Shoal.Swarm;
 /// <see cref="TailPieces"/> pieces) that grace is <see cref="TailGrace"/>: the last piece of a
 /// site must not wait seconds on one owner whose remote peers are slow to send it, and whichever
 /// member gets it first hands it on (the others' remote requests are cancelled then).
+/// Peers of our site that shared a related torrent with us (<see cref="Expect"/>) count as
+/// members with nothing until they join or the stall grace first passes: the first of an office
+/// to see a new version does not fetch the others' shares from afar only to have them fetch the
+/// same pieces again when they start a moment later.
 /// Under the torrent's lock.
 /// </summary>
 internal sealed class SiteShare(ulong ownKey, TimeProvider time)
@@ -25,7 +29,13 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     public static readonly TimeSpan TailGrace = TimeSpan.FromSeconds(1);
     public const int TailPieces = 2;
     private readonly List<SwarmPeer> _locals = [];
+    private static readonly Bitfield None = new(0);
     private readonly List<(ulong Key, Bitfield Has)> _members = [];
+    private readonly List<(ulong Key, Bitfield Has)> _withExpected = [];
+    private readonly List<ulong> _expected = [];
+    private readonly HashSet<ulong> _seen = [];
+    /// <summary>At most this many keys of peers of our site are remembered (<see cref="Seen"/>).</summary>
+    public const int MaxSeen = 1024;
     private long _lastProgress = time.GetTimestamp();
     private bool _progressed;
 
@@ -41,9 +51,15 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     /// <summary>A wire peer joined the swarm: a local one becomes a member.</summary>
     public void Joined(SwarmPeer peer)
     {
-        if (peer.IsLocal)
-            _locals.Add(peer);
+        if (!peer.IsLocal)
+            return;
+        _locals.Add(peer);
+        if (_seen.Count < MaxSeen)
+            _seen.Add(peer.ShareKey);
     }
+
+    /// <summary>The keys of the peers of our site met in this torrent (connected now or before; bounded by <see cref="MaxSeen"/>).</summary>
+    public IReadOnlyCollection<ulong> Seen => _seen;
 
     /// <summary>A wire peer left the swarm.</summary>
     public void Left(SwarmPeer peer)
@@ -65,6 +81,21 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
         _lastProgress = time.GetTimestamp();
         _progressed = false;
     }
+
+    /// <summary>
+    /// Peers of our site (by their keys) expected to fetch this torrent too: those connected to us in
+    /// a related torrent (an older version of the same channel, a BEP 38 similar torrent). Until one
+    /// joins it counts as a member with nothing; all are forgotten once the stall grace passes, so
+    /// one that never comes costs that grace once.
+    /// </summary>
+    public void Expect(IEnumerable<ulong> keys)
+    {
+        _expected.Clear();
+        _expected.AddRange(keys.Where(key => key != ownKey).Distinct());
+    }
+
+    /// <summary>How many expected peers are still awaited (not forgotten; some may have joined).</summary>
+    public int Expected => _expected.Count;
 
     /// <summary>A block reached us, or a local peer told of a new piece.</summary>
     public void NoteProgress()
@@ -100,7 +131,11 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
     public Predicate<int>? Filter(IReadOnlyList<(ulong Key, Bitfield Has)> members, bool dialingLocal = false)
     {
         if (time.GetElapsedTime(_lastProgress) > (InTail ? TailGrace : StallGrace))
+        {
+            _expected.Clear();
             return null;
+        }
+        members = WithExpected(members);
         if (members.Count == 0)
             return dialingLocal && !_progressed ? Nothing : null;
         return piece =>
@@ -117,6 +152,20 @@ internal sealed class SiteShare(ulong ownKey, TimeProvider time)
             }
             return true;
         };
+    }
+
+    private IReadOnlyList<(ulong Key, Bitfield Has)> WithExpected(IReadOnlyList<(ulong Key, Bitfield Has)> members)
+    {
+        if (_expected.Count == 0)
+            return members;
+        _withExpected.Clear();
+        _withExpected.AddRange(members);
+        foreach (ulong key in _expected)
+        {
+            if (!members.Any(member => member.Key == key))
+                _withExpected.Add((key, None));
+        }
+        return _withExpected;
     }
 
     private static bool Nothing(int piece) => false;

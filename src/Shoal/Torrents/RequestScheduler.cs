@@ -200,7 +200,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
             peer.LastBlockAt = swarm.Client.Time.GetTimestamp();
             swarm.SiteShare.NoteProgress();
             peer.Down.Add(data.Length);
-            swarm.Session.CountDownloaded(data.Length);
+            swarm.Session.CountDownloaded(data.Length, peer.IsLocal);
             foreach (var other in _othersBuffer)
             {
                 if (other.Outstanding.Remove(request))

@@ -14,11 +14,11 @@ public sealed partial class TorrentSession
 
     internal long Downloaded => Interlocked.Read(ref _downloaded);
     internal long Uploaded => Interlocked.Read(ref _uploaded);
-    internal void CountDownloaded(int bytes)
+    internal void CountDownloaded(int bytes, bool fromSite)
     {
         DownRate.Add(bytes);
         Interlocked.Add(ref _downloaded, bytes);
-        Client.CountDownloaded(bytes);
+        Client.CountDownloaded(bytes, fromSite);
     }
 
     internal void CountUploaded(int bytes)
@@ -120,6 +120,9 @@ public sealed partial class TorrentSession
 
     /// <summary>The peers connected now, with their rates and flags.</summary>
     public IReadOnlyList<PeerInfo> GetPeers() => _swarm?.PeerInfos() ?? [];
+
+    /// <summary>The share keys of the peers of our site met in this torrent (<see cref="Swarm.SiteShare.Expect"/>).</summary>
+    internal IReadOnlyList<ulong> LocalShareKeys() => _swarm?.LocalShareKeys() ?? [];
 
     /// <summary>Peer ids banned for sending bad data.</summary>
     public int BannedCount => _swarm?.BannedCount ?? 0;

@@ -102,6 +102,19 @@ internal sealed partial class TorrentSwarm
         }
     }
 
+    /// <summary>The peers of our site met in the client's torrents related to this one (BEP 38, or sharing a file): they will likely fetch it too.</summary>
+    private List<ulong> ExpectedOfSite(Torrent torrent) =>
+        [.. Client.Torrents.Where(other => other != Session && other.Torrent is { } related
+                && (LocalReuse.Related(torrent, related) || LocalReuse.SharesFiles(torrent, related)))
+            .SelectMany(other => other.LocalShareKeys())];
+
+    /// <summary>The share keys of the peers of our site met in this torrent (<see cref="SiteShare.Seen"/>).</summary>
+    public List<ulong> LocalShareKeys()
+    {
+        lock (Gate)
+            return [.. SiteShare.Seen];
+    }
+
     /// <summary>
     /// The metadata is known and the data checked: opens the files, creates the picker, turns what
     /// connected peers said they have into bitfields, tells them what we have, and starts
@@ -120,11 +133,13 @@ internal sealed partial class TorrentSwarm
         if (!picker.WantedComplete)
             storage.Allocate(i => wantedFiles is null || wantedFiles[i] > 0);
         var content = new TorrentContent(this, torrent, storage, picker);
+        var expected = picker.WantedComplete ? [] : ExpectedOfSite(torrent); // before our lock: it takes the related swarms' locks
         lock (Gate)
         {
             _content = content;
             _seeding = picker.WantedComplete;
             SiteShare.Begin(); // the stall grace counts from the first piece wanted, not from the metadata wait or the check
+            SiteShare.Expect(expected);
             SiteShare.InTail = picker.MissingWanted <= SiteShare.TailPieces;
             foreach (var peer in Peers.ToList())
             {

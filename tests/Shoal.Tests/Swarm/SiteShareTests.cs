@@ -117,4 +117,34 @@ public class SiteShareTests
         for (int piece = 0; piece < Pieces; piece++)
             Assert.Equal(known(piece), mixed(piece));
     }
+
+    [Fact]
+    public void Peers_of_the_site_expected_from_a_related_torrent_keep_their_shares_before_they_join()
+    {
+        var share = new SiteShare(Key(0), _time);
+        share.Expect(Enumerable.Range(0, 6).Select(Key)); // our own key among them is ignored
+        var alone = share.Filter([]);
+        var joined = share.Filter([(Key(2), new Bitfield(Pieces))]); // one of them joined: counted once
+        var all = ViewOf(0, 6);
+        Assert.NotNull(alone);
+        Assert.NotNull(joined);
+        for (int piece = 0; piece < Pieces; piece++)
+        {
+            Assert.Equal(all(piece), alone(piece));
+            Assert.Equal(all(piece), joined(piece));
+        }
+    }
+
+    [Fact]
+    public void Expected_peers_that_do_not_come_within_the_stall_grace_are_forgotten_for_good()
+    {
+        var share = new SiteShare(Key(0), _time);
+        share.Expect([Key(1), Key(2)]);
+        Assert.Equal(2, share.Expected);
+        _time.Advance(SiteShare.StallGrace + TimeSpan.FromSeconds(1));
+        Assert.Null(share.Filter([]));
+        Assert.Equal(0, share.Expected);
+        share.NoteProgress();
+        Assert.Null(share.Filter([])); // alone again: everything may come from afar
+    }
 }
