@@ -55,7 +55,10 @@ public sealed partial class ShoalClient : IAsyncDisposable
         OutgoingOpening = new Net.Mse.MseOutgoingOpening(() => Encryption, Options.ConnectTimeout, Time);
         Router = new IncomingRouter(hash => _running.GetValueOrDefault(hash),
             [new PlainIncomingHandshake(() => Encryption), new Net.Mse.MseIncomingHandshake(() => Encryption, () => _running.Keys)],
-            Options.ConnectTimeout, Options.Time);
+            Options.ConnectTimeout, Options.Time)
+        {
+            Admits = HasRoomForIncoming,
+        };
         Logger = Options.LoggerFactory.CreateLogger<ShoalClient>();
         Tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
         AddPeerSource(TrackerSource.Create); // the DHT and LSD join in StartAsync, when they run
@@ -319,6 +322,24 @@ public sealed partial class ShoalClient : IAsyncDisposable
     internal bool TryAddConnection() => TryTake(ref _connections, Options.MaxConnections);
 
     internal void RemoveConnection() => Interlocked.Decrement(ref _connections);
+
+    /// <summary>
+    /// Whether an incoming connection could be taken at all: the client is under its connection
+    /// limit and some running torrent under its own. When not, the connection is closed as soon as
+    /// it is accepted, before any handshake is read: a crowd past the limits costs an accept and a
+    /// close each, not a key exchange and a handshake that would be dropped anyway.
+    /// </summary>
+    private bool HasRoomForIncoming()
+    {
+        if (Volatile.Read(ref _connections) >= Options.MaxConnections)
+            return false;
+        foreach (var (_, session) in _running) // lock-free, unlike .Values
+        {
+            if (session.HasPeerRoom)
+                return true;
+        }
+        return false;
+    }
 
     internal bool TryBeginHalfOpen() => TryTake(ref _halfOpen, Options.MaxHalfOpen);
 

@@ -25,17 +25,23 @@ public sealed class PeerOptions
         DefaultValueFactory = _ => "both",
     }.AcceptOnlyFromAmong("both", "utp", "tcp");
     private readonly Option<string?> _siteMap = new("--site-map") { Description = "Sites file (lines 'CIDR NAME', as the tracker's --sites): peers of our own site are preferred (default: our /24 or /64)." };
+    private readonly Option<int?> _maxPeers = new("--max-peers")
+    {
+        Description = "Connections per torrent (default 60; the client's limit, 500, rises with it). A seed facing a flash crowd: the crowd's size.",
+    };
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "Show engine messages at or above this level: trace, debug, info, warning (default), error, none." };
 
     public void AddTo(Command command)
     {
-        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _transport, _siteMap, _logLevel];
+        Option[] all = [_peers, _port, _bind, _json, _announce, _noPex, _noDht, .. _dht.All, _noLsd, _encryption, _transport, _siteMap, _maxPeers, _logLevel];
         foreach (var option in all)
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
             if (result.GetValue(_port) is < 0 or > 65535)
                 result.AddError("--port must be 0-65535");
+            if (result.GetValue(_maxPeers) is < 1 or > 100_000)
+                result.AddError("--max-peers must be 1-100000");
         });
     }
 
@@ -44,6 +50,7 @@ public sealed class PeerOptions
     {
         Peers = [.. (parse.GetValue(_peers) ?? []).Select(CliParsing.EndPoint)],
         Port = parse.GetValue(_port),
+        MaxPeers = parse.GetValue(_maxPeers),
         Bind = CliParsing.BindAddresses(parse.GetValue(_bind)),
         Json = parse.GetValue(_json),
         AnnounceInterval = parse.GetValue(_announce) is { } a ? CliParsing.Duration(a, "--announce-interval") : null,

@@ -49,6 +49,8 @@ public static class TransferRun
                 Allocation = settings.Preallocate ? Shoal.Storage.AllocationMode.Preallocate : Shoal.Storage.AllocationMode.Sparse,
                 SelectFiles = globs.Count == 0 ? null : t => SelectFiles(t, globs),
             };
+            if (settings.MaxPeers is int maxPeers)
+                options = options with { MaxConnections = maxPeers };
             var session = source.Torrent is { } torrent
                 ? client.Add(torrent, settings.OutputDirectory, options with { FilePriorities = options.SelectFiles?.Invoke(torrent) })
                 : client.Add(source.Magnet!, settings.OutputDirectory, options);
@@ -155,6 +157,7 @@ public static class TransferRun
                 Port = candidate,
                 MaxDownloadRate = settings.MaxDown,
                 MaxUploadRate = settings.MaxUp,
+                MaxConnections = Math.Max(new ShoalClientOptions().MaxConnections, settings.MaxPeers ?? 0),
                 LoggerFactory = log,
                 PeerExchange = settings.PeerExchange,
                 Dht = settings.Dht,

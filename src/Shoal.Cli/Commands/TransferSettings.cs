@@ -20,6 +20,8 @@ public sealed record TransferSettings
     public TimeSpan? SeedTime { get; init; }
     public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];
     public int? Port { get; init; }
+    /// <summary>Connections per torrent (`--max-peers`); null: the engine's defaults.</summary>
+    public int? MaxPeers { get; init; }
     public IPAddress[] Bind { get; init; } = [IPAddress.IPv6Any];
     public bool Json { get; init; }
     public TimeSpan? AnnounceInterval { get; init; }

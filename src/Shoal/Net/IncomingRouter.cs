@@ -21,6 +21,9 @@ internal sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, IE
     /// </summary>
     public (long V4, long V6) Reached => (Interlocked.Read(ref _reachedV4), Interlocked.Read(ref _reachedV6));
 
+    /// <summary>Whether a connection may be taken now; one that may not is closed before anything is read from it.</summary>
+    public Func<bool> Admits { get; init; } = static () => true;
+
     /// <summary>Adds a kind of opening, tried before those it was made with (the last of which, MSE, takes any opening that is not plain).</summary>
     public void Register(IIncomingHandshake kind) => _kinds.Insert(0, kind);
 
@@ -32,6 +35,8 @@ internal sealed class IncomingRouter(Func<InfoHash, IIncomingTarget?> lookup, IE
         bool handedOver = false;
         try
         {
+            if (!Admits())
+                return;
             using var timeout = new Deadline(deadline, time, cancellationToken);
             var first = new byte[Handshake.Length];
             if (!await stream.ReadExactlyAsync(first.AsMemory(0, PeerHandshaker.SniffLength), timeout.Token).ConfigureAwait(false))

@@ -23,7 +23,12 @@ internal sealed class Choker<TPeer>(TimeProvider time, Random random, int slots 
 
     private long _optimisticSince;
 
-    public int Slots { get; } = Math.Max(1, slots);
+    /// <summary>Regular slots of each kind (local, remote): set each second from <see cref="UploadSlots"/> while seeding.</summary>
+    public int Slots
+    {
+        get;
+        set => field = Math.Max(1, value);
+    } = Math.Max(1, slots);
     public SeedChoking SeedMode { get; init; } = SeedChoking.RoundRobin;
     /// <summary>The peer holding the optimistic slot, if any.</summary>
     public TPeer? Optimistic { get; private set; }

@@ -110,6 +110,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 list.Connected(dialled);
             }
             swarm.Peers.Add(peer);
+            swarm.CountPeers();
             swarm.SiteShare.Joined(peer);
             Greet(peer, wire);
             // RunPeerAsync yields before doing anything, so its clean-up (under this lock) comes after this.

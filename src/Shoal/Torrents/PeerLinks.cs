@@ -65,6 +65,7 @@ internal sealed class PeerLinks(TorrentSwarm swarm, TorrentContent content) : IP
         };
         _links[link] = peer;
         swarm.Peers.Add(peer);
+        swarm.CountPeers();
         content.Scheduler.MergeHas(peer, all);
     }
 

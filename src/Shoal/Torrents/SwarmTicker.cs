@@ -65,6 +65,8 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
             }
             swarm.Extensions.OnTick();
             swarm.LayerFetch?.Pump(swarm.Peers);
+            if (content is not null)
+                AdjustSlots(now, seeding);
             if (_tick % ChokeRoundTicks == 0 && content is not null) // nothing to give before the content exists
                 ChokeRound(now);
         }
@@ -104,6 +106,37 @@ internal sealed class SwarmTicker(TorrentSwarm swarm)
         }
         swarm.Flush();
     }
+
+    /// <summary>
+    /// While seeding, the choker's slots follow what raises our upload rate (<see cref="UploadSlots"/>),
+    /// and slots it opens are filled at once; while downloading they stay at the default for tit-for-tat.
+    /// </summary>
+    private void AdjustSlots(long now, bool seeding)
+    {
+        if (!seeding)
+        {
+            swarm.Choker.Slots = Choker<SwarmPeer>.DefaultSlots;
+            return;
+        }
+        int waiting = 0, inUse = 0;
+        foreach (var peer in swarm.Peers)
+        {
+            if (peer.IsClosed || !peer.PeerInterested)
+                continue;
+            if (peer.AmChoking)
+                waiting++;
+            else
+                inUse++;
+        }
+        long cap = Cap(swarm.Session.UploadLimit.Rate, swarm.Client.UploadLimit.Rate);
+        bool grew = swarm.UploadSlots.Update(now, swarm.Session.Uploaded, cap, waiting, inUse, swarm.Session.Options.MaxConnections);
+        swarm.Choker.Slots = swarm.UploadSlots.Count;
+        if (grew)
+            UnchokeIfSlotFree();
+    }
+
+    /// <summary>The tighter of two upload caps (0: none).</summary>
+    private static long Cap(long a, long b) => a <= 0 ? Math.Max(0, b) : b <= 0 ? a : Math.Min(a, b);
 
     /// <summary>Asks the choker whom to unchoke and applies its answer.</summary>
     private void ChokeRound(long now)

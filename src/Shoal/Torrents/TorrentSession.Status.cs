@@ -124,6 +124,9 @@ public sealed partial class TorrentSession
     /// <summary>The share keys of the peers of our site met in this torrent (<see cref="Swarm.SiteShare.Expect"/>).</summary>
     internal IReadOnlyList<ulong> LocalShareKeys() => _swarm?.LocalShareKeys() ?? [];
 
+    /// <summary>Whether the torrent runs and has room for one more peer (read without its lock: a hint for the listener).</summary>
+    internal bool HasPeerRoom => _swarm?.HasPeerRoom ?? false;
+
     /// <summary>Peer ids banned for sending bad data.</summary>
     public int BannedCount => _swarm?.BannedCount ?? 0;
 

@@ -16,6 +16,7 @@ internal sealed partial class TorrentSwarm
     public void Leave(SwarmPeer peer, string? reason)
     {
         Peers.Remove(peer);
+        CountPeers();
         SiteShare.Left(peer);
         ReleaseRequests(peer);
         if (_content is { } content)

@@ -40,6 +40,7 @@ internal sealed partial class TorrentSwarm
         Gate = session.Gate;
         WireHash = session.Identity.InfoHashes.Primary.Span.ToArray();
         Choker = new Choker<SwarmPeer>(Client.Time, new Random(Client.NextSeed()));
+        UploadSlots = new UploadSlots(Client.Time, Choker.Slots);
         foreach (var factory in Client.ExtensionFactories)
         {
             if (factory(session) is { } extension)
@@ -66,10 +67,19 @@ internal sealed partial class TorrentSwarm
     /// <summary>The largest message a peer may send us now (the bitfield's size is known only with the metadata).</summary>
     public int MaxMessageLength => _content is { } content ? Math.Max(128 * 1024, (content.Torrent.PieceCount + 7) / 8 + 1) : MaxMessageLengthBeforeMetadata;
     public Choker<SwarmPeer> Choker { get; }
+    /// <summary>How many slots the choker has while seeding: as many as raise what we send.</summary>
+    public UploadSlots UploadSlots { get; }
     public ExtensionRegistry Extensions { get; } = new();
     /// <summary>Each file's tree above its piece layer, for BEP 52 hash requests.</summary>
     public PieceLayerTrees LayerTrees { get; } = new();
     public List<SwarmPeer> Peers { get; } = [];
+    private int _peerCount;
+
+    /// <summary>After <see cref="Peers"/> changed (under the lock): publishes its size for <see cref="HasPeerRoom"/>.</summary>
+    public void CountPeers() => Volatile.Write(ref _peerCount, Peers.Count);
+
+    /// <summary>Whether one more peer fits under the torrent's connection limit (any thread; a hint, the admission decides).</summary>
+    public bool HasPeerRoom => Volatile.Read(ref _peerCount) < Session.Options.MaxConnections;
     public HashSet<string> BannedPeerIds { get; } = [];
     public PeerAdmission Admission { get; }
     public SiteShare SiteShare { get; }

@@ -49,6 +49,58 @@ public class ChokingSwarmTests
             EngineHarness.AssertSameFiles(torrent, seedDir, leech.SaveDirectory);
     }
 
+    [Fact]
+    public async Task An_uncapped_seed_unchokes_every_interested_leecher_when_each_new_slot_adds_what_its_leecher_asks()
+    {
+        // Twelve leechers each capped at 64 KiB/s: the seed's default four slots would leave its
+        // uplink mostly idle; each slot it adds carries its leecher's whole rate, so it opens more.
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 4 << 20)], pieceLength: 64 * 1024);
+        var seeder = await h.ClientAsync();
+        var seed = seeder.Add(torrent, seedDir);
+        await seed.StartAsync();
+        await EngineHarness.WaitCompleteAsync(seed);
+        for (int i = 0; i < 12; i++)
+        {
+            var client = await h.ClientAsync(o => o with { MaxDownloadRate = 64 * 1024 });
+            await client.Add(torrent, h.NewDir(), new TorrentOptions { Peers = [EngineHarness.EndPoint(seeder)] }).StartAsync();
+        }
+        await EngineHarness.WaitUntilAsync(() => seed.GetPeers().Count(p => p.PeerInterested) == 12, 30, "the twelve leechers to be interested");
+        await EngineHarness.WaitUntilAsync(() => seed.GetPeers().Count(p => !p.AmChoking && p.PeerInterested) == 12, 30,
+            "the seed to unchoke all twelve (default slots: 4 and an optimistic one)");
+    }
+
+    [Fact]
+    public async Task At_its_connection_limit_a_client_closes_a_new_connection_before_reading_anything_from_it()
+    {
+        await using var h = new EngineHarness();
+        var (torrent, seedDir) = await h.CreateAsync("data.bin", [("data.bin", 64 * 1024)]);
+        var seeder = await h.ClientAsync(o => o with { ConnectTimeout = TimeSpan.FromSeconds(60) });
+        var seed = seeder.Add(torrent, seedDir, new TorrentOptions { MaxConnections = 1 });
+        await seed.StartAsync();
+        await EngineHarness.WaitCompleteAsync(seed);
+        using var first = await ScriptedPeer.ConnectAsync(EngineHarness.EndPoint(seeder), torrent.InfoHashes.Primary.Span.ToArray());
+        await EngineHarness.WaitUntilAsync(() => seed.GetPeers().Count == 1, 20, "the first peer to join");
+
+        // The torrent is full: a second connection that says nothing is closed at once, not after
+        // the 60 s the client would wait for a handshake.
+        using var second = new System.Net.Sockets.TcpClient();
+        await second.ConnectAsync(EngineHarness.EndPoint(seeder));
+        var buffer = new byte[1];
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        int read;
+        try
+        {
+            read = await second.GetStream().ReadAsync(buffer, wait.Token);
+        }
+        catch (IOException)
+        {
+            read = 0; // reset: closed too
+        }
+        Assert.Equal(0, read);
+        Assert.Single(seed.GetPeers());
+    }
+
     /// <summary>A made-up extension: says hello once to every peer that supports it and records hellos.</summary>
     private sealed class HelloExtension : IPeerExtension
     {
