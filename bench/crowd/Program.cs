@@ -1,4 +1,4 @@
-// A crowd of synthetic leechers against one seed, over the real wire protocol: bench/crowd-bench.sh
+// A crowd of synthetic leechers against one seed, over the real wire protocol: bench/crowd/run.sh
 // points the same crowd at Shoal, libtorrent and Transmission in turn. Bounded: N leechers for one
 // arrival window plus one measuring window, then everything stops.
 //   Crowd --torrent FILE --target HOST:PORT --leechers N [--arrival S] [--window S] [--rate-total BYTES/S]
