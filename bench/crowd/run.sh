@@ -4,7 +4,8 @@
 # in all, split evenly, arriving over ARRIVAL seconds and measured for WINDOW seconds after. The
 # same crowd meets `shoal seed --max-peers N` (Native AOT), a libtorrent 2.0.8 seed with its
 # high-performance-seed settings (lt_seed.py) and transmission-daemon 3.00 (peer limits raised to
-# N), one after another, each seed freshly started for each crowd size. Prints a table and writes
+# N), one after another, each seed freshly started for each crowd size; SEEDS=...,shoal-default
+# adds a Shoal seed with its default limits (60 peers a torrent), to see what refusing costs. Prints a table and writes
 # every crowd's JSON to $work/results.jsonl.
 #   bench/crowd/run.sh                      (SIZES=100,1000,5000 SEEDS=shoal,libtorrent,transmission
 #                                            SIZE_MIB=256 ARRIVAL=5 WINDOW=40 RATE=40000000 CHURN=0.02)
@@ -44,9 +45,11 @@ wait_for() {
 start() {
   local log="$work/$1-$2.log"
   case $1 in
-    shoal)
-      SHOAL_STATE_DIR="$work/state-$2" "$shoal" seed "$work/crowd.torrent" "$work/data" --bind 127.0.0.1 --port 0 \
-        --no-dht --no-lsd --no-pex --transport tcp --max-peers "$2" > "$log" 2>&1 &
+    shoal|shoal-default) # shoal-default: the default connection limits (60 a torrent), to see what refusing costs
+      local limit=(--max-peers "$2")
+      [ "$1" = shoal-default ] && limit=()
+      SHOAL_STATE_DIR="$work/state-$1-$2" "$shoal" seed "$work/crowd.torrent" "$work/data" --bind 127.0.0.1 --port 0 \
+        --no-dht --no-lsd --no-pex --transport tcp "${limit[@]}" > "$log" 2>&1 &
       pid=$!
       wait_for "$log" "seeding 100" 60
       port=$(grep -o "listening on port [0-9]*" "$log" | grep -o "[0-9]*$") ;;

@@ -42,6 +42,7 @@ public static class DaemonHost
         await using var client = new ShoalClient(new ShoalClientOptions
         {
             Port = settings.PeerPort,
+            MaxConnections = settings.PeerLimitGlobal,
             ResumeDirectory = Path.Combine(state, "resume"),
             Dht = settings.DhtEnabled ? new DhtOptions { StateFile = Path.Combine(state, "dht.dat"), Bootstrap = settings.DhtBootstrap } : null,
             Lsd = settings.LpdEnabled ? new LsdOptions() : null,
@@ -56,7 +57,7 @@ public static class DaemonHost
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
         var logger = loggers.CreateLogger("Shoal.Daemon");
         client.NetworkChanged += () => DaemonLog.NetworkChanged(logger, client.Torrents.Count);
-        var book = new TorrentBook(client, state, TimeProvider.System, logger);
+        var book = new TorrentBook(client, state, TimeProvider.System, logger) { PeerLimitPerTorrent = settings.PeerLimitPerTorrent };
         await book.LoadAsync().ConfigureAwait(false);
         using var queue = new DaemonQueue(book, settings, client, TimeProvider.System, logger);
         using var channels = new ChannelFollower(settings, book, queue, client, state, TimeProvider.System, logger);

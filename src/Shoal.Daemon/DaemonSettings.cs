@@ -71,6 +71,9 @@ public sealed class DaemonSettings
     public bool RpcHostWhitelistEnabled => Bool("rpc-host-whitelist-enabled", true);
     public string RpcHostWhitelist => String("rpc-host-whitelist", "");
     public int PeerPort { get => Int("peer-port", 51413); set => Set("peer-port", value); }
+    /// <summary>Connections over all torrents, and per torrent (a new torrent's; torrent-set's peer-limit changes one).</summary>
+    public int PeerLimitGlobal { get => Math.Clamp(Int("peer-limit-global", 500), 1, 100_000); set => Set("peer-limit-global", value); }
+    public int PeerLimitPerTorrent { get => Math.Clamp(Int("peer-limit-per-torrent", 60), 1, 100_000); set => Set("peer-limit-per-torrent", value); }
     public bool StartAddedTorrents { get => Bool("start-added-torrents", true); set => Set("start-added-torrents", value); }
     public bool DhtEnabled { get => Bool("dht-enabled", true); set => Set("dht-enabled", value); }
     public bool LpdEnabled { get => Bool("lpd-enabled", true); set => Set("lpd-enabled", value); }

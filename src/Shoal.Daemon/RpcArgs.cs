@@ -33,6 +33,10 @@ internal static class RpcArgs
     public static double? Ratio(JsonObject args, string name) => Arg(args, name) is not JsonValue v ? null
         : v.TryGetValue(out double ratio) && ratio is >= 0 and <= 1e6 ? ratio : throw new RpcException($"{name} must be a ratio from 0");
 
+    /// <summary>A connection limit: 1 to 100,000 peers.</summary>
+    public static int? PeerLimit(JsonObject args, string name) => Arg(args, name) is not JsonValue v ? null
+        : v.TryGetValue(out int peers) && peers is >= 1 and <= 100_000 ? peers : throw new RpcException($"{name} must be a number of peers from 1 to 100000");
+
     public static int? Minutes(JsonObject args, string name) => Arg(args, name) is not JsonValue v ? null
         : v.TryGetValue(out int minutes) && minutes is >= 0 and <= 1_000_000 ? minutes : throw new RpcException($"{name} must be a number of minutes");
 

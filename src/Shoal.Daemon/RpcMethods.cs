@@ -118,8 +118,6 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             ["session-id"] = "",
             ["peer-port"] = client.ListenPort,
             ["config-dir"] = Path.GetDirectoryName(settings.Path),
-            ["peer-limit-global"] = client.Options.MaxConnections,
-            ["peer-limit-per-torrent"] = new TorrentOptions().MaxConnections, // the engine's own limit: the daemon sets none
             ["port-forwarding-enabled"] = false,
             ["rename-partial-files"] = false,
             ["incomplete-dir-enabled"] = false,
@@ -151,6 +149,8 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
         SessionFields.Apply(args, settings, Arg);
         (client.DownloadLimit.Rate, client.UploadLimit.Rate) = settings.EffectiveLimits();
         client.Encryption = settings.EncryptionPolicy; // new connections follow it
+        client.MaxConnections = settings.PeerLimitGlobal;
+        book.PeerLimitPerTorrent = settings.PeerLimitPerTorrent; // for torrents added from now on
         settings.Save(); // what changes over RPC is kept
     }
 
@@ -197,7 +197,7 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
     private static void CheckTorrentSet(JsonObject args)
     {
         _ = (Rate(args, "downloadLimit"), Rate(args, "uploadLimit"), Mode(args, "seedRatioMode"), Mode(args, "seedIdleMode"));
-        _ = (Ratio(args, "seedRatioLimit"), Minutes(args, "seedIdleLimit"));
+        _ = (Ratio(args, "seedRatioLimit"), Minutes(args, "seedIdleLimit"), PeerLimit(args, "peer-limit"));
     }
 
     /// <summary>Limits (kB/s) and the wanted files and their priorities of one torrent.</summary>
@@ -220,6 +220,8 @@ internal sealed class RpcMethods(DaemonSettings settings, TorrentBook book, Daem
             t.SeedIdleMode = idleMode;
         if (Minutes(args, "seedIdleLimit") is int idle)
             t.SeedIdleLimit = idle;
+        if (PeerLimit(args, "peer-limit") is int peers)
+            t.Session.MaxConnections = peers;
         if (TrackerFields.Edit(t.Session, args, Arg))
             t.TrackersEdited = true;
         if (t.Session.Torrent is null)

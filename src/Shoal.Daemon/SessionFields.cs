@@ -20,6 +20,8 @@ internal static class SessionFields
     [
         Text("download-dir", s => s.DownloadDir, (s, v) => s.DownloadDir = Path.GetFullPath(v)),
         Flag("start-added-torrents", s => s.StartAddedTorrents, (s, v) => s.StartAddedTorrents = v),
+        Number("peer-limit-global", s => s.PeerLimitGlobal, (s, v) => s.PeerLimitGlobal = v, 100_000),
+        Number("peer-limit-per-torrent", s => s.PeerLimitPerTorrent, (s, v) => s.PeerLimitPerTorrent = v, 100_000),
         Flag("dht-enabled", s => s.DhtEnabled, null),
         Flag("lpd-enabled", s => s.LpdEnabled, null),
         Flag("pex-enabled", s => s.PexEnabled, null),

@@ -13,6 +13,9 @@ namespace Shoal.Daemon;
 /// </summary>
 public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
 {
+    /// <summary>The connection limit of a torrent added from now on (settings.json's peer-limit-per-torrent).</summary>
+    public int PeerLimitPerTorrent { get; set; } = new TorrentOptions().MaxConnections;
+
     private readonly List<DaemonTorrent> _torrents = [];
     private readonly Lock _gate = new();
     private readonly Lock _saveGate = new();
@@ -107,6 +110,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                 UploadLimited = (bool?)entry["uploadLimited"] ?? false,
             };
             torrent.ApplyLimits();
+            session.MaxConnections = (int?)entry["peerLimit"] ?? PeerLimitPerTorrent;
             if (entry["trackers"] is JsonArray trackers)
             {
                 session.SetTrackers([.. trackers.OfType<JsonArray>().Select(tier => (IReadOnlyList<string>)[.. tier.Select(u => (string?)u).OfType<string>()])]);
@@ -161,6 +165,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
             // The files chosen at add time: at once for metainfo, when the metadata comes for a magnet.
             var options = new TorrentOptions
             {
+                MaxConnections = PeerLimitPerTorrent,
                 FilePriorities = parsed is not null ? choosePriorities?.Invoke(parsed.Files.Count) : null,
                 SelectFiles = parsed is null && choosePriorities is not null ? t => choosePriorities(t.Files.Count) : null,
             };
@@ -297,6 +302,7 @@ public sealed class TorrentBook(ShoalClient client, string stateDirectory, TimeP
                     ["seedRatioLimit"] = t.SeedRatioLimit,
                     ["seedIdleMode"] = (int)t.SeedIdleMode,
                     ["seedIdleLimit"] = t.SeedIdleLimit,
+                    ["peerLimit"] = t.Session.MaxConnections,
                     ["uploadedEver"] = t.UploadedEver(status),
                     ["downloadedEver"] = t.DownloadedEver(status),
                     ["corruptEver"] = t.CorruptEver(status),

@@ -35,6 +35,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     private UdpEndpoint? _udp;
     private NetworkWatcher? _network;
     private int _connections;
+    private int _maxConnections;
     private int _halfOpen;
     private bool _started;
     private int _disposed;
@@ -43,6 +44,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public ShoalClient(ShoalClientOptions? options = null)
     {
         Options = options ?? new ShoalClientOptions();
+        _maxConnections = Options.MaxConnections;
         PeerIdBytes = Options.PeerId ?? PeerId.Create();
         DownloadLimit = new RateLimiter(Options.MaxDownloadRate, Options.Time);
         UploadLimit = new RateLimiter(Options.MaxUploadRate, Options.Time);
@@ -319,7 +321,14 @@ public sealed partial class ShoalClient : IAsyncDisposable
         }
     }
 
-    internal bool TryAddConnection() => TryTake(ref _connections, Options.MaxConnections);
+    /// <summary>Connections over all torrents (from <see cref="ShoalClientOptions.MaxConnections"/>; changeable while it runs).</summary>
+    public int MaxConnections
+    {
+        get => Volatile.Read(ref _maxConnections);
+        set => Volatile.Write(ref _maxConnections, Math.Clamp(value, 1, 100_000));
+    }
+
+    internal bool TryAddConnection() => TryTake(ref _connections, MaxConnections);
 
     internal void RemoveConnection() => Interlocked.Decrement(ref _connections);
 
@@ -331,7 +340,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     /// </summary>
     private bool HasRoomForIncoming()
     {
-        if (Volatile.Read(ref _connections) >= Options.MaxConnections)
+        if (Volatile.Read(ref _connections) >= MaxConnections)
             return false;
         foreach (var (_, session) in _running) // lock-free, unlike .Values
         {

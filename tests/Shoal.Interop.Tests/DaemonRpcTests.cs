@@ -328,6 +328,8 @@ public class DaemonRpcTests
         await daemon.RemoteAsync("-t", "1", "-d", "50", "-u", "20");
         await daemon.RemoteAsync("-t", "1", "-G", "0");
         await daemon.RemoteAsync("-er");
+        await daemon.RemoteAsync("-pr", "2000"); // peer-limit-global
+        await daemon.RemoteAsync("-t", "1", "-pr", "1500"); // this torrent's peer-limit
 
         for (int run = 0; run < 2; run++)
         {
@@ -335,7 +337,9 @@ public class DaemonRpcTests
             Assert.Contains("Encryption: required", session);
             Assert.Contains("Download speed limit: 50 kB/s (Enabled limit: 100 kB/s; Enabled turtle limit: 50 kB/s)", session);
             Assert.Contains("Upload speed limit: 50 kB/s (Disabled limit: 100 kB/s; Enabled turtle limit: 50 kB/s)", session);
+            Assert.Contains("Peer limit: 2000", session);
             string details = await daemon.RemoteAsync("-t", "1", "-i");
+            Assert.Contains("Peer limit: 1500", details);
             Assert.Contains("Download Limit: 50 kB/s", details);
             Assert.Contains("Upload Limit: 20 kB/s", details);
             var files = (await daemon.RemoteAsync("-t", "1", "-f")).Split('\n');
