@@ -3,6 +3,7 @@
 // Peers are distinct (source address 127.0.0.N, port) pairs; torrents are SHA-1 of their index.
 //   TrackerLoad udp|http PORT SECONDS MAX_ANNOUNCES TORRENTS [INFLIGHT] [SOURCES]
 //   TrackerLoad hashes TORRENTS          (prints the info-hashes, for an allow-list)
+//   TrackerLoad crowd udp|http PORT PEERS ARRIVAL ROUNDS INTERVAL   (one swarm's crowd: TrackerCrowd.cs)
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
@@ -12,6 +13,8 @@ using System.Text;
 using Shoal.Trackers;
 
 string mode = args[0];
+if (mode == "crowd")
+    return await TrackerCrowd.RunAsync(args[1..]);
 if (mode == "hashes")
 {
     for (int i = 0; i < int.Parse(args[1]); i++)

@@ -19,6 +19,8 @@ internal sealed record CrowdOptions
     public double Churn { get; init; }
     public int Stallers { get; init; }
     public int Droppers { get; init; }
+    /// <summary>Leechers pick their pieces among the first this many (0: all): a burst of interest in the same pieces.</summary>
+    public int HotPieces { get; init; }
     public string Label { get; init; } = "seed";
     public string? Json { get; init; }
 
@@ -45,6 +47,7 @@ internal sealed record CrowdOptions
             Churn = Number("churn", 0),
             Stallers = (int)Number("stallers", 0),
             Droppers = (int)Number("droppers", 0),
+            HotPieces = (int)Number("hot-pieces", 0),
             Label = values.GetValueOrDefault("label", "seed"),
             Json = values.GetValueOrDefault("json"),
         };

@@ -260,7 +260,7 @@ internal sealed class Leecher(int index, LeecherKind kind, CrowdRun run) : IDisp
         {
             if (_piece >= 0 && _receivedTo < torrent.PieceSize(_piece))
                 return null; // the piece is all asked for: wait for it before the next
-            _piece = _random.Next(torrent.PieceCount);
+            _piece = _random.Next(run.Options.HotPieces is > 0 and var hot ? Math.Min(hot, torrent.PieceCount) : torrent.PieceCount);
             _requestedTo = 0;
             _receivedTo = 0;
             _hash?.Dispose();

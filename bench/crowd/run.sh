@@ -93,6 +93,8 @@ for n in ${sizes//,/ }; do
     wait "$pid" 2>/dev/null || true
     pid=""
     tail -1 "$work/crowd.log"
+    # A Shoal seed says on SIGTERM how many of the blocks it sent came from its read cache.
+    grep -h "^read cache:" "$work/$seed-$n.log" 2>/dev/null | sed "s/^/  $seed, $n leechers: /" | tee -a "$work/read-cache.txt" || true
   done
 done
 
@@ -111,3 +113,4 @@ for r in rows:
           f"{r.get('cpu_s_per_gib') or '-':>9} {rss:>13} {r.get('rss_growth_kib_per_leecher') or '-':>8} "
           f"{r.get('handshake_p99_ms') or '-':>9} {first:>19} {r['refused']:>7}")
 EOF
+[ -s "$work/read-cache.txt" ] && { echo; cat "$work/read-cache.txt"; } || true

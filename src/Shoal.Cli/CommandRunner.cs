@@ -28,6 +28,13 @@ public static class CommandRunner
             e.Cancel = true;
             cancel.Cancel();
         };
+        // SIGTERM (kill, timeout, a service manager) stops a verb as Ctrl-C does: `get` and `seed` save
+        // their resume data and say so, instead of the runtime ending the process where it stands.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        });
         try
         {
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancel.Token);

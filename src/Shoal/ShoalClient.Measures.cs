@@ -24,6 +24,14 @@ public sealed partial class ShoalClient
     /// </summary>
     public long TotalDownloadedFromSite => Interlocked.Read(ref _downloadedFromSite);
 
+    /// <summary>Blocks sent to peers from the read cache (<see cref="ShoalClientOptions.ReadCacheSize"/>), over all torrents.</summary>
+    public long ReadCacheHits => ReadCache?.Hits ?? 0;
+
+    /// <summary>Blocks sent to peers that had to be read from disk first (with the rest of their chunk), over all torrents.</summary>
+    public long ReadCacheMisses => ReadCache?.Misses ?? 0;
+
+    internal Storage.ReadCache? ReadCache { get; }
+
     /// <summary>Payload bytes sent by every torrent since the client was made (removed torrents included).</summary>
     public long TotalUploaded => Interlocked.Read(ref _uploaded);
 

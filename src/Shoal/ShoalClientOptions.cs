@@ -18,6 +18,12 @@ public sealed record ShoalClientOptions
     public long MaxUploadRate { get; init; }
     /// <summary>The most peer connections open at once, over all torrents.</summary>
     public int MaxConnections { get; init; } = 500;
+
+    /// <summary>
+    /// Bytes of what seeding reads kept in memory for the next peers that ask for the same pieces
+    /// (<see cref="ShoalClient.ReadCacheHits"/>); 0 turns it off.
+    /// </summary>
+    public long ReadCacheSize { get; init; } = 32L << 20;
     /// <summary>Outgoing connections that may be in progress at once.</summary>
     public int MaxHalfOpen { get; init; } = 32;
     /// <summary>How long a connection attempt and its handshake may take.</summary>

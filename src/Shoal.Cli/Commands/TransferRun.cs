@@ -72,6 +72,8 @@ public static class TransferRun
         await display.RunAsync(sessions, until);
         bool wasInterrupted = cancellationToken.IsCancellationRequested;
 
+        if (client.ReadCacheHits + client.ReadCacheMisses is long sent and > 0)
+            Console.Error.WriteLine($"read cache: {client.ReadCacheHits} of {sent} blocks sent came from memory ({100.0 * client.ReadCacheHits / sent:0.0}%), {client.ReadCacheMisses} read from disk");
         await client.DisposeAsync(); // stops every torrent and saves resume data
         foreach (var line in log.Drain())
             Console.Error.WriteLine(line); // what the stop itself said (peers closed, with their totals)

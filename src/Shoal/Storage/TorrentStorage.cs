@@ -15,6 +15,7 @@ internal sealed class TorrentStorage : IDisposable
     private readonly string _saveDirectory;
     private readonly AllocationMode _allocation;
     private readonly FileHandleCache _handles;
+    private readonly ReadCache.DiskRead _diskRead;
 
     public TorrentStorage(Torrent torrent, string saveDirectory, AllocationMode allocation = AllocationMode.Sparse, int maxOpenFiles = FileHandleCache.DefaultMaxOpen)
     {
@@ -22,6 +23,19 @@ internal sealed class TorrentStorage : IDisposable
         _saveDirectory = saveDirectory;
         _allocation = allocation;
         _handles = new FileHandleCache((file, write) => Open(_torrent.Files[file], write), maxOpenFiles);
+        _diskRead = Read;
+    }
+
+    /// <summary>The client's cache of what seeds read, if any: <see cref="ReadToSend"/> goes through it.</summary>
+    public ReadCache? Cache { get; init; }
+
+    /// <summary>Reads a block to send to <paramref name="peer"/>: through the read cache when there is one, else from disk.</summary>
+    public void ReadToSend(int piece, int begin, Span<byte> destination, object peer)
+    {
+        if (Cache is { } cache)
+            cache.Read(this, piece, _torrent.PieceSize(piece), begin, destination, _diskRead, peer);
+        else
+            Read(piece, begin, destination);
     }
 
     public string PathOf(TorrentFile file) => TorrentVerifier.PathOf(_saveDirectory, file);
@@ -29,6 +43,7 @@ internal sealed class TorrentStorage : IDisposable
     /// <summary>Writes a whole verified piece.</summary>
     public void WritePiece(int piece, ReadOnlySpan<byte> data)
     {
+        Cache?.Forget(this, piece); // a piece written again after a failed check: what was read of it is stale
         foreach (var range in _torrent.Space.Ranges((long)piece * _torrent.PieceLength, data.Length))
         {
             using var lease = _handles.Rent(range.File, write: true);
@@ -99,5 +114,9 @@ internal sealed class TorrentStorage : IDisposable
         return handle;
     }
 
-    public void Dispose() => _handles.Dispose();
+    public void Dispose()
+    {
+        Cache?.Forget(this);
+        _handles.Dispose();
+    }
 }

@@ -254,7 +254,7 @@ internal sealed class PeerMessages(TorrentSwarm swarm, SwarmPeer peer, PeerConne
         {
             swarm.Client.BeforeBlocksRead?.Invoke(blocks[0].Piece);
             for (int i = 0; i < blocks.Count; i++)
-                content.Storage.Read(blocks[i].Piece, blocks[i].Begin, buffer.AsSpan(offsets[i], blocks[i].Length));
+                content.Storage.ReadToSend(blocks[i].Piece, blocks[i].Begin, buffer.AsSpan(offsets[i], blocks[i].Length), peer);
         }
         finally
         {

@@ -133,7 +133,7 @@ internal sealed partial class TorrentSwarm
     public void AttachContent(Torrent torrent, Bitfield have)
     {
         var wantedFiles = Session.Options.FilePriorities;
-        var storage = new TorrentStorage(torrent, Session.SaveDirectory, Session.Options.Allocation);
+        var storage = new TorrentStorage(torrent, Session.SaveDirectory, Session.Options.Allocation) { Cache = Client.ReadCache };
         storage.CreateEmptyFiles(i => wantedFiles is null || wantedFiles[i] > 0);
         var picker = new PiecePicker<SwarmPeer>(torrent.PieceCount, torrent.PieceSize, have, new Random(Client.NextSeed()))
         {

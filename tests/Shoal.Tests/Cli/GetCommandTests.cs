@@ -46,6 +46,30 @@ public class GetCommandTests
         Assert.True(File.ReadAllBytes(Path.Combine(seedDir, "data")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "data"))));
     }
 
+    [Fact]
+    public async Task A_seed_stopped_by_sigterm_says_how_many_blocks_its_read_cache_served_and_exits_cleanly()
+    {
+        var (torrent, seedDir, h) = await SampleAsync([("data", 700_000)]);
+        await using var cleanup = h;
+        var (seed, port) = await SeedAsync(h, torrent, seedDir);
+        using var seeding = seed;
+        for (int i = 0; i < 2; i++)
+        {
+            using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", h.NewDir(), "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}", "--json");
+            Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+        seed.Terminate();
+        Assert.Equal(0, await seed.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        // Two leechers took every block (22 pieces of 32 KiB, the last one block): the first peer's
+        // blocks come from disk; the second peer's first block of a piece loads it, its second is a hit.
+        string line = seed.Output.Split('\n').Single(l => l.StartsWith("read cache: ", StringComparison.Ordinal));
+        var numbers = System.Text.RegularExpressions.Regex.Match(line, @"^read cache: (\d+) of (\d+) blocks");
+        Assert.True(numbers.Success, line);
+        long hits = long.Parse(numbers.Groups[1].Value), sent = long.Parse(numbers.Groups[2].Value);
+        Assert.True(sent >= 2 * 43 && hits == 21, line); // 700,000 bytes: 43 blocks a leecher
+        Assert.Contains("shoal: stopped; resume data saved", seed.Output);
+    }
+
     /// <summary>`shoal ARGS` with its standard input from the shell command <paramref name="input"/> (a pipe).</summary>
     private static BackgroundProcess ShoalWithInput(string stateDir, string input, params string[] args) =>
         BackgroundProcess.Start("sh", ["-c", input + " | exec dotnet \"$@\"", "sh", Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. args],
