@@ -30,7 +30,7 @@ public sealed class DaemonMetrics(RpcGate gate, TorrentBook book, ChannelFollowe
                 ("", client.TotalDownloadedFromSite))
             .Counter("shoal_uploaded_bytes_total", "Payload bytes uploaded since the daemon started.", ("", client.TotalUploaded))
             .Counter("shoal_read_cache_hits_total", "Blocks sent from the read cache (what seeding read, kept for the next peers).", ("", client.ReadCacheHits))
-            .Counter("shoal_read_cache_misses_total", "Blocks sent that were read from disk first, with the rest of their chunk.", ("", client.ReadCacheMisses))
+            .Counter("shoal_read_cache_misses_total", "Blocks sent that were read from disk (alone, or with the rest of their chunk into the cache).", ("", client.ReadCacheMisses))
             .Gauge("shoal_download_rate_bytes", "Download rate now, bytes per second.", ("", statuses.Sum(s => s.DownRate)))
             .Gauge("shoal_upload_rate_bytes", "Upload rate now, bytes per second.", ("", statuses.Sum(s => s.UpRate)))
             .Gauge("shoal_peers", "Peers connected, over all torrents.", ("", statuses.Sum(s => s.Peers)))

@@ -27,7 +27,7 @@ public sealed partial class ShoalClient
     /// <summary>Blocks sent to peers from the read cache (<see cref="ShoalClientOptions.ReadCacheSize"/>), over all torrents.</summary>
     public long ReadCacheHits => ReadCache?.Hits ?? 0;
 
-    /// <summary>Blocks sent to peers that had to be read from disk first (with the rest of their chunk), over all torrents.</summary>
+    /// <summary>Blocks sent to peers that were read from disk (alone, or with the rest of their chunk into the cache), over all torrents.</summary>
     public long ReadCacheMisses => ReadCache?.Misses ?? 0;
 
     internal Storage.ReadCache? ReadCache { get; }

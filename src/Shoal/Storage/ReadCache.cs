@@ -138,13 +138,16 @@ internal sealed class ReadCache(long capacity)
         return false;
     }
 
-    /// <summary>Drops what is kept of <paramref name="piece"/> of <paramref name="owner"/> (its data changes on disk).</summary>
-    public void Forget(object owner, int piece)
+    /// <summary>Drops what is kept of <paramref name="piece"/> (of <paramref name="pieceSize"/> bytes) of <paramref name="owner"/> (its data changes on disk): a look-up per chunk of it, as every piece written asks.</summary>
+    public void Forget(object owner, int piece, int pieceSize)
     {
         lock (_gate)
         {
-            foreach (var chunk in _recent.Where(c => c.Owner == owner && c.Piece == piece).ToList())
-                Drop(chunk);
+            for (int index = 0; (long)index * ChunkSize < pieceSize; index++)
+            {
+                if (_chunks.TryGetValue((owner, piece, index), out var chunk))
+                    Drop(chunk);
+            }
         }
     }
 

@@ -43,7 +43,7 @@ internal sealed class TorrentStorage : IDisposable
     /// <summary>Writes a whole verified piece.</summary>
     public void WritePiece(int piece, ReadOnlySpan<byte> data)
     {
-        Cache?.Forget(this, piece); // a piece written again after a failed check: what was read of it is stale
+        Cache?.Forget(this, piece, data.Length); // a piece written again after a failed check: what was read of it is stale
         foreach (var range in _torrent.Space.Ranges((long)piece * _torrent.PieceLength, data.Length))
         {
             using var lease = _handles.Rent(range.File, write: true);

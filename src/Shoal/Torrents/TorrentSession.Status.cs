@@ -124,6 +124,13 @@ public sealed partial class TorrentSession
     /// <summary>The share keys of the peers of our site met in this torrent (<see cref="Swarm.SiteShare.Expect"/>).</summary>
     internal IReadOnlyList<ulong> LocalShareKeys() => _swarm?.LocalShareKeys() ?? [];
 
+    /// <summary>The connection limit (<see cref="TorrentOptions.MaxConnections"/>), changeable while it runs: a lower one closes no peer, it only admits none until under it.</summary>
+    public int MaxConnections
+    {
+        get => Options.MaxConnections;
+        set => Options = Options with { MaxConnections = Math.Clamp(value, 1, 100_000) };
+    }
+
     /// <summary>Whether the torrent runs and has room for one more peer (read without its lock: a hint for the listener).</summary>
     internal bool HasPeerRoom => _swarm?.HasPeerRoom ?? false;
 

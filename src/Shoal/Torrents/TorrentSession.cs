@@ -75,13 +75,6 @@ public sealed partial class TorrentSession : IEngineSourceHost, IIncomingTarget
     public string SaveDirectory => _saveDirectory;
     /// <summary>Its options (an immutable record, replaced whole under <c>_life</c>, read without a lock); file priorities change through <see cref="SetFilePriorities"/>.</summary>
     public TorrentOptions Options { get; private set; }
-
-    /// <summary>The connection limit (<see cref="TorrentOptions.MaxConnections"/>), changeable while it runs: a lower one closes no peer, it only admits none until under it.</summary>
-    public int MaxConnections
-    {
-        get => Options.MaxConnections;
-        set => Options = Options with { MaxConnections = Math.Clamp(value, 1, 100_000) };
-    }
     /// <summary>Where it is in its life; <see cref="StateChanged"/> tells of changes.</summary>
     public TorrentState State => (TorrentState)Volatile.Read(ref _state);
     /// <summary>Why it stopped with <see cref="TorrentState.Error"/>; null otherwise.</summary>

@@ -87,7 +87,7 @@ public class ReadCacheTests
         var cache = new ReadCache(4 * PieceSize);
         Load(cache, 5, 0);
         int before = _diskReads;
-        cache.Forget(_owner, 5);
+        cache.Forget(_owner, 5, PieceSize);
         Load(cache, 5, 0);
         Assert.Equal(before + 2, _diskReads); // the first asker's block, then the piece again
         var cacheOfBig = new ReadCache(4 * PieceSize);
