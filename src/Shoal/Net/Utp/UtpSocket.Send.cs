@@ -155,7 +155,10 @@ internal sealed partial class UtpSocket
             return;
         _state = State.Closed;
         _timer.Dispose();
-        _connected?.TrySetException(_error ?? new IOException("the uTP connection closed"));
+        // A dial's failure is for whoever awaits Connected; a dialler that gave up (cancelled, then
+        // closed us) is no longer there, so the failure is marked seen rather than left to the finalizer.
+        if (_connected is { } connected && connected.TrySetException(_error ?? new IOException("the uTP connection closed")))
+            _ = connected.Task.Exception;
         WakeReader();
         WakeWriter();
         _mux.Remove(this);

@@ -104,5 +104,45 @@ public class UtpSocketTests
         Assert.Equal(0, pair.A.Count);
     }
 
+    [Fact]
+    public async Task A_dial_closed_before_any_answer_leaves_no_failed_task_unobserved()
+    {
+        var unobserved = new List<Exception>();
+        EventHandler<UnobservedTaskExceptionEventArgs> watch = (_, e) =>
+        {
+            if (e.Exception.InnerExceptions.Any(x => x.Message.Contains(nameof(UtpSocket))))
+                lock (unobserved)
+                    unobserved.Add(e.Exception);
+        };
+        TaskScheduler.UnobservedTaskException += watch;
+        try
+        {
+            await using (var pair = new UtpPair())
+            {
+                pair.B.SendFilter = _ => false; // B's answers are lost: the dial stays unanswered
+                DialAndCloseUnanswered(pair);
+            }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= watch;
+        }
+        lock (unobserved)
+            Assert.Empty(unobserved);
+    }
+
+    /// <summary>In its own frame, so that nothing on the test's stack keeps the socket's task alive for the collector.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void DialAndCloseUnanswered(UtpPair pair)
+    {
+        var socket = pair.A.Dial(pair.AddressB);
+        socket.Close();
+        Assert.True(socket.Connected.IsFaulted);
+    }
+
     private static Task EngineWait(Func<bool> condition) => Engine.EngineHarness.WaitUntilAsync(condition, 10, "the condition");
 }
