@@ -194,6 +194,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             }
             foreach (var transport in _transports)
                 Listen(transport);
+            Tasks.Own("the deferred-send flusher", DeferredSends.RunAsync(Time, _stopping.Token));
             if (Options.Dht is { } dht)
                 StartDht(dht);
             _udp?.Start();

@@ -21,7 +21,7 @@ internal interface IPeer
     void Interested(bool interested);
     /// <summary>Tells the peer whether it may request from us; queued uploads are dropped on choke.</summary>
     void Choke(bool choke);
-    /// <summary>Announces a piece we now have.</summary>
+    /// <summary>Announces a piece we now have (it may wait a moment to leave with other messages: <see cref="DeferredSends"/>).</summary>
     void Have(int piece);
     void Close(string reason);
 }

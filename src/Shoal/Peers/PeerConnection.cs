@@ -34,14 +34,14 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     private bool _signalPending;
 
     public PeerConnection(PeerStream stream, Handshake remote, bool outgoing, TimeProvider time,
-        RateLimiter[] downLimits, RateLimiter[] upLimits)
+        RateLimiter[] downLimits, RateLimiter[] upLimits, DeferredSends? deferred = null)
     {
         _stream = stream;
         _time = time;
         _downLimits = downLimits;
         _upLimits = upLimits;
         _sent = new RateMeter(time);
-        _queue = new PeerSendQueue(Signal, Close);
+        _queue = new PeerSendQueue(Signal, Close, deferred);
         RemoteHandshake = remote;
         Outgoing = outgoing;
         EndPoint = stream.RemoteEndPoint;
@@ -84,7 +84,7 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     public void Cancel(BlockRequest request) => SendBlock(MessageId.Cancel, request);
     public void Interested(bool interested) => Send(interested ? MessageId.Interested : MessageId.NotInterested);
     public void Choke(bool choke) => Send(choke ? MessageId.Choke : MessageId.Unchoke);
-    public void Have(int piece) => SendIndex(MessageId.Have, piece);
+    public void Have(int piece) => _queue.SendIndexDeferred(MessageId.Have, piece);
 
     // ---- sending (any thread): see PeerSendQueue ----
 

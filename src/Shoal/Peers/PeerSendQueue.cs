@@ -10,7 +10,7 @@ namespace Shoal.Peers;
 /// <see cref="MaxControlBacklog"/> (it asks but never reads) is closed, and at most
 /// <see cref="MaxQueuedUploads"/> requests wait. Thread-safe; the send loop takes batches.
 /// </summary>
-internal sealed class PeerSendQueue(Action signal, Action<string> close)
+internal sealed class PeerSendQueue(Action signal, Action<string> close, DeferredSends? deferred = null)
 {
     public const int MaxQueuedUploads = 2048;
     /// <summary>Replies (rejects, hashes, haves) a peer may leave unread before it is dropped.</summary>
@@ -22,8 +22,8 @@ internal sealed class PeerSendQueue(Action signal, Action<string> close)
     private readonly Lock _sendGate = new();
     private ArrayBufferWriter<byte> _control = new(256);
     private readonly LinkedList<BlockRequest> _uploads = new();
-
-
+    /// <summary>Deferred messages wait in the control buffer and this queue is listed with the flusher (under the lock).</summary>
+    private bool _deferredWaiting;
 
     public void Send(MessageId id)
     {
@@ -35,6 +35,48 @@ internal sealed class PeerSendQueue(Action signal, Action<string> close)
     {
         Span<byte> message = stackalloc byte[9];
         Append(message[..PeerWire.WriteIndex(message, id, index)]);
+    }
+
+    /// <summary>
+    /// Queues an index message that may wait (a have): it leaves with the next write, or when the
+    /// client's <see cref="DeferredSends"/> flusher ticks. Sent at once without a flusher.
+    /// </summary>
+    public void SendIndexDeferred(MessageId id, int index)
+    {
+        if (deferred is null)
+        {
+            SendIndex(id, index);
+            return;
+        }
+        Span<byte> message = stackalloc byte[9];
+        int length = PeerWire.WriteIndex(message, id, index);
+        int backlog;
+        bool list = false;
+        lock (_sendGate)
+        {
+            backlog = _control.WrittenCount + length;
+            if (backlog <= MaxControlBacklog)
+            {
+                _control.Write(message[..length]);
+                list = !_deferredWaiting;
+                _deferredWaiting = true;
+            }
+        }
+        if (backlog > MaxControlBacklog)
+            Done(backlog);
+        else if (list)
+            deferred.Add(this);
+    }
+
+    /// <summary>The flusher's tick: wakes the send loop if deferred messages still wait (none did when a write took them).</summary>
+    public void FlushDeferred()
+    {
+        lock (_sendGate)
+        {
+            if (!_deferredWaiting)
+                return;
+        }
+        signal();
     }
 
     public void SendBlock(MessageId id, BlockRequest block)
@@ -125,6 +167,7 @@ internal sealed class PeerSendQueue(Action signal, Action<string> close)
         {
             var control = _control;
             _control = spare;
+            _deferredWaiting = false;
             while (blocks.Count < maxBlocks && _uploads.First is { } first)
             {
                 blocks.Add(first.Value);

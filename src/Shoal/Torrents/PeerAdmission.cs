@@ -93,7 +93,7 @@ internal sealed class PeerAdmission(TorrentSwarm swarm)
                 return false;
             }
             var wire = new PeerConnection(stream, remote, outgoing, swarm.Client.Time,
-                [swarm.Session.DownloadLimit, swarm.Client.DownloadLimit], [swarm.Session.UploadLimit, swarm.Client.UploadLimit])
+                [swarm.Session.DownloadLimit, swarm.Client.DownloadLimit], [swarm.Session.UploadLimit, swarm.Client.UploadLimit], swarm.Client.DeferredSends)
             {
                 MaxMessageLength = swarm.MaxMessageLength,
             };

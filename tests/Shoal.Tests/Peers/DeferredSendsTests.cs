@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Time.Testing;
+using Shoal.Peers;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Peers;
+
+/// <summary>Haves wait for another write or the flusher's tick, and nothing is lost or sent twice.</summary>
+public class DeferredSendsTests
+{
+    private sealed class Wakes
+    {
+        public int Count;
+        public void Signal() => Interlocked.Increment(ref Count);
+    }
+
+    private static byte[] Taken(PeerSendQueue queue, List<BlockRequest>? blocks = null)
+    {
+        var control = queue.Take(new System.Buffers.ArrayBufferWriter<byte>(), blocks ?? [], 8);
+        return control.WrittenSpan.ToArray();
+    }
+
+    private static byte[] Have(int piece)
+    {
+        var message = new byte[9];
+        PeerWire.WriteIndex(message, MessageId.Have, piece);
+        return message;
+    }
+
+    [Fact]
+    public void A_have_does_not_wake_the_send_loop_and_leaves_with_the_next_message()
+    {
+        var wakes = new Wakes();
+        var flusher = new DeferredSends();
+        var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
+
+        queue.SendIndexDeferred(MessageId.Have, 7);
+        queue.SendIndexDeferred(MessageId.Have, 8);
+        Assert.Equal(0, wakes.Count);
+        queue.SendBlock(MessageId.Request, new BlockRequest(3, 0, 16384));
+        Assert.Equal(1, wakes.Count);
+
+        var request = new byte[17];
+        PeerWire.WriteBlock(request, MessageId.Request, 3, 0, 16384);
+        Assert.Equal([.. Have(7), .. Have(8), .. request], Taken(queue));
+        flusher.Flush(); // the write took them: the tick has nothing to wake
+        Assert.Equal(1, wakes.Count);
+    }
+
+    [Fact]
+    public void The_flusher_wakes_a_queue_with_haves_waiting_once_per_wait()
+    {
+        var wakes = new Wakes();
+        var flusher = new DeferredSends();
+        var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
+
+        for (int piece = 0; piece < 5; piece++)
+            queue.SendIndexDeferred(MessageId.Have, piece);
+        flusher.Flush();
+        Assert.Equal(1, wakes.Count);
+        Assert.Equal(45, Taken(queue).Length);
+        flusher.Flush();
+        Assert.Equal(1, wakes.Count); // listed once, flushed once
+
+        queue.SendIndexDeferred(MessageId.Have, 9);
+        flusher.Flush();
+        Assert.Equal(2, wakes.Count);
+        Assert.Equal(Have(9), Taken(queue));
+    }
+
+    [Fact]
+    public void Without_a_flusher_a_have_is_sent_at_once()
+    {
+        var wakes = new Wakes();
+        var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"));
+        queue.SendIndexDeferred(MessageId.Have, 4);
+        Assert.Equal(1, wakes.Count);
+        Assert.Equal(Have(4), Taken(queue));
+    }
+
+    [Fact]
+    public async Task The_flusher_ticks_every_delay_on_the_clients_clock()
+    {
+        var time = new FakeTimeProvider();
+        var wakes = new Wakes();
+        var flusher = new DeferredSends();
+        var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
+        using var stop = new CancellationTokenSource();
+        var run = flusher.RunAsync(time, stop.Token);
+
+        queue.SendIndexDeferred(MessageId.Have, 1);
+        time.Advance(DeferredSends.Delay - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, wakes.Count);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await Engine.EngineHarness.WaitUntilAsync(() => Volatile.Read(ref wakes.Count) == 1, 10, "the tick to wake the send loop");
+
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Haves_past_the_backlog_bound_close_the_peer_that_never_reads()
+    {
+        string? closed = null;
+        var queue = new PeerSendQueue(() => { }, reason => closed = reason, new DeferredSends());
+        for (int piece = 0; closed is null && piece < PeerSendQueue.MaxControlBacklog; piece++)
+            queue.SendIndexDeferred(MessageId.Have, piece);
+        Assert.Contains("does not read", closed);
+    }
+}
