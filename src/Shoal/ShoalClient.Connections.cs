@@ -10,8 +10,8 @@ public sealed partial class ShoalClient
         set => Volatile.Write(ref _maxConnections, Math.Clamp(value, 1, 100_000));
     }
 
-    /// <summary>Wakes the send loops that hold haves waiting to ride with another write (ticks once the client started).</summary>
-    internal Peers.DeferredSends DeferredSends { get; } = new();
+    /// <summary>Wakes the send loops that hold haves waiting to ride with another write.</summary>
+    internal Peers.DeferredSends DeferredSends { get; }
 
     internal bool TryAddConnection() => TryTake(ref _connections, MaxConnections);
 

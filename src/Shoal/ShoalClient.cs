@@ -64,6 +64,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         };
         Logger = Options.LoggerFactory.CreateLogger<ShoalClient>();
         Tasks = new Supervision.TaskOwner(OnFault, _stopping.Token);
+        DeferredSends = new Peers.DeferredSends(Time, e => OnFault("the deferred-send flusher", e));
         AddPeerSource(TrackerSource.Create); // the DHT and LSD join in StartAsync, when they run
         AddPeerSource(WebSeeds.WebSeedSource.Create);
     }
@@ -194,7 +195,6 @@ public sealed partial class ShoalClient : IAsyncDisposable
             }
             foreach (var transport in _transports)
                 Listen(transport);
-            Tasks.Own("the deferred-send flusher", DeferredSends.RunAsync(Time, _stopping.Token));
             if (Options.Dht is { } dht)
                 StartDht(dht);
             _udp?.Start();
@@ -353,6 +353,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         if (_udp is not null)
             await _udp.DisposeAsync().ConfigureAwait(false);
         await Tasks.DrainAsync().ConfigureAwait(false);
+        DeferredSends.Dispose();
         Http.Dispose();
         TrackerHttp.Dispose();
         _stopping.Dispose();

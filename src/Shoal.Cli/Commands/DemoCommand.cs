@@ -18,10 +18,10 @@ public static class DemoCommand
     public static Command Build()
     {
         var peers = new Option<int>("--peers") { Description = "Number of leechers.", DefaultValueFactory = _ => 20 };
-        var size = new Option<string>("--size") { Description = "Size of the sample file.", DefaultValueFactory = _ => "16MiB" };
-        var seedUp = new Option<string>("--seed-up") { Description = "The seed's upload cap.", DefaultValueFactory = _ => "4MiB" };
-        var peerUp = new Option<string>("--peer-up") { Description = "Each leecher's upload cap.", DefaultValueFactory = _ => "1MiB" };
-        var peerDown = new Option<string>("--peer-down") { Description = "Each leecher's download cap.", DefaultValueFactory = _ => "4MiB" };
+        var size = new Option<string>("--size") { Description = "Size of the sample file [default: 16MiB; 4MiB above 100 leechers]." };
+        var seedUp = new Option<string>("--seed-up") { Description = "The seed's upload cap [default: 4MiB; 1MiB above 100 leechers]." };
+        var peerUp = new Option<string>("--peer-up") { Description = "Each leecher's upload cap [default: 1MiB; above 100 leechers 32MiB divided among them]." };
+        var peerDown = new Option<string>("--peer-down") { Description = "Each leecher's download cap [default: 4 times its upload cap]." };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's files (printed at the end)." };
         var seedMode = new Option<string>("--seed-mode")
         {
@@ -37,12 +37,15 @@ public static class DemoCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             int n = parse.GetValue(peers);
-            if (n is < 1 or > 200)
-                throw new UsageException("--peers must be 1-200");
-            long fileSize = CliParsing.Rate(parse.GetValue(size), "--size");
-            long us = CliParsing.Rate(parse.GetValue(seedUp), "--seed-up");
-            long ui = CliParsing.Rate(parse.GetValue(peerUp), "--peer-up");
-            long di = CliParsing.Rate(parse.GetValue(peerDown), "--peer-down");
+            if (n is < 1 or > DemoSwarm.MaxPeers)
+                throw new UsageException($"--peers must be 1-{DemoSwarm.MaxPeers}");
+            // Above 100 leechers the defaults shrink so that the swarm fits two cores: the leechers
+            // together upload 32 MiB/s (a hundred at 1 MiB/s each already use both cores).
+            var scaled = DemoSwarm.Defaults(n);
+            long fileSize = parse.GetValue(size) is { } sizeText ? CliParsing.Rate(sizeText, "--size") : scaled.Size;
+            long us = parse.GetValue(seedUp) is { } seedText ? CliParsing.Rate(seedText, "--seed-up") : scaled.SeedUp;
+            long ui = parse.GetValue(peerUp) is { } upText ? CliParsing.Rate(upText, "--peer-up") : scaled.PeerUp;
+            long di = parse.GetValue(peerDown) is { } down ? CliParsing.Rate(down, "--peer-down") : 4 * ui;
             if (fileSize < 1 || fileSize > 4L << 30 || us <= 0 || ui <= 0 || di <= 0)
                 throw new UsageException("--size must be 1 B to 4 GiB and every rate above zero");
             string root = Path.Combine(Path.GetTempPath(), "shoal-demo-" + Guid.NewGuid().ToString("N")[..8]);
@@ -64,6 +67,10 @@ public static class DemoCommand
 
     private static async Task<int> RunAsync(string root, int n, long fileSize, long us, long ui, long di, string seedMode, CancellationToken cancellationToken)
     {
+        long fileLimit = DemoSwarm.OpenFileLimit();
+        int perPeer = DemoSwarm.ConnectionsPerLeecher(n, fileLimit);
+        if (perPeer < DemoSwarm.FewestConnections)
+            throw new UsageException($"{n} leechers need about {n * DemoSwarm.FewestConnections + DemoSwarm.FilesPerClient * n} open files and this process may open {fileLimit} (ulimit -n)");
         string seedDir = Path.Combine(root, "seed");
         Directory.CreateDirectory(seedDir);
         string sample = Path.Combine(seedDir, "sample.bin");
@@ -71,16 +78,16 @@ public static class DemoCommand
         Console.WriteLine($"  seed upload {ByteSize.Format(us)}/s ({seedMode} seeding); each leecher upload {ByteSize.Format(ui)}/s, download {ByteSize.Format(di)}/s");
         WriteSample(sample, fileSize);
         // The swarm meets through Shoal's own tracker, in this process, as a real one would.
-        int trackerPort = FreePort();
         await using var tracker = new TrackerServer(new TrackerOptions
         {
             Bind = [IPAddress.Loopback],
-            Port = trackerPort,
+            Port = 0, // a free port, read back below
             Interval = TimeSpan.FromSeconds(5),
             MinInterval = TimeSpan.FromSeconds(1),
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         });
         await tracker.StartAsync();
+        int trackerPort = tracker.Port;
         Console.WriteLine($"  tracker: http://127.0.0.1:{trackerPort}/announce (shoal's own, in this process)");
         var torrent = await new TorrentBuilder
         {
@@ -92,8 +99,11 @@ public static class DemoCommand
             Trackers = [[$"http://127.0.0.1:{trackerPort}/announce"]],
         }.BuildAsync(sample, cancellationToken: cancellationToken);
         string resume = Path.Combine(root, "resume");
+        if (perPeer < new TorrentOptions().MaxConnections)
+            Console.WriteLine($"  each leecher keeps at most {perPeer} connections (the process may open {fileLimit} files)");
         ShoalClientOptions Options(long up, long down) => new()
         {
+            MaxConnections = down == 0 ? new ShoalClientOptions().MaxConnections : perPeer,
             ListenAddresses = [IPAddress.Loopback],
             MaxUploadRate = up,
             MaxDownloadRate = down,
@@ -128,7 +138,7 @@ public static class DemoCommand
             for (int i = 0; i < n; i++)
             {
                 string dir = Path.Combine(root, $"peer{i + 1:00}");
-                leechers.Add(clients[i + 1].Add(torrent, dir)); // peers come from the tracker only
+                leechers.Add(clients[i + 1].Add(torrent, dir, new TorrentOptions { MaxConnections = perPeer })); // peers come from the tracker only
             }
             var clock = Stopwatch.StartNew();
             foreach (var leecher in leechers)
@@ -139,9 +149,14 @@ public static class DemoCommand
             if (!all.IsCompleted)
                 return CommandRunner.Failure;
             clock.Stop();
+            long seedUploaded = seed.GetStatus().Uploaded, leechersUploaded = leechers.Sum(l => l.GetStatus().Uploaded);
+            var (spread, whole) = await firstCopy;
+            // The swarm is done: stop it before the copies are checked (a thousand seeds would
+            // otherwise keep dialling one another, which is all they have left to do).
+            await Task.WhenAll(leechers.Select(l => l.StopAsync()).Append(seed.StopAsync()));
 
-            var expected = SHA256.HashData(File.ReadAllBytes(sample));
-            int good = leechers.Count(l => SHA256.HashData(File.ReadAllBytes(Path.Combine(l.SaveDirectory, "sample.bin"))).AsSpan().SequenceEqual(expected));
+            var expected = HashFile(sample);
+            int good = leechers.Count(l => HashFile(Path.Combine(l.SaveDirectory, "sample.bin")).AsSpan().SequenceEqual(expected));
             double f = fileSize;
             double server = n * f / us;
             double bound = Math.Max(f / us, Math.Max(f / di, n * f / (us + n * (double)ui)));
@@ -150,22 +165,28 @@ public static class DemoCommand
             Console.WriteLine($"all {n} leechers finished in {swarm:0.0} s; {good} of {n} copies are byte-identical to the original");
             Console.WriteLine($"  one server at {ByteSize.Format(us)}/s would take   N x F / u_s = {server:0.0} s  ({server / swarm:0.0}x longer)");
             Console.WriteLine($"  peer-to-peer lower bound max(F/u_s, F/d_min, N x F / (u_s + sum u_i)) = {bound:0.0} s  (the swarm took {swarm / bound:0.00}x that)");
-            Console.WriteLine($"  the seed uploaded {ByteSize.Format(seed.GetStatus().Uploaded)}; the leechers uploaded {ByteSize.Format(leechers.Sum(l => l.GetStatus().Uploaded))} to each other");
-            var (spread, whole) = await firstCopy;
+            Console.WriteLine($"  the seed uploaded {ByteSize.Format(seedUploaded)}; the leechers uploaded {ByteSize.Format(leechersUploaded)} to each other");
             string how = seedMode switch { "super" => " (superseeding)", "initial" => " (initial seeding)", _ => "" };
             Console.WriteLine($"  the seed{how} uploaded {spread / f:0.00} copies until the leechers together held every piece, {whole / f:0.00} until one leecher had them all");
             return good == n ? CommandRunner.Success : CommandRunner.Failure;
         }
         finally
         {
-            foreach (var client in clients)
-                await client.DisposeAsync();
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
         }
+    }
+
+    /// <summary>SHA-256 of a file, read as a stream (a thousand copies read whole would each be a large-object allocation).</summary>
+    private static byte[] HashFile(string path)
+    {
+        using var file = File.OpenRead(path);
+        return SHA256.HashData(file);
     }
 
     /// <summary>
     /// What the seed had uploaded when a whole copy first existed among the leechers (every piece
-    /// at one of them, or more), and when the first leecher completed. Polled every 20 ms.
+    /// at one of them, or more), and when the first leecher completed. Polled every 20 ms, or
+    /// less often in a big swarm (each poll copies every leecher's bitfield).
     /// </summary>
     private static async Task<(long Spread, long Whole)> FirstCopyAsync(List<TorrentSession> leechers, TorrentSession seed, Task all)
     {
@@ -178,7 +199,7 @@ public static class DemoCommand
             if (held.Any(h => h.All))
                 whole = seed.GetStatus().Uploaded;
             else
-                await Task.Delay(20);
+                await Task.Delay(Math.Max(20, leechers.Count / 5));
         }
         return (spread ?? 0, whole ?? 0);
     }
@@ -186,7 +207,7 @@ public static class DemoCommand
     private static async Task ShowAsync(List<TorrentSession> leechers, TorrentSession seed, Task all, CancellationToken cancellationToken)
     {
         var until = Task.WhenAny(all, Task.Delay(Timeout.Infinite, cancellationToken));
-        if (!Console.IsOutputRedirected)
+        if (!Console.IsOutputRedirected && leechers.Count <= 50) // a bar per leecher, as long as they fit a screen
         {
             await AnsiConsole.Progress()
                 .AutoClear(false)
@@ -223,13 +244,6 @@ public static class DemoCommand
                     $"seed up {ByteSize.Format(seed.GetStatus().UpRate)}/s, leechers up {ByteSize.Format(statuses.Sum(s => s.UpRate))}/s");
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static void WriteSample(string path, long size)

@@ -111,7 +111,14 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
             _signalPending = true;
             return;
         }
-        _sendSignal.Release();
+        try
+        {
+            _sendSignal.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // closed and disposed between the check above and now, from another thread: nothing to wake
+        }
     }
 
     // ---- loops ----

@@ -54,6 +54,7 @@ public class CliTests
     [InlineData("get", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", "magnet:?xt=urn:btih:1123456789abcdef0123456789abcdef01234567", "--save-torrent", "x")]
     [InlineData("seed", "x.torrent")]
     [InlineData("demo", "--peers", "0")]
+    [InlineData("demo", "--peers", "1001")]
     [InlineData("get", "x.torrent", "--dht-bootstrap", "nowhere")]
     [InlineData("get", "x.torrent", "--dht-bootstrap", "none", "--dht-bootstrap", "127.0.0.1:6881")]
     [InlineData("dht-node", "--port", "70000")]

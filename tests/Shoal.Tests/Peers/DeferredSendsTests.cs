@@ -14,6 +14,9 @@ public class DeferredSendsTests
         public void Signal() => Interlocked.Increment(ref Count);
     }
 
+    private static DeferredSends NewFlusher(TimeProvider? time = null) =>
+        new(time ?? new FakeTimeProvider(), e => Assert.Fail($"the flusher failed: {e}"));
+
     private static byte[] Taken(PeerSendQueue queue, List<BlockRequest>? blocks = null)
     {
         var control = queue.Take(new System.Buffers.ArrayBufferWriter<byte>(), blocks ?? [], 8);
@@ -31,7 +34,7 @@ public class DeferredSendsTests
     public void A_have_does_not_wake_the_send_loop_and_leaves_with_the_next_message()
     {
         var wakes = new Wakes();
-        var flusher = new DeferredSends();
+        var flusher = NewFlusher();
         var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
 
         queue.SendIndexDeferred(MessageId.Have, 7);
@@ -51,7 +54,7 @@ public class DeferredSendsTests
     public void The_flusher_wakes_a_queue_with_haves_waiting_once_per_wait()
     {
         var wakes = new Wakes();
-        var flusher = new DeferredSends();
+        var flusher = NewFlusher();
         var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
 
         for (int piece = 0; piece < 5; piece++)
@@ -79,30 +82,33 @@ public class DeferredSendsTests
     }
 
     [Fact]
-    public async Task The_flusher_ticks_every_delay_on_the_clients_clock()
+    public async Task The_flusher_wakes_a_waiting_queue_one_delay_after_its_first_have_and_is_idle_otherwise()
     {
         var time = new FakeTimeProvider();
         var wakes = new Wakes();
-        var flusher = new DeferredSends();
+        using var flusher = NewFlusher(time);
         var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
-        using var stop = new CancellationTokenSource();
-        var run = flusher.RunAsync(time, stop.Token);
 
+        time.Advance(DeferredSends.Delay * 4); // nothing waits: nothing to wake
+        Assert.Equal(0, wakes.Count);
         queue.SendIndexDeferred(MessageId.Have, 1);
         time.Advance(DeferredSends.Delay - TimeSpan.FromMilliseconds(1));
         Assert.Equal(0, wakes.Count);
         time.Advance(TimeSpan.FromMilliseconds(1));
-        await Engine.EngineHarness.WaitUntilAsync(() => Volatile.Read(ref wakes.Count) == 1, 10, "the tick to wake the send loop");
+        await Engine.EngineHarness.WaitUntilAsync(() => Volatile.Read(ref wakes.Count) == 1, 10, "the timer to wake the send loop");
+        Taken(queue);
 
-        stop.Cancel();
-        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        queue.SendIndexDeferred(MessageId.Have, 2); // the timer is armed again for the next wait
+        time.Advance(DeferredSends.Delay);
+        await Engine.EngineHarness.WaitUntilAsync(() => Volatile.Read(ref wakes.Count) == 2, 10, "the second wait's wake-up");
+        Assert.Equal(Have(2), Taken(queue));
     }
 
     [Fact]
     public void Haves_past_the_backlog_bound_close_the_peer_that_never_reads()
     {
         string? closed = null;
-        var queue = new PeerSendQueue(() => { }, reason => closed = reason, new DeferredSends());
+        var queue = new PeerSendQueue(() => { }, reason => closed = reason, NewFlusher());
         for (int piece = 0; closed is null && piece < PeerSendQueue.MaxControlBacklog; piece++)
             queue.SendIndexDeferred(MessageId.Have, piece);
         Assert.Contains("does not read", closed);
