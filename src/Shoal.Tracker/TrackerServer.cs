@@ -99,6 +99,9 @@ public sealed partial class TrackerServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(_options.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.None);
+        // A failure to start reaches the caller of StartAsync as an exception (and on port 0 a taken
+        // TCP port is tried again with another), so the host's own "Hosting failed to start" is noise.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
