@@ -21,7 +21,11 @@ internal interface IPeer
     void Interested(bool interested);
     /// <summary>Tells the peer whether it may request from us; queued uploads are dropped on choke.</summary>
     void Choke(bool choke);
-    /// <summary>Announces a piece we now have (it may wait a moment to leave with other messages: <see cref="DeferredSends"/>).</summary>
-    void Have(int piece);
+    /// <summary>
+    /// Announces a piece we now have: at once when <paramref name="now"/> (a superseeding offer, or
+    /// the have a superseeding seed waits for), else it may wait a moment to leave with other
+    /// messages (<see cref="DeferredSends"/>).
+    /// </summary>
+    void Have(int piece, bool now);
     void Close(string reason);
 }

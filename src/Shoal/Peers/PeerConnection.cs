@@ -84,7 +84,13 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     public void Cancel(BlockRequest request) => SendBlock(MessageId.Cancel, request);
     public void Interested(bool interested) => Send(interested ? MessageId.Interested : MessageId.NotInterested);
     public void Choke(bool choke) => Send(choke ? MessageId.Choke : MessageId.Unchoke);
-    public void Have(int piece) => _queue.SendIndexDeferred(MessageId.Have, piece);
+    public void Have(int piece, bool now)
+    {
+        if (now)
+            SendIndex(MessageId.Have, piece);
+        else
+            _queue.SendIndexDeferred(MessageId.Have, piece);
+    }
 
     // ---- sending (any thread): see PeerSendQueue ----
 

@@ -214,8 +214,9 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
 
     /// <summary>
     /// A piece passed (O(peers)): we lose interest in the peers that had nothing else, and each
-    /// peer that lacks the piece hears so at once, as does each peer that sent us some of it (a
-    /// superseeding seed waits for that have before it offers the next piece). A have tells any
+    /// peer that lacks the piece hears so with its next write (<see cref="DeferredSends"/>), and
+    /// each peer that sent us some of it at once (a superseeding seed waits for that have before
+    /// it offers the next piece). A have tells any
     /// other peer that has the piece nothing it can use, and in a big swarm those haves were most
     /// of the messages (at 100 peers, a third of the CPU), so they wait until we finish
     /// (<see cref="TellWithheld"/>), so that a seed sees we are done too.
@@ -226,8 +227,9 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
         swarm.SiteShare.InTail = _picker.MissingWanted <= SiteShare.TailPieces;
         foreach (var peer in swarm.Peers)
         {
-            if (!peer.Has[piece] || Array.IndexOf(senders, peer) >= 0)
-                peer.Link.Have(piece);
+            bool sender = Array.IndexOf(senders, peer) >= 0;
+            if (!peer.Has[piece] || sender)
+                peer.Link.Have(piece, now: sender);
             else
                 peer.HavesWithheld = true;
             if (counted && peer.Has[piece] && --peer.WantedPieces == 0 && peer.AmInterested)
@@ -250,7 +252,7 @@ internal sealed class RequestScheduler(TorrentSwarm swarm, TorrentContent conten
             if (!PeerSendQueue.HavesFit(both.Count))
                 continue; // a huge torrent: its view of us stays partial, which costs it nothing
             foreach (int piece in both)
-                peer.Link.Have(piece);
+                peer.Link.Have(piece, now: false);
         }
     }
 

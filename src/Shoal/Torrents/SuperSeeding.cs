@@ -39,7 +39,7 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
             wire.Send(MessageId.HaveNone);
         int piece = _seeder.Join(peer);
         if (piece >= 0)
-            peer.Link.Have(piece);
+            peer.Link.Have(piece, now: true); // an offer
         return true;
     }
 
@@ -101,7 +101,7 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
             foreach (int piece in _have.SetIndices())
             {
                 if (!told[piece])
-                    peer.Link.Have(piece);
+                    peer.Link.Have(piece, now: true); // an offer
             }
         }
         _seeder = null;
@@ -110,7 +110,7 @@ internal sealed class SuperSeeding(TorrentSwarm swarm)
     private void Send()
     {
         foreach (var (peer, piece) in _offers)
-            peer.Link.Have(piece);
+            peer.Link.Have(piece, now: true); // an offer
         _offers.Clear();
     }
 }

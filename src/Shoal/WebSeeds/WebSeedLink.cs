@@ -87,7 +87,7 @@ internal sealed class WebSeedLink : IPeer
     {
     }
 
-    public void Have(int piece)
+    public void Have(int piece, bool now)
     {
     }
 

@@ -46,7 +46,7 @@ public class PeerLinkTests
         {
         }
 
-        public void Have(int piece)
+        public void Have(int piece, bool now)
         {
         }
 
