@@ -7,8 +7,8 @@ namespace Shoal.Peers;
 /// loop, so they leave with its next write (a request, a block) or, at the latest,
 /// <see cref="Delay"/> later, when this client-wide flusher wakes the loops that still hold some.
 /// A piece verified in a swarm of a hundred costs a have to each peer that lacks it; sent at once,
-/// each was a write on one end, a wake-up and two reads on the other (measured in the demo: two
-/// thirds of all writes). One timer for the whole client, armed only while something waits, so an
+/// each was a write on one end, a wake-up and two reads on the other (measured in the demo: about
+/// three writes in four). One timer for the whole client, armed only while something waits, so an
 /// idle client costs nothing; a connection is listed once per wait.
 /// </summary>
 internal sealed class DeferredSends : IDisposable

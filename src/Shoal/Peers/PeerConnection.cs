@@ -84,13 +84,7 @@ internal sealed class PeerConnection : IPeer, IAsyncDisposable
     public void Cancel(BlockRequest request) => SendBlock(MessageId.Cancel, request);
     public void Interested(bool interested) => Send(interested ? MessageId.Interested : MessageId.NotInterested);
     public void Choke(bool choke) => Send(choke ? MessageId.Choke : MessageId.Unchoke);
-    public void Have(int piece, bool now)
-    {
-        if (now)
-            SendIndex(MessageId.Have, piece);
-        else
-            _queue.SendIndexDeferred(MessageId.Have, piece);
-    }
+    public void Have(int piece, bool now) => _queue.SendIndex(MessageId.Have, piece, defer: !now);
 
     // ---- sending (any thread): see PeerSendQueue ----
 

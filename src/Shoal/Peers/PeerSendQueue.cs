@@ -31,41 +31,15 @@ internal sealed class PeerSendQueue(Action signal, Action<string> close, Deferre
         Append(message[..PeerWire.WriteSimple(message, id)]);
     }
 
-    public void SendIndex(MessageId id, int index)
-    {
-        Span<byte> message = stackalloc byte[9];
-        Append(message[..PeerWire.WriteIndex(message, id, index)]);
-    }
-
     /// <summary>
-    /// Queues an index message that may wait (a have): it leaves with the next write, or when the
-    /// client's <see cref="DeferredSends"/> flusher ticks. Sent at once without a flusher.
+    /// Queues an index message; one that may wait (<paramref name="defer"/>: a have) leaves with
+    /// the next write, or when the client's <see cref="DeferredSends"/> flusher ticks (at once
+    /// without a flusher).
     /// </summary>
-    public void SendIndexDeferred(MessageId id, int index)
+    public void SendIndex(MessageId id, int index, bool defer = false)
     {
-        if (deferred is null)
-        {
-            SendIndex(id, index);
-            return;
-        }
         Span<byte> message = stackalloc byte[9];
-        int length = PeerWire.WriteIndex(message, id, index);
-        int backlog;
-        bool list = false;
-        lock (_sendGate)
-        {
-            backlog = _control.WrittenCount + length;
-            if (backlog <= MaxControlBacklog)
-            {
-                _control.Write(message[..length]);
-                list = !_deferredWaiting;
-                _deferredWaiting = true;
-            }
-        }
-        if (backlog > MaxControlBacklog)
-            Done(backlog);
-        else if (list)
-            deferred.Add(this);
+        Append(message[..PeerWire.WriteIndex(message, id, index)], defer && deferred is not null);
     }
 
     /// <summary>The flusher's tick: wakes the send loop if deferred messages still wait (none did when a write took them).</summary>
@@ -105,17 +79,32 @@ internal sealed class PeerSendQueue(Action signal, Action<string> close, Deferre
         ArrayPool<byte>.Shared.Return(message);
     }
 
-    /// <summary>Appends one encoded message unless it would pass the backlog bound; then the peer is closed instead.</summary>
-    private void Append(ReadOnlySpan<byte> message)
+    /// <summary>
+    /// Appends one encoded message unless it would pass the backlog bound; then the peer is closed
+    /// instead. A deferred one does not wake the send loop: the queue is listed with the flusher
+    /// (once per wait) unless a write takes it first.
+    /// </summary>
+    private void Append(ReadOnlySpan<byte> message, bool defer = false)
     {
         int backlog;
+        bool list = false;
         lock (_sendGate)
         {
             backlog = _control.WrittenCount + message.Length;
             if (backlog <= MaxControlBacklog)
+            {
                 _control.Write(message);
+                list = defer && !_deferredWaiting;
+                _deferredWaiting |= defer;
+            }
         }
-        Done(backlog <= MaxControlBacklog ? 0 : backlog);
+        if (defer && backlog <= MaxControlBacklog)
+        {
+            if (list)
+                deferred!.Add(this);
+        }
+        else
+            Done(backlog <= MaxControlBacklog ? 0 : backlog);
     }
 
     /// <summary>Wakes the send loop, or closes a peer whose replies pile up unread.</summary>

@@ -24,6 +24,10 @@ public class GetCommandTests
         return (seed, await seed.ShoalListenPortAsync());
     }
 
+    /// <summary>A `shoal get --json` of <paramref name="torrent"/> into <paramref name="dir"/> from the seed on <paramref name="port"/> alone.</summary>
+    private static BackgroundProcess GetFrom(EngineHarness h, string torrent, string dir, int port) =>
+        BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}", "--json");
+
     private static List<JsonElement> JsonLines(BackgroundProcess process) =>
         [.. process.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 
@@ -35,7 +39,7 @@ public class GetCommandTests
         var (seed, port) = await SeedAsync(h, torrent, seedDir);
         using var seeding = seed;
         string dir = h.NewDir();
-        using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", dir, "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}", "--json");
+        using var get = GetFrom(h, torrent, dir, port);
         Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var last = JsonLines(get)[^1];
         foreach (var field in new[] { "name", "infoHash", "state", "progress", "verifiedBytes", "downloaded", "uploaded", "downRate", "upRate", "peers" })
@@ -55,7 +59,7 @@ public class GetCommandTests
         using var seeding = seed;
         for (int i = 0; i < 2; i++)
         {
-            using var get = BackgroundProcess.Shoal(h.NewDir("state"), "get", torrent, "-o", h.NewDir(), "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--no-lsd", "--peer", $"127.0.0.1:{port}", "--json");
+            using var get = GetFrom(h, torrent, h.NewDir(), port);
             Assert.Equal(0, await get.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         }
         seed.Terminate();

@@ -37,8 +37,8 @@ public class DeferredSendsTests
         var flusher = NewFlusher();
         var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
 
-        queue.SendIndexDeferred(MessageId.Have, 7);
-        queue.SendIndexDeferred(MessageId.Have, 8);
+        queue.SendIndex(MessageId.Have, 7, defer: true);
+        queue.SendIndex(MessageId.Have, 8, defer: true);
         Assert.Equal(0, wakes.Count);
         queue.SendBlock(MessageId.Request, new BlockRequest(3, 0, 16384));
         Assert.Equal(1, wakes.Count);
@@ -58,14 +58,14 @@ public class DeferredSendsTests
         var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"), flusher);
 
         for (int piece = 0; piece < 5; piece++)
-            queue.SendIndexDeferred(MessageId.Have, piece);
+            queue.SendIndex(MessageId.Have, piece, defer: true);
         flusher.Flush();
         Assert.Equal(1, wakes.Count);
         Assert.Equal(45, Taken(queue).Length);
         flusher.Flush();
         Assert.Equal(1, wakes.Count); // listed once, flushed once
 
-        queue.SendIndexDeferred(MessageId.Have, 9);
+        queue.SendIndex(MessageId.Have, 9, defer: true);
         flusher.Flush();
         Assert.Equal(2, wakes.Count);
         Assert.Equal(Have(9), Taken(queue));
@@ -76,7 +76,7 @@ public class DeferredSendsTests
     {
         var wakes = new Wakes();
         var queue = new PeerSendQueue(wakes.Signal, _ => Assert.Fail("closed"));
-        queue.SendIndexDeferred(MessageId.Have, 4);
+        queue.SendIndex(MessageId.Have, 4, defer: true);
         Assert.Equal(1, wakes.Count);
         Assert.Equal(Have(4), Taken(queue));
     }
@@ -91,14 +91,14 @@ public class DeferredSendsTests
 
         time.Advance(DeferredSends.Delay * 4); // nothing waits: nothing to wake
         Assert.Equal(0, wakes.Count);
-        queue.SendIndexDeferred(MessageId.Have, 1);
+        queue.SendIndex(MessageId.Have, 1, defer: true);
         time.Advance(DeferredSends.Delay - TimeSpan.FromMilliseconds(1));
         Assert.Equal(0, wakes.Count);
         time.Advance(TimeSpan.FromMilliseconds(1));
         await Engine.EngineHarness.WaitUntilAsync(() => Volatile.Read(ref wakes.Count) == 1, 10, "the timer to wake the send loop");
         Taken(queue);
 
-        queue.SendIndexDeferred(MessageId.Have, 2); // the timer is armed again for the next wait
+        queue.SendIndex(MessageId.Have, 2, defer: true); // the timer is armed again for the next wait
         time.Advance(DeferredSends.Delay);
         await Engine.EngineHarness.WaitUntilAsync(() => Volatile.Read(ref wakes.Count) == 2, 10, "the second wait's wake-up");
         Assert.Equal(Have(2), Taken(queue));
@@ -110,7 +110,7 @@ public class DeferredSendsTests
         string? closed = null;
         var queue = new PeerSendQueue(() => { }, reason => closed = reason, NewFlusher());
         for (int piece = 0; closed is null && piece < PeerSendQueue.MaxControlBacklog; piece++)
-            queue.SendIndexDeferred(MessageId.Have, piece);
+            queue.SendIndex(MessageId.Have, piece, defer: true);
         Assert.Contains("does not read", closed);
     }
 }
